@@ -1,0 +1,45 @@
+# truce — two commands: `make run` and `make test`. Everything else is installed on demand.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATA := var
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint bench system-deps demo clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+system-deps:
+	@scripts/ensure-system-deps
+
+# The embedded default: an SQLite file holding the istanbul-2025 mechanism.
+$(DATA)/truce.db: $(STAMP)
+	mkdir -p $(DATA)
+	$(BIN)/truce init --scenario scenarios/istanbul-2025 \
+	  --database sqlite:///$(DATA)/truce.db --keys $(DATA)/keys
+
+demo: $(DATA)/truce.db
+
+run: system-deps $(STAMP) $(DATA)/truce.db
+	TRUCE_DATABASE_URL=sqlite:///$(DATA)/truce.db $(BIN)/truce serve --host $(HOST) --port $(PORT)
+
+# The whole suite, on SQLite and on a throwaway PostgreSQL cluster started for this run.
+test: system-deps $(STAMP)
+	scripts/with-postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+bench: system-deps $(STAMP)
+	scripts/with-postgres $(BIN)/python benchmarks/log.py
+
+clean:
+	rm -rf $(DATA) .pytest_cache .mypy_cache .ruff_cache

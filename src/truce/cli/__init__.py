@@ -1,0 +1,1 @@
+"""The `truce` command-line interface (Typer)."""

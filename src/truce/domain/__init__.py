@@ -1,0 +1,1 @@
+"""Pure domain model: scenarios (members, clauses, taxonomy, gazetteer) and permissions."""

@@ -1,0 +1,1 @@
+"""Services: admission of signed acts and the operations the entry points call."""

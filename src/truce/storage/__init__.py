@@ -1,0 +1,1 @@
+"""Database storage: the log tables, the projections and their migrations."""
