@@ -1,0 +1,42 @@
+"""What route handlers receive: the app's services, and the caller's identity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from truce.config import Settings
+from truce.errors import AuthenticationError
+from truce.services.accounts import Identity, authenticate
+from truce.services.admission import Admission
+from truce.storage.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything the entry points call, built once by :func:`truce.app.create_app`."""
+
+    settings: Settings
+    db: Database
+    admission: Admission
+
+
+def services(request: Request) -> Services:
+    """The app's services."""
+    found: Services = request.app.state.services
+    return found
+
+
+def identity(request: Request, found: Annotated[Services, Depends(services)]) -> Identity:
+    """The delegate named by the ``Authorization: Bearer`` token; 401 without one."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError("send Authorization: Bearer <token>")
+    return authenticate(found.db, token.strip())
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+IdentityDep = Annotated[Identity, Depends(identity)]

@@ -1,0 +1,36 @@
+"""The application factory: ``create_app(settings)`` builds everything, nothing at import."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from truce import __version__
+from truce.api import log, problems
+from truce.api.deps import Services
+from truce.config import Settings
+from truce.services.admission import Admission, Clock, utc_now
+from truce.storage.db import Database
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> FastAPI:
+    """A truce application over the database of ``settings``."""
+    settings = settings or Settings()
+    db = Database.from_url(settings.database_url, echo=settings.echo_sql)
+    app = FastAPI(
+        title="truce",
+        version=__version__,
+        summary="Ceasefire monitoring and verification on a signed, witnessed Merkle log",
+    )
+    app.state.services = Services(
+        settings=settings,
+        db=db,
+        admission=Admission(db, clock=clock, max_body_bytes=settings.max_body_bytes),
+    )
+    problems.install(app)
+    app.include_router(log.router)
+
+    @app.get("/healthz", tags=["meta"], summary="Liveness")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,236 @@
+"""The ``truce`` command.
+
+Every command is thin: parse, call one service, print. Every error ends in one line on
+standard error (``error: ...``) and a non-zero exit code from
+:attr:`truce.errors.TruceError.exit_code`; usage errors exit with 2.
+"""
+
+from __future__ import annotations
+
+import base64
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import click
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from sqlalchemy.exc import SQLAlchemyError
+
+from truce.config import Settings
+from truce.domain.scenario import check_scenario
+from truce.errors import ConfigurationError, InputError, TruceError
+from truce.ledger import merkle
+from truce.ledger.keys import KeyFile, SigningKey
+from truce.services import setup
+from truce.storage import projections
+from truce.storage.db import Database
+from truce.storage.log import LogStore
+
+app = typer.Typer(
+    name="truce",
+    help="Ceasefire monitoring and verification on a signed, witnessed Merkle log.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+scenario_app = typer.Typer(help="Scenario files.", no_args_is_help=True)
+log_app = typer.Typer(help="Read the log of the local database.", no_args_is_help=True)
+app.add_typer(scenario_app, name="scenario")
+app.add_typer(log_app, name="log")
+
+out = Console()
+err = Console(stderr=True)
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option("--database", help="Database URL (default: TRUCE_DATABASE_URL)."),
+]
+
+
+def _database(url: str | None) -> Database:
+    return Database.from_url(url or Settings().database_url)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+@app.command()
+def init(
+    scenario: Annotated[Path, typer.Option(help="Scenario folder or mechanism.toml.")],
+    database: DatabaseOption = None,
+    keys: Annotated[
+        Path | None, typer.Option(help="Folder for demo key files (mode 0700).")
+    ] = None,
+    secretariat_key: Annotated[
+        Path | None,
+        typer.Option(help="The secretariat's root key file (for a scenario without demo)."),
+    ] = None,
+) -> None:
+    """Create a database for a scenario and log its genesis act."""
+    settings = Settings()
+    signing = KeyFile.load(secretariat_key).key if secretariat_key else None
+    result = setup.initialise(
+        database or settings.database_url,
+        scenario,
+        keys or settings.keys_dir,
+        secretariat_key=signing,
+    )
+    out.print(f"initialised mechanism {result.mechanism}: {result.entries} entries in the log")
+    for path in result.key_files:
+        out.print(f"  key {path}")
+
+
+@app.command()
+def keygen(
+    out_file: Annotated[Path, typer.Option("--out", help="Key file to create (mode 0600).")],
+    member: Annotated[str, typer.Option(help="Member code, e.g. PK.")],
+    delegate: Annotated[str, typer.Option(help="Delegate id, e.g. pk-officer.")],
+    role: Annotated[str, typer.Option(help="officer, head, observer or secretariat.")],
+) -> None:
+    """Generate an Ed25519 key file and print its public key for registration."""
+    if role not in ("officer", "head", "observer", "secretariat"):
+        raise InputError(f"unknown role {role!r}", field="role")
+    key = SigningKey.generate()
+    try:
+        KeyFile(member=member, delegate=delegate, role=role, key=key).save(out_file)
+    except FileExistsError as exc:
+        raise ConfigurationError(f"{out_file} exists; a key file is never overwritten") from exc
+    out.print(f"public key {key.public_key.text}")
+    out.print(f"key id     {key.key_id}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the API (and, later, the web application) with uvicorn."""
+    import uvicorn
+
+    Settings()  # fail early on bad settings
+    uvicorn.run("truce.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+@app.command()
+def rebuild(database: DatabaseOption = None) -> None:
+    """Recreate every projection from the log alone, in one transaction."""
+    db = _database(database)
+    with (
+        Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as progress,
+        db.write() as connection,
+    ):
+        task = progress.add_task("replaying the log", total=None)
+        count = projections.rebuild(
+            connection, lambda done, total: progress.update(task, completed=done, total=total)
+        )
+    out.print(f"rebuilt projections from {count} entries")
+
+
+@scenario_app.command("check")
+def scenario_check(file: Annotated[Path, typer.Argument(help="mechanism.toml")]) -> None:
+    """Validate a scenario and list every problem with its line."""
+    path = setup.scenario_path(file)
+    problems = check_scenario(path)
+    errors = [p for p in problems if p.severity == "error"]
+    for problem in problems:
+        line = f"{path}:{problem.line}" if problem.line else str(path)
+        stream = err if problem.severity == "error" else out
+        stream.print(
+            f"{line}: {problem.severity}: {problem.location}: {problem.message}",
+            markup=False,
+            highlight=False,
+        )
+    if errors:
+        raise typer.Exit(code=2)
+    out.print(f"{path}: ok ({len(problems)} warnings)", markup=False)
+
+
+@log_app.command("root")
+def log_root(
+    database: DatabaseOption = None,
+    size: Annotated[int | None, typer.Option(help="Tree size (default: all).")] = None,
+) -> None:
+    """Print a tree size and its RFC 6962 root (base64)."""
+    with _database(database).read() as connection:
+        store = LogStore(connection)
+        tree_size = store.head().size if size is None else size
+        root = store.root(tree_size)
+    out.print(f"{tree_size} {_b64(root)}", highlight=False)
+
+
+@log_app.command("entries")
+def log_entries(
+    start: Annotated[int, typer.Option(min=0)] = 0,
+    end: Annotated[int | None, typer.Option(min=0, help="Inclusive (default: last).")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Print entries as ``index leaf-hash-hex leaf-json``, one per line."""
+    with _database(database).read() as connection:
+        store = LogStore(connection)
+        last = store.head().size - 1 if end is None else end
+        for index, leaf in store.entries(start, last):
+            sys.stdout.write(f"{index} {merkle.hash_leaf(leaf).hex()} {leaf.decode()}\n")
+
+
+@log_app.command("prove")
+def log_prove(
+    index: Annotated[int | None, typer.Option(min=0, help="Entry for an inclusion proof.")] = None,
+    size: Annotated[int | None, typer.Option(min=1, help="Tree size of the proof.")] = None,
+    first: Annotated[int | None, typer.Option(min=1, help="Older size (consistency).")] = None,
+    second: Annotated[int | None, typer.Option(min=1, help="Newer size (consistency).")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Print and check an inclusion (--index --size) or consistency (--first --second) proof."""
+    with _database(database).read() as connection:
+        store = LogStore(connection)
+        if index is not None and first is None:
+            tree_size = size or store.head().size
+            proof = store.inclusion_proof(index, tree_size)
+            root = store.root(tree_size)
+            merkle.verify_inclusion(store.leaf_hash(index), index, tree_size, proof, root)
+            out.print(f"inclusion of {index} in tree {tree_size} (root {_b64(root)}): verified")
+        elif first is not None and index is None:
+            tree_size = second or store.head().size
+            proof = store.consistency_proof(first, tree_size)
+            merkle.verify_consistency(
+                first, tree_size, store.root(first), store.root(tree_size), proof
+            )
+            out.print(f"consistency of tree {first} with tree {tree_size}: verified")
+        else:
+            raise InputError("give --index (and --size) or --first (and --second)")
+    for node in proof:
+        out.print(_b64(node), highlight=False)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    raise SystemExit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app and turn every failure into one line and an exit code."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except TruceError as exc:
+        _fail(exc.message, exc.exit_code)
+    except click.exceptions.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except click.exceptions.Abort:
+        _fail("aborted", 130)
+    except click.ClickException as exc:
+        _fail(exc.format_message(), 2)
+    except SQLAlchemyError as exc:
+        _fail(f"database error: {str(exc.orig if hasattr(exc, 'orig') else exc).strip()}", 6)
+    except typer.Exit as exc:
+        raise SystemExit(exc.exit_code) from None

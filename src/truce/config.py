@@ -1,0 +1,40 @@
+"""Settings: one class, read from the environment with the prefix ``TRUCE_``.
+
+``TRUCE_DATABASE_URL`` picks the database: an SQLite file by default, PostgreSQL by
+URL (``postgresql+psycopg://user@host:port/db``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Deployment settings. Nothing reads the environment at import time."""
+
+    model_config = SettingsConfigDict(env_prefix="TRUCE_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///var/truce.db",
+        description="SQLAlchemy URL of the database (SQLite file or PostgreSQL).",
+    )
+    keys_dir: Path = Field(
+        default=Path("var/keys"),
+        description="Where `truce init` writes the demo delegates' key files and tokens.",
+    )
+    max_request_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        description="Largest request body the API accepts; larger ones get 413.",
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        description="Largest canonical act body, in bytes.",
+    )
+    max_entries_per_request: int = Field(
+        default=1000,
+        description="Most log entries one GET /log/v1/entries returns.",
+    )
+    echo_sql: bool = Field(default=False, description="Log every SQL statement.")

@@ -1,0 +1,197 @@
+"""Ed25519 keys (RFC 8032) for delegates, members and the secretariat.
+
+A public key is written as the unpadded base64url of its 32 raw bytes, as in the JWK
+``x`` member of RFC 8037. A key's id is its RFC 7638 JWK thumbprint: SHA-256 over the
+canonical JWK ``{"crv":"Ed25519","kty":"OKP","x":...}``, unpadded base64url. Any JOSE
+library computes the same id from the same key, so ids need no registry to agree on.
+
+A key file holds one delegate's private key with who it signs for. It is JSON, written
+with mode 0600; a key file that others can read is refused, as ``ssh`` does.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
+
+from truce.errors import ConfigurationError, InputError
+
+KEY_FILE_KIND = "truce-ed25519-key"
+
+
+def b64url_encode(data: bytes) -> str:
+    """Unpadded base64url (RFC 4648 §5), as JOSE uses it."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    """Decode unpadded (or padded) base64url; raise :class:`InputError` on bad input."""
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"not valid base64url: {text[:40]!r}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class PublicKey:
+    """An Ed25519 public key with its RFC 7638 thumbprint as id."""
+
+    raw: bytes
+
+    def __post_init__(self) -> None:
+        if len(self.raw) != 32:
+            raise InputError(f"an Ed25519 public key has 32 bytes, not {len(self.raw)}")
+
+    @classmethod
+    def from_text(cls, text: str) -> PublicKey:
+        """Parse the unpadded base64url form used in scenarios and acts."""
+        return cls(b64url_decode(text))
+
+    @property
+    def text(self) -> str:
+        """The unpadded base64url form."""
+        return b64url_encode(self.raw)
+
+    @property
+    def key_id(self) -> str:
+        """RFC 7638 thumbprint of the RFC 8037 OKP JWK of this key."""
+        jwk = json.dumps(
+            {"crv": "Ed25519", "kty": "OKP", "x": self.text},
+            separators=(",", ":"),
+            sort_keys=True,
+        )
+        return b64url_encode(hashlib.sha256(jwk.encode("ascii")).digest())
+
+    def verify(self, signature: bytes, message: bytes) -> bool:
+        """True when ``signature`` is a valid Ed25519 signature of ``message``."""
+        try:
+            Ed25519PublicKey.from_public_bytes(self.raw).verify(signature, message)
+        except (InvalidSignature, ValueError):
+            return False
+        return True
+
+
+class SigningKey:
+    """An Ed25519 private key. Never leaves the delegate's machine."""
+
+    __slots__ = ("_key", "public_key")
+
+    def __init__(self, key: Ed25519PrivateKey) -> None:
+        self._key = key
+        raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        self.public_key = PublicKey(raw)
+
+    @classmethod
+    def generate(cls) -> SigningKey:
+        """A fresh random key from the operating system's CSPRNG."""
+        return cls(Ed25519PrivateKey.generate())
+
+    @classmethod
+    def from_seed(cls, seed: bytes) -> SigningKey:
+        """The key whose RFC 8032 private seed is these 32 bytes."""
+        if len(seed) != 32:
+            raise InputError(f"an Ed25519 seed has 32 bytes, not {len(seed)}")
+        return cls(Ed25519PrivateKey.from_private_bytes(seed))
+
+    @property
+    def seed(self) -> bytes:
+        """The 32-byte private seed (for writing key files only)."""
+        return self._key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+
+    @property
+    def key_id(self) -> str:
+        """The RFC 7638 thumbprint of the public key."""
+        return self.public_key.key_id
+
+    def sign(self, message: bytes) -> bytes:
+        """The 64-byte Ed25519 signature of ``message``."""
+        return self._key.sign(message)
+
+
+def demo_signing_key(insecure_seed: str, code: str) -> SigningKey:
+    """The demo key of ``code``, derived from a scenario's public demo seed.
+
+    Anyone who reads the scenario can derive it: it exists so that a demo mechanism can
+    be recreated with keys that match the public keys committed in its scenario. A real
+    deployment generates every key with ``truce keygen`` instead.
+    """
+    material = f"truce-demo-key:{insecure_seed}:{code}".encode()
+    return SigningKey.from_seed(hashlib.sha256(material).digest())
+
+
+@dataclass(frozen=True, slots=True)
+class KeyFile:
+    """A delegate's key with the identity it signs for."""
+
+    member: str
+    delegate: str
+    role: str
+    key: SigningKey
+
+    def to_json(self) -> str:
+        """The JSON text written to disk."""
+        return json.dumps(
+            {
+                "kind": KEY_FILE_KIND,
+                "member": self.member,
+                "delegate": self.delegate,
+                "role": self.role,
+                "key_id": self.key.key_id,
+                "public_key": self.key.public_key.text,
+                "private_key": b64url_encode(self.key.seed),
+            },
+            indent=2,
+        )
+
+    def save(self, path: Path) -> None:
+        """Write the file with mode 0600, creating it exclusively (never overwrite a key)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(self.to_json() + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> KeyFile:
+        """Read a key file; refuse one that group or others may read."""
+        try:
+            mode = path.stat().st_mode
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigurationError(f"cannot read key file {path}: {exc.strerror}") from exc
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise ConfigurationError(
+                f"key file {path} is readable by others (mode {stat.S_IMODE(mode):o}); "
+                "run chmod 600 on it"
+            )
+        try:
+            data = json.loads(text)
+            if data.get("kind") != KEY_FILE_KIND:
+                raise ValueError("not a truce key file")
+            key = SigningKey.from_seed(b64url_decode(data["private_key"]))
+            if data.get("public_key") not in (None, key.public_key.text):
+                raise ValueError("its public key does not match its private key")
+            return cls(
+                member=str(data["member"]),
+                delegate=str(data["delegate"]),
+                role=str(data["role"]),
+                key=key,
+            )
+        except (ValueError, KeyError, TypeError, InputError) as exc:
+            raise ConfigurationError(f"key file {path} is not valid: {exc}") from exc

@@ -1,0 +1,397 @@
+"""Admission: the only way an act enters the log.
+
+:meth:`Admission.submit_many` checks each act, then appends the accepted acts and
+updates the projections in one write transaction. An act is refused, with the reason
+and nothing written, when:
+
+- its envelope or body is malformed, or its kind is unknown (:class:`MalformedActError`);
+- its body does not match ``body_digest`` (:class:`DigestMismatchError`);
+- its time is impossible, in the future beyond the allowed clock skew, older than the
+  scenario allows, or before the mechanism began (:class:`ImplausibleTimeError`);
+- its key is not registered to its author, or was revoked (:class:`UnknownKeyError`);
+- its signature does not verify (:class:`SignatureError`);
+- its author's role may not sign this kind (:class:`RoleError`);
+- it was already logged (:class:`ReplayError`);
+- it was submitted under another delegate's credentials (:class:`ForbiddenError`).
+
+A batch is all or nothing: the first refused act aborts it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from truce.domain.acts import PERMISSIONS, parse_body
+from truce.domain.scenario import Scenario
+from truce.errors import (
+    ConfigurationError,
+    ForbiddenError,
+    ImplausibleTimeError,
+    MalformedActError,
+    PayloadTooLargeError,
+    RefusedActError,
+    ReplayError,
+    RoleError,
+    SignatureError,
+    UnknownKeyError,
+)
+from truce.ledger import jcs
+from truce.ledger.envelope import Envelope, SignedAct, format_time, sign_act
+from truce.ledger.keys import PublicKey, SigningKey
+from truce.ledger.merkle import hash_leaf
+from truce.services.accounts import Identity
+from truce.storage import projections
+from truce.storage.db import Database
+from truce.storage.log import LogStore
+from truce.storage.models import DelegateKey, Mechanism
+
+Clock = Callable[[], datetime]
+GENESIS = "mechanism.genesis"
+
+
+def utc_now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """Where an accepted act sits in the log."""
+
+    index: int
+    leaf_hash: bytes
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form returned by the API and printed by the CLI."""
+        return {"index": self.index, "leaf_hash": self.leaf_hash.hex()}
+
+
+@dataclass(frozen=True, slots=True)
+class _Mechanism:
+    id: str
+    genesis_at: datetime
+    scenario: Scenario
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    member: str
+    delegate: str
+    role: str
+    public_key: PublicKey
+    revoked_idx: int | None
+
+
+def parse_submission(payload: object) -> SignedAct:
+    """Read ``{"envelope": {...}, "body": ...}`` as posted to ``/log/v1/acts``."""
+    if not isinstance(payload, dict) or set(payload) != {"envelope", "body"}:
+        raise MalformedActError(
+            "a submission is a JSON object with exactly envelope and body", field="envelope"
+        )
+    return SignedAct(envelope=Envelope.from_dict(payload["envelope"]), body=payload["body"])
+
+
+class Admission:
+    """Checks signed acts and records them in the log with their projections."""
+
+    def __init__(
+        self, db: Database, *, clock: Clock = utc_now, max_body_bytes: int = 1024 * 1024
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.max_body_bytes = max_body_bytes
+        self._mechanism: _Mechanism | None = None
+
+    # -- the mechanism ------------------------------------------------------------------
+
+    def mechanism(self, connection: Connection | None = None) -> _Mechanism:
+        """The mechanism this database records (read once: it never changes)."""
+        if self._mechanism is None:
+            if connection is None:
+                with self.db.read() as reader:
+                    return self.mechanism(reader)
+            row = connection.execute(
+                select(Mechanism.id, Mechanism.genesis_at, Mechanism.scenario)
+            ).first()
+            if row is None:
+                raise ConfigurationError("the database holds no mechanism: run truce init")
+            genesis_at = row.genesis_at
+            if genesis_at.tzinfo is None:
+                genesis_at = genesis_at.replace(tzinfo=UTC)
+            self._mechanism = _Mechanism(
+                id=row.id,
+                genesis_at=genesis_at,
+                scenario=Scenario.model_validate(row.scenario),
+            )
+        return self._mechanism
+
+    def genesis(self, scenario: Scenario, key: SigningKey, at: datetime | None = None) -> Receipt:
+        """Record the scenario as entry 0, signed by the secretariat's root key."""
+        secretariat = scenario.secretariat
+        if key.public_key.text != secretariat.root_key:
+            raise UnknownKeyError(
+                "the genesis act must be signed by the secretariat's root key of the scenario"
+            )
+        act = sign_act(
+            kind=GENESIS,
+            mechanism=scenario.mechanism.id,
+            member=secretariat.code,
+            delegate="root",
+            key=key,
+            body=scenario.model_dump(mode="json"),
+            at=at or self.clock(),
+        )
+        with self.db.write() as connection:
+            store = LogStore(connection)
+            store.initialise()
+            if store.head(lock=True).size != 0:
+                raise RefusedActError("the log already has a genesis entry")
+            canonical = act.envelope.check_body(act.body)
+            return self._record(connection, [(act, canonical)])[0]
+
+    # -- submission ---------------------------------------------------------------------
+
+    def submit(self, act: SignedAct, *, submitter: Identity | None = None) -> Receipt:
+        """Admit one act; see :meth:`submit_many`."""
+        return self.submit_many([act], submitter=submitter)[0]
+
+    def submit_many(
+        self, acts: Sequence[SignedAct], *, submitter: Identity | None = None
+    ) -> list[Receipt]:
+        """Check every act and record them all, in order, in one transaction.
+
+        ``submitter`` is the authenticated caller; when given, every act must be signed
+        by that same delegate.
+        """
+        with self.db.write() as connection:
+            mechanism = self.mechanism(connection)
+            now = self.clock()
+            keys: dict[str, _Key | None] = {}
+            batch_hashes: set[bytes] = set()
+            checked: list[tuple[SignedAct, bytes]] = []
+            store = LogStore(connection)
+            head = store.head(lock=True)
+            context = projections.ProjectionContext(connection)
+            for offset, act in enumerate(acts):
+                canonical = self._check(connection, mechanism, act, now, keys, submitter)
+                leaf = act.envelope.leaf_bytes()
+                leaf_hash = hash_leaf(leaf)
+                if leaf_hash in batch_hashes or store.index_of(leaf_hash) is not None:
+                    raise ReplayError(
+                        f"this act is already in the log (leaf hash {leaf_hash.hex()})"
+                    )
+                batch_hashes.add(leaf_hash)
+                checked.append((act, canonical))
+                projections.apply(
+                    context,
+                    projections.LoggedAct(
+                        index=head.size + offset,
+                        leaf_hash=leaf_hash,
+                        envelope=act.envelope,
+                        body=json.loads(canonical),
+                    ),
+                )
+                if act.envelope.kind == "member.key":
+                    keys.clear()
+            context.flush()
+            return self._append(store, checked)
+
+    def _record(self, connection: Connection, acts: list[tuple[SignedAct, bytes]]) -> list[Receipt]:
+        store = LogStore(connection)
+        head = store.head(lock=True)
+        context = projections.ProjectionContext(connection)
+        for offset, (act, canonical) in enumerate(acts):
+            projections.apply(
+                context,
+                projections.LoggedAct(
+                    index=head.size + offset,
+                    leaf_hash=act.envelope.leaf_hash(),
+                    envelope=act.envelope,
+                    body=json.loads(canonical),
+                ),
+            )
+        context.flush()
+        return self._append(store, acts)
+
+    @staticmethod
+    def _append(store: LogStore, acts: list[tuple[SignedAct, bytes]]) -> list[Receipt]:
+        leaves = [act.envelope.leaf_bytes() for act, _ in acts]
+        hashes = [hash_leaf(leaf) for leaf in leaves]
+        indices = store.append(
+            list(zip(leaves, hashes, strict=True)),
+            [(act.envelope.body_digest, canonical) for act, canonical in acts],
+        )
+        return [Receipt(index, leaf_hash) for index, leaf_hash in zip(indices, hashes, strict=True)]
+
+    # -- the checks ---------------------------------------------------------------------
+
+    def _check(
+        self,
+        connection: Connection,
+        mechanism: _Mechanism,
+        act: SignedAct,
+        now: datetime,
+        keys: dict[str, _Key | None],
+        submitter: Identity | None,
+    ) -> bytes:
+        envelope = act.envelope
+        if submitter is not None and (submitter.member, submitter.delegate) != (
+            envelope.member,
+            envelope.delegate,
+        ):
+            raise ForbiddenError(
+                f"the act names {envelope.member}/{envelope.delegate} as its author but was "
+                f"submitted by {submitter.member}/{submitter.delegate}",
+                field="author",
+            )
+        if envelope.mechanism != mechanism.id:
+            raise MalformedActError(
+                f"the act is for mechanism {envelope.mechanism!r}, this log is {mechanism.id!r}",
+                field="mechanism",
+            )
+        allowed = PERMISSIONS.get(envelope.kind)
+        if allowed is None:
+            raise MalformedActError(f"unknown act kind {envelope.kind!r}", field="kind")
+        if envelope.kind == GENESIS:
+            raise RefusedActError("the genesis act is recorded once, by truce init", field="kind")
+        canonical = envelope.check_body(act.body)
+        if len(canonical) > self.max_body_bytes:
+            raise PayloadTooLargeError(
+                f"the body has {len(canonical)} bytes; the limit is {self.max_body_bytes}",
+                field="body",
+            )
+        parse_body(envelope.kind, act.body)
+        self._check_time(mechanism, envelope, now)
+        self._check_audience(mechanism, envelope)
+        key = self._key(connection, envelope.key_id, keys)
+        if key is None or (key.member, key.delegate) != (envelope.member, envelope.delegate):
+            raise UnknownKeyError(
+                f"key {envelope.key_id} is not registered to {envelope.member}/{envelope.delegate}",
+                field="author.key",
+            )
+        if key.revoked_idx is not None:
+            raise UnknownKeyError(
+                f"key {envelope.key_id} of {envelope.member}/{envelope.delegate} was revoked "
+                f"at log index {key.revoked_idx}",
+                field="author.key",
+            )
+        if not envelope.verify_signature(key.public_key):
+            raise SignatureError(
+                "the signature does not verify over the act's canonical envelope", field="sig"
+            )
+        if key.role not in allowed:
+            raise RoleError(
+                f"a {key.role} may not sign {envelope.kind} (allowed: "
+                f"{', '.join(sorted(allowed))})",
+                field="kind",
+            )
+        if envelope.kind == "member.key":
+            self._check_member_key(connection, mechanism, envelope, act.body)
+        return canonical
+
+    def _check_time(self, mechanism: _Mechanism, envelope: Envelope, now: datetime) -> None:
+        procedure = mechanism.scenario.procedure
+        moment = envelope.time
+        skew = timedelta(seconds=procedure.max_clock_skew_seconds)
+        if moment > now + skew:
+            raise ImplausibleTimeError(
+                f"the act is dated {envelope.at}, later than the server's time "
+                f"{format_time(now)} by more than {procedure.max_clock_skew_seconds} s",
+                field="at",
+            )
+        if moment < now - timedelta(hours=procedure.max_act_age_hours):
+            raise ImplausibleTimeError(
+                f"the act is dated {envelope.at}, more than {procedure.max_act_age_hours} h "
+                f"before the server's time {format_time(now)}",
+                field="at",
+            )
+        if moment < mechanism.genesis_at - skew:
+            raise ImplausibleTimeError(
+                f"the act is dated {envelope.at}, before the mechanism began "
+                f"({format_time(mechanism.genesis_at)})",
+                field="at",
+            )
+
+    @staticmethod
+    def _check_audience(mechanism: _Mechanism, envelope: Envelope) -> None:
+        if isinstance(envelope.audience, str):
+            return
+        codes = {member.code for member in mechanism.scenario.members}
+        unknown = [code for code in envelope.audience if code not in codes]
+        if unknown:
+            raise MalformedActError(
+                f"the audience names unknown members {', '.join(unknown)}", field="audience"
+            )
+
+    @staticmethod
+    def _key(connection: Connection, key_id: str, cache: dict[str, _Key | None]) -> _Key | None:
+        if key_id not in cache:
+            row = connection.execute(
+                select(
+                    DelegateKey.member,
+                    DelegateKey.delegate,
+                    DelegateKey.role,
+                    DelegateKey.public_key,
+                    DelegateKey.revoked_idx,
+                ).where(DelegateKey.key_id == key_id)
+            ).first()
+            cache[key_id] = (
+                None
+                if row is None
+                else _Key(
+                    member=row.member,
+                    delegate=row.delegate,
+                    role=row.role,
+                    public_key=PublicKey.from_text(row.public_key),
+                    revoked_idx=row.revoked_idx,
+                )
+            )
+        return cache[key_id]
+
+    @staticmethod
+    def _check_member_key(
+        connection: Connection, mechanism: _Mechanism, envelope: Envelope, body: Any
+    ) -> None:
+        secretariat = mechanism.scenario.secretariat.code
+        key = PublicKey.from_text(body["public_key"])
+        row = connection.execute(
+            select(DelegateKey.member, DelegateKey.delegate, DelegateKey.revoked_idx).where(
+                DelegateKey.key_id == key.key_id
+            )
+        ).first()
+        if body["action"] == "register":
+            if row is not None:
+                raise RefusedActError(
+                    f"key {key.key_id} is already registered (to {row.member}/{row.delegate})",
+                    field="body.public_key",
+                )
+            if body["role"] == "secretariat" and envelope.member != secretariat:
+                raise RoleError(
+                    "only the secretariat registers secretariat keys", field="body.role"
+                )
+            if body["role"] != "secretariat" and envelope.member == secretariat:
+                raise RoleError(
+                    "the secretariat registers only its own staff's keys", field="body.role"
+                )
+            return
+        if row is None or (row.member, row.delegate) != (envelope.member, body["delegate"]):
+            raise RefusedActError(
+                f"key {key.key_id} is not registered to {envelope.member}/{body['delegate']}",
+                field="body.public_key",
+            )
+        if row.revoked_idx is not None:
+            raise RefusedActError(
+                f"key {key.key_id} was already revoked at log index {row.revoked_idx}",
+                field="body.public_key",
+            )
+
+
+def load_submission_bytes(data: bytes) -> SignedAct:
+    """Parse posted bytes strictly (see :func:`truce.ledger.jcs.loads`)."""
+    return parse_submission(jcs.loads(data))

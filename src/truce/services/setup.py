@@ -1,0 +1,155 @@
+"""Creating a mechanism: schema, genesis act, and (for a demo scenario) demo delegates.
+
+The genesis act (entry 0) carries the whole scenario as its body, signed by the
+secretariat's root key. Everything the mechanism knows, down to its members' root keys,
+is therefore in the log, and ``truce rebuild`` needs nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from truce.domain.scenario import Scenario, load_scenario
+from truce.errors import ConfigurationError
+from truce.ledger.envelope import sign_act
+from truce.ledger.keys import KeyFile, SigningKey, demo_signing_key
+from truce.services.accounts import issue_token
+from truce.services.admission import Admission, utc_now
+from truce.storage import schema
+from truce.storage.db import Database
+from truce.storage.models import LogHead
+
+SCENARIO_FILE = "mechanism.toml"
+
+#: The demo delegates registered besides each member's root (head) key.
+DEMO_ROLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "party": (("officer", "officer"), ("observer", "observer")),
+    "mediator": (("officer", "officer"), ("observer", "observer")),
+    "secretariat": (("clerk", "secretariat"),),
+}
+
+
+@dataclass
+class InitResult:
+    """What ``truce init`` created."""
+
+    mechanism: str
+    entries: int
+    key_files: list[Path] = field(default_factory=list)
+
+
+def scenario_path(path: Path) -> Path:
+    """Accept a scenario folder or the TOML file itself."""
+    return path / SCENARIO_FILE if path.is_dir() else path
+
+
+def _write_credentials(keys_dir: Path, key_file: KeyFile, token: str) -> Path:
+    stem = key_file.delegate
+    if stem == "root":
+        stem = f"{key_file.member.lower()}-root"
+    path = keys_dir / f"{stem}.key"
+    key_file.save(path)
+    token_path = keys_dir / f"{stem}.token"
+    fd = os.open(token_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(token + "\n")
+    return path
+
+
+def initialise(
+    database_url: str,
+    scenario_dir: Path,
+    keys_dir: Path,
+    *,
+    secretariat_key: SigningKey | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> InitResult:
+    """Create the schema, log the genesis act and, for a demo scenario, demo delegates.
+
+    A scenario with a ``[demo]`` seed derives every root key from it; otherwise the
+    secretariat's root key must be given, and members register their delegates
+    themselves afterwards.
+    """
+    scenario = load_scenario(scenario_path(scenario_dir))
+    db = Database.from_url(database_url)
+    try:
+        schema.upgrade(db.engine)
+        with db.read() as connection:
+            head = connection.execute(select(LogHead.size)).first()
+        if head is not None and head.size > 0:
+            raise ConfigurationError(
+                f"{database_url} already holds a mechanism ({head.size} entries); "
+                "use a new database"
+            )
+        demo_seed = scenario.demo.insecure_key_seed if scenario.demo else None
+        if secretariat_key is None:
+            if demo_seed is None:
+                raise ConfigurationError(
+                    "this scenario has no demo seed: pass the secretariat's root key file"
+                )
+            secretariat_key = demo_signing_key(demo_seed, scenario.secretariat.code)
+        admission = Admission(db, clock=clock)
+        admission.genesis(scenario, secretariat_key)
+        result = InitResult(mechanism=scenario.mechanism.id, entries=1)
+        if demo_seed is not None:
+            result.key_files = _demo_delegates(db, admission, scenario, demo_seed, keys_dir, clock)
+            result.entries += sum(len(DEMO_ROLES[m.kind]) for m in scenario.members)
+        return result
+    finally:
+        db.dispose()
+
+
+def _demo_delegates(
+    db: Database,
+    admission: Admission,
+    scenario: Scenario,
+    seed: str,
+    keys_dir: Path,
+    clock: Callable[[], datetime],
+) -> list[Path]:
+    keys_dir.mkdir(parents=True, exist_ok=True)
+    keys_dir.chmod(0o700)
+    written: list[Path] = []
+    for member in scenario.members:
+        root = demo_signing_key(seed, member.code)
+        if root.public_key.text != member.root_key:
+            raise ConfigurationError(
+                f"the demo seed does not give {member.code}'s root key in the scenario"
+            )
+        root_role = "secretariat" if member.kind == "secretariat" else "head"
+        root_file = KeyFile(member=member.code, delegate="root", role=root_role, key=root)
+        written.append(
+            _write_credentials(keys_dir, root_file, issue_token(db, member.code, "root"))
+        )
+        acts = []
+        for name, role in DEMO_ROLES[member.kind]:
+            delegate = f"{member.code.lower()}-{name}"
+            key = SigningKey.generate()
+            acts.append(
+                sign_act(
+                    kind="member.key",
+                    mechanism=scenario.mechanism.id,
+                    member=member.code,
+                    delegate="root",
+                    key=root,
+                    body={
+                        "action": "register",
+                        "delegate": delegate,
+                        "role": role,
+                        "public_key": key.public_key.text,
+                    },
+                    at=clock(),
+                )
+            )
+            key_file = KeyFile(member=member.code, delegate=delegate, role=role, key=key)
+            written.append(
+                _write_credentials(keys_dir, key_file, issue_token(db, member.code, delegate))
+            )
+        admission.submit_many(acts)
+    return written

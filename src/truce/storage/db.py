@@ -1,0 +1,99 @@
+"""Engines and transactions for SQLite and PostgreSQL.
+
+Appends to the log must be serialised: two writers must never take the same index or
+fork the tree. :meth:`Database.write` opens a transaction that holds the database's
+write lock for its whole life:
+
+- on SQLite it begins with ``BEGIN IMMEDIATE`` (pysqlite's own transaction handling is
+  switched off so that SQLAlchemy's ``begin`` event decides how to begin), so a second
+  writer waits on ``busy_timeout`` instead of failing half-way;
+- on PostgreSQL the caller locks the single ``log_head`` row ``FOR UPDATE``.
+
+Reads use :meth:`Database.read`, a plain (deferred) transaction that never blocks a writer
+in WAL mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from truce.errors import ConfigurationError
+
+_WRITE = "truce_write_lock"
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(_WRITE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine for ``url``, with SQLite set up for serialised writes."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise ConfigurationError(f"not a database URL: {url!r}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(
+            parsed, echo=echo, poolclass=NullPool, connect_args={"check_same_thread": False}
+        )
+        _configure_sqlite(engine)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10)
+    raise ConfigurationError(
+        f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql"
+    )
+
+
+class Database:
+    """The database of one mechanism: an engine and its two kinds of transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def from_url(cls, url: str, *, echo: bool = False) -> Database:
+        """Open (not create) the database at ``url``."""
+        return cls(make_engine(url, echo=echo))
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True for SQLite, whose write lock is taken at ``BEGIN``."""
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read transaction, rolled back at the end."""
+        with self.engine.connect() as connection, connection.begin():
+            yield connection
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction holding the write lock; committed only if the block succeeds."""
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(**{_WRITE: True})
+            with connection.begin():
+                yield connection
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

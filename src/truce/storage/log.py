@@ -1,0 +1,200 @@
+"""The Merkle log in the database: append, roots of any size, and proofs.
+
+Every complete aligned subtree's hash is stored in ``log_nodes`` when the append that
+completes it happens. A root or a proof element is the RFC 6962 hash of a node range,
+which :func:`truce.ledger.merkle.subtrees` splits into at most ~log2(n) stored
+subtrees; a proof therefore costs one indexed query of a few dozen rows, whatever the
+size of the log.
+
+All methods run inside a transaction the caller opened with
+:meth:`truce.storage.db.Database.read` or :meth:`~truce.storage.db.Database.write`;
+:meth:`LogStore.append` requires the write transaction and locks the head row, so that
+the append and the projection updates of the same acts commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, insert, select, tuple_, update
+
+from truce.errors import NotFoundError
+from truce.ledger import merkle
+from truce.storage.models import Body, LogEntry, LogHead, LogNode
+
+_HEAD_ID = 1
+
+
+@dataclass(frozen=True, slots=True)
+class TreeHead:
+    """A tree size and its RFC 6962 root."""
+
+    size: int
+    root: bytes
+
+
+class LogStore:
+    """The log tables as seen through one connection (and its transaction)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    # -- set-up ---------------------------------------------------------------------
+
+    def initialise(self) -> None:
+        """Create the head row of an empty log (idempotent)."""
+        exists = self.connection.execute(select(LogHead.id).where(LogHead.id == _HEAD_ID)).first()
+        if exists is None:
+            self.connection.execute(
+                insert(LogHead).values(id=_HEAD_ID, size=0, root=merkle.EMPTY_ROOT)
+            )
+
+    # -- reads ----------------------------------------------------------------------
+
+    def head(self, *, lock: bool = False) -> TreeHead:
+        """The current size and root; ``lock`` takes the row lock for an append."""
+        query = select(LogHead.size, LogHead.root).where(LogHead.id == _HEAD_ID)
+        if lock:
+            query = query.with_for_update()
+        row = self.connection.execute(query).first()
+        if row is None:
+            raise NotFoundError("the log has not been initialised: run truce init")
+        return TreeHead(size=row.size, root=bytes(row.root))
+
+    def _nodes(self, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        keys = sorted(set(wanted))
+        if not keys:
+            return {}
+        rows = self.connection.execute(
+            select(LogNode.level, LogNode.idx, LogNode.hash).where(
+                tuple_(LogNode.level, LogNode.idx).in_(keys)
+            )
+        )
+        found = {(row.level, row.idx): bytes(row.hash) for row in rows}
+        if len(found) != len(keys):
+            missing = [key for key in keys if key not in found]
+            raise NotFoundError(f"the log is missing stored subtrees {missing[:3]}")
+        return found
+
+    def _range_hashes(self, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
+        plans = [merkle.subtrees(start, end) for start, end in ranges]
+        nodes = self._nodes(node for plan in plans for node in plan)
+        return [merkle.fold([nodes[node] for node in plan]) for plan in plans]
+
+    def _check_size(self, size: int, *, allow_empty: bool = True) -> TreeHead:
+        head = self.head()
+        if size < (0 if allow_empty else 1) or size > head.size:
+            raise NotFoundError(f"tree size {size} is outside 0..{head.size}")
+        return head
+
+    def root(self, size: int | None = None) -> bytes:
+        """The RFC 6962 root of the first ``size`` entries (default: all)."""
+        head = self.head()
+        if size is None or size == head.size:
+            return head.root
+        self._check_size(size)
+        if size == 0:
+            return merkle.EMPTY_ROOT
+        return self._range_hashes([(0, size)])[0]
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        """RFC 6962 §2.1.1 audit path of entry ``index`` in the tree of ``size``."""
+        self._check_size(size, allow_empty=False)
+        if not 0 <= index < size:
+            raise NotFoundError(f"index {index} is outside the tree of size {size}")
+        return self._range_hashes(merkle.inclusion_ranges(index, size))
+
+    def consistency_proof(self, first: int, second: int) -> list[bytes]:
+        """RFC 6962 §2.1.2 proof that the tree of ``first`` is a prefix of ``second``."""
+        self._check_size(second)
+        if not 0 <= first <= second:
+            raise NotFoundError(f"first size {first} is outside 0..{second}")
+        if first == 0 or first == second:
+            return []
+        return self._range_hashes(merkle.consistency_ranges(first, second))
+
+    def leaf_hash(self, index: int) -> bytes:
+        """The leaf hash of entry ``index``."""
+        row = self.connection.execute(
+            select(LogEntry.leaf_hash).where(LogEntry.idx == index)
+        ).first()
+        if row is None:
+            raise NotFoundError(f"no entry {index}")
+        return bytes(row.leaf_hash)
+
+    def entries(self, start: int, end: int) -> list[tuple[int, bytes]]:
+        """Entries ``start`` to ``end`` inclusive (as RFC 6962 ``get-entries``)."""
+        rows = self.connection.execute(
+            select(LogEntry.idx, LogEntry.leaf)
+            .where(LogEntry.idx >= start, LogEntry.idx <= end)
+            .order_by(LogEntry.idx)
+        )
+        return [(row.idx, bytes(row.leaf)) for row in rows]
+
+    def index_of(self, leaf_hash: bytes) -> int | None:
+        """The index of the entry with this leaf hash, if logged."""
+        row = self.connection.execute(
+            select(LogEntry.idx).where(LogEntry.leaf_hash == leaf_hash)
+        ).first()
+        return None if row is None else int(row.idx)
+
+    def body(self, digest: str) -> bytes | None:
+        """The stored canonical bytes of a body, if any."""
+        row = self.connection.execute(select(Body.content).where(Body.digest == digest)).first()
+        return None if row is None else bytes(row.content)
+
+    # -- writes ---------------------------------------------------------------------
+
+    def frontier(self, head: TreeHead) -> merkle.Frontier:
+        """The right border of the tree at ``head``, loaded from stored subtrees."""
+        wanted = merkle.frontier_subtrees(head.size)
+        nodes = self._nodes(wanted)
+        return merkle.Frontier(head.size, [nodes[node] for node in wanted])
+
+    def append(
+        self, leaves: Sequence[tuple[bytes, bytes]], bodies: Sequence[tuple[str, bytes]] = ()
+    ) -> list[int]:
+        """Append ``(leaf_bytes, leaf_hash)`` pairs and store bodies; return the indices.
+
+        Must run in a write transaction. The head row is locked first, so concurrent
+        appenders queue up; the unique constraint on ``leaf_hash`` is the last guard
+        against a replay slipping in between a caller's check and this append.
+        """
+        head = self.head(lock=True)
+        frontier = self.frontier(head)
+        entry_rows = []
+        node_rows = []
+        for offset, (leaf, leaf_hash) in enumerate(leaves):
+            entry_rows.append({"idx": head.size + offset, "leaf_hash": leaf_hash, "leaf": leaf})
+            node_rows.extend(
+                {"level": level, "idx": idx, "hash": digest}
+                for level, idx, digest in frontier.append(leaf_hash)
+            )
+        if entry_rows:
+            self.connection.execute(insert(LogEntry), entry_rows)
+            self.connection.execute(insert(LogNode), node_rows)
+            self.connection.execute(
+                update(LogHead)
+                .where(LogHead.id == _HEAD_ID)
+                .values(size=frontier.size, root=frontier.root())
+            )
+        self.store_bodies(bodies)
+        return [row["idx"] for row in entry_rows]
+
+    def store_bodies(self, bodies: Sequence[tuple[str, bytes]]) -> None:
+        """Store bodies not yet stored (a body is immutable: same digest, same bytes)."""
+        fresh: dict[str, bytes] = {}
+        for digest, content in bodies:
+            fresh.setdefault(digest, content)
+        if not fresh:
+            return
+        known = {
+            row.digest
+            for row in self.connection.execute(
+                select(Body.digest).where(Body.digest.in_(list(fresh)))
+            )
+        }
+        rows = [{"digest": d, "content": c} for d, c in fresh.items() if d not in known]
+        if rows:
+            self.connection.execute(insert(Body), rows)

@@ -1,0 +1,165 @@
+"""Tables.
+
+Three groups:
+
+- the **log** (``log_entries``, ``log_nodes``, ``log_head``) and the **bodies** beside it:
+  the source of truth, only ever appended to;
+- **projections** (every table in :data:`PROJECTION_TABLES`): derived from the log alone,
+  dropped and recreated by ``truce rebuild``;
+- **accounts**: bearer-token hashes of delegates. Secrets never enter the log, so this
+  table is neither log nor projection.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Index,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with stable constraint names for Alembic."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class LogEntry(Base):
+    """One leaf: the RFC 8785 bytes of a signed envelope."""
+
+    __tablename__ = "log_entries"
+
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    leaf: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LogNode(Base):
+    """The hash of a complete aligned subtree: leaves ``[idx << level, (idx + 1) << level)``.
+
+    Storing every complete subtree (about two rows per leaf) lets any root or proof be
+    assembled from O(log n) rows instead of rehashing the log.
+    """
+
+    __tablename__ = "log_nodes"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LogHead(Base):
+    """The single row holding the current tree size and root; writers lock it."""
+
+    __tablename__ = "log_head"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(BigInteger)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class Body(Base):
+    """An act body, stored as its RFC 8785 bytes under its ``sha256:`` digest."""
+
+    __tablename__ = "bodies"
+
+    digest: Mapped[str] = mapped_column(String(71), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Account(Base):
+    """A delegate's API bearer token, stored as its SHA-256 (tokens are 256-bit random)."""
+
+    __tablename__ = "accounts"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member: Mapped[str] = mapped_column(String(8))
+    delegate: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Act(Base):
+    """Projection: every logged act's envelope fields, for queries and audience checks."""
+
+    __tablename__ = "acts"
+
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    leaf_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(64), index=True)
+    member: Mapped[str] = mapped_column(String(8), index=True)
+    delegate: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    audience: Mapped[Any] = mapped_column(JSON)
+    body_digest: Mapped[str] = mapped_column(String(71), index=True)
+
+
+class Mechanism(Base):
+    """Projection: the mechanism and its scenario, from the genesis act."""
+
+    __tablename__ = "mechanism"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    origin: Mapped[str] = mapped_column(String(200))
+    scenario: Mapped[Any] = mapped_column(JSON)
+    genesis_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Member(Base):
+    """Projection: the members of the mechanism (parties, mediators, the secretariat)."""
+
+    __tablename__ = "members"
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+
+
+class DelegateKey(Base):
+    """Projection: which key signs for which delegate, from when to when (log indices)."""
+
+    __tablename__ = "delegate_keys"
+    __table_args__ = (Index("ix_delegate_keys_member_delegate", "member", "delegate"),)
+
+    key_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member: Mapped[str] = mapped_column(String(8))
+    delegate: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    public_key: Mapped[str] = mapped_column(String(64))
+    registered_idx: Mapped[int] = mapped_column(BigInteger)
+    revoked_idx: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+LOG_TABLES: tuple[Table, ...] = (
+    LogEntry.__table__,  # type: ignore[assignment]
+    LogNode.__table__,  # type: ignore[assignment]
+    LogHead.__table__,  # type: ignore[assignment]
+    Body.__table__,  # type: ignore[assignment]
+)
+
+#: Every table that ``truce rebuild`` recreates from the log, in dependency order.
+PROJECTION_TABLES: tuple[Table, ...] = (
+    Mechanism.__table__,  # type: ignore[assignment]
+    Member.__table__,  # type: ignore[assignment]
+    DelegateKey.__table__,  # type: ignore[assignment]
+    Act.__table__,  # type: ignore[assignment]
+)

@@ -1,0 +1,227 @@
+"""Projections: the tables derived from the log, and how each act kind updates them.
+
+A handler is registered per act kind with :func:`projects`. The admission service calls
+:func:`apply` for each accepted act inside the same transaction as the append, and
+:func:`rebuild` replays the whole log through the same handlers into empty tables; both
+paths share every line of projection code, which is what makes the rebuilt database
+equal to the live one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from truce.ledger.envelope import Envelope
+from truce.ledger.keys import PublicKey
+from truce.storage.log import LogStore
+from truce.storage.models import (
+    PROJECTION_TABLES,
+    Act,
+    Body,
+    DelegateKey,
+    LogEntry,
+    Mechanism,
+    Member,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedAct:
+    """An act as a projection handler sees it: where it sits in the log, and its body.
+
+    ``body`` is always parsed from the body's canonical bytes, live and in a rebuild
+    alike, so a handler can never see a difference between the two (``250.0`` written by
+    a client is ``250`` in RFC 8785).
+    """
+
+    index: int
+    leaf_hash: bytes
+    envelope: Envelope
+    body: Any
+
+
+@dataclass(slots=True)
+class ProjectionContext:
+    """What handlers write through: the transaction, and batched ``acts`` rows."""
+
+    connection: Connection
+    pending_acts: list[dict[str, Any]] = field(default_factory=list)
+
+    def flush(self) -> None:
+        """Write the batched rows."""
+        if self.pending_acts:
+            self.connection.execute(insert(Act), self.pending_acts)
+            self.pending_acts.clear()
+
+
+Handler = Callable[[ProjectionContext, LoggedAct], None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def projects(kind: str) -> Callable[[Handler], Handler]:
+    """Register the decorated function as the projection handler of ``kind``."""
+
+    def register(handler: Handler) -> Handler:
+        if kind in HANDLERS:
+            raise RuntimeError(f"two projection handlers for {kind}")
+        HANDLERS[kind] = handler
+        return handler
+
+    return register
+
+
+def apply(context: ProjectionContext, act: LoggedAct) -> None:
+    """Project one act: the generic ``acts`` row, then its kind's handler."""
+    envelope = act.envelope
+    context.pending_acts.append(
+        {
+            "idx": act.index,
+            "leaf_hash": act.leaf_hash.hex(),
+            "kind": envelope.kind,
+            "member": envelope.member,
+            "delegate": envelope.delegate,
+            "key_id": envelope.key_id,
+            "at": envelope.time,
+            "audience": envelope.audience
+            if isinstance(envelope.audience, str)
+            else list(envelope.audience),
+            "body_digest": envelope.body_digest,
+        }
+    )
+    handler = HANDLERS.get(envelope.kind)
+    if handler is not None:
+        handler(context, act)
+
+
+# -- handlers of the foundation kinds -------------------------------------------------
+
+
+@projects("mechanism.genesis")
+def _genesis(context: ProjectionContext, act: LoggedAct) -> None:
+    scenario = act.body
+    mechanism = scenario["mechanism"]
+    context.connection.execute(
+        insert(Mechanism).values(
+            id=mechanism["id"],
+            name=mechanism["name"],
+            origin=mechanism["origin"],
+            scenario=scenario,
+            genesis_at=act.envelope.time,
+        )
+    )
+    for member in scenario["members"]:
+        context.connection.execute(
+            insert(Member).values(code=member["code"], name=member["name"], kind=member["kind"])
+        )
+        key = PublicKey.from_text(member["root_key"])
+        context.connection.execute(
+            insert(DelegateKey).values(
+                key_id=key.key_id,
+                member=member["code"],
+                delegate="root",
+                role="secretariat" if member["kind"] == "secretariat" else "head",
+                public_key=key.text,
+                registered_idx=act.index,
+                revoked_idx=None,
+            )
+        )
+
+
+@projects("member.key")
+def _member_key(context: ProjectionContext, act: LoggedAct) -> None:
+    body = act.body
+    key = PublicKey.from_text(body["public_key"])
+    if body["action"] == "register":
+        context.connection.execute(
+            insert(DelegateKey).values(
+                key_id=key.key_id,
+                member=act.envelope.member,
+                delegate=body["delegate"],
+                role=body["role"],
+                public_key=key.text,
+                registered_idx=act.index,
+                revoked_idx=None,
+            )
+        )
+    else:
+        context.connection.execute(
+            update(DelegateKey)
+            .where(DelegateKey.key_id == key.key_id, DelegateKey.revoked_idx.is_(None))
+            .values(revoked_idx=act.index)
+        )
+
+
+# -- rebuild ----------------------------------------------------------------------------
+
+
+def _replay(connection: Connection, batch: int = 2000) -> Iterator[LoggedAct]:
+    size = LogStore(connection).head().size
+    for start in range(0, size, batch):
+        rows = connection.execute(
+            select(LogEntry.idx, LogEntry.leaf_hash, LogEntry.leaf)
+            .where(LogEntry.idx >= start, LogEntry.idx < start + batch)
+            .order_by(LogEntry.idx)
+        ).all()
+        envelopes = [Envelope.from_dict(json.loads(row.leaf)) for row in rows]
+        digests = {envelope.body_digest for envelope in envelopes}
+        bodies = {
+            row.digest: json.loads(row.content)
+            for row in connection.execute(
+                select(Body.digest, Body.content).where(Body.digest.in_(digests))
+            )
+        }
+        for row, envelope in zip(rows, envelopes, strict=True):
+            yield LoggedAct(
+                index=row.idx,
+                leaf_hash=bytes(row.leaf_hash),
+                envelope=envelope,
+                body=bodies.get(envelope.body_digest),
+            )
+
+
+def rebuild(connection: Connection, progress: Callable[[int, int], None] | None = None) -> int:
+    """Empty every projection table and replay the log into them; return the act count.
+
+    Runs in the caller's write transaction: either the whole rebuild commits, or none.
+    """
+    for table in reversed(PROJECTION_TABLES):
+        connection.execute(delete(table))
+    context = ProjectionContext(connection)
+    total = LogStore(connection).head().size
+    count = 0
+    for act in _replay(connection):
+        apply(context, act)
+        count += 1
+        if count % 2000 == 0:
+            context.flush()
+            if progress is not None:
+                progress(count, total)
+    context.flush()
+    if progress is not None:
+        progress(count, total)
+    return count
+
+
+def snapshot(connection: Connection) -> dict[str, list[tuple[Any, ...]]]:
+    """Every projection row, sorted, per table: what a rebuild must reproduce."""
+    result: dict[str, list[tuple[Any, ...]]] = {}
+    for table in PROJECTION_TABLES:
+        rows = connection.execute(select(table)).all()
+        result[table.name] = sorted(
+            (tuple(_comparable(value) for value in row) for row in rows), key=repr
+        )
+    return result
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True)
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None).isoformat()
+    return value

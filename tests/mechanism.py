@@ -1,0 +1,77 @@
+"""A ready mechanism for tests: the istanbul-2025 scenario initialised with demo keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from truce.domain.scenario import Scenario, load_scenario
+from truce.ledger.envelope import SignedAct, sign_act
+from truce.ledger.keys import KeyFile
+from truce.services.admission import Admission
+from truce.services.setup import initialise
+from truce.storage.db import Database
+
+SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "istanbul-2025"
+
+
+@dataclass
+class Mechanism:
+    """The istanbul-2025 mechanism in a fresh database, with every demo credential."""
+
+    url: str
+    db: Database
+    admission: Admission
+    scenario: Scenario
+    keys_dir: Path
+    clock: Any
+
+    def key(self, name: str) -> KeyFile:
+        """The key file of a demo delegate, e.g. ``pk-officer`` or ``pk-root``."""
+        return KeyFile.load(self.keys_dir / f"{name}.key")
+
+    def token(self, name: str) -> str:
+        """The bearer token of a demo delegate."""
+        return (self.keys_dir / f"{name}.token").read_text().strip()
+
+    def act(
+        self,
+        name: str,
+        kind: str = "statement.publish",
+        body: Any = None,
+        *,
+        at: datetime | str | None = None,
+        audience: Any = "all",
+        refs: tuple[str, ...] = (),
+    ) -> SignedAct:
+        """An act signed by the demo delegate ``name``."""
+        key_file = self.key(name)
+        return sign_act(
+            kind=kind,
+            mechanism=self.scenario.mechanism.id,
+            member=key_file.member,
+            delegate=key_file.delegate,
+            key=key_file.key,
+            body=body
+            if body is not None
+            else {"title": "Statement", "text": "The ceasefire holds.", "language": "en"},
+            at=at or self.clock(),
+            audience=audience,
+            refs=refs,
+        )
+
+
+def make_mechanism(url: str, keys_dir: Path, clock: Any) -> Mechanism:
+    """Initialise the default scenario at ``url`` and open it."""
+    initialise(url, SCENARIO_DIR, keys_dir, clock=clock)
+    db = Database.from_url(url)
+    return Mechanism(
+        url=url,
+        db=db,
+        admission=Admission(db, clock=clock),
+        scenario=load_scenario(SCENARIO_DIR / "mechanism.toml"),
+        keys_dir=keys_dir,
+        clock=clock,
+    )
