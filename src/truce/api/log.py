@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from truce.api.deps import IdentityDep, ServicesDep
 from truce.errors import ForbiddenError, InputError, NotFoundError, PayloadTooLargeError
-from truce.ledger.envelope import audience_includes
+from truce.ledger.envelope import audience_includes, stored_audience
 from truce.services.admission import load_submission_bytes
 from truce.storage.log import LogStore
 from truce.storage.models import Act, Member
@@ -185,7 +185,7 @@ def body(digest: str, found: ServicesDep, caller: IdentityDep) -> Response:
             raise NotFoundError(f"no act carries a body with digest {digest}")
         allowed = any(
             audience_includes(
-                row.audience if isinstance(row.audience, str) else tuple(row.audience),
+                stored_audience(row.audience),
                 row.member,
                 caller.member,
                 is_mediator,

@@ -40,8 +40,8 @@ log_app = typer.Typer(help="Read the log of the local database.", no_args_is_hel
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(log_app, name="log")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DatabaseOption = Annotated[
     str | None,
@@ -221,16 +221,16 @@ def _fail(message: str, code: int) -> NoReturn:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app and turn every failure into one line and an exit code."""
     try:
-        app(args=argv, standalone_mode=False)
+        raise SystemExit(app(args=argv, standalone_mode=False))
     except TruceError as exc:
         _fail(exc.message, exc.exit_code)
     except click.exceptions.Exit as exc:
         raise SystemExit(exc.exit_code) from None
     except click.exceptions.Abort:
         _fail("aborted", 130)
-    except click.ClickException as exc:
+    except (click.ClickException, typer.TyperException) as exc:
         _fail(exc.format_message(), 2)
     except SQLAlchemyError as exc:
-        _fail(f"database error: {str(exc.orig if hasattr(exc, 'orig') else exc).strip()}", 6)
+        _fail(f"database error: {str(getattr(exc, 'orig', exc)).strip().partition(chr(10))[0]}", 6)
     except typer.Exit as exc:
         raise SystemExit(exc.exit_code) from None

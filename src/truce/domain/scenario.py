@@ -15,18 +15,15 @@ than the number of mediators ...) instead of stopping at the first.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import difflib
-import hashlib
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self, get_args
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -38,14 +35,14 @@ from pydantic import (
     model_validator,
 )
 
+from truce.domain.scenario_refs import cross_reference_problems, dotted, entries, table
 from truce.domain.toml_lines import Location, TomlLineIndex
-from truce.errors import ScenarioError
+from truce.errors import InputError, ScenarioError
+from truce.ledger.keys import PublicKey, demo_signing_key
 
 SCENARIO_FILE_NAME = "mechanism.toml"
 """The file :func:`load_scenario` reads when it is given a scenario directory."""
 
-DEMO_KEY_PREFIX = "truce-demo-key:"
-"""Domain-separation prefix of the demo key derivation; see :func:`demo_private_key`."""
 
 _SKIP_CROSS_CHECK = "truce.scenario.skip_cross_check"
 
@@ -117,94 +114,21 @@ ClauseBasis = Literal["statement", "reported", "modality"]
 
 # -- Ed25519 root keys ---------------------------------------------------------------
 
-_P = 2**255 - 19
-_D = (-121665 * pow(121666, -1, _P)) % _P
-_SQRT_M1 = pow(2, (_P - 1) // 4, _P)
-
-
-def encode_public_key(raw: bytes) -> str:
-    """Unpadded base64url of raw key bytes: the form root keys take in a scenario."""
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def _edwards_point(raw: bytes) -> tuple[int, int] | None:
-    """Decode a 32-byte Ed25519 point as RFC 8032 §5.1.3 does; ``None`` if it is none."""
-    y = int.from_bytes(raw, "little")
-    sign = y >> 255
-    y &= (1 << 255) - 1
-    if y >= _P:
-        return None
-    u = (y * y - 1) % _P
-    v = (_D * y * y + 1) % _P
-    x = u * pow(v, 3, _P) * pow(u * pow(v, 7, _P), (_P - 5) // 8, _P) % _P
-    if (v * x * x - u) % _P != 0:
-        if (v * x * x + u) % _P != 0:
-            return None
-        x = x * _SQRT_M1 % _P
-    if x == 0 and sign:
-        return None
-    if x & 1 != sign:
-        x = _P - x
-    return x, y
-
-
-def _edwards_add(p: tuple[int, int], q: tuple[int, int]) -> tuple[int, int]:
-    """Add two points of edwards25519 (the complete affine formula, a = -1)."""
-    (x1, y1), (x2, y2) = p, q
-    t = _D * x1 * x2 * y1 * y2 % _P
-    x3 = (x1 * y2 + y1 * x2) * pow(1 + t, -1, _P) % _P
-    y3 = (y1 * y2 + x1 * x2) * pow(1 - t, -1, _P) % _P
-    return x3, y3
-
-
-def decode_public_key(text: str) -> Ed25519PublicKey:
-    """Parse a root key: unpadded base64url of a valid 32-byte Ed25519 public key.
-
-    Beyond the length, the key must decode to a curve point (RFC 8032 §5.1.3) that is
-    not of small order: such a key would verify signatures that nobody made. Raises
-    ``ValueError`` with a message for a person.
-    """
-    if not re.fullmatch(r"[A-Za-z0-9_-]{43}", text):
-        raise ValueError(
-            "must be 43 characters of unpadded base64url (a raw 32-byte Ed25519 public key)"
-        )
-    raw = base64.urlsafe_b64decode(text + "=")
-    if encode_public_key(raw) != text:
-        raise ValueError("is not canonical base64url (its last character has stray bits)")
-    point = _edwards_point(raw)
-    if point is None:
-        raise ValueError("is not an Ed25519 public key (not a point on the curve)")
-    multiple = point
-    for _ in range(3):
-        multiple = _edwards_add(multiple, multiple)
-    if multiple == (0, 1):
-        raise ValueError("is a weak Ed25519 public key (a point of small order)")
-    return Ed25519PublicKey.from_public_bytes(raw)
-
 
 def _root_key(value: str) -> str:
-    decode_public_key(value)
+    try:
+        PublicKey.parse(value)
+    except InputError as exc:
+        raise ValueError(str(exc)) from exc
     return value
 
 
 RootKey = Annotated[str, AfterValidator(_root_key)]
 
 
-def demo_private_key(seed: str, code: str) -> Ed25519PrivateKey:
-    """The demo private key of member ``code``, derived from a public seed.
-
-    The private seed is ``SHA-256("truce-demo-key:" + seed + ":" + code)``. Anyone who
-    reads the scenario can recompute it, which is the point for a demo (``truce init``
-    regenerates the keys that match the scenario) and the reason it must never be used
-    for a real mechanism.
-    """
-    digest = hashlib.sha256(f"{DEMO_KEY_PREFIX}{seed}:{code}".encode()).digest()
-    return Ed25519PrivateKey.from_private_bytes(digest)
-
-
 def demo_root_key(seed: str, code: str) -> str:
-    """The root key (unpadded base64url) of :func:`demo_private_key`."""
-    return encode_public_key(demo_private_key(seed, code).public_key().public_bytes_raw())
+    """The root key (unpadded base64url) that the demo seed gives member ``code``."""
+    return demo_signing_key(seed, code).public_key.text
 
 
 # -- the models ----------------------------------------------------------------------
@@ -252,9 +176,9 @@ class Member(_Model):
     root_key: RootKey
     languages: list[LanguageTag] = Field(default_factory=list)
 
-    def public_key(self) -> Ed25519PublicKey:
-        """The member's root key as a ``cryptography`` public key."""
-        return decode_public_key(self.root_key)
+    def public_key(self) -> PublicKey:
+        """The member's root key."""
+        return PublicKey.from_text(self.root_key)
 
 
 class Clause(_Model):
@@ -362,7 +286,7 @@ class Scenario(_Model):
             return self
         found = cross_reference_problems(self.model_dump())
         if found:
-            raise ValueError("; ".join(f"{_dotted(loc)}: {message}" for loc, message in found))
+            raise ValueError("; ".join(f"{dotted(loc)}: {message}" for loc, message in found))
         return self
 
     def member(self, code: str) -> Member | None:
@@ -427,154 +351,6 @@ class Scenario(_Model):
         return applicable[-1] if applicable else None
 
 
-# -- cross-references (on plain data, so they are found even when other parts fail) --
-
-
-def _entries(data: Mapping[str, Any], key: str) -> list[tuple[int, Mapping[str, Any]]]:
-    value = data.get(key)
-    if not isinstance(value, list):
-        return []
-    return [(i, item) for i, item in enumerate(value) if isinstance(item, Mapping)]
-
-
-def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    value = data.get(key)
-    return value if isinstance(value, Mapping) else {}
-
-
-def _unique(
-    found: list[tuple[Location, str]],
-    section: str,
-    entries: Iterable[tuple[int, Mapping[str, Any]]],
-    key: str,
-    what: str,
-    prefix: Location = (),
-) -> dict[str, Mapping[str, Any]]:
-    """Index entries by a string key, reporting each repeat at its own line."""
-    seen: dict[str, int] = {}
-    index: dict[str, Mapping[str, Any]] = {}
-    for i, entry in entries:
-        value = entry.get(key)
-        if not isinstance(value, str):
-            continue
-        if value in seen:
-            first = _dotted((*prefix, section, seen[value]))
-            found.append(((*prefix, section, i, key), f"duplicate {what} {value!r} (see {first})"))
-        else:
-            seen[value] = i
-            index[value] = entry
-    return index
-
-
-def cross_reference_problems(data: Mapping[str, Any]) -> list[tuple[Location, str]]:
-    """Every broken reference or rule that spans entries, as ``(location, message)``.
-
-    Works on plain data (parsed TOML or a model dump) and skips values of the wrong
-    type, which schema validation reports, so that both kinds of problem are listed
-    together.
-    """
-    found: list[tuple[Location, str]] = []
-    members = _entries(data, "members")
-    codes = _unique(found, "members", members, "code", "member code")
-    _unique(found, "members", members, "root_key", "root key")
-    kinds = {code: m.get("kind") for code, m in codes.items()}
-    parties = sorted(c for c, k in kinds.items() if k == "party")
-    mediators = [c for c, k in kinds.items() if k == "mediator"]
-    secretariats = [i for i, m in members if m.get("kind") == "secretariat"]
-    if members:
-        if not secretariats:
-            found.append((("members",), "one member must be of kind 'secretariat'"))
-        for i in secretariats[1:]:
-            found.append((("members", i, "kind"), "only one member may be the secretariat"))
-        if len(parties) < 2:
-            found.append((("members",), "at least two members must be of kind 'party'"))
-        if not mediators:
-            found.append((("members",), "at least one member must be of kind 'mediator'"))
-
-    texts = _unique(found, "texts", _entries(data, "texts"), "id", "text id")
-    clauses = _entries(data, "clauses")
-    _unique(found, "clauses", clauses, "id", "clause id")
-    for i, clause in clauses:
-        binds = clause.get("binds")
-        for j, code in enumerate(binds if isinstance(binds, list) else []):
-            if not isinstance(code, str) or not codes:
-                continue
-            if code not in codes:
-                found.append((("clauses", i, "binds", j), f"unknown member {code!r}"))
-            elif kinds[code] != "party":
-                found.append(
-                    (("clauses", i, "binds", j), f"{code!r} is a {kinds[code]}, not a party")
-                )
-        source = clause.get("source")
-        if isinstance(source, str) and texts and source not in texts:
-            known = ", ".join(sorted(texts))
-            found.append((("clauses", i, "source"), f"unknown text {source!r} (known: {known})"))
-
-    procedure = _table(data, "procedure")
-    for key, limit, who in (
-        ("ruling_quorum", len(mediators), "mediators"),
-        ("witness_quorum", len(parties) + len(mediators), "parties and mediators"),
-    ):
-        value = procedure.get(key)
-        if members and type(value) is int and value > limit:
-            found.append((("procedure", key), f"is {value} but there are only {limit} {who}"))
-
-    steps = _entries(_table(data, "penalties"), "steps")
-    _unique(found, "steps", steps, "id", "penalty step id", prefix=("penalties",))
-    previous: int | None = None
-    for i, step in steps:
-        count = step.get("count")
-        if type(count) is not int:
-            continue
-        loc: Location = ("penalties", "steps", i, "count")
-        if previous is None and count != 1:
-            found.append((loc, "the first step must have count 1"))
-        elif previous is not None and count <= previous:
-            found.append((loc, f"counts must increase strictly: {count} follows {previous}"))
-        previous = count
-
-    types = _entries(data, "incident_types")
-    type_ids = _unique(found, "incident_types", types, "id", "incident type id")
-    if types and "other" not in type_ids:
-        found.append((("incident_types",), "the taxonomy must include the type 'other'"))
-
-    found.extend(_place_problems(_entries(data, "places"), parties))
-    return found
-
-
-def _place_problems(
-    entries: list[tuple[int, Mapping[str, Any]]], parties: list[str]
-) -> list[tuple[Location, str]]:
-    """Duplicate ids, countries that are no party, and broken ``parent``/``opposite``."""
-    found: list[tuple[Location, str]] = []
-    places = _unique(found, "places", entries, "id", "place id")
-    for i, place in entries:
-        country = place.get("country")
-        if isinstance(country, str) and parties and country not in parties:
-            listed = ", ".join(parties)
-            found.append((("places", i, "country"), f"{country!r} is not a party ({listed})"))
-        for key in ("parent", "opposite"):
-            ref = place.get(key)
-            if not isinstance(ref, str):
-                continue
-            target = places.get(ref)
-            if ref == place.get("id"):
-                found.append((("places", i, key), f"a place cannot be its own {key}"))
-            elif target is None:
-                found.append((("places", i, key), f"unknown place {ref!r}"))
-            elif (target.get("country") == country) != (key == "parent"):
-                side = "the same country" if key == "parent" else "the other side of the border"
-                found.append((("places", i, key), f"{ref!r} must be in {side}"))
-        chain, current = [place.get("id")], place.get("parent")
-        while isinstance(current, str) and current in places and current not in chain:
-            chain.append(current)
-            current = places[current].get("parent")
-        if current == place.get("id") and len(chain) > 1:
-            loop = " -> ".join(str(p) for p in [*chain, current])
-            found.append((("places", i, "parent"), f"parents form a loop: {loop}"))
-    return found
-
-
 # -- problems, checking and loading --------------------------------------------------
 
 
@@ -592,10 +368,6 @@ class Problem:
         where = f"{file}:{self.line}" if self.line is not None else file
         label = "warning: " if self.severity == "warning" else ""
         return f"{where}: {self.location}: {label}{self.message}"
-
-
-def _dotted(location: Iterable[str | int]) -> str:
-    return ".".join(str(part) for part in location) or "scenario"
 
 
 def _model_at(location: Location) -> type[BaseModel] | None:
@@ -652,7 +424,7 @@ def _examine(text: str) -> tuple[Scenario | None, list[Problem]]:
     problems: list[Problem] = []
 
     def add(loc: Location, message: str, severity: Literal["error", "warning"]) -> None:
-        problems.append(Problem(lines.line_of(loc), _dotted(loc), message, severity))
+        problems.append(Problem(lines.line_of(loc), dotted(loc), message, severity))
 
     scenario: Scenario | None = None
     try:
@@ -671,13 +443,13 @@ def _examine(text: str) -> tuple[Scenario | None, list[Problem]]:
 
 
 def _demo_warnings(data: Mapping[str, Any]) -> list[tuple[Location, str]]:
-    seed = _table(data, "demo").get("insecure_key_seed")
+    seed = table(data, "demo").get("insecure_key_seed")
     if not isinstance(seed, str):
         return []
     public = "root keys derive from this public seed: for demonstrations only, never real use"
     mismatch = "is not derived from demo.insecure_key_seed, so its private key cannot be remade"
     found: list[tuple[Location, str]] = [(("demo", "insecure_key_seed"), public)]
-    for i, member in _entries(data, "members"):
+    for i, member in entries(data, "members"):
         code, key = member.get("code"), member.get("root_key")
         if isinstance(code, str) and isinstance(key, str) and key != demo_root_key(seed, code):
             found.append((("members", i, "root_key"), mismatch))

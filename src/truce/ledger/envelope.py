@@ -83,8 +83,8 @@ def format_time(moment: datetime) -> str:
 
 
 def _audience(value: object) -> Audience:
-    if value in ("all", "mediators"):
-        return value  # type: ignore[return-value]
+    if value == "all" or value == "mediators":
+        return value
     if (
         isinstance(value, list)
         and value
@@ -217,6 +217,11 @@ class Envelope:
                 field="body",
             )
         return canonical
+
+
+def stored_audience(value: object) -> Audience:
+    """An audience as stored in JSON (a string or a list) back in envelope form."""
+    return _audience(value)
 
 
 def audience_includes(

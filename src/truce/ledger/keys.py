@@ -15,6 +15,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,11 @@ from truce.errors import ConfigurationError, InputError
 
 KEY_FILE_KIND = "truce-ed25519-key"
 
+# edwards25519 (RFC 8032 §5.1): field prime, curve constant d, and sqrt(-1).
+_P = 2**255 - 19
+_D = (-121665 * pow(121666, -1, _P)) % _P
+_SQRT_M1 = pow(2, (_P - 1) // 4, _P)
+
 
 def b64url_encode(data: bytes) -> str:
     """Unpadded base64url (RFC 4648 §5), as JOSE uses it."""
@@ -49,6 +55,56 @@ def b64url_decode(text: str) -> bytes:
         raise InputError(f"not valid base64url: {text[:40]!r}") from exc
 
 
+def _decode_point(raw: bytes) -> tuple[int, int] | None:
+    """Decode a 32-byte point as RFC 8032 §5.1.3 does; None if it is not on the curve."""
+    y = int.from_bytes(raw, "little")
+    sign = y >> 255
+    y &= (1 << 255) - 1
+    if y >= _P:
+        return None
+    u = (y * y - 1) % _P
+    v = (_D * y * y + 1) % _P
+    x = u * pow(v, 3, _P) * pow(u * pow(v, 7, _P), (_P - 5) // 8, _P) % _P
+    if (v * x * x - u) % _P != 0:
+        if (v * x * x + u) % _P != 0:
+            return None
+        x = x * _SQRT_M1 % _P
+    if x == 0 and sign:
+        return None
+    if x & 1 != sign:
+        x = _P - x
+    return x, y
+
+
+def _add_points(p: tuple[int, int], q: tuple[int, int]) -> tuple[int, int]:
+    """The complete affine addition law of edwards25519 (a = -1)."""
+    (x1, y1), (x2, y2) = p, q
+    t = _D * x1 * x2 * y1 * y2 % _P
+    return (
+        (x1 * y2 + y1 * x2) * pow(1 + t, -1, _P) % _P,
+        (y1 * y2 + x1 * x2) * pow(1 - t, -1, _P) % _P,
+    )
+
+
+def check_public_key(raw: bytes) -> None:
+    """Refuse bytes that are not a usable Ed25519 public key.
+
+    ``cryptography`` accepts any 32 bytes. A key must also decode to a curve point
+    (RFC 8032 §5.1.3) that is not of small order: with a small-order key, signatures
+    that nobody made would verify. Raises :class:`InputError`.
+    """
+    if len(raw) != 32:
+        raise InputError(f"an Ed25519 public key has 32 bytes, not {len(raw)}")
+    point = _decode_point(raw)
+    if point is None:
+        raise InputError("not an Ed25519 public key (not a point on the curve)")
+    multiple = point
+    for _ in range(3):
+        multiple = _add_points(multiple, multiple)
+    if multiple == (0, 1):
+        raise InputError("a weak Ed25519 public key (a point of small order)")
+
+
 @dataclass(frozen=True, slots=True)
 class PublicKey:
     """An Ed25519 public key with its RFC 7638 thumbprint as id."""
@@ -61,8 +117,23 @@ class PublicKey:
 
     @classmethod
     def from_text(cls, text: str) -> PublicKey:
-        """Parse the unpadded base64url form used in scenarios and acts."""
+        """Read the unpadded base64url form of a key already checked (stored keys)."""
         return cls(b64url_decode(text))
+
+    @classmethod
+    def parse(cls, text: str) -> PublicKey:
+        """Parse and fully check a key from outside: a scenario or a ``member.key`` act.
+
+        The text must be the canonical 43-character unpadded base64url form and the key
+        must pass :func:`check_public_key`.
+        """
+        if not isinstance(text, str) or not re.fullmatch(r"[A-Za-z0-9_-]{43}", text):
+            raise InputError("a public key is 43 characters of unpadded base64url (32 raw bytes)")
+        raw = b64url_decode(text)
+        if b64url_encode(raw) != text:
+            raise InputError("is not canonical base64url (its last character has stray bits)")
+        check_public_key(raw)
+        return cls(raw)
 
     @property
     def text(self) -> str:

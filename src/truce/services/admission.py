@@ -33,6 +33,7 @@ from truce.errors import (
     ConfigurationError,
     ForbiddenError,
     ImplausibleTimeError,
+    InputError,
     MalformedActError,
     PayloadTooLargeError,
     RefusedActError,
@@ -359,7 +360,12 @@ class Admission:
         connection: Connection, mechanism: _Mechanism, envelope: Envelope, body: Any
     ) -> None:
         secretariat = mechanism.scenario.secretariat.code
-        key = PublicKey.from_text(body["public_key"])
+        try:
+            key = PublicKey.parse(body["public_key"])
+        except InputError as exc:
+            raise MalformedActError(
+                f"member.key body: public_key: {exc}", field="body.public_key"
+            ) from exc
         row = connection.execute(
             select(DelegateKey.member, DelegateKey.delegate, DelegateKey.revoked_idx).where(
                 DelegateKey.key_id == key.key_id

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, insert, select, tuple_, update
 
@@ -163,8 +164,8 @@ class LogStore:
         """
         head = self.head(lock=True)
         frontier = self.frontier(head)
-        entry_rows = []
-        node_rows = []
+        entry_rows: list[dict[str, Any]] = []
+        node_rows: list[dict[str, Any]] = []
         for offset, (leaf, leaf_hash) in enumerate(leaves):
             entry_rows.append({"idx": head.size + offset, "leaf_hash": leaf_hash, "leaf": leaf})
             node_rows.extend(
@@ -180,7 +181,7 @@ class LogStore:
                 .values(size=frontier.size, root=frontier.root())
             )
         self.store_bodies(bodies)
-        return [row["idx"] for row in entry_rows]
+        return [head.size + offset for offset in range(len(entry_rows))]
 
     def store_bodies(self, bodies: Sequence[tuple[str, bytes]]) -> None:
         """Store bodies not yet stored (a body is immutable: same digest, same bytes)."""

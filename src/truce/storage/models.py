@@ -149,17 +149,11 @@ class DelegateKey(Base):
     revoked_idx: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
-LOG_TABLES: tuple[Table, ...] = (
-    LogEntry.__table__,  # type: ignore[assignment]
-    LogNode.__table__,  # type: ignore[assignment]
-    LogHead.__table__,  # type: ignore[assignment]
-    Body.__table__,  # type: ignore[assignment]
+LOG_TABLES: tuple[Table, ...] = tuple(
+    Base.metadata.tables[name] for name in ("log_entries", "log_nodes", "log_head", "bodies")
 )
 
 #: Every table that ``truce rebuild`` recreates from the log, in dependency order.
-PROJECTION_TABLES: tuple[Table, ...] = (
-    Mechanism.__table__,  # type: ignore[assignment]
-    Member.__table__,  # type: ignore[assignment]
-    DelegateKey.__table__,  # type: ignore[assignment]
-    Act.__table__,  # type: ignore[assignment]
+PROJECTION_TABLES: tuple[Table, ...] = tuple(
+    Base.metadata.tables[name] for name in ("mechanism", "members", "delegate_keys", "acts")
 )
