@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from truce import __version__
-from truce.api import log, problems
+from truce.api import log, meta, problems
 from truce.api.deps import Services
 from truce.config import Settings
 from truce.services.admission import Admission, Clock, utc_now
@@ -27,10 +27,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         admission=Admission(db, clock=clock, max_body_bytes=settings.max_body_bytes),
     )
     problems.install(app)
+    app.include_router(meta.router)
     app.include_router(log.router)
-
-    @app.get("/healthz", tags=["meta"], summary="Liveness")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
     return app

@@ -205,3 +205,11 @@ def test_the_openapi_document_lists_the_log_api(client: TestClient) -> None:
     for path in ("checkpoint", "entries", "proof/inclusion", "proof/consistency", "acts"):
         assert f"/log/v1/{path}" in paths
     assert "/log/v1/bodies/{digest}" in paths
+
+
+def test_the_front_door_names_the_mechanism(client: TestClient, mechanism: Mechanism) -> None:
+    index = client.get("/").json()
+    assert index["mechanism"]["id"] == "istanbul-2025"
+    assert {m["code"] for m in index["members"]} == {"PK", "AF", "TR", "QA", "SEC"}
+    _, size, root = checkpoint(client)
+    assert index["log"] == {"size": size, "root": base64.b64encode(root).decode()}

@@ -1,0 +1,42 @@
+"""The front door: what this server is, and liveness."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy import select
+
+from truce import __version__
+from truce.api.deps import ServicesDep
+from truce.storage.log import LogStore
+from truce.storage.models import Member
+
+router = APIRouter(tags=["meta"])
+
+
+@router.get("/", summary="The mechanism this server records")
+def index(found: ServicesDep) -> dict[str, Any]:
+    """The mechanism, its members, the log's size and root, and where to go next."""
+    scenario = found.admission.mechanism().scenario
+    with found.db.read() as connection:
+        head = LogStore(connection).head()
+        members = connection.execute(select(Member.code, Member.name, Member.kind)).all()
+    return {
+        "truce": __version__,
+        "mechanism": {"id": scenario.mechanism.id, "name": scenario.mechanism.name},
+        "members": [{"code": m.code, "name": m.name, "kind": m.kind} for m in members],
+        "log": {"size": head.size, "root": base64.b64encode(head.root).decode("ascii")},
+        "links": {
+            "api": "/docs",
+            "openapi": "/openapi.json",
+            "checkpoint": "/log/v1/checkpoint",
+        },
+    }
+
+
+@router.get("/healthz", summary="Liveness")
+def healthz() -> dict[str, str]:
+    """Answers while the process runs."""
+    return {"status": "ok"}
