@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -118,6 +118,9 @@ class Envelope:
     audience: Audience
     body_digest: str
     sig: str
+    _cache: dict[str, bytes] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     @classmethod
     def from_dict(cls, data: object) -> Envelope:
@@ -187,16 +190,22 @@ class Envelope:
         return signed
 
     def signing_bytes(self) -> bytes:
-        """RFC 8785 bytes of the envelope without ``sig``."""
-        return jcs.canonicalize(self.unsigned_dict())
+        """RFC 8785 bytes of the envelope without ``sig`` (computed once)."""
+        if "signing" not in self._cache:
+            self._cache["signing"] = jcs.canonicalize(self.unsigned_dict())
+        return self._cache["signing"]
 
     def leaf_bytes(self) -> bytes:
-        """RFC 8785 bytes of the signed envelope: the log leaf."""
-        return jcs.canonicalize(self.to_dict())
+        """RFC 8785 bytes of the signed envelope: the log leaf (computed once)."""
+        if "leaf" not in self._cache:
+            self._cache["leaf"] = jcs.canonicalize(self.to_dict())
+        return self._cache["leaf"]
 
     def leaf_hash(self) -> bytes:
-        """RFC 6962 leaf hash of :meth:`leaf_bytes`."""
-        return hash_leaf(self.leaf_bytes())
+        """RFC 6962 leaf hash of :meth:`leaf_bytes` (computed once)."""
+        if "hash" not in self._cache:
+            self._cache["hash"] = hash_leaf(self.leaf_bytes())
+        return self._cache["hash"]
 
     @property
     def time(self) -> datetime:

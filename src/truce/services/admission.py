@@ -45,7 +45,6 @@ from truce.errors import (
 from truce.ledger import jcs
 from truce.ledger.envelope import Envelope, SignedAct, format_time, sign_act
 from truce.ledger.keys import PublicKey, SigningKey
-from truce.ledger.merkle import hash_leaf
 from truce.services.accounts import Identity
 from truce.storage import projections
 from truce.storage.db import Database
@@ -154,7 +153,7 @@ class Admission:
             if store.head(lock=True).size != 0:
                 raise RefusedActError("the log already has a genesis entry")
             canonical = act.envelope.check_body(act.body)
-            return self._record(connection, [(act, canonical)])[0]
+            return self._record(store, [(act, canonical)])[0]
 
     # -- submission ---------------------------------------------------------------------
 
@@ -171,42 +170,36 @@ class Admission:
         by that same delegate.
         """
         with self.db.write() as connection:
+            store = LogStore(connection)
+            store.head(lock=True)
             mechanism = self.mechanism(connection)
             now = self.clock()
             keys: dict[str, _Key | None] = {}
-            batch_hashes: set[bytes] = set()
+            logged = store.logged({act.envelope.leaf_hash() for act in acts})
             checked: list[tuple[SignedAct, bytes]] = []
-            store = LogStore(connection)
-            head = store.head(lock=True)
-            context = projections.ProjectionContext(connection)
-            for offset, act in enumerate(acts):
+            receipts: list[Receipt] = []
+            for act in acts:
                 canonical = self._check(connection, mechanism, act, now, keys, submitter)
-                leaf = act.envelope.leaf_bytes()
-                leaf_hash = hash_leaf(leaf)
-                if leaf_hash in batch_hashes or store.index_of(leaf_hash) is not None:
+                leaf_hash = act.envelope.leaf_hash()
+                if leaf_hash in logged:
                     raise ReplayError(
                         f"this act is already in the log (leaf hash {leaf_hash.hex()})"
                     )
-                batch_hashes.add(leaf_hash)
+                logged.add(leaf_hash)
                 checked.append((act, canonical))
-                projections.apply(
-                    context,
-                    projections.LoggedAct(
-                        index=head.size + offset,
-                        leaf_hash=leaf_hash,
-                        envelope=act.envelope,
-                        body=json.loads(canonical),
-                    ),
-                )
                 if act.envelope.kind == "member.key":
+                    # Later acts of the batch may use (or lose) the key it registers.
+                    receipts.extend(self._record(store, checked))
+                    checked.clear()
                     keys.clear()
-            context.flush()
-            return self._append(store, checked)
+            receipts.extend(self._record(store, checked))
+            return receipts
 
-    def _record(self, connection: Connection, acts: list[tuple[SignedAct, bytes]]) -> list[Receipt]:
-        store = LogStore(connection)
-        head = store.head(lock=True)
-        context = projections.ProjectionContext(connection)
+    @staticmethod
+    def _record(store: LogStore, acts: list[tuple[SignedAct, bytes]]) -> list[Receipt]:
+        """Project and append checked acts (the caller holds the write lock)."""
+        head = store.head()
+        context = projections.ProjectionContext(store.connection)
         for offset, (act, canonical) in enumerate(acts):
             projections.apply(
                 context,
@@ -218,17 +211,11 @@ class Admission:
                 ),
             )
         context.flush()
-        return self._append(store, acts)
-
-    @staticmethod
-    def _append(store: LogStore, acts: list[tuple[SignedAct, bytes]]) -> list[Receipt]:
-        leaves = [act.envelope.leaf_bytes() for act, _ in acts]
-        hashes = [hash_leaf(leaf) for leaf in leaves]
+        leaves = [(act.envelope.leaf_bytes(), act.envelope.leaf_hash()) for act, _ in acts]
         indices = store.append(
-            list(zip(leaves, hashes, strict=True)),
-            [(act.envelope.body_digest, canonical) for act, canonical in acts],
+            leaves, [(act.envelope.body_digest, canonical) for act, canonical in acts]
         )
-        return [Receipt(index, leaf_hash) for index, leaf_hash in zip(indices, hashes, strict=True)]
+        return [Receipt(index, leaf[1]) for index, leaf in zip(indices, leaves, strict=True)]
 
     # -- the checks ---------------------------------------------------------------------
 

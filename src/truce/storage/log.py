@@ -140,6 +140,19 @@ class LogStore:
         ).first()
         return None if row is None else int(row.idx)
 
+    def logged(self, leaf_hashes: Iterable[bytes]) -> set[bytes]:
+        """Which of these leaf hashes are already in the log (one query per 500)."""
+        wanted = list(leaf_hashes)
+        found: set[bytes] = set()
+        for start in range(0, len(wanted), 500):
+            rows = self.connection.execute(
+                select(LogEntry.leaf_hash).where(
+                    LogEntry.leaf_hash.in_(wanted[start : start + 500])
+                )
+            )
+            found.update(bytes(row.leaf_hash) for row in rows)
+        return found
+
     def body(self, digest: str) -> bytes | None:
         """The stored canonical bytes of a body, if any."""
         row = self.connection.execute(select(Body.content).where(Body.digest == digest)).first()
