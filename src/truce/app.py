@@ -15,7 +15,7 @@ from truce.storage.db import Database
 def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> FastAPI:
     """A truce application over the database of ``settings``."""
     settings = settings or Settings()
-    db = Database.from_url(settings.database_url, echo=settings.echo_sql)
+    db = Database.open_existing(settings.database_url, echo=settings.echo_sql)
     app = FastAPI(
         title="truce",
         version=__version__,

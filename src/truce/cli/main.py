@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -20,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from truce.config import Settings
 from truce.domain.scenario import check_scenario
-from truce.errors import ConfigurationError, InputError, TruceError
+from truce.errors import ConfigurationError, InputError, NotFoundError, TruceError
 from truce.ledger import merkle
 from truce.ledger.keys import KeyFile, SigningKey
 from truce.services import setup
@@ -50,7 +49,7 @@ DatabaseOption = Annotated[
 
 
 def _database(url: str | None) -> Database:
-    return Database.from_url(url or Settings().database_url)
+    return Database.open_existing(url or Settings().database_url)
 
 
 def _b64(data: bytes) -> str:
@@ -178,7 +177,12 @@ def log_entries(
     """Print entries as ``index leaf-hash-hex leaf-json``, one per line."""
     with _database(database).read() as connection:
         store = LogStore(connection)
-        last = store.head().size - 1 if end is None else end
+        size = store.head().size
+        last = size - 1 if end is None else end
+        if start >= size:
+            raise NotFoundError(f"start {start} is beyond the log's size {size}", field="start")
+        if last < start:
+            raise InputError(f"end {last} is before start {start}", field="end")
         for index, leaf in store.entries(start, last):
             sys.stdout.write(f"{index} {merkle.hash_leaf(leaf).hex()} {leaf.decode()}\n")
 
@@ -224,13 +228,15 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(app(args=argv, standalone_mode=False))
     except TruceError as exc:
         _fail(exc.message, exc.exit_code)
-    except click.exceptions.Exit as exc:
-        raise SystemExit(exc.exit_code) from None
-    except click.exceptions.Abort:
-        _fail("aborted", 130)
-    except (click.ClickException, typer.TyperException) as exc:
-        _fail(exc.format_message(), 2)
-    except SQLAlchemyError as exc:
-        _fail(f"database error: {str(getattr(exc, 'orig', exc)).strip().partition(chr(10))[0]}", 6)
     except typer.Exit as exc:
         raise SystemExit(exc.exit_code) from None
+    except typer.Abort:
+        _fail("aborted", 130)
+    except typer.TyperException as exc:
+        message = exc.format_message().strip()
+        if not message:  # `truce` alone: the help was printed, nothing else to say
+            raise SystemExit(2) from None
+        _fail(message, 2)
+    except SQLAlchemyError as exc:
+        first_line = str(getattr(exc, "orig", exc)).strip().partition("\n")[0]
+        _fail(f"database error: {first_line}", 6)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -74,6 +75,16 @@ class Database:
     def from_url(cls, url: str, *, echo: bool = False) -> Database:
         """Open (not create) the database at ``url``."""
         return cls(make_engine(url, echo=echo))
+
+    @classmethod
+    def open_existing(cls, url: str, *, echo: bool = False) -> Database:
+        """Open a database that must already exist (reading never creates an SQLite file)."""
+        parsed = make_url(url) if "://" in url else None
+        if parsed is not None and parsed.get_backend_name() == "sqlite":
+            path = parsed.database
+            if path and path != ":memory:" and not Path(path).exists():
+                raise ConfigurationError(f"no database at {path}: run truce init first")
+        return cls.from_url(url, echo=echo)
 
     @property
     def is_sqlite(self) -> bool:

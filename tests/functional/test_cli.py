@@ -1,0 +1,308 @@
+"""The ``truce`` command end to end: the installed console script, run as a subprocess.
+
+Every command that touches a database runs on both backends (``database_url``). Every
+failure must be exactly one ``error: ...`` line on standard error, without a traceback,
+and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from tests.mechanism import SCENARIO_DIR, Mechanism
+from truce.ledger import merkle
+from truce.storage import projections
+from truce.storage.log import LogStore
+from truce.storage.models import Act, DelegateKey
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIO_FILE = SCENARIO_DIR / "mechanism.toml"
+
+
+def _truce_script() -> str:
+    beside = Path(sys.executable).with_name("truce")
+    found = str(beside) if beside.exists() else shutil.which("truce")
+    if found is None:
+        pytest.fail("the truce console script is not installed (pip install -e .)")
+    return found
+
+
+TRUCE = _truce_script()
+
+
+@dataclass
+class Run:
+    """The outcome of one ``truce`` invocation."""
+
+    args: tuple[str, ...]
+    code: int
+    stdout: str
+    stderr: str
+
+    def ok(self) -> Run:
+        assert self.code == 0, f"truce {' '.join(self.args)} failed:\n{self.stderr}"
+        assert "Traceback" not in self.stderr, self.stderr
+        return self
+
+    def error(self, *, code: int | None = None, contains: str = "") -> str:
+        """Assert a clean failure (one ``error:`` line, no traceback); return the line."""
+        assert self.code != 0, f"truce {' '.join(self.args)} succeeded:\n{self.stdout}"
+        if code is not None:
+            assert self.code == code, (self.code, self.stderr)
+        assert "Traceback" not in self.stderr, self.stderr
+        lines = self.stderr.strip().splitlines()
+        assert len(lines) == 1, self.stderr
+        assert lines[0].startswith("error: "), lines[0]
+        assert contains in lines[0], lines[0]
+        return lines[0]
+
+
+def truce(*args: str | Path, database: str | None = None, cwd: Path | None = None) -> Run:
+    """Run ``truce ARGS``; ``database`` becomes ``TRUCE_DATABASE_URL`` of the process."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TRUCE_")}
+    if database is not None:
+        env["TRUCE_DATABASE_URL"] = database
+    argv = tuple(str(arg) for arg in args)
+    completed = subprocess.run(
+        [TRUCE, *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd or ROOT,
+        timeout=120,
+        check=False,
+    )
+    return Run(argv, completed.returncode, completed.stdout, completed.stderr)
+
+
+def log_root(database: str, *extra: str) -> tuple[int, bytes]:
+    """``truce log root`` through the default database, parsed."""
+    size, root = truce("log", "root", *extra, database=database).ok().stdout.split()
+    return int(size), base64.b64decode(root, validate=True)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+# -- init -----------------------------------------------------------------------------------
+
+
+def test_init_creates_the_mechanism_once(database_url: str, tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    done = truce(
+        "init", "--scenario", SCENARIO_DIR, "--database", database_url, "--keys", keys
+    ).ok()
+    match = re.search(r"istanbul-2025: (\d+) entries", done.stdout)
+    assert match, done.stdout
+    entries = int(match.group(1))
+    assert entries > 1
+
+    assert keys.is_dir()
+    assert mode(keys) == 0o700
+    key_files = sorted(keys.glob("*.key"))
+    assert {path.name for path in key_files} >= {"pk-root.key", "pk-officer.key", "sec-clerk.key"}
+    for path in [*key_files, *keys.glob("*.token")]:
+        assert mode(path) == 0o600, path
+    for path in key_files:
+        assert str(path.relative_to(tmp_path)) in done.stdout
+
+    size, root = log_root(database_url)
+    assert size == entries
+
+    other_keys = tmp_path / "other-keys"
+    again = truce(
+        "init", "--scenario", SCENARIO_DIR, "--database", database_url, "--keys", other_keys
+    )
+    again.error(code=6, contains="already holds a mechanism")
+    assert log_root(database_url) == (size, root)
+    assert not other_keys.exists()
+
+
+def test_commands_on_an_empty_database_fail_in_one_line(database_url: str) -> None:
+    """The database comes from ``TRUCE_DATABASE_URL``; PostgreSQL's errors span lines."""
+    line = truce("log", "root", database=database_url).error(code=6)
+    assert "database error" in line or "run truce init first" in line
+
+
+# -- log ------------------------------------------------------------------------------------
+
+
+def test_log_commands_print_roots_entries_and_proofs(mechanism: Mechanism) -> None:
+    url = mechanism.url
+    with mechanism.db.read() as connection:
+        store = LogStore(connection)
+        head = store.head()
+        leaf_hashes = [store.leaf_hash(index) for index in range(head.size)]
+    tree = merkle.MerkleTree(leaf_hashes)
+    size = head.size
+    assert size >= 3
+
+    assert log_root(url) == (size, head.root)
+    first = log_root(url, "--size", "1")
+    assert first == (1, tree.root(1))
+    assert first[1] != head.root
+
+    listed = truce("log", "entries", "--start", "0", "--end", "2", database=url).ok()
+    lines = listed.stdout.splitlines()
+    assert len(lines) == 3
+    for expected_index, line in enumerate(lines):
+        index, leaf_hash, leaf = line.split(" ", 2)
+        assert int(index) == expected_index
+        assert leaf_hash == merkle.hash_leaf(leaf.encode()).hex()
+        assert leaf_hash == leaf_hashes[expected_index].hex()
+
+    inclusion = truce("log", "prove", "--index", "1", "--size", str(size), database=url).ok()
+    heading, *nodes = inclusion.stdout.splitlines()
+    assert heading.endswith("verified"), heading
+    merkle.verify_inclusion(
+        leaf_hashes[1], 1, size, [base64.b64decode(node) for node in nodes], head.root
+    )
+
+    consistency = truce("log", "prove", "--first", "1", "--second", str(size), database=url).ok()
+    heading, *nodes = consistency.stdout.splitlines()
+    assert heading.endswith("verified"), heading
+    merkle.verify_consistency(
+        1, size, tree.root(1), head.root, [base64.b64decode(node) for node in nodes]
+    )
+
+
+def test_bad_log_arguments_fail_in_one_line(mechanism: Mechanism) -> None:
+    with mechanism.db.read() as connection:
+        size = str(LogStore(connection).head().size)
+    cases: list[tuple[tuple[str, ...], str]] = [
+        (("prove", "--index", size, "--size", size), f"index {size} is outside"),
+        (("prove", "--first", "5", "--second", "2"), "outside"),
+        (("prove",), "--index"),
+        (("entries", "--start", "5", "--end", "2"), "before start"),
+        (("entries", "--start", "10000"), "beyond the log's size"),
+    ]
+    for args, contains in cases:
+        truce("log", *args, database=mechanism.url).error(code=2, contains=contains)
+
+
+# -- rebuild --------------------------------------------------------------------------------
+
+
+def test_rebuild_recreates_the_projections(mechanism: Mechanism) -> None:
+    statement = mechanism.act("pk-officer")
+    mechanism.admission.submit(statement)
+    with mechanism.db.read() as connection:
+        before = projections.snapshot(connection)
+        size = LogStore(connection).head().size
+    assert len(before["acts"]) == size
+
+    done = truce("rebuild", "--database", mechanism.url).ok()
+    assert f"from {size} entries" in done.stdout
+    with mechanism.db.read() as connection:
+        assert projections.snapshot(connection) == before
+
+    with mechanism.db.write() as connection:
+        connection.execute(delete(Act))
+        connection.execute(delete(DelegateKey))
+    with mechanism.db.read() as connection:
+        assert connection.execute(select(func.count()).select_from(Act)).scalar_one() == 0
+        assert projections.snapshot(connection) != before
+
+    truce("rebuild", "--database", mechanism.url).ok()
+    with mechanism.db.read() as connection:
+        assert projections.snapshot(connection) == before
+
+
+# -- keygen ---------------------------------------------------------------------------------
+
+
+def test_keygen_writes_a_private_key_file_once(tmp_path: Path) -> None:
+    key_file = tmp_path / "pk-x.key"
+    args = ("keygen", "--out", key_file, "--member", "PK", "--delegate", "pk-x")
+    made = truce(*args, "--role", "officer").ok()
+    assert re.search(r"public key [A-Za-z0-9_-]{43}\b", made.stdout), made.stdout
+    assert mode(key_file) == 0o600
+    content = key_file.read_bytes()
+
+    truce(*args, "--role", "officer").error(contains="never overwritten")
+    assert key_file.read_bytes() == content
+
+    refused = tmp_path / "admiral.key"
+    truce(
+        "keygen", "--out", refused, "--member", "PK", "--delegate", "pk-x", "--role", "admiral"
+    ).error(code=2, contains="admiral")
+    assert not refused.exists()
+
+
+# -- scenario check -------------------------------------------------------------------------
+
+
+def test_scenario_check_passes_the_default_scenario_with_a_warning() -> None:
+    checked = truce("scenario", "check", "scenarios/istanbul-2025/mechanism.toml").ok()
+    assert "warning" in checked.stdout
+    assert "demo.insecure_key_seed" in checked.stdout
+    assert "ok (" in checked.stdout
+    assert checked.stderr.strip() == ""
+
+
+def _first_line(lines: list[str], prefix: str) -> int:
+    """The 0-based number of the first line starting with ``prefix``."""
+    return next(n for n, line in enumerate(lines) if line.startswith(prefix))
+
+
+def test_scenario_check_lists_each_problem_with_its_line(tmp_path: Path) -> None:
+    broken = tmp_path / "mechanism.toml"
+    lines = SCENARIO_FILE.read_text(encoding="utf-8").splitlines(keepends=True)
+    lat = _first_line(lines, "lat = ")
+    lines[lat] = "lat = 123.4\n"
+    binds = _first_line(lines, "binds = ")
+    lines[binds] = 'binds = ["PK", "XX"]\n'
+    broken.write_text("".join(lines), encoding="utf-8")
+
+    checked = truce("scenario", "check", broken, cwd=tmp_path)
+    assert checked.code != 0
+    assert "Traceback" not in checked.stderr, checked.stderr
+    errors = checked.stderr.strip().splitlines()
+    assert len(errors) == 2, checked.stderr
+    by_line = {line.split(": ", 1)[0]: line for line in errors}
+    assert set(by_line) == {f"{broken}:{lat + 1}", f"{broken}:{binds + 1}"}, errors
+    assert "lat" in by_line[f"{broken}:{lat + 1}"]
+    assert "unknown member 'XX'" in by_line[f"{broken}:{binds + 1}"]
+    assert all(": error: " in line for line in errors)
+    assert "ok (" not in checked.stdout
+
+
+def test_scenario_check_of_a_missing_file_fails(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.toml"
+    checked = truce("scenario", "check", missing, cwd=tmp_path)
+    assert checked.code != 0
+    assert "Traceback" not in checked.stderr
+    assert len(checked.stderr.strip().splitlines()) == 1
+    assert checked.stderr.startswith(f"{missing}: error:")
+
+
+def test_usage_errors_fail_in_one_line(tmp_path: Path) -> None:
+    truce("keygen", "--out", tmp_path / "k.key").error(code=2, contains="--member")
+    truce("log", "prove", "--index", "one").error(code=2, contains="--index")
+
+
+def test_reading_a_missing_sqlite_file_does_not_create_it(tmp_path: Path) -> None:
+    missing = tmp_path / "absent.db"
+    truce("log", "root", "--database", f"sqlite:///{missing}").error(
+        code=6, contains="run truce init first"
+    )
+    assert not missing.exists()
+
+
+def test_truce_alone_prints_the_help_and_exits_2() -> None:
+    run = truce()
+    assert run.code == 2
+    assert "Usage" in run.stdout + run.stderr
+    assert "error:" not in run.stderr

@@ -1,0 +1,204 @@
+"""The Merkle log in the database against the in-memory tree and a naive RFC 6962 model.
+
+Synthetic leaves (random bytes) are appended in uneven batches; then every root, every
+inclusion proof and every consistency proof of every tree size up to :data:`SIZE` is read
+back from the store and compared, on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Iterator, Sequence
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from truce.errors import NotFoundError
+from truce.ledger import merkle
+from truce.storage import schema
+from truce.storage.db import Database
+from truce.storage.log import LogStore
+
+SIZE = 70
+BATCHES = (1, 2, 3, 5, 8, 13, 1, 16, 21)
+assert sum(BATCHES) == SIZE
+
+
+class NaiveTree:
+    """RFC 6962 §2.1 written out literally: MTH, PATH and PROOF by recursion on D[n]."""
+
+    def __init__(self, leaf_hashes: Sequence[bytes]) -> None:
+        self.leaves = list(leaf_hashes)
+        self._cache: dict[tuple[int, int], bytes] = {}
+
+    @staticmethod
+    def _k(n: int) -> int:
+        k = 1
+        while k * 2 < n:
+            k *= 2
+        return k
+
+    def mth(self, start: int, end: int) -> bytes:
+        """MTH(D[start:end])."""
+        if end - start == 0:
+            return hashlib.sha256(b"").digest()
+        if end - start == 1:
+            return self.leaves[start]
+        if (start, end) not in self._cache:
+            k = self._k(end - start)
+            left, right = self.mth(start, start + k), self.mth(start + k, end)
+            self._cache[start, end] = hashlib.sha256(b"\x01" + left + right).digest()
+        return self._cache[start, end]
+
+    def path(self, m: int, start: int, end: int) -> list[bytes]:
+        """PATH(m, D[start:end]), m relative to start."""
+        n = end - start
+        if n == 1:
+            return []
+        k = self._k(n)
+        if m < k:
+            return [*self.path(m, start, start + k), self.mth(start + k, end)]
+        return [*self.path(m - k, start + k, end), self.mth(start, start + k)]
+
+    def subproof(self, m: int, start: int, end: int, whole: bool) -> list[bytes]:
+        """SUBPROOF(m, D[start:end], b)."""
+        n = end - start
+        if m == n:
+            return [] if whole else [self.mth(start, end)]
+        k = self._k(n)
+        if m <= k:
+            return [*self.subproof(m, start, start + k, whole), self.mth(start + k, end)]
+        return [*self.subproof(m - k, start + k, end, False), self.mth(start, start + k)]
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """An empty, initialised log."""
+    database = Database.from_url(database_url)
+    schema.upgrade(database.engine)
+    with database.write() as connection:
+        LogStore(connection).initialise()
+    yield database
+    database.dispose()
+
+
+def _leaves(count: int, seed: int) -> list[tuple[bytes, bytes]]:
+    rng = random.Random(seed)
+    leaves = []
+    for _ in range(count):
+        leaf = rng.randbytes(rng.randrange(1, 64))
+        leaves.append((leaf, merkle.hash_leaf(leaf)))
+    return leaves
+
+
+def _append(db: Database, leaves: Sequence[tuple[bytes, bytes]]) -> list[int]:
+    with db.write() as connection:
+        return LogStore(connection).append(leaves)
+
+
+def test_every_root_and_proof_matches_the_in_memory_tree(db: Database) -> None:
+    leaves = _leaves(SIZE, seed=6962)
+    tree = merkle.MerkleTree()
+    done = 0
+    for batch in BATCHES:
+        indices = _append(db, leaves[done : done + batch])
+        assert indices == list(range(done, done + batch))
+        for _, leaf_hash in leaves[done : done + batch]:
+            tree.append(leaf_hash)
+        done += batch
+        with db.read() as connection:
+            head = LogStore(connection).head()
+        assert (head.size, head.root) == (done, tree.root())
+
+    naive = NaiveTree([leaf_hash for _, leaf_hash in leaves])
+    with db.read() as connection:
+        store = LogStore(connection)
+        assert store.root() == tree.root() == naive.mth(0, SIZE)
+        assert store.entries(0, SIZE - 1) == [(i, leaf) for i, (leaf, _) in enumerate(leaves)]
+        for index, (_, leaf_hash) in enumerate(leaves):
+            assert store.leaf_hash(index) == leaf_hash
+            assert store.index_of(leaf_hash) == index
+        for size in range(1, SIZE + 1):
+            root = store.root(size)
+            assert root == tree.root(size) == naive.mth(0, size), size
+            for index in range(size):
+                proof = store.inclusion_proof(index, size)
+                assert proof == tree.inclusion_proof(index, size), (index, size)
+                assert proof == naive.path(index, 0, size), (index, size)
+                merkle.verify_inclusion(leaves[index][1], index, size, proof, root)
+        for second in range(1, SIZE + 1):
+            for first in range(1, second + 1):
+                proof = store.consistency_proof(first, second)
+                assert proof == tree.consistency_proof(first, second), (first, second)
+                assert proof == naive.subproof(first, 0, second, True), (first, second)
+                merkle.verify_consistency(first, second, tree.root(first), tree.root(second), proof)
+        assert store.consistency_proof(0, SIZE) == []
+
+        for beyond in (
+            lambda: store.root(SIZE + 1),
+            lambda: store.inclusion_proof(SIZE, SIZE),
+            lambda: store.inclusion_proof(0, SIZE + 1),
+            lambda: store.inclusion_proof(0, 0),
+            lambda: store.consistency_proof(1, SIZE + 1),
+            lambda: store.consistency_proof(5, 3),
+            lambda: store.leaf_hash(SIZE),
+        ):
+            with pytest.raises(NotFoundError):
+                beyond()
+        assert store.entries(SIZE, SIZE + 10) == []
+
+
+def test_an_empty_log_has_the_empty_root(db: Database) -> None:
+    with db.read() as connection:
+        store = LogStore(connection)
+        head = store.head()
+        assert (head.size, head.root) == (0, merkle.EMPTY_ROOT)
+        assert store.root() == merkle.EMPTY_ROOT
+        assert store.root(0) == merkle.EMPTY_ROOT
+        assert store.consistency_proof(0, 0) == []
+        with pytest.raises(NotFoundError):
+            store.root(1)
+        with pytest.raises(NotFoundError):
+            store.inclusion_proof(0, 1)
+        with pytest.raises(NotFoundError):
+            store.leaf_hash(0)
+    assert _append(db, []) == []
+    with db.read() as connection:
+        assert LogStore(connection).head().size == 0
+
+
+def test_initialise_is_idempotent_and_required(database_url: str) -> None:
+    database = Database.from_url(database_url)
+    try:
+        schema.upgrade(database.engine)
+        with database.read() as connection, pytest.raises(NotFoundError):
+            LogStore(connection).head()
+        for _ in range(2):
+            with database.write() as connection:
+                LogStore(connection).initialise()
+        with database.read() as connection:
+            assert LogStore(connection).head().size == 0
+    finally:
+        database.dispose()
+
+
+def test_a_duplicate_leaf_hash_rolls_the_whole_append_back(db: Database) -> None:
+    leaves = _leaves(6, seed=1)
+    _append(db, leaves[:5])
+    with db.read() as connection:
+        before = LogStore(connection).head()
+
+    fresh = leaves[5]
+    for attempt in ([fresh, leaves[2]], [fresh, fresh]):
+        with pytest.raises(IntegrityError):
+            _append(db, attempt)
+        with db.read() as connection:
+            store = LogStore(connection)
+            assert store.head() == before
+            assert store.index_of(fresh[1]) is None
+            assert store.entries(0, 10) == [(i, leaf) for i, (leaf, _) in enumerate(leaves[:5])]
+
+    assert _append(db, [fresh]) == [5]
+    with db.read() as connection:
+        assert LogStore(connection).root() == merkle.MerkleTree(h for _, h in leaves).root()
