@@ -154,6 +154,7 @@ class Mechanism(_Model):
     id: Slug
     name: NonBlank
     origin: Origin
+    checkpoint_key: RootKey
     agreement: Agreement
     sources: list[NonBlank] = Field(default_factory=list)
 
@@ -449,6 +450,9 @@ def _demo_warnings(data: Mapping[str, Any]) -> list[tuple[Location, str]]:
     public = "root keys derive from this public seed: for demonstrations only, never real use"
     mismatch = "is not derived from demo.insecure_key_seed, so its private key cannot be remade"
     found: list[tuple[Location, str]] = [(("demo", "insecure_key_seed"), public)]
+    checkpoint_key = table(data, "mechanism").get("checkpoint_key")
+    if isinstance(checkpoint_key, str) and checkpoint_key != demo_root_key(seed, "log"):
+        found.append((("mechanism", "checkpoint_key"), mismatch))
     for i, member in entries(data, "members"):
         code, key = member.get("code"), member.get("root_key")
         if isinstance(code, str) and isinstance(key, str) and key != demo_root_key(seed, code):

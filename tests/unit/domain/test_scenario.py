@@ -315,9 +315,10 @@ def test_bad_root_keys_are_refused(tmp_path: Path, key: str, message: str) -> No
 def test_a_demo_seed_that_does_not_match_a_key_is_warned_about(tmp_path: Path) -> None:
     text = _minimal() + '\n[demo]\ninsecure_key_seed = "another seed"\n'
     problems = _problems(tmp_path, text)
-    assert [p.severity for p in problems] == ["warning"] * 6
+    assert [p.severity for p in problems] == ["warning"] * 7
     assert {p.location for p in problems} == {
         "demo.insecure_key_seed",
+        "mechanism.checkpoint_key",
         *(f"members.{i}.root_key" for i in range(5)),
     }
 
