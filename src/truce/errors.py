@@ -16,7 +16,10 @@ The tree::
     │   ├── CanonicalJSONError             not representable as RFC 8785 canonical JSON
     │   ├── MalformedActError              an envelope or body of the wrong shape
     │   ├── ImplausibleTimeError           an impossible or implausible timestamp
-    │   └── ScenarioError                  a scenario file with problems (all listed)
+    │   ├── ScenarioError                  a scenario file with problems (all listed)
+    │   ├── MalformedNoteError             not a C2SP signed note
+    │   ├── MalformedVerifierKeyError      not a C2SP signed-note verifier key
+    │   └── MalformedCheckpointError       not a C2SP tlog-checkpoint body
     ├── AuthenticationError           401  no or bad credentials
     ├── RefusedActError               422  a well-formed act the ledger will not record
     │   ├── SignatureError                 the signature does not verify
@@ -94,6 +97,27 @@ class ScenarioError(InputError):
     def __init__(self, message: str, problems: list[str] | None = None) -> None:
         super().__init__(message)
         self.problems = problems or []
+
+
+class MalformedNoteError(InputError):
+    """Text that breaks a rule of the C2SP signed-note format (c2sp.org/signed-note)."""
+
+    slug = "malformed-note"
+    title = "Malformed signed note"
+
+
+class MalformedVerifierKeyError(InputError):
+    """A verifier key that is not ``<name>+<hex key ID>+<base64(type || public key)>``."""
+
+    slug = "malformed-verifier-key"
+    title = "Malformed verifier key"
+
+
+class MalformedCheckpointError(InputError):
+    """A note text that is not a C2SP checkpoint body (c2sp.org/tlog-checkpoint)."""
+
+    slug = "malformed-checkpoint"
+    title = "Malformed checkpoint"
 
 
 class AuthenticationError(TruceError):

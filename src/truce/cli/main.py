@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from sqlalchemy.exc import SQLAlchemyError
 
 from truce.config import Settings
+from truce.domain.acts import ROLES
 from truce.domain.scenario import check_scenario
 from truce.errors import ConfigurationError, InputError, NotFoundError, TruceError
 from truce.ledger import merkle
@@ -87,10 +88,10 @@ def keygen(
     out_file: Annotated[Path, typer.Option("--out", help="Key file to create (mode 0600).")],
     member: Annotated[str, typer.Option(help="Member code, e.g. PK.")],
     delegate: Annotated[str, typer.Option(help="Delegate id, e.g. pk-officer.")],
-    role: Annotated[str, typer.Option(help="officer, head, observer or secretariat.")],
+    role: Annotated[str, typer.Option(help="officer, head, observer, secretariat or witness.")],
 ) -> None:
     """Generate an Ed25519 key file and print its public key for registration."""
-    if role not in ("officer", "head", "observer", "secretariat"):
+    if role not in ROLES:
         raise InputError(f"unknown role {role!r}", field="role")
     key = SigningKey.generate()
     try:

@@ -13,8 +13,9 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from truce.errors import MalformedActError
 
-Role = Literal["officer", "head", "observer", "secretariat"]
-ROLES: tuple[Role, ...] = ("officer", "head", "observer", "secretariat")
+Role = Literal["officer", "head", "observer", "secretariat", "witness"]
+ROLES: tuple[Role, ...] = ("officer", "head", "observer", "secretariat", "witness")
+"""``witness`` keys sign no acts: they only cosign checkpoints (``truce witness``)."""
 
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]

@@ -29,8 +29,8 @@ SCENARIO_FILE = "mechanism.toml"
 
 #: The demo delegates registered besides each member's root (head) key.
 DEMO_ROLES: dict[str, tuple[tuple[str, str], ...]] = {
-    "party": (("officer", "officer"), ("observer", "observer")),
-    "mediator": (("officer", "officer"), ("observer", "observer")),
+    "party": (("officer", "officer"), ("observer", "observer"), ("witness", "witness")),
+    "mediator": (("officer", "officer"), ("observer", "observer"), ("witness", "witness")),
     "secretariat": (("clerk", "secretariat"),),
 }
 

@@ -2,8 +2,9 @@
 
 Three groups:
 
-- the **log** (``log_entries``, ``log_nodes``, ``log_head``) and the **bodies** beside it:
-  the source of truth, only ever appended to;
+- the **log** (``log_entries``, ``log_nodes``, ``log_head``), the **bodies** beside it,
+  and the signed **checkpoints** with their witnesses' **cosignatures**: the source of
+  truth, only ever appended to;
 - **projections** (every table in :data:`PROJECTION_TABLES`): derived from the log alone,
   dropped and recreated by ``truce rebuild``;
 - **accounts**: bearer-token hashes of delegates. Secrets never enter the log, so this
@@ -19,12 +20,14 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
+    ForeignKey,
     Index,
     LargeBinary,
     MetaData,
     SmallInteger,
     String,
     Table,
+    Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -83,6 +86,31 @@ class Body(Base):
 
     digest: Mapped[str] = mapped_column(String(71), primary_key=True)
     content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Checkpoint(Base):
+    """A checkpoint the secretariat signed: C2SP signed note with the log's signature only."""
+
+    __tablename__ = "checkpoints"
+
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    note: Mapped[str] = mapped_column(Text)
+    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Cosignature(Base):
+    """A member witness's C2SP tlog-cosignature of a checkpoint."""
+
+    __tablename__ = "cosignatures"
+
+    size: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("checkpoints.size"), primary_key=True, autoincrement=False
+    )
+    member: Mapped[str] = mapped_column(String(8), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(64))
+    timestamp: Mapped[int] = mapped_column(BigInteger)
+    line: Mapped[str] = mapped_column(Text)
 
 
 class Account(Base):
@@ -150,7 +178,8 @@ class DelegateKey(Base):
 
 
 LOG_TABLES: tuple[Table, ...] = tuple(
-    Base.metadata.tables[name] for name in ("log_entries", "log_nodes", "log_head", "bodies")
+    Base.metadata.tables[name]
+    for name in ("log_entries", "log_nodes", "log_head", "bodies", "checkpoints", "cosignatures")
 )
 
 #: Every table that ``truce rebuild`` recreates from the log, in dependency order.
