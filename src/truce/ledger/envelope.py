@@ -18,17 +18,19 @@ check it against the logged digest.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from truce.errors import DigestMismatchError, ImplausibleTimeError, MalformedActError
 from truce.ledger import jcs
 from truce.ledger.keys import PublicKey, SigningKey, b64url_decode, b64url_encode
 from truce.ledger.merkle import hash_leaf
 
+_T = TypeVar("_T")
 VERSION = 1
 ENVELOPE_KEYS = frozenset(
     {"v", "kind", "mechanism", "author", "at", "refs", "audience", "body_digest", "sig"}
@@ -39,10 +41,22 @@ Audience = Literal["all", "mediators"] | tuple[str, ...]
 _KIND = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
 _CODE = re.compile(r"^[A-Z]{2,4}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_SIG = re.compile(r"^[A-Za-z0-9_-]{86}$")
 _KEY_ID = re.compile(r"^[A-Za-z0-9_-]{43}$")
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _LEAF_HASH = re.compile(r"^[0-9a-f]{64}$")
 _RFC3339_UTC = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?Z$")
+
+
+def _canonical_envelope(envelope: dict[str, Any]) -> bytes:
+    """RFC 8785 bytes of an envelope that :meth:`Envelope.from_dict` accepted.
+
+    Every value of such an envelope is an ASCII string matched by a pattern, a list of
+    them, or the integer 1, and every key is ASCII: for these, sorted keys, no spaces and
+    the standard string escapes are exactly RFC 8785, so the general canonicaliser's
+    checks for floats and non-BMP keys can be skipped on this hot path.
+    """
+    return json.dumps(envelope, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def parse_time(text: object, *, field: str = "at") -> datetime:
@@ -118,7 +132,7 @@ class Envelope:
     audience: Audience
     body_digest: str
     sig: str
-    _cache: dict[str, bytes] = field(
+    _cache: dict[str, Any] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
     )
 
@@ -151,8 +165,17 @@ class Envelope:
         for ref in refs:
             _text(ref, _LEAF_HASH, "refs", "a lowercase hex SHA-256 leaf hash")
         sig = data["sig"]
-        if not isinstance(sig, str) or len(b64url_decode(sig)) != 64:
-            raise MalformedActError("sig must be a base64url Ed25519 signature", field="sig")
+        # One signature, one spelling: a lenient decoder would let the same signature be
+        # re-encoded (padding, stray bits) into a new leaf that escapes replay detection.
+        if (
+            not isinstance(sig, str)
+            or not _SIG.match(sig)
+            or b64url_encode(b64url_decode(sig)) != sig
+        ):
+            raise MalformedActError(
+                "sig must be the 86-character unpadded base64url of an Ed25519 signature",
+                field="sig",
+            )
         at = data["at"]
         parse_time(at)
         return cls(
@@ -189,28 +212,29 @@ class Envelope:
         signed["sig"] = self.sig
         return signed
 
+    def _memo(self, name: str, make: Callable[[], _T]) -> _T:
+        """The value of ``make()``, computed once per envelope (envelopes are immutable)."""
+        if name not in self._cache:
+            self._cache[name] = make()
+        value: _T = self._cache[name]
+        return value
+
     def signing_bytes(self) -> bytes:
-        """RFC 8785 bytes of the envelope without ``sig`` (computed once)."""
-        if "signing" not in self._cache:
-            self._cache["signing"] = jcs.canonicalize(self.unsigned_dict())
-        return self._cache["signing"]
+        """RFC 8785 bytes of the envelope without ``sig``."""
+        return self._memo("signing", lambda: _canonical_envelope(self.unsigned_dict()))
 
     def leaf_bytes(self) -> bytes:
-        """RFC 8785 bytes of the signed envelope: the log leaf (computed once)."""
-        if "leaf" not in self._cache:
-            self._cache["leaf"] = jcs.canonicalize(self.to_dict())
-        return self._cache["leaf"]
+        """RFC 8785 bytes of the signed envelope: the log leaf."""
+        return self._memo("leaf", lambda: _canonical_envelope(self.to_dict()))
 
     def leaf_hash(self) -> bytes:
-        """RFC 6962 leaf hash of :meth:`leaf_bytes` (computed once)."""
-        if "hash" not in self._cache:
-            self._cache["hash"] = hash_leaf(self.leaf_bytes())
-        return self._cache["hash"]
+        """RFC 6962 leaf hash of :meth:`leaf_bytes`."""
+        return self._memo("hash", lambda: hash_leaf(self.leaf_bytes()))
 
     @property
     def time(self) -> datetime:
         """``at`` as an aware UTC datetime."""
-        return parse_time(self.at)
+        return self._memo("time", lambda: parse_time(self.at))
 
     def verify_signature(self, key: PublicKey) -> bool:
         """True when ``sig`` is ``key``'s Ed25519 signature of :meth:`signing_bytes`."""

@@ -22,7 +22,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
 from truce.errors import ConfigurationError
 
@@ -53,8 +52,14 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     except Exception as exc:
         raise ConfigurationError(f"not a database URL: {url!r}") from exc
     if parsed.get_backend_name() == "sqlite":
+        # A pool of connections: opening one runs four PRAGMAs, and closing the last one
+        # checkpoints the WAL; neither belongs on every transaction.
         engine = create_engine(
-            parsed, echo=echo, poolclass=NullPool, connect_args={"check_same_thread": False}
+            parsed,
+            echo=echo,
+            pool_size=8,
+            max_overflow=8,
+            connect_args={"check_same_thread": False},
         )
         _configure_sqlite(engine)
         return engine

@@ -18,11 +18,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, tuple_, update
+from sqlalchemy import Connection, insert, select
 
 from truce.errors import NotFoundError
 from truce.ledger import merkle
-from truce.storage.models import Body, LogEntry, LogHead, LogNode
+from truce.storage.models import Body, LogEntry, LogHead
 
 _HEAD_ID = 1
 
@@ -63,16 +63,37 @@ class LogStore:
             raise NotFoundError("the log has not been initialised: run truce init")
         return TreeHead(size=row.size, root=bytes(row.root))
 
+    def _sql(self, statement: str, params: Sequence[Any] = ()) -> Any:
+        """Run fixed-shape SQL through the driver, with ``?`` placeholders.
+
+        The hot paths (node lookups, bulk inserts) bypass SQLAlchemy's statement
+        compilation and per-row type processing, which cost more than the database work.
+        """
+        if self.connection.dialect.paramstyle != "qmark":
+            statement = statement.replace("?", "%s")
+        return self.connection.exec_driver_sql(statement, tuple(params))
+
+    def _insert_many(self, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        marks = ", ".join("?" for _ in rows[0])
+        statement = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
+        if self.connection.dialect.paramstyle != "qmark":
+            statement = statement.replace("?", "%s")
+        self.connection.exec_driver_sql(statement, rows)
+
     def _nodes(self, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         keys = sorted(set(wanted))
         if not keys:
             return {}
-        rows = self.connection.execute(
-            select(LogNode.level, LogNode.idx, LogNode.hash).where(
-                tuple_(LogNode.level, LogNode.idx).in_(keys)
-            )
+        # An OR of (level, idx) pairs: both SQLite and PostgreSQL answer it from the
+        # primary key, where SQLite would scan the whole table for a row-value IN.
+        where = " OR ".join("(level = ? AND idx = ?)" for _ in keys)
+        rows = self._sql(
+            f"SELECT level, idx, hash FROM log_nodes WHERE {where}",  # noqa: S608
+            [value for key in keys for value in key],
         )
-        found = {(row.level, row.idx): bytes(row.hash) for row in rows}
+        found = {(level, idx): bytes(digest) for level, idx, digest in rows}
         if len(found) != len(keys):
             missing = [key for key in keys if key not in found]
             raise NotFoundError(f"the log is missing stored subtrees {missing[:3]}")
@@ -145,12 +166,13 @@ class LogStore:
         wanted = list(leaf_hashes)
         found: set[bytes] = set()
         for start in range(0, len(wanted), 500):
-            rows = self.connection.execute(
-                select(LogEntry.leaf_hash).where(
-                    LogEntry.leaf_hash.in_(wanted[start : start + 500])
-                )
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            rows = self._sql(
+                f"SELECT leaf_hash FROM log_entries WHERE leaf_hash IN ({marks})",  # noqa: S608
+                chunk,
             )
-            found.update(bytes(row.leaf_hash) for row in rows)
+            found.update(bytes(row[0]) for row in rows)
         return found
 
     def body(self, digest: str) -> bytes | None:
@@ -177,21 +199,17 @@ class LogStore:
         """
         head = self.head(lock=True)
         frontier = self.frontier(head)
-        entry_rows: list[dict[str, Any]] = []
-        node_rows: list[dict[str, Any]] = []
+        entry_rows: list[tuple[int, bytes, bytes]] = []
+        node_rows: list[tuple[int, int, bytes]] = []
         for offset, (leaf, leaf_hash) in enumerate(leaves):
-            entry_rows.append({"idx": head.size + offset, "leaf_hash": leaf_hash, "leaf": leaf})
-            node_rows.extend(
-                {"level": level, "idx": idx, "hash": digest}
-                for level, idx, digest in frontier.append(leaf_hash)
-            )
+            entry_rows.append((head.size + offset, leaf_hash, leaf))
+            node_rows.extend(frontier.append(leaf_hash))
         if entry_rows:
-            self.connection.execute(insert(LogEntry), entry_rows)
-            self.connection.execute(insert(LogNode), node_rows)
-            self.connection.execute(
-                update(LogHead)
-                .where(LogHead.id == _HEAD_ID)
-                .values(size=frontier.size, root=frontier.root())
+            self._insert_many("log_entries", "idx, leaf_hash, leaf", entry_rows)
+            self._insert_many("log_nodes", "level, idx, hash", node_rows)
+            self._sql(
+                "UPDATE log_head SET size = ?, root = ? WHERE id = ?",
+                (frontier.size, frontier.root(), _HEAD_ID),
             )
         self.store_bodies(bodies)
         return [head.size + offset for offset in range(len(entry_rows))]
@@ -203,12 +221,9 @@ class LogStore:
             fresh.setdefault(digest, content)
         if not fresh:
             return
-        known = {
-            row.digest
-            for row in self.connection.execute(
-                select(Body.digest).where(Body.digest.in_(list(fresh)))
-            )
-        }
-        rows = [{"digest": d, "content": c} for d, c in fresh.items() if d not in known]
-        if rows:
-            self.connection.execute(insert(Body), rows)
+        marks = ", ".join("(?, ?)" for _ in fresh)
+        self._sql(
+            f"INSERT INTO bodies (digest, content) VALUES {marks} "  # noqa: S608
+            "ON CONFLICT (digest) DO NOTHING",
+            [value for item in fresh.items() for value in item],
+        )
