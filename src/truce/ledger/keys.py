@@ -105,6 +105,19 @@ def check_public_key(raw: bytes) -> None:
         raise InputError("a weak Ed25519 public key (a point of small order)")
 
 
+def verify_raw(public_key: bytes, signature: bytes, message: bytes) -> bool:
+    """RFC 8032 verification of ``signature`` over ``message`` by a raw 32-byte key.
+
+    A fresh key object per call lets threads verify at the same time: a shared one
+    serialises them.
+    """
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class PublicKey:
     """An Ed25519 public key with its RFC 7638 thumbprint as id."""
@@ -152,11 +165,7 @@ class PublicKey:
 
     def verify(self, signature: bytes, message: bytes) -> bool:
         """True when ``signature`` is a valid Ed25519 signature of ``message``."""
-        try:
-            Ed25519PublicKey.from_public_bytes(self.raw).verify(signature, message)
-        except (InvalidSignature, ValueError):
-            return False
-        return True
+        return verify_raw(self.raw, signature, message)
 
 
 class SigningKey:

@@ -46,7 +46,7 @@ from truce.errors import (
 )
 from truce.ledger import jcs
 from truce.ledger.envelope import Envelope, SignedAct, format_time, sign_act
-from truce.ledger.keys import PublicKey, SigningKey
+from truce.ledger.keys import PublicKey, SigningKey, b64url_decode, verify_raw
 from truce.services.accounts import Identity
 from truce.storage import projections
 from truce.storage.db import Database
@@ -101,6 +101,11 @@ def _verifier_pool() -> ThreadPoolExecutor:
     if _pool is None:
         _pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="truce-verify")
     return _pool
+
+
+def _verify_chunk(jobs: Sequence[tuple[bytes, bytes, bytes] | None]) -> list[bool | None]:
+    """Verify ``(public key, signature, message)`` triples; the work runs without the GIL."""
+    return [None if job is None else verify_raw(*job) for job in jobs]
 
 
 def _segments(acts: Sequence[SignedAct]) -> Iterator[Sequence[SignedAct]]:
@@ -227,26 +232,33 @@ class Admission:
 
     def _verify_signatures(
         self, connection: Connection, acts: Sequence[SignedAct], keys: dict[str, _Key | None]
-    ) -> list[bool | None]:
+    ) -> Iterator[bool | None]:
         """Check the signatures of a run of acts on every core; None where no key is known.
 
-        Ed25519 verification releases the GIL, so threads share the work; it is the
-        largest single cost of admitting an act.
+        Ed25519 verification releases the GIL, so worker threads verify contiguous chunks
+        while the caller goes on with the other checks, taking each result as it needs it.
+        It is the largest single cost of admitting an act.
         """
         jobs = [
-            (act.envelope, key.public_key)
+            (key.public_key.raw, b64url_decode(act.envelope.sig), act.envelope.signing_bytes())
             if (key := self._key(connection, act.envelope.key_id, keys)) is not None
             else None
             for act in acts
         ]
-
-        def verify(job: tuple[Envelope, PublicKey] | None) -> bool | None:
-            return None if job is None else job[0].verify_signature(job[1])
-
         if len(jobs) < _PARALLEL_FROM:
-            return [verify(job) for job in jobs]
-        chunk = max(1, len(jobs) // (4 * _WORKERS))
-        return list(_verifier_pool().map(verify, jobs, chunksize=chunk))
+            yield from _verify_chunk(jobs)
+            return
+        size = -(-len(jobs) // (2 * _WORKERS))
+        futures = [
+            _verifier_pool().submit(_verify_chunk, jobs[start : start + size])
+            for start in range(0, len(jobs), size)
+        ]
+        try:
+            for future in futures:
+                yield from future.result()
+        finally:
+            for future in futures:
+                future.cancel()
 
     @staticmethod
     def _record(store: LogStore, acts: list[tuple[SignedAct, bytes]]) -> list[Receipt]:
