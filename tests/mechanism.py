@@ -11,6 +11,7 @@ from truce.domain.scenario import Scenario, load_scenario
 from truce.ledger.envelope import SignedAct, sign_act
 from truce.ledger.keys import KeyFile
 from truce.services.admission import Admission
+from truce.services.checkpoints import LogSigner
 from truce.services.setup import initialise
 from truce.storage.db import Database
 
@@ -31,6 +32,11 @@ class Mechanism:
     def key(self, name: str) -> KeyFile:
         """The key file of a demo delegate, e.g. ``pk-officer`` or ``pk-root``."""
         return KeyFile.load(self.keys_dir / f"{name}.key")
+
+    @property
+    def log_key_file(self) -> Path:
+        """The checkpoint key file written by the demo set-up."""
+        return self.keys_dir / "sec-log.key"
 
     def token(self, name: str) -> str:
         """The bearer token of a demo delegate."""
@@ -67,11 +73,13 @@ def make_mechanism(url: str, keys_dir: Path, clock: Any) -> Mechanism:
     """Initialise the default scenario at ``url`` and open it."""
     initialise(url, SCENARIO_DIR, keys_dir, clock=clock)
     db = Database.from_url(url)
+    scenario = load_scenario(SCENARIO_DIR / "mechanism.toml")
+    signer = LogSigner.from_key_file(scenario, keys_dir / "sec-log.key")
     return Mechanism(
         url=url,
         db=db,
-        admission=Admission(db, clock=clock),
-        scenario=load_scenario(SCENARIO_DIR / "mechanism.toml"),
+        admission=Admission(db, signer=signer, clock=clock),
+        scenario=scenario,
         keys_dir=keys_dir,
         clock=clock,
     )

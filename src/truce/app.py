@@ -9,6 +9,7 @@ from truce.api import log, meta, problems
 from truce.api.deps import Services
 from truce.config import Settings
 from truce.services.admission import Admission, Clock, utc_now
+from truce.services.checkpoints import LogSigner
 from truce.storage.db import Database
 
 
@@ -16,6 +17,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     """A truce application over the database of ``settings``."""
     settings = settings or Settings()
     db = Database.open_existing(settings.database_url, echo=settings.echo_sql)
+    scenario = Admission(db).mechanism().scenario
+    signer = LogSigner.from_key_file(scenario, settings.log_key_file)
     app = FastAPI(
         title="truce",
         version=__version__,
@@ -24,7 +27,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.state.services = Services(
         settings=settings,
         db=db,
-        admission=Admission(db, clock=clock, max_body_bytes=settings.max_body_bytes),
+        admission=Admission(db, signer=signer, clock=clock, max_body_bytes=settings.max_body_bytes),
     )
     problems.install(app)
     app.include_router(meta.router)

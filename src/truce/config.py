@@ -25,6 +25,10 @@ class Settings(BaseSettings):
         default=Path("var/keys"),
         description="Where `truce init` writes the demo delegates' key files and tokens.",
     )
+    log_key_file: Path = Field(
+        default=Path("var/keys/sec-log.key"),
+        description="Key file of the secretariat's checkpoint key (the scenario's checkpoint_key).",
+    )
     max_request_bytes: int = Field(
         default=8 * 1024 * 1024,
         description="Largest request body the API accepts; larger ones get 413.",

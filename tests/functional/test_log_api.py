@@ -15,13 +15,18 @@ from tests.mechanism import Mechanism
 from truce.app import create_app
 from truce.config import Settings
 from truce.ledger import jcs, merkle
+from truce.ledger.checkpoint import log_verifier, open_checkpoint
 from truce.ledger.envelope import SignedAct
-from truce.ledger.keys import b64url_encode
+from truce.ledger.keys import PublicKey, b64url_encode
 
 
 @pytest.fixture
 def client(mechanism: Mechanism, clock: Clock) -> Iterator[TestClient]:
-    settings = Settings(database_url=mechanism.url, max_request_bytes=64 * 1024)
+    settings = Settings(
+        database_url=mechanism.url,
+        log_key_file=mechanism.log_key_file,
+        max_request_bytes=64 * 1024,
+    )
     with TestClient(create_app(settings, clock=clock)) as test_client:
         yield test_client
 
@@ -46,12 +51,16 @@ def assert_problem(response: Any, status: int, slug: str) -> dict[str, Any]:
 
 
 def checkpoint(client: TestClient) -> tuple[str, int, bytes]:
+    """The served checkpoint, after checking the log's signature on it."""
     response = client.get("/log/v1/checkpoint")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
-    origin, size, root, trailing = response.text.split("\n")
-    assert trailing == ""
-    return origin, int(size), base64.b64decode(root)
+    scenario = client.app.state.services.admission.mechanism().scenario  # type: ignore[attr-defined]
+    verifier = log_verifier(
+        scenario.mechanism.origin, PublicKey.parse(scenario.mechanism.checkpoint_key)
+    )
+    opened, _ = open_checkpoint(response.content, verifier)
+    return opened.origin, opened.size, opened.root
 
 
 def test_submitted_acts_are_provably_in_the_log(client: TestClient, mechanism: Mechanism) -> None:

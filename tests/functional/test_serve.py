@@ -18,8 +18,11 @@ from typing import IO, Any
 import httpx
 import pytest
 
-from tests.mechanism import Mechanism
+from tests.mechanism import SCENARIO_DIR, Mechanism
+from truce.domain.scenario import load_scenario
 from truce.ledger import merkle
+from truce.ledger.checkpoint import log_verifier, open_checkpoint
+from truce.ledger.keys import PublicKey
 
 STARTUP_SECONDS = 60.0
 STOP_SECONDS = 15.0
@@ -94,6 +97,7 @@ def server(mechanism: Mechanism, tmp_path: Path) -> Iterator[Server]:
     port = _free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("TRUCE_")}
     env["TRUCE_DATABASE_URL"] = mechanism.url
+    env["TRUCE_LOG_KEY_FILE"] = str(mechanism.log_key_file)
     stdout_path = tmp_path / "serve.out"
     stderr_path = tmp_path / "serve.err"
     with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
@@ -123,9 +127,12 @@ def _checkpoint(client: httpx.Client) -> tuple[str, int, bytes]:
     response = client.get("/log/v1/checkpoint")
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/plain")
-    origin, size, root, trailing = response.text.split("\n")
-    assert trailing == ""
-    return origin, int(size), base64.b64decode(root, validate=True)
+    scenario = load_scenario(SCENARIO_DIR)
+    verifier = log_verifier(
+        scenario.mechanism.origin, PublicKey.parse(scenario.mechanism.checkpoint_key)
+    )
+    opened, _ = open_checkpoint(response.content, verifier)
+    return opened.origin, opened.size, opened.root
 
 
 def _assert_problem(response: httpx.Response, status: int, slug: str) -> dict[str, Any]:

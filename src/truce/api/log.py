@@ -8,6 +8,7 @@ accepted only from an authenticated delegate who also signed them.
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -17,6 +18,8 @@ from sqlalchemy import select
 from truce.api.deps import IdentityDep, ServicesDep
 from truce.errors import ForbiddenError, InputError, NotFoundError, PayloadTooLargeError
 from truce.ledger.envelope import audience_includes, stored_audience
+from truce.ledger.note import Note
+from truce.services import checkpoints
 from truce.services.admission import load_submission_bytes
 from truce.storage.log import LogStore
 from truce.storage.models import Act, Member
@@ -26,6 +29,10 @@ router = APIRouter(prefix="/log/v1", tags=["log"])
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
+
+
+def _text(note: Note) -> Response:
+    return Response(note.serialize(), media_type="text/plain; charset=utf-8")
 
 
 class Entry(BaseModel):
@@ -58,26 +65,108 @@ class ConsistencyProof(BaseModel):
     consistency: list[str] = Field(description="base64 node hashes")
 
 
+class Inclusion(BaseModel):
+    """An inclusion proof in the tree of ``size``."""
+
+    size: int
+    audit_path: list[str]
+
+
+class Receipt(BaseModel):
+    """Proof that an act is in the log: its leaf, a signed checkpoint, the audit path."""
+
+    v: int
+    mechanism: str
+    index: int
+    leaf: str = Field(description="base64 leaf bytes (the signed envelope)")
+    leaf_hash: str = Field(description="hex RFC 6962 leaf hash")
+    checkpoint: str = Field(description="the first checkpoint covering the entry (signed note)")
+    inclusion: Inclusion
+
+
 class ActReceipt(BaseModel):
-    """Where an accepted act was recorded."""
+    """Where an accepted act was recorded, with its receipt."""
 
     index: int
     leaf_hash: str = Field(description="hex RFC 6962 leaf hash")
+    receipt: Receipt
 
 
 @router.get(
     "/checkpoint",
     response_class=Response,
     responses={200: {"content": {"text/plain": {}}}},
-    summary="The current tree head (C2SP tlog-checkpoint body)",
+    summary="The newest signed checkpoint, with every cosignature it has",
 )
-def checkpoint(found: ServicesDep) -> Response:
-    """Origin line, tree size and base64 root, one per line."""
-    origin = found.admission.mechanism().scenario.mechanism.origin
+def checkpoint(found: ServicesDep, size: Annotated[int | None, Query(ge=0)] = None) -> Response:
+    """A C2SP tlog-checkpoint in C2SP signed-note form (``size``: an older one)."""
     with found.db.read() as connection:
-        head = LogStore(connection).head()
-    text = f"{origin}\n{head.size}\n{_b64(head.root)}\n"
-    return Response(text, media_type="text/plain; charset=utf-8")
+        return _text(checkpoints.cosigned_note(connection, size))
+
+
+@router.get(
+    "/checkpoint/witnessed",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}}},
+    summary="The newest checkpoint cosigned by the scenario's quorum of witnesses",
+)
+def witnessed_checkpoint(found: ServicesDep) -> Response:
+    """404 until enough member witnesses have cosigned a checkpoint."""
+    quorum = found.admission.mechanism().scenario.witness_threshold
+    with found.db.read() as connection:
+        size = checkpoints.witnessed_size(connection, quorum)
+        if size is None:
+            raise NotFoundError(f"no checkpoint has {quorum} witness cosignatures yet")
+        return _text(checkpoints.cosigned_note(connection, size))
+
+
+class WitnessStatus(BaseModel):
+    """A member witness's newest cosignature."""
+
+    member: str
+    size: int
+    timestamp: int
+
+
+@router.get("/witnesses", response_model=list[WitnessStatus], summary="Witness status")
+def witnesses(found: ServicesDep) -> list[WitnessStatus]:
+    """Per member: the newest checkpoint size it cosigned, and when."""
+    with found.db.read() as connection:
+        counts = checkpoints.cosignature_counts(connection)
+    return [
+        WitnessStatus(member=member, size=size, timestamp=timestamp)
+        for member, (size, timestamp) in sorted(counts.items())
+    ]
+
+
+class CosignatureResult(BaseModel):
+    """Which members' cosignatures a post added."""
+
+    size: int
+    added: list[str]
+
+
+@router.post(
+    "/cosignatures",
+    response_model=CosignatureResult,
+    summary="Post a witness's cosignature (C2SP tlog-cosignature)",
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}}
+    },
+)
+async def cosignatures(request: Request, found: ServicesDep) -> CosignatureResult:
+    """The checkpoint as served, with the witness's cosignature line added."""
+    data = await _read_limited(request, 64 * 1024)
+    scenario = found.admission.mechanism().scenario
+    with found.db.write() as connection:
+        size, added = checkpoints.add_cosignatures(
+            connection,
+            data,
+            scenario.mechanism.origin,
+            found.admission.clock(),
+            timedelta(seconds=scenario.procedure.max_clock_skew_seconds),
+        )
+    return CosignatureResult(size=size, added=added)
 
 
 @router.get("/entries", response_model=Entries, summary="Entries start..end inclusive")
@@ -151,7 +240,29 @@ def consistency(
 )
 async def submit(request: Request, found: ServicesDep, caller: IdentityDep) -> ActReceipt:
     """Admit the act if every check passes; otherwise nothing is written."""
-    limit = found.settings.max_request_bytes
+    act = load_submission_bytes(await _read_limited(request, found.settings.max_request_bytes))
+    receipt = found.admission.submit(act, submitter=caller)
+    mechanism = found.admission.mechanism().id
+    with found.db.read() as connection:
+        full = checkpoints.receipt(connection, receipt.index, mechanism)
+    return ActReceipt(
+        index=receipt.index, leaf_hash=receipt.leaf_hash.hex(), receipt=Receipt(**full)
+    )
+
+
+@router.get("/receipts/{index}", response_model=Receipt, summary="The receipt of an entry")
+def receipt_of(index: int, found: ServicesDep) -> Receipt:
+    """The leaf, the first checkpoint covering it, and the inclusion proof."""
+    mechanism = found.admission.mechanism().id
+    with found.db.read() as connection:
+        size = LogStore(connection).head().size
+        if not 0 <= index < size:
+            raise NotFoundError(f"no entry {index} (the log has {size})")
+        return Receipt(**checkpoints.receipt(connection, index, mechanism))
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it exceeds ``limit`` bytes."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLargeError(f"the request has {declared} bytes; the limit is {limit}")
@@ -162,9 +273,7 @@ async def submit(request: Request, found: ServicesDep, caller: IdentityDep) -> A
         if received > limit:
             raise PayloadTooLargeError(f"the request exceeds the limit of {limit} bytes")
         chunks.append(chunk)
-    act = load_submission_bytes(b"".join(chunks))
-    receipt = found.admission.submit(act, submitter=caller)
-    return ActReceipt(index=receipt.index, leaf_hash=receipt.leaf_hash.hex())
+    return b"".join(chunks)
 
 
 @router.get(

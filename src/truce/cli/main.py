@@ -40,8 +40,8 @@ log_app = typer.Typer(help="Read the log of the local database.", no_args_is_hel
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(log_app, name="log")
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True, emoji=False, highlight=False)
+err = Console(stderr=True, soft_wrap=True, emoji=False, highlight=False)
 
 DatabaseOption = Annotated[
     str | None,
@@ -68,15 +68,19 @@ def init(
         Path | None,
         typer.Option(help="The secretariat's root key file (for a scenario without demo)."),
     ] = None,
+    log_key: Annotated[
+        Path | None,
+        typer.Option(help="The checkpoint key file (for a scenario without demo)."),
+    ] = None,
 ) -> None:
     """Create a database for a scenario and log its genesis act."""
     settings = Settings()
-    signing = KeyFile.load(secretariat_key).key if secretariat_key else None
     result = setup.initialise(
         database or settings.database_url,
         scenario,
         keys or settings.keys_dir,
-        secretariat_key=signing,
+        secretariat_key=KeyFile.load(secretariat_key).key if secretariat_key else None,
+        log_key=KeyFile.load(log_key).key if log_key else None,
     )
     out.print(f"initialised mechanism {result.mechanism}: {result.entries} entries in the log")
     for path in result.key_files:

@@ -47,7 +47,9 @@ from truce.errors import (
 from truce.ledger import jcs
 from truce.ledger.envelope import Envelope, SignedAct, format_time, sign_act
 from truce.ledger.keys import PublicKey, SigningKey, b64url_decode, verify_raw
+from truce.services import checkpoints
 from truce.services.accounts import Identity
+from truce.services.checkpoints import LogSigner
 from truce.storage import projections
 from truce.storage.db import Database
 from truce.storage.log import LogStore
@@ -136,9 +138,15 @@ class Admission:
     """Checks signed acts and records them in the log with their projections."""
 
     def __init__(
-        self, db: Database, *, clock: Clock = utc_now, max_body_bytes: int = 1024 * 1024
+        self,
+        db: Database,
+        *,
+        signer: LogSigner | None = None,
+        clock: Clock = utc_now,
+        max_body_bytes: int = 1024 * 1024,
     ) -> None:
         self.db = db
+        self.signer = signer
         self.clock = clock
         self.max_body_bytes = max_body_bytes
         self._mechanism: _Mechanism | None = None
@@ -188,7 +196,9 @@ class Admission:
             if store.head(lock=True).size != 0:
                 raise RefusedActError("the log already has a genesis entry")
             canonical = act.envelope.check_body(act.body)
-            return self._record(store, [(act, canonical)])[0]
+            receipt = self._record(store, [(act, canonical)])[0]
+            self._sign(store)
+            return receipt
 
     # -- submission ---------------------------------------------------------------------
 
@@ -228,7 +238,13 @@ class Admission:
                     checked.append((act, canonical))
                 receipts.extend(self._record(store, checked))
                 keys.clear()
+            self._sign(store)
             return receipts
+
+    def _sign(self, store: LogStore) -> None:
+        """Sign the checkpoint of the new head in the appending transaction."""
+        if self.signer is not None:
+            checkpoints.sign_head(store, self.signer, self.clock())
 
     def _verify_signatures(
         self, connection: Connection, acts: Sequence[SignedAct], keys: dict[str, _Key | None]

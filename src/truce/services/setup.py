@@ -21,6 +21,7 @@ from truce.ledger.envelope import sign_act
 from truce.ledger.keys import KeyFile, SigningKey, demo_signing_key
 from truce.services.accounts import issue_token
 from truce.services.admission import Admission, utc_now
+from truce.services.checkpoints import LogSigner
 from truce.storage import schema
 from truce.storage.db import Database
 from truce.storage.models import LogHead
@@ -68,15 +69,26 @@ def initialise(
     keys_dir: Path,
     *,
     secretariat_key: SigningKey | None = None,
+    log_key: SigningKey | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> InitResult:
     """Create the schema, log the genesis act and, for a demo scenario, demo delegates.
 
-    A scenario with a ``[demo]`` seed derives every root key from it; otherwise the
-    secretariat's root key must be given, and members register their delegates
-    themselves afterwards.
+    A scenario with a ``[demo]`` seed derives every root key and the checkpoint key from
+    it (and writes the demo key files); otherwise the secretariat's root key and the
+    checkpoint key must be given, and members register their delegates themselves.
     """
     scenario = load_scenario(scenario_path(scenario_dir))
+    demo_seed = scenario.demo.insecure_key_seed if scenario.demo else None
+    if demo_seed is not None:
+        secretariat_key = secretariat_key or demo_signing_key(demo_seed, scenario.secretariat.code)
+        log_key = log_key or demo_signing_key(demo_seed, "log")
+    if secretariat_key is None or log_key is None:
+        raise ConfigurationError(
+            "this scenario has no demo seed: pass the secretariat's root key file "
+            "and the checkpoint key file"
+        )
+    signer = LogSigner.for_scenario(scenario, log_key)
     db = Database.from_url(database_url)
     try:
         schema.upgrade(db.engine)
@@ -87,18 +99,17 @@ def initialise(
                 f"{database_url} already holds a mechanism ({head.size} entries); "
                 "use a new database"
             )
-        demo_seed = scenario.demo.insecure_key_seed if scenario.demo else None
-        if secretariat_key is None:
-            if demo_seed is None:
-                raise ConfigurationError(
-                    "this scenario has no demo seed: pass the secretariat's root key file"
-                )
-            secretariat_key = demo_signing_key(demo_seed, scenario.secretariat.code)
-        admission = Admission(db, clock=clock)
+        admission = Admission(db, signer=signer, clock=clock)
         admission.genesis(scenario, secretariat_key)
         result = InitResult(mechanism=scenario.mechanism.id, entries=1)
         if demo_seed is not None:
             result.key_files = _demo_delegates(db, admission, scenario, demo_seed, keys_dir, clock)
+            log_file = KeyFile(
+                member=scenario.secretariat.code, delegate="log", role="secretariat", key=log_key
+            )
+            log_path = keys_dir / f"{scenario.secretariat.code.lower()}-log.key"
+            log_file.save(log_path)
+            result.key_files.append(log_path)
             result.entries += sum(len(DEMO_ROLES[m.kind]) for m in scenario.members)
         return result
     finally:
