@@ -31,6 +31,7 @@ The tree::
     ├── NotFoundError                 404  no such entry, body or tree size
     ├── PayloadTooLargeError          413  the upload exceeds the configured limit
     ├── ProofError                    422  a Merkle proof or root that does not verify
+    │   └── LogMisbehaviourError           a rollback, fork or split view, with evidence
     └── ConfigurationError            500  the deployment itself is misconfigured
 """
 
@@ -208,6 +209,16 @@ class ProofError(TruceError):
     slug = "proof-failed"
     title = "Proof does not verify"
     exit_code = 5
+
+
+class LogMisbehaviourError(ProofError):
+    """The log was caught misbehaving: a rollback, a fork, a split view, a wrong genesis.
+
+    A witness or a mirror that raises it refuses to go on and keeps the signed evidence.
+    """
+
+    slug = "log-misbehaviour"
+    title = "The log misbehaved"
 
 
 class ConfigurationError(TruceError):

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from sqlalchemy.exc import SQLAlchemyError
 
+from truce.cli import trust
 from truce.config import Settings
 from truce.domain.acts import ROLES
 from truce.domain.scenario import check_scenario
@@ -220,6 +221,9 @@ def log_prove(
             raise InputError("give --index (and --size) or --first (and --second)")
     for node in proof:
         out.print(_b64(node), highlight=False)
+
+
+trust.register(app)
 
 
 def _fail(message: str, code: int) -> NoReturn:

@@ -431,6 +431,12 @@ class Admission:
         connection: Connection, mechanism: _Mechanism, envelope: Envelope, body: Any
     ) -> None:
         secretariat = mechanism.scenario.secretariat.code
+        if envelope.audience != "all":
+            raise RefusedActError(
+                'a member.key act is addressed to "all": every member must be able to check '
+                "the signatures made with the key",
+                field="audience",
+            )
         try:
             key = PublicKey.parse(body["public_key"])
         except InputError as exc:

@@ -136,7 +136,7 @@ def cosignature_counts(connection: Connection) -> dict[str, tuple[int, int]]:
 
 def witness_verifiers(connection: Connection, origin: str) -> dict[str, list[Verifier]]:
     """Per member, the verifier keys of its live (unrevoked) witness keys."""
-    kinds = dict(connection.execute(select(Member.code, Member.kind)).tuples().all())
+    kinds = {code: kind for code, kind in connection.execute(select(Member.code, Member.kind))}
     rows = connection.execute(
         select(DelegateKey.member, DelegateKey.public_key).where(
             DelegateKey.role == "witness", DelegateKey.revoked_idx.is_(None)

@@ -336,3 +336,18 @@ def test_rebuild_reproduces_the_live_projections(mechanism: Mechanism, clock: Cl
     assert live["acts"]
     assert live["delegate_keys"]
     assert live["members"]
+
+
+def test_key_registrations_are_public(mechanism: Mechanism) -> None:
+    body = {
+        "action": "register",
+        "delegate": "pk-secret",
+        "role": "officer",
+        "public_key": SigningKey.generate().public_key.text,
+    }
+    message = refused(
+        mechanism,
+        mechanism.act("pk-root", "member.key", body, audience="mediators"),
+        RefusedActError,
+    )
+    assert 'addressed to "all"' in message

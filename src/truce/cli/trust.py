@@ -1,0 +1,127 @@
+"""``truce witness`` and ``truce receipt check``: what a member runs on its own machine."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+from rich.console import Console
+
+from truce.domain.scenario import load_scenario
+from truce.errors import ConfigurationError, InputError, ProofError
+from truce.ledger import merkle
+from truce.ledger.checkpoint import log_verifier, open_checkpoint
+from truce.ledger.envelope import Envelope
+from truce.ledger.keys import KeyFile, PublicKey
+from truce.services.witness import Witness
+
+out = Console(soft_wrap=True, emoji=False, highlight=False)
+err = Console(stderr=True, soft_wrap=True, emoji=False, highlight=False)
+receipt_app = typer.Typer(help="Receipts of acts.", no_args_is_help=True)
+
+
+def _client(url: str) -> httpx.Client:
+    return httpx.Client(base_url=url.rstrip("/"), timeout=httpx.Timeout(30.0))
+
+
+def witness(
+    server: Annotated[str, typer.Option(help="URL of the mechanism's server.")],
+    key: Annotated[Path, typer.Option(help="The member's witness key file.")],
+    state: Annotated[Path, typer.Option(help="Folder of this witness's state and evidence.")],
+    scenario: Annotated[
+        Path | None,
+        typer.Option(help="The scenario your member agreed to (needed on the first run)."),
+    ] = None,
+    peer: Annotated[
+        list[str] | None,
+        typer.Option(help="Another server or mirror to compare checkpoints with (repeatable)."),
+    ] = None,
+    loop: Annotated[bool, typer.Option(help="Keep witnessing until interrupted.")] = False,
+    interval: Annotated[float, typer.Option(min=1.0, help="Seconds between runs.")] = 30.0,
+) -> None:
+    """Check the newest checkpoint against the last one cosigned, then cosign it."""
+    key_file = KeyFile.load(key)
+    agreed = load_scenario(scenario) if scenario is not None else None
+    peers = [_client(url) for url in peer or []]
+    with _client(server) as client:
+        runner = Witness(client, key_file, state, scenario=agreed, peers=peers)
+        while True:
+            try:
+                outcome = runner.run_once()
+            except ConfigurationError as exc:
+                if not loop:
+                    raise
+                err.print(f"warning: {exc.message}; retrying in {interval:g} s")
+            else:
+                since = (
+                    "first checkpoint"
+                    if outcome.previous_size is None
+                    else f"consistent with {outcome.previous_size}"
+                )
+                out.print(
+                    f"{key_file.member} cosigned checkpoint {outcome.size} "
+                    f"(root {base64.b64encode(outcome.root).decode()}, {since}; "
+                    f"{outcome.cosigners} cosignatures on it)"
+                )
+            if not loop:
+                return
+            time.sleep(interval)
+
+
+@receipt_app.command("check")
+def receipt_check(
+    receipt: Annotated[Path, typer.Argument(help="A receipt (JSON) as the server returned it.")],
+    scenario: Annotated[
+        Path | None, typer.Option(help="The scenario: gives the origin and checkpoint key.")
+    ] = None,
+    log_key: Annotated[
+        str | None, typer.Option(help="The checkpoint key (base64url), instead of --scenario.")
+    ] = None,
+    origin: Annotated[str | None, typer.Option(help="The log's origin, with --log-key.")] = None,
+) -> None:
+    """Verify a receipt offline: leaf, signed checkpoint and inclusion proof."""
+    if scenario is not None:
+        agreed = load_scenario(scenario)
+        origin = origin or agreed.mechanism.origin
+        log_key = log_key or agreed.mechanism.checkpoint_key
+    if log_key is None or origin is None:
+        raise InputError("give --scenario, or --log-key and --origin")
+    try:
+        data = json.loads(receipt.read_text(encoding="utf-8"))
+        leaf = base64.b64decode(data["leaf"], validate=True)
+        index = int(data["index"])
+        claimed_hash = bytes.fromhex(data["leaf_hash"])
+        note = data["checkpoint"].encode("utf-8")
+        size = int(data["inclusion"]["size"])
+        path = [base64.b64decode(node, validate=True) for node in data["inclusion"]["audit_path"]]
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read {receipt}: {exc.strerror}") from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{receipt} is not a truce receipt: {exc}") from exc
+    leaf_hash = merkle.hash_leaf(leaf)
+    if leaf_hash != claimed_hash:
+        raise ProofError("the receipt's leaf does not hash to its leaf_hash")
+    checkpoint, _ = open_checkpoint(
+        note, log_verifier(origin, PublicKey.parse(log_key)), origin=origin
+    )
+    if checkpoint.size != size:
+        raise ProofError(
+            f"the proof is for a tree of {size} entries, the checkpoint has {checkpoint.size}"
+        )
+    merkle.verify_inclusion(leaf_hash, index, size, path, checkpoint.root)
+    envelope = Envelope.from_dict(json.loads(leaf))
+    out.print(
+        f"verified: entry {index} ({envelope.kind} by {envelope.member}/{envelope.delegate} "
+        f"at {envelope.at}) is in the log of {origin} under checkpoint {checkpoint.size}"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the ``truce`` application."""
+    app.command()(witness)
+    app.add_typer(receipt_app, name="receipt")
