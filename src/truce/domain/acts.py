@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from truce.errors import MalformedActError
 
@@ -51,17 +58,178 @@ class StatementBody(_Body):
     language: LanguageTag
 
 
+MemberCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,4}$")]
+ClauseId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z0-9_-]{0,15}$")]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=20000)]
+Short = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Count = Annotated[int, Field(ge=0, le=100_000)]
+Rfc3339 = Annotated[
+    str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
+]
+
+
+class Casualties(_Body):
+    """Killed or injured, by category; None where a category is not stated."""
+
+    soldiers: Count | None = None
+    civilians: Count | None = None
+    militants: Count | None = None
+
+
+class PlaceRef(_Body):
+    """Where: a gazetteer place, or a point, with its precision."""
+
+    place_id: Short | None = None
+    lat: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)] | None = None
+    lon: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)] | None = None
+    precision: Literal["exact", "approximate", "district", "province", "unknown"]
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> PlaceRef:
+        if self.place_id is None and (self.lat is None or self.lon is None):
+            raise ValueError("give a gazetteer place_id, or both lat and lon")
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("give both lat and lon, or neither")
+        return self
+
+
+class Incident(_Body):
+    """What happened: type, time with precision, place, actors, casualties."""
+
+    type: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{0,63}$")]
+    occurred_at: Rfc3339
+    time_precision: Literal["minute", "hour", "day", "week", "month"]
+    place: PlaceRef
+    actors: list[Short] = Field(default_factory=list, max_length=20)
+    killed: Casualties = Field(default_factory=Casualties)
+    injured: Casualties = Field(default_factory=Casualties)
+
+
+class Accused(_Body):
+    """The accused member, and the group it is said to harbour, if the allegation names one."""
+
+    member: MemberCode
+    group: Short | None = None
+
+
+class LodgeBody(_Body):
+    """``case.lodge``: an allegation that a party violated the agreement."""
+
+    incident: Incident
+    accused: Accused
+    clauses: list[ClauseId] = Field(min_length=1, max_length=20)
+    narrative: Text
+    language: LanguageTag
+
+
+class RespondBody(_Body):
+    """``case.respond``: the accused member's answer; a counter-claim lodges a linked case."""
+
+    position: Literal["accept", "deny", "counter_claim", "request_information"]
+    statement: Text
+    language: LanguageTag
+    counter_case: LodgeBody | None = None
+
+    @model_validator(mode="after")
+    def _counter(self) -> RespondBody:
+        if (self.position == "counter_claim") != (self.counter_case is not None):
+            raise ValueError("a counter_claim carries counter_case, and only a counter_claim")
+        return self
+
+
+class FileRef(_Body):
+    """A file stored by its SHA-256, as uploaded."""
+
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    media_type: Short
+    size: Annotated[int, Field(ge=0)]
+    name: Short | None = None
+
+
+class EvidenceBody(_Body):
+    """``case.evidence``: files in support of a claim, with what they show."""
+
+    files: list[FileRef] = Field(min_length=1, max_length=20)
+    description: Text
+    language: LanguageTag
+
+
+class NoteBody(_Body):
+    """A step that needs no more than an optional note (investigate, withdraw, close)."""
+
+    note: Text | None = None
+    language: LanguageTag | None = None
+
+
+class RequestInfoBody(_Body):
+    """``case.request_info``: a mediator asks a party for information, with a deadline."""
+
+    to: MemberCode
+    questions: Text
+    deadline_days: Annotated[int, Field(ge=1, le=90)] | None = None
+    language: LanguageTag
+
+
+class CaseStatementBody(_Body):
+    """``case.provide_info`` and ``case.appeal``: a statement for the record."""
+
+    statement: Text
+    language: LanguageTag
+
+
+class FindingBody(_Body):
+    """``case.finding`` and ``case.rule``: an assessment, with the clauses and reasons."""
+
+    outcome: Literal["violation_confirmed", "not_substantiated", "inconclusive"]
+    violator: MemberCode | None = None
+    clauses: list[ClauseId] = Field(default_factory=list, max_length=20)
+    reasons: Text
+    language: LanguageTag
+
+
+class PenaltyBody(_Body):
+    """``case.penalty``: the schedule's step for the violator's count in the window."""
+
+    member: MemberCode
+    step: Short
+    prior_violations: Annotated[int, Field(ge=0)]
+
+
 #: Which roles may sign each kind. ``mechanism.genesis`` is special: only the
 #: secretariat's root key signs it, and only as the first entry of the log.
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "mechanism.genesis": frozenset({"secretariat"}),
     "member.key": frozenset({"head", "secretariat"}),
     "statement.publish": frozenset({"head", "officer", "secretariat"}),
+    "case.lodge": frozenset({"head", "officer"}),
+    "case.respond": frozenset({"head"}),
+    "case.evidence": frozenset({"head", "officer"}),
+    "case.investigate": frozenset({"head", "officer"}),
+    "case.request_info": frozenset({"head", "officer"}),
+    "case.provide_info": frozenset({"head", "officer"}),
+    "case.finding": frozenset({"head"}),
+    "case.rule": frozenset({"head"}),
+    "case.appeal": frozenset({"head"}),
+    "case.penalty": frozenset({"head"}),
+    "case.withdraw": frozenset({"head"}),
+    "case.close": frozenset({"head", "secretariat"}),
 }
 
 BODY_MODELS: dict[str, type[_Body]] = {
     "member.key": MemberKeyBody,
     "statement.publish": StatementBody,
+    "case.lodge": LodgeBody,
+    "case.respond": RespondBody,
+    "case.evidence": EvidenceBody,
+    "case.investigate": NoteBody,
+    "case.request_info": RequestInfoBody,
+    "case.provide_info": CaseStatementBody,
+    "case.finding": FindingBody,
+    "case.rule": FindingBody,
+    "case.appeal": CaseStatementBody,
+    "case.penalty": PenaltyBody,
+    "case.withdraw": NoteBody,
+    "case.close": NoteBody,
 }
 
 

@@ -3,8 +3,8 @@
 ::
 
     lodged ─> awaiting_response ─(response | deadline)─> under_investigation ─> ruled
-       └── withdrawn (by the lodger, before a ruling)     ruled ─> [penalty] ─> closed
-                                                          ruled ─(appeal, once)─> under_investigation
+       └── withdrawn (by the lodger, before a ruling)
+    ruled ─> [penalty] ─> closed          ruled ─(appeal, once)─> under_investigation
 
 :func:`step` takes a case and one act and returns the case after it, or raises
 :class:`~truce.errors.RefusedActError` saying why the workflow does not allow that act at
@@ -126,6 +126,19 @@ def _party(scenario: Scenario, code: str) -> bool:
 def lodge(scenario: Scenario, case_id: str, actor: Actor, body: Mapping[str, Any]) -> Case:
     """A new case from a ``case.lodge`` act (or a counter-claim)."""
     accused = body["accused"]["member"]
+    incident = body.get("incident")
+    if incident is not None:
+        _require(
+            incident["type"] in scenario.incident_type_ids,
+            f"{incident['type']!r} is not in the scenario's incident taxonomy",
+            "body.incident.type",
+        )
+        place_id = incident["place"].get("place_id")
+        _require(
+            place_id is None or scenario.place(place_id) is not None,
+            f"{place_id!r} is not in the gazetteer",
+            "body.incident.place.place_id",
+        )
     _require(actor.kind == "party", "only a party lodges an allegation")
     _require(_party(scenario, accused), f"{accused} is not a party", "body.accused.member")
     _require(accused != actor.member, "a party cannot accuse itself", "body.accused.member")
@@ -345,3 +358,84 @@ _STEPS = {
     "case.withdraw": _withdraw,
     "case.close": _close,
 }
+
+
+def to_json(case: Case) -> dict[str, Any]:
+    """The case as JSON, for the projection row (datetimes as ISO 8601)."""
+
+    def moment(value: datetime | None) -> str | None:
+        return None if value is None else value.isoformat()
+
+    return {
+        "id": case.id,
+        "lodged_by": case.lodged_by,
+        "accused": case.accused,
+        "lodged_at": moment(case.lodged_at),
+        "response_deadline": moment(case.response_deadline),
+        "status": case.status,
+        "response": case.response,
+        "information_requested": case.information_requested,
+        "findings": {
+            member: {
+                "outcome": f.outcome,
+                "violator": f.violator,
+                "clauses": list(f.clauses),
+                "reasons": f.reasons,
+            }
+            for member, f in case.findings.items()
+        },
+        "requests": [
+            {"to": r.to, "deadline": moment(r.deadline), "answered": r.answered}
+            for r in case.requests
+        ],
+        "outcome": case.outcome,
+        "violator": case.violator,
+        "ruled_at": moment(case.ruled_at),
+        "appealed": case.appealed,
+        "round": case.round,
+        "penalty": case.penalty,
+    }
+
+
+def from_json(data: Mapping[str, Any]) -> Case:
+    """The inverse of :func:`to_json`."""
+
+    def moment(value: str | None) -> datetime | None:
+        return None if value is None else datetime.fromisoformat(value)
+
+    lodged_at = moment(data["lodged_at"])
+    deadline = moment(data["response_deadline"])
+    if lodged_at is None or deadline is None:
+        raise ValueError("a case has a lodging time and a response deadline")
+    return Case(
+        id=data["id"],
+        lodged_by=data["lodged_by"],
+        accused=data["accused"],
+        lodged_at=lodged_at,
+        response_deadline=deadline,
+        status=data["status"],
+        response=data["response"],
+        information_requested=data["information_requested"],
+        findings={
+            member: Finding(
+                member=member,
+                outcome=f["outcome"],
+                violator=f["violator"],
+                clauses=tuple(f["clauses"]),
+                reasons=f["reasons"],
+            )
+            for member, f in data["findings"].items()
+        },
+        requests=tuple(
+            InfoRequest(
+                to=r["to"], deadline=datetime.fromisoformat(r["deadline"]), answered=r["answered"]
+            )
+            for r in data["requests"]
+        ),
+        outcome=data["outcome"],
+        violator=data["violator"],
+        ruled_at=moment(data["ruled_at"]),
+        appealed=data["appealed"],
+        round=data["round"],
+        penalty=data["penalty"],
+    )

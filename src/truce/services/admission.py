@@ -49,6 +49,7 @@ from truce.ledger.envelope import Envelope, SignedAct, format_time, sign_act
 from truce.ledger.keys import PublicKey, SigningKey, b64url_decode, verify_raw
 from truce.services import checkpoints
 from truce.services.accounts import Identity
+from truce.services.cases import CaseBook
 from truce.services.checkpoints import LogSigner
 from truce.storage import projections
 from truce.storage.db import Database
@@ -222,12 +223,13 @@ class Admission:
             keys: dict[str, _Key | None] = {}
             logged = store.logged({act.envelope.leaf_hash() for act in acts})
             receipts: list[Receipt] = []
+            book = CaseBook(connection, mechanism.scenario)
             for segment in _segments(acts):
                 signatures = self._verify_signatures(connection, segment, keys)
                 checked: list[tuple[SignedAct, bytes]] = []
                 for act, signature_ok in zip(segment, signatures, strict=True):
                     canonical = self._check(
-                        connection, mechanism, act, now, keys, submitter, signature_ok
+                        connection, mechanism, act, now, keys, submitter, signature_ok, book
                     )
                     leaf_hash = act.envelope.leaf_hash()
                     if leaf_hash in logged:
@@ -309,6 +311,7 @@ class Admission:
         keys: dict[str, _Key | None],
         submitter: Identity | None,
         signature_ok: bool | None = None,
+        book: CaseBook | None = None,
     ) -> bytes:
         envelope = act.envelope
         if submitter is not None and (submitter.member, submitter.delegate) != (
@@ -365,6 +368,11 @@ class Admission:
             )
         if envelope.kind == "member.key":
             self._check_member_key(connection, mechanism, envelope, act.body)
+        if envelope.kind.startswith("case."):
+            if book is None:
+                raise RefusedActError("case acts are checked within a batch", field="kind")
+            member = mechanism.scenario.member(envelope.member)
+            book.check(act, member.kind if member is not None else "unknown")
         return canonical
 
     def _check_time(self, mechanism: _Mechanism, envelope: Envelope, now: datetime) -> None:

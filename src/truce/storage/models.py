@@ -20,6 +20,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     LargeBinary,
@@ -177,6 +178,48 @@ class DelegateKey(Base):
     revoked_idx: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
+class CaseRecord(Base):
+    """Projection: one case, its incident, and its workflow state."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    leaf_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    lodged_by: Mapped[str] = mapped_column(String(8), index=True)
+    accused: Mapped[str] = mapped_column(String(8), index=True)
+    accused_group: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    audience: Mapped[Any] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    type: Mapped[str] = mapped_column(String(64), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    time_precision: Mapped[str] = mapped_column(String(8))
+    place_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    precision: Mapped[str] = mapped_column(String(16))
+    clauses: Mapped[Any] = mapped_column(JSON)
+    killed: Mapped[Any] = mapped_column(JSON)
+    injured: Mapped[Any] = mapped_column(JSON)
+    lodged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    counter_to: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    violator: Mapped[str | None] = mapped_column(String(8), nullable=True, index=True)
+    ruled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    penalty: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    state: Mapped[Any] = mapped_column(JSON)
+    updated_idx: Mapped[int] = mapped_column(BigInteger)
+
+
+class CaseAct(Base):
+    """Projection: which acts make up a case's thread."""
+
+    __tablename__ = "case_acts"
+
+    case_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(64))
+
+
 LOG_TABLES: tuple[Table, ...] = tuple(
     Base.metadata.tables[name]
     for name in ("log_entries", "log_nodes", "log_head", "bodies", "checkpoints", "cosignatures")
@@ -184,5 +227,6 @@ LOG_TABLES: tuple[Table, ...] = tuple(
 
 #: Every table that ``truce rebuild`` recreates from the log, in dependency order.
 PROJECTION_TABLES: tuple[Table, ...] = tuple(
-    Base.metadata.tables[name] for name in ("mechanism", "members", "delegate_keys", "acts")
+    Base.metadata.tables[name]
+    for name in ("mechanism", "members", "delegate_keys", "acts", "cases", "case_acts")
 )

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from truce.domain.scenario import Scenario
 from truce.ledger.envelope import Envelope
 from truce.ledger.keys import PublicKey
 from truce.storage.log import LogStore
@@ -52,6 +53,16 @@ class ProjectionContext:
 
     connection: Connection
     pending_acts: list[dict[str, Any]] = field(default_factory=list)
+    _scenario: Scenario | None = None
+
+    def scenario(self) -> Scenario:
+        """The mechanism's scenario, from the genesis act's projection (read once)."""
+        if self._scenario is None:
+            row = self.connection.execute(select(Mechanism.scenario)).first()
+            if row is None:
+                raise RuntimeError("no mechanism: the genesis act comes first")
+            self._scenario = Scenario.model_validate(row.scenario)
+        return self._scenario
 
     def flush(self) -> None:
         """Write the batched rows."""
@@ -225,3 +236,6 @@ def _comparable(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.replace(tzinfo=None).isoformat()
     return value
+
+
+# Handlers of other act kinds live beside their domain; importing them registers them.

@@ -1,0 +1,114 @@
+"""Projection handlers of the ``case.*`` acts: the ``cases`` and ``case_acts`` tables.
+
+Each handler runs the same :mod:`truce.domain.cases` step the admission service checked,
+then stores the resulting state, so the live and the rebuilt tables agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from truce.domain import cases
+from truce.ledger.envelope import parse_time
+from truce.storage.models import CaseAct, CaseRecord
+from truce.storage.projections import LoggedAct, ProjectionContext, projects
+
+
+def actor(context: ProjectionContext, act: LoggedAct) -> cases.Actor:
+    """The domain's view of who signed ``act``."""
+    member = context.scenario().member(act.envelope.member)
+    return cases.Actor(
+        member=act.envelope.member,
+        kind=member.kind if member is not None else "unknown",
+        at=act.envelope.time,
+    )
+
+
+def _insert_case(
+    context: ProjectionContext,
+    act: LoggedAct,
+    case: cases.Case,
+    body: dict[str, Any],
+    counter_to: int | None = None,
+) -> None:
+    incident = body["incident"]
+    place = incident["place"]
+    gazetteer = context.scenario().place(place["place_id"]) if place.get("place_id") else None
+    lat = place.get("lat") if place.get("lat") is not None else getattr(gazetteer, "lat", None)
+    lon = place.get("lon") if place.get("lon") is not None else getattr(gazetteer, "lon", None)
+    audience = act.envelope.audience
+    context.connection.execute(
+        insert(CaseRecord).values(
+            id=act.index,
+            leaf_hash=act.leaf_hash.hex(),
+            lodged_by=case.lodged_by,
+            accused=case.accused,
+            accused_group=body["accused"].get("group"),
+            audience=audience if isinstance(audience, str) else list(audience),
+            status=case.status,
+            type=incident["type"],
+            occurred_at=parse_time(incident["occurred_at"]),
+            time_precision=incident["time_precision"],
+            place_id=place.get("place_id"),
+            lat=lat,
+            lon=lon,
+            precision=place["precision"],
+            clauses=body["clauses"],
+            killed=incident.get("killed", {}),
+            injured=incident.get("injured", {}),
+            lodged_at=case.lodged_at,
+            counter_to=counter_to,
+            state=cases.to_json(case),
+            updated_idx=act.index,
+        )
+    )
+    context.connection.execute(
+        insert(CaseAct).values(case_id=act.index, idx=act.index, kind=act.envelope.kind)
+    )
+
+
+@projects("case.lodge")
+def _lodge(context: ProjectionContext, act: LoggedAct) -> None:
+    case = cases.lodge(context.scenario(), str(act.index), actor(context, act), act.body)
+    _insert_case(context, act, case, act.body)
+
+
+def case_by_leaf(context: ProjectionContext, leaf_hash: str) -> tuple[int, cases.Case]:
+    """The case whose ``case.lodge`` act has this leaf hash."""
+    row = context.connection.execute(
+        select(CaseRecord.id, CaseRecord.state).where(CaseRecord.leaf_hash == leaf_hash)
+    ).one()
+    return int(row.id), cases.from_json(row.state)
+
+
+def _step(context: ProjectionContext, act: LoggedAct) -> None:
+    case_id, case = case_by_leaf(context, act.envelope.refs[0])
+    after = cases.step(context.scenario(), case, act.envelope.kind, actor(context, act), act.body)
+    context.connection.execute(
+        update(CaseRecord)
+        .where(CaseRecord.id == case_id)
+        .values(
+            status=after.status,
+            outcome=after.outcome,
+            violator=after.violator,
+            ruled_at=after.ruled_at,
+            penalty=after.penalty,
+            state=cases.to_json(after),
+            updated_idx=act.index,
+        )
+    )
+    context.connection.execute(
+        insert(CaseAct).values(case_id=case_id, idx=act.index, kind=act.envelope.kind)
+    )
+    if act.envelope.kind == "case.respond" and act.body["position"] == "counter_claim":
+        counter = cases.lodge(
+            context.scenario(), str(act.index), actor(context, act), act.body["counter_case"]
+        )
+        _insert_case(context, act, counter, act.body["counter_case"], counter_to=case_id)
+
+
+for _kind in cases.CASE_KINDS:
+    if _kind != "case.lodge":
+        projects(_kind)(_step)
