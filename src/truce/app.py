@@ -5,11 +5,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from truce import __version__
-from truce.api import log, meta, problems
+from truce.api import cases, log, meta, problems
 from truce.api.deps import Services
 from truce.config import Settings
+from truce.errors import ReadOnlyError
 from truce.services.admission import Admission, Clock, utc_now
 from truce.services.checkpoints import LogSigner
+from truce.services.mirror import ReadOnlyAdmission
 from truce.storage.db import Database
 
 
@@ -18,7 +20,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     settings = settings or Settings()
     db = Database.open_existing(settings.database_url, echo=settings.echo_sql)
     scenario = Admission(db).mechanism().scenario
-    signer = LogSigner.from_key_file(scenario, settings.log_key_file)
+    admission: Admission
+    if settings.read_only:  # a mirror: no checkpoint key, and every write refused
+        admission = ReadOnlyAdmission(db, clock=clock, max_body_bytes=settings.max_body_bytes)
+    else:
+        signer = LogSigner.from_key_file(scenario, settings.log_key_file)
+        admission = Admission(
+            db, signer=signer, clock=clock, max_body_bytes=settings.max_body_bytes
+        )
     app = FastAPI(
         title="truce",
         version=__version__,
@@ -27,9 +36,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.state.services = Services(
         settings=settings,
         db=db,
-        admission=Admission(db, signer=signer, clock=clock, max_body_bytes=settings.max_body_bytes),
+        admission=admission,
     )
     problems.install(app)
+    app.add_exception_handler(ReadOnlyError, log.read_only_problem)
     app.include_router(meta.router)
     app.include_router(log.router)
+    app.include_router(cases.router)
     return app

@@ -42,3 +42,7 @@ class Settings(BaseSettings):
         description="Most log entries one GET /log/v1/entries returns.",
     )
     echo_sql: bool = Field(default=False, description="Log every SQL statement.")
+    read_only: bool = Field(
+        default=False,
+        description="Serve a mirror: no signing key, no writes.",
+    )

@@ -31,6 +31,7 @@ The tree::
     ├── NotFoundError                 404  no such entry, body or tree size
     ├── PayloadTooLargeError          413  the upload exceeds the configured limit
     ├── ProofError                    422  a Merkle proof or root that does not verify
+    ├── ReadOnlyError                 405  a write sent to a read-only mirror
     │   └── LogMisbehaviourError           a rollback, fork or split view, with evidence
     └── ConfigurationError            500  the deployment itself is misconfigured
 """
@@ -228,3 +229,18 @@ class ConfigurationError(TruceError):
     slug = "configuration"
     title = "Configuration error"
     exit_code = 6
+
+
+class ReadOnlyError(TruceError):
+    """A write sent to a read-only mirror (``TRUCE_READ_ONLY``): it records nothing.
+
+    405, not 503: the refusal is a lasting property of this deployment, not a passing
+    outage, so a client must not retry here but submit to the secretariat's server.
+    RFC 9110 §15.5.6 and §10.2.1 allow a 405 with an empty ``Allow`` for a resource
+    disabled by configuration; 503 would invite retries that can never succeed.
+    """
+
+    status = 405
+    slug = "read-only"
+    title = "Read-only mirror"
+    exit_code = 4

@@ -11,12 +11,19 @@ import base64
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from truce.api import problems
 from truce.api.deps import IdentityDep, ServicesDep
-from truce.errors import ForbiddenError, InputError, NotFoundError, PayloadTooLargeError
+from truce.errors import (
+    ForbiddenError,
+    InputError,
+    NotFoundError,
+    PayloadTooLargeError,
+    ReadOnlyError,
+)
 from truce.ledger.envelope import audience_includes, stored_audience
 from truce.ledger.note import Note
 from truce.services import checkpoints
@@ -33,6 +40,22 @@ def _b64(data: bytes) -> str:
 
 def _text(note: Note) -> Response:
     return Response(note.serialize(), media_type="text/plain; charset=utf-8")
+
+
+def _writable(found: ServicesDep) -> None:
+    """Refuse a write on a read-only mirror, before any credential is even looked at."""
+    if found.settings.read_only:
+        raise ReadOnlyError(
+            "this server is a read-only mirror of the log: send writes to the secretariat's server"
+        )
+
+
+def read_only_problem(request: Request, exc: Exception) -> Response:
+    """The 405 problem of a write to a mirror, with the empty ``Allow`` of RFC 9110 §10.2.1."""
+    error = exc if isinstance(exc, ReadOnlyError) else ReadOnlyError(str(exc))
+    response = problems.from_error(error, request.url.path)
+    response.headers["Allow"] = ""
+    return response
 
 
 class Entry(BaseModel):
@@ -149,6 +172,7 @@ class CosignatureResult(BaseModel):
 @router.post(
     "/cosignatures",
     response_model=CosignatureResult,
+    dependencies=[Depends(_writable)],
     summary="Post a witness's cosignature (C2SP tlog-cosignature)",
     openapi_extra={
         "requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}}
@@ -222,6 +246,7 @@ def consistency(
     "/acts",
     response_model=ActReceipt,
     status_code=201,
+    dependencies=[Depends(_writable)],
     summary="Submit a signed act with its body",
     openapi_extra={
         "requestBody": {

@@ -2,6 +2,10 @@
 
 Each handler runs the same :mod:`truce.domain.cases` step the admission service checked,
 then stores the resulting state, so the live and the rebuilt tables agree.
+
+A member's mirror holds only the bodies addressed to that member: a case whose
+allegation it may not see is not projected there, and an act whose body it lacks joins
+the thread without advancing the state it cannot know.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ def _insert_case(
             occurred_at=parse_time(incident["occurred_at"]),
             time_precision=incident["time_precision"],
             place_id=place.get("place_id"),
+            admin1=getattr(gazetteer, "admin1", None),
             lat=lat,
             lon=lon,
             precision=place["precision"],
@@ -71,20 +76,30 @@ def _insert_case(
 
 @projects("case.lodge")
 def _lodge(context: ProjectionContext, act: LoggedAct) -> None:
+    if act.body is None:
+        return
     case = cases.lodge(context.scenario(), str(act.index), actor(context, act), act.body)
     _insert_case(context, act, case, act.body)
 
 
-def case_by_leaf(context: ProjectionContext, leaf_hash: str) -> tuple[int, cases.Case]:
-    """The case whose ``case.lodge`` act has this leaf hash."""
+def case_by_leaf(context: ProjectionContext, leaf_hash: str) -> tuple[int, cases.Case] | None:
+    """The case whose ``case.lodge`` act has this leaf hash, if projected here."""
     row = context.connection.execute(
         select(CaseRecord.id, CaseRecord.state).where(CaseRecord.leaf_hash == leaf_hash)
-    ).one()
-    return int(row.id), cases.from_json(row.state)
+    ).first()
+    return None if row is None else (int(row.id), cases.from_json(row.state))
 
 
 def _step(context: ProjectionContext, act: LoggedAct) -> None:
-    case_id, case = case_by_leaf(context, act.envelope.refs[0])
+    found = case_by_leaf(context, act.envelope.refs[0])
+    if found is None:
+        return
+    case_id, case = found
+    if act.body is None:
+        context.connection.execute(
+            insert(CaseAct).values(case_id=case_id, idx=act.index, kind=act.envelope.kind)
+        )
+        return
     after = cases.step(context.scenario(), case, act.envelope.kind, actor(context, act), act.body)
     context.connection.execute(
         update(CaseRecord)

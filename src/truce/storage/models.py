@@ -194,6 +194,7 @@ class CaseRecord(Base):
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     time_precision: Mapped[str] = mapped_column(String(8))
     place_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    admin1: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
     lat: Mapped[float | None] = mapped_column(Float, nullable=True)
     lon: Mapped[float | None] = mapped_column(Float, nullable=True)
     precision: Mapped[str] = mapped_column(String(16))

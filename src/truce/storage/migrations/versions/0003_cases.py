@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("time_precision", sa.String(length=8), nullable=False),
         sa.Column("place_id", sa.String(length=200), nullable=True),
+        sa.Column("admin1", sa.String(length=200), nullable=True),
         sa.Column("lat", sa.Float(), nullable=True),
         sa.Column("lon", sa.Float(), nullable=True),
         sa.Column("precision", sa.String(length=16), nullable=False),
@@ -55,6 +56,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_cases_accused"), ["accused"], unique=False)
+        batch_op.create_index(batch_op.f("ix_cases_admin1"), ["admin1"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_lodged_at"), ["lodged_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_lodged_by"), ["lodged_by"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_occurred_at"), ["occurred_at"], unique=False)
@@ -73,6 +75,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_cases_occurred_at"))
         batch_op.drop_index(batch_op.f("ix_cases_lodged_by"))
         batch_op.drop_index(batch_op.f("ix_cases_lodged_at"))
+        batch_op.drop_index(batch_op.f("ix_cases_admin1"))
         batch_op.drop_index(batch_op.f("ix_cases_accused"))
 
     op.drop_table("cases")
