@@ -222,3 +222,9 @@ def test_the_front_door_names_the_mechanism(client: TestClient, mechanism: Mecha
     assert {m["code"] for m in index["members"]} == {"PK", "AF", "TR", "QA", "SEC"}
     _, size, root = checkpoint(client)
     assert index["log"] == {"size": size, "root": base64.b64encode(root).decode()}
+
+
+def test_a_wrong_method_is_a_problem_with_its_allow_header(client: TestClient) -> None:
+    response = client.delete("/log/v1/checkpoint")
+    assert_problem(response, 405, "method-not-allowed")
+    assert "GET" in response.headers["allow"]

@@ -95,13 +95,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-        return problem(
+        response = problem(
             exc.status_code,
             str(exc.detail) if exc.status_code != 404 else "Not found",
             f"{request.method} {request.url.path}: {exc.detail}",
             slug=slug,
             instance=request.url.path,
         )
+        response.headers.update(exc.headers or {})  # e.g. the Allow of a 405 (RFC 9110)
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
