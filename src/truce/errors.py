@@ -33,6 +33,8 @@ The tree::
     ├── ProofError                    422  a Merkle proof or root that does not verify
     ├── ReadOnlyError                 405  a write sent to a read-only mirror
     │   └── LogMisbehaviourError           a rollback, fork or split view, with evidence
+    ├── RemoteError                   502  another server failed (mirror, client)
+    │   └── RemoteRefusalError             it refused the request, saying why
     └── ConfigurationError            500  the deployment itself is misconfigured
 """
 
@@ -220,6 +222,23 @@ class LogMisbehaviourError(ProofError):
 
     slug = "log-misbehaviour"
     title = "The log misbehaved"
+
+
+class RemoteError(TruceError):
+    """Another truce server could not be reached, failed, or answered something unreadable."""
+
+    status = 502
+    slug = "remote"
+    title = "The server failed"
+    exit_code = 7
+
+
+class RemoteRefusalError(RemoteError):
+    """Another truce server refused a request; its problem's detail says why."""
+
+    slug = "remote-refusal"
+    title = "The server refused"
+    exit_code = 4
 
 
 class ConfigurationError(TruceError):

@@ -21,6 +21,7 @@ from truce.domain import cases
 from truce.errors import InputError, NotFoundError
 from truce.ledger.envelope import audience_includes, format_time, stored_audience
 from truce.services.accounts import Identity
+from truce.services.cases import prior_violations
 from truce.storage.models import Act, Body, CaseAct, CaseRecord, Member
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
@@ -243,6 +244,42 @@ def get_case(case_id: int, found: ServicesDep, reader: IdentityDep) -> CaseThrea
             )
         )
     return CaseThread(case=_summary(row, _now()), state=row.state, thread=thread)
+
+
+class PenaltyDue(BaseModel):
+    """The schedule's penalty for a case's violator, counted now."""
+
+    member: str
+    prior_violations: int
+    step: str
+    name: str
+    description: str
+
+
+@router.get(
+    "/cases/{case_id}/penalty", response_model=PenaltyDue, summary="The penalty the schedule gives"
+)
+def penalty_due(case_id: int, found: ServicesDep, reader: IdentityDep) -> PenaltyDue:
+    """For a ruled case with a confirmed violation: the violator's count and its step."""
+    scenario = found.admission.mechanism().scenario
+    with found.db.read() as connection:
+        mediator = _is_mediator(connection, reader.member)
+        row = connection.execute(select(CaseRecord).where(CaseRecord.id == case_id)).first()
+        if row is None or not _visible(row, reader, mediator):
+            raise NotFoundError(f"no case {case_id} that {reader.member} may see")
+        if row.outcome != "violation_confirmed" or row.violator is None:
+            raise NotFoundError(f"case {case_id} has no confirmed violation")
+        prior = prior_violations(connection, scenario, row.violator, _now(), row.leaf_hash)
+    step = scenario.penalty_step(prior + 1)
+    if step is None:
+        raise NotFoundError("the penalty schedule has no step for this count")
+    return PenaltyDue(
+        member=row.violator,
+        prior_violations=prior,
+        step=step.id,
+        name=step.name,
+        description=step.description,
+    )
 
 
 Action = Literal[

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn
 
 from truce.domain.scenario import load_scenario
-from truce.errors import ConfigurationError
+from truce.errors import ConfigurationError, RemoteError
 from truce.services import mirror as service
 from truce.services.accounts import Identity
 from truce.services.setup import scenario_path
@@ -132,7 +132,7 @@ def mirror(
     while True:
         try:
             result = _run_once(server, directory, token, identity, scenario, log_key)
-        except service.RemoteError as exc:
+        except RemoteError as exc:
             if not loop:
                 raise
             err.print(f"error: {exc.message}", markup=False, highlight=False)

@@ -50,6 +50,7 @@ from truce.errors import (
     InputError,
     ProofError,
     ReadOnlyError,
+    RemoteError,
     TruceError,
 )
 from truce.ledger import jcs, merkle
@@ -79,15 +80,6 @@ PAGE = 1000
 REQUIRED_BODIES = frozenset({GENESIS, "member.key"})
 
 Progress = Callable[[str, int, int], None]
-
-
-class RemoteError(TruceError):
-    """The server could not be reached, failed, or answered something unreadable."""
-
-    status = 502
-    slug = "remote"
-    title = "The server failed"
-    exit_code = 7
 
 
 # --------------------------------------------------------------------------- serving

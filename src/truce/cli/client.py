@@ -1,0 +1,467 @@
+"""The delegates' command-line client: every step of a case, signed on this machine.
+
+Each command signs an act with the delegate's key file (the private key never leaves
+the machine), posts it with the delegate's bearer token to ``--server``, and prints what
+it did with its receipt (``--receipt-out`` saves the receipt for ``truce receipt check``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from truce.errors import AuthenticationError, ConfigurationError, InputError, RemoteRefusalError
+from truce.ledger.envelope import sign_act
+from truce.ledger.keys import KeyFile
+
+out = Console(soft_wrap=True, emoji=False, highlight=False)
+
+ServerOption = Annotated[
+    str, typer.Option(envvar="TRUCE_SERVER", help="URL of the mechanism's server.")
+]
+KeyOption = Annotated[Path, typer.Option(envvar="TRUCE_KEY_FILE", help="Your delegate key file.")]
+TokenOption = Annotated[
+    Path | None,
+    typer.Option(help="Your bearer token file (default: the key file with .token)."),
+]
+ReceiptOption = Annotated[
+    Path | None, typer.Option("--receipt-out", help="Save the receipt (JSON) here.")
+]
+LanguageOption = Annotated[str, typer.Option(help="Language of your text (BCP 47 tag).")]
+AudienceOption = Annotated[
+    str, typer.Option(help='"all", "mediators", or member codes separated by commas.')
+]
+
+
+class Session:
+    """A delegate talking to a server: its key, its token, an HTTP client."""
+
+    def __init__(self, server: str, key: Path, token: Path | None) -> None:
+        self.key_file = KeyFile.load(key)
+        token_path = token or key.with_suffix(".token")
+        try:
+            self.token = token_path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigurationError(f"cannot read token file {token_path}") from exc
+        self.client = httpx.Client(
+            base_url=server.rstrip("/"),
+            timeout=httpx.Timeout(30.0),
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
+        self._mechanism: str | None = None
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Send a request; a problem answer becomes an error with the server's reason."""
+        try:
+            response = self.client.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise ConfigurationError(f"cannot reach the server: {exc}") from exc
+        if response.status_code >= 400:
+            try:
+                problem = response.json()
+                detail = problem.get("detail") or problem.get("title")
+            except ValueError:
+                detail = response.text[:200]
+            if response.status_code == 401:
+                raise AuthenticationError(f"the server refused the token: {detail}")
+            raise RemoteRefusalError(f"refused ({response.status_code}): {detail}")
+        return response.json()
+
+    def mechanism(self) -> str:
+        """The mechanism id the server records."""
+        if self._mechanism is None:
+            self._mechanism = str(self.request("GET", "/")["mechanism"]["id"])
+        return self._mechanism
+
+    def case_ref(self, case: int) -> str:
+        """The leaf hash of a case's ``case.lodge`` act, for ``refs``."""
+        return str(self.request("GET", f"/api/v1/cases/{case}")["case"]["leaf_hash"])
+
+    def post(
+        self,
+        kind: str,
+        body: dict[str, Any],
+        *,
+        refs: tuple[str, ...] = (),
+        audience: str = "all",
+        receipt_out: Path | None = None,
+    ) -> dict[str, Any]:
+        """Sign and post one act; print and return the server's answer."""
+        act = sign_act(
+            kind=kind,
+            mechanism=self.mechanism(),
+            member=self.key_file.member,
+            delegate=self.key_file.delegate,
+            key=self.key_file.key,
+            body=body,
+            at=datetime.now(UTC),
+            refs=refs,
+            audience=_audience(audience),
+        )
+        answer: dict[str, Any] = self.request("POST", "/log/v1/acts", json=act.to_dict())
+        receipt = answer["receipt"]
+        out.print(
+            f"{kind} recorded as entry {answer['index']} "
+            f"(leaf {answer['leaf_hash'][:16]}…, under checkpoint {receipt['inclusion']['size']})"
+        )
+        if receipt_out is not None:
+            receipt_out.write_text(json.dumps(receipt, indent=2) + "\n", encoding="utf-8")
+            out.print(f"receipt saved to {receipt_out}")
+        return answer
+
+
+def _audience(text: str) -> str | list[str]:
+    if text in ("all", "mediators"):
+        return text
+    codes = [code.strip() for code in text.split(",") if code.strip()]
+    if not codes:
+        raise InputError('audience is "all", "mediators" or member codes', field="audience")
+    return codes
+
+
+def _counts(values: list[str] | None, field: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for value in values or []:
+        category, _, number = value.partition("=")
+        if category not in ("soldiers", "civilians", "militants") or not number.isdigit():
+            raise InputError(
+                f"--{field} takes soldiers=N, civilians=N or militants=N, not {value!r}",
+                field=field,
+            )
+        counts[category] = int(number)
+    return counts
+
+
+def lodge(
+    server: ServerOption,
+    key: KeyOption,
+    accused: Annotated[str, typer.Option(help="The accused member, e.g. AF.")],
+    incident_type: Annotated[str, typer.Option("--type", help="Type from the taxonomy.")],
+    at: Annotated[str, typer.Option(help="When it happened (RFC 3339 UTC).")],
+    clause: Annotated[list[str], typer.Option(help="Clause allegedly violated (repeat).")],
+    narrative: Annotated[str, typer.Option(help="What happened, in your words.")],
+    precision: Annotated[str, typer.Option(help="minute, hour, day, week or month.")] = "hour",
+    place: Annotated[str | None, typer.Option(help="Gazetteer place id.")] = None,
+    lat: Annotated[float | None, typer.Option(help="Latitude, if no place id.")] = None,
+    lon: Annotated[float | None, typer.Option(help="Longitude, if no place id.")] = None,
+    place_precision: Annotated[str, typer.Option(help="exact, approximate, ...")] = "approximate",
+    actor: Annotated[list[str] | None, typer.Option(help="An actor (repeat).")] = None,
+    group: Annotated[str | None, typer.Option(help="Group the accused is said to harbour.")] = None,
+    killed: Annotated[list[str] | None, typer.Option(help="e.g. civilians=5 (repeat).")] = None,
+    injured: Annotated[list[str] | None, typer.Option(help="e.g. soldiers=2 (repeat).")] = None,
+    language: LanguageOption = "en",
+    audience: AudienceOption = "all",
+    token: TokenOption = None,
+    receipt_out: ReceiptOption = None,
+) -> None:
+    """Lodge an allegation of a violation."""
+    body = {
+        "incident": {
+            "type": incident_type,
+            "occurred_at": at,
+            "time_precision": precision,
+            "place": {
+                key_: value
+                for key_, value in (
+                    ("place_id", place),
+                    ("lat", lat),
+                    ("lon", lon),
+                    ("precision", place_precision),
+                )
+                if value is not None
+            },
+            "actors": actor or [],
+            "killed": _counts(killed, "killed"),
+            "injured": _counts(injured, "injured"),
+        },
+        "accused": {"member": accused} | ({"group": group} if group else {}),
+        "clauses": clause,
+        "narrative": narrative,
+        "language": language,
+    }
+    answer = Session(server, key, token).post(
+        "case.lodge", body, audience=audience, receipt_out=receipt_out
+    )
+    out.print(f"case {answer['index']} lodged")
+
+
+def _step(
+    kind: str,
+    body: dict[str, Any],
+    server: str,
+    key: Path,
+    token: Path | None,
+    case: int,
+    audience: str = "all",
+    receipt_out: Path | None = None,
+) -> None:
+    session = Session(server, key, token)
+    session.post(
+        kind, body, refs=(session.case_ref(case),), audience=audience, receipt_out=receipt_out
+    )
+
+
+CaseArgument = Annotated[int, typer.Argument(help="The case number.")]
+
+
+def respond(
+    case: CaseArgument,
+    server: ServerOption,
+    key: KeyOption,
+    position: Annotated[str, typer.Option(help="accept, deny or request_information.")],
+    statement: Annotated[str, typer.Option(help="Your answer.")],
+    language: LanguageOption = "en",
+    token: TokenOption = None,
+    receipt_out: ReceiptOption = None,
+) -> None:
+    """Answer an allegation against your member (a counter-claim: use ``truce act``)."""
+    body = {"position": position, "statement": statement, "language": language}
+    _step("case.respond", body, server, key, token, case, receipt_out=receipt_out)
+
+
+def investigate(
+    case: CaseArgument,
+    server: ServerOption,
+    key: KeyOption,
+    note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
+    token: TokenOption = None,
+    receipt_out: ReceiptOption = None,
+) -> None:
+    """Open the investigation of a case (mediators)."""
+    body = {} if note is None else {"note": note, "language": "en"}
+    _step("case.investigate", body, server, key, token, case, receipt_out=receipt_out)
+
+
+def request_info(
+    case: CaseArgument,
+    server: ServerOption,
+    key: KeyOption,
+    to: Annotated[str, typer.Option(help="The party asked.")],
+    questions: Annotated[str, typer.Option(help="What you need to know.")],
+    days: Annotated[int | None, typer.Option(help="Deadline in days.")] = None,
+    language: LanguageOption = "en",
+    token: TokenOption = None,
+    receipt_out: ReceiptOption = None,
+) -> None:
+    """Ask a party for information, with a deadline (mediators)."""
+    body: dict[str, Any] = {"to": to, "questions": questions, "language": language}
+    if days is not None:
+        body["deadline_days"] = days
+    _step("case.request_info", body, server, key, token, case, receipt_out=receipt_out)
+
+
+def provide_info(
+    case: CaseArgument,
+    server: ServerOption,
+    key: KeyOption,
+    statement: Annotated[str, typer.Option(help="The information asked for.")],
+    language: LanguageOption = "en",
+    audience: AudienceOption = "all",
+    token: TokenOption = None,
+    receipt_out: ReceiptOption = None,
+) -> None:
+    """Answer a mediator's request for information."""
+    body = {"statement": statement, "language": language}
+    _step("case.provide_info", body, server, key, token, case, audience, receipt_out)
+
+
+def _assessment(
+    kind: str,
+    case: int,
+    server: str,
+    key: Path,
+    outcome: str,
+    reasons: str,
+    violator: str | None,
+    clause: list[str] | None,
+    language: str,
+    token: Path | None,
+    receipt_out: Path | None,
+) -> None:
+    body: dict[str, Any] = {
+        "outcome": outcome,
+        "clauses": clause or [],
+        "reasons": reasons,
+        "language": language,
+    }
+    if violator is not None:
+        body["violator"] = violator
+    _step(kind, body, server, key, token, case, receipt_out=receipt_out)
+
+
+OutcomeOption = Annotated[
+    str, typer.Option(help="violation_confirmed, not_substantiated or inconclusive.")
+]
+ViolatorOption = Annotated[str | None, typer.Option(help="The violating party.")]
+ClauseOption = Annotated[list[str] | None, typer.Option("--clause", help="Clause (repeat).")]
+ReasonsOption = Annotated[str, typer.Option(help="Why.")]
+
+
+def finding(
+    case: CaseArgument,
+    server: ServerOption,
+    key: KeyOption,
+    outcome: OutcomeOption,
+    reasons: ReasonsOption,
+    violator: ViolatorOption = None,
+    clause: ClauseOption = None,
+    language: LanguageOption = "en",
+    token: TokenOption = None,
+    receipt_out: ReceiptOption = None,
+) -> None:
+    """Record your mediator's finding (one per mediator)."""
+    _assessment("case.finding", case, server, key, outcome, reasons, violator, clause,
+                language, token, receipt_out)  # fmt: skip
+
+
+def rule(
+    case: CaseArgument,
+    server: ServerOption,
+    key: KeyOption,
+    outcome: OutcomeOption,
+    reasons: ReasonsOption,
+    violator: ViolatorOption = None,
+    clause: ClauseOption = None,
+    language: LanguageOption = "en",
+    token: TokenOption = None,
+    receipt_out: ReceiptOption = None,
+) -> None:
+    """Record the ruling, once the quorum of findings concurs."""
+    _assessment("case.rule", case, server, key, outcome, reasons, violator, clause,
+                language, token, receipt_out)  # fmt: skip
+
+
+def appeal(
+    case: CaseArgument,
+    server: ServerOption,
+    key: KeyOption,
+    grounds: Annotated[str, typer.Option(help="Why the ruling is wrong.")],
+    language: LanguageOption = "en",
+    token: TokenOption = None,
+    receipt_out: ReceiptOption = None,
+) -> None:
+    """Appeal a ruling (once, within the scenario's window)."""
+    body = {"statement": grounds, "language": language}
+    _step("case.appeal", body, server, key, token, case, receipt_out=receipt_out)
+
+
+def penalty(
+    case: CaseArgument,
+    server: ServerOption,
+    key: KeyOption,
+    token: TokenOption = None,
+    receipt_out: ReceiptOption = None,
+) -> None:
+    """Record the penalty the schedule gives for the violator's count."""
+    session = Session(server, key, token)
+    due = session.request("GET", f"/api/v1/cases/{case}/penalty")
+    body = {
+        "member": due["member"],
+        "step": due["step"],
+        "prior_violations": due["prior_violations"],
+    }
+    session.post("case.penalty", body, refs=(session.case_ref(case),), receipt_out=receipt_out)
+    out.print(f"penalty {due['step']} ({due['name']}) on {due['member']}")
+
+
+def withdraw(
+    case: CaseArgument,
+    server: ServerOption,
+    key: KeyOption,
+    note: Annotated[str | None, typer.Option(help="Why.")] = None,
+    token: TokenOption = None,
+    receipt_out: ReceiptOption = None,
+) -> None:
+    """Withdraw an allegation your member lodged (before a ruling)."""
+    body = {} if note is None else {"note": note, "language": "en"}
+    _step("case.withdraw", body, server, key, token, case, receipt_out=receipt_out)
+
+
+def close(
+    case: CaseArgument,
+    server: ServerOption,
+    key: KeyOption,
+    note: Annotated[str | None, typer.Option(help="A closing note.")] = None,
+    token: TokenOption = None,
+    receipt_out: ReceiptOption = None,
+) -> None:
+    """Close a ruled case (mediators or the secretariat)."""
+    body = {} if note is None else {"note": note, "language": "en"}
+    _step("case.close", body, server, key, token, case, receipt_out=receipt_out)
+
+
+def act(
+    kind: Annotated[str, typer.Argument(help="The act kind, e.g. case.respond.")],
+    body_file: Annotated[Path, typer.Option("--body", help="JSON body file, or - for stdin.")],
+    server: ServerOption,
+    key: KeyOption,
+    ref: Annotated[list[str] | None, typer.Option(help="Leaf hash this act answers.")] = None,
+    audience: AudienceOption = "all",
+    token: TokenOption = None,
+    receipt_out: ReceiptOption = None,
+) -> None:
+    """Sign and post any act with a JSON body (for kinds without a command of their own)."""
+    try:
+        text = sys.stdin.read() if str(body_file) == "-" else body_file.read_text("utf-8")
+        body = json.loads(text)
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read {body_file}: {exc.strerror}") from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"the body is not JSON: {exc}", field="body") from exc
+    Session(server, key, token).post(
+        kind, body, refs=tuple(ref or ()), audience=audience, receipt_out=receipt_out
+    )
+
+
+def cases_list(
+    server: ServerOption,
+    key: KeyOption,
+    status: Annotated[list[str] | None, typer.Option(help="Filter by status.")] = None,
+    member: Annotated[str | None, typer.Option(help="Lodged by or accused.")] = None,
+    token: TokenOption = None,
+) -> None:
+    """List the cases your member may see."""
+    params: dict[str, Any] = {"limit": 500}
+    if status:
+        params["status"] = status
+    if member:
+        params["member"] = member
+    page = Session(server, key, token).request("GET", "/api/v1/cases", params=params)
+    table = Table("case", "status", "type", "when", "where", "by", "against", "clauses")
+    for row in page["cases"]:
+        table.add_row(
+            str(row["id"]), row["status"], row["type"], row["occurred_at"],
+            row["place_id"] or f"{row['lat']},{row['lon']}", row["lodged_by"], row["accused"],
+            ",".join(row["clauses"]),
+        )  # fmt: skip
+    out.print(table)
+    out.print(f"{page['total']} cases")
+
+
+def inbox(server: ServerOption, key: KeyOption, token: TokenOption = None) -> None:
+    """What awaits your member, with deadlines."""
+    items = Session(server, key, token).request("GET", "/api/v1/inbox")
+    table = Table("case", "action", "due", "overdue")
+    for item in items:
+        table.add_row(
+            str(item["case"]), item["action"], item["due"] or "-", "yes" if item["overdue"] else ""
+        )
+    out.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the client commands to ``truce``."""
+    for command in (lodge, respond, investigate, finding, rule, appeal, penalty, withdraw,
+                    close, act, inbox):  # fmt: skip
+        app.command()(command)
+    app.command("request-info")(request_info)
+    app.command("provide-info")(provide_info)
+    app.command("cases")(cases_list)

@@ -1,0 +1,79 @@
+"""A whole case through the delegates' CLI client, against a real ``truce serve``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from tests.functional.test_serve import Server, _truce_script, server  # noqa: F401
+from tests.mechanism import SCENARIO_DIR, Mechanism
+
+TRUCE = _truce_script()
+
+
+def as_delegate(
+    server: Server,  # noqa: F811
+    mechanism: Mechanism,
+    name: str,
+    *args: str | Path,
+) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TRUCE_")}
+    env["TRUCE_SERVER"] = server.base_url
+    env["TRUCE_KEY_FILE"] = str(mechanism.keys_dir / f"{name}.key")
+    return subprocess.run(
+        [TRUCE, *(str(arg) for arg in args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def ok(run: subprocess.CompletedProcess[str]) -> str:
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
+def test_a_case_through_the_client(
+    server: Server,  # noqa: F811
+    mechanism: Mechanism,
+    tmp_path: Path,
+) -> None:
+    def do(name: str, *args: str | Path) -> str:
+        return ok(as_delegate(server, mechanism, name, *args))
+
+    receipt = tmp_path / "lodge.json"
+    lodged = do(
+        "af-officer", "lodge",
+        "--accused", "PK", "--type", "shelling", "--at", "2025-11-06T10:30:00Z",
+        "--place", "spin-boldak", "--clause", "C4", "--killed", "civilians=5",
+        "--injured", "civilians=6", "--actor", "Pakistan Army",
+        "--narrative", "Shells struck homes in Spin Boldak.",
+        "--receipt-out", receipt,
+    )  # fmt: skip
+    assert "case.lodge recorded as entry" in lodged
+    case = lodged.strip().splitlines()[-1].split()[1]
+    checked = ok(as_delegate(server, mechanism, "af-officer", "receipt", "check", receipt,
+                             "--scenario", SCENARIO_DIR))  # fmt: skip
+    assert "verified: entry" in checked
+    assert "respond" in do("pk-officer", "inbox")
+    do("pk-root", "respond", case, "--position", "deny",
+       "--statement", "Firing was initiated from the other side.")  # fmt: skip
+    do("tr-officer", "investigate", case)
+    for mediator in ("tr-root", "qa-root"):
+        do(mediator, "finding", case, "--outcome", "violation_confirmed", "--violator", "PK",
+           "--clause", "C4", "--reasons", "Hospital records and craters agree.")  # fmt: skip
+    do("qa-root", "rule", case, "--outcome", "violation_confirmed", "--violator", "PK",
+       "--clause", "C4", "--reasons", "Both findings concur.")  # fmt: skip
+    assert "penalty " in do("tr-root", "penalty", case)
+    do("sec-clerk", "close", case)
+    listed = do("tr-officer", "cases", "--status", "closed")
+    assert "1 cases" in listed
+
+    refused = as_delegate(server, mechanism, "pk-root", "respond", case, "--position", "deny",
+                          "--statement", "Again.")  # fmt: skip
+    assert refused.returncode == 4
+    assert refused.stderr.startswith("error: refused (422): case")
+    assert len(refused.stderr.strip().splitlines()) == 1
