@@ -33,6 +33,10 @@ class Settings(BaseSettings):
         default=8 * 1024 * 1024,
         description="Largest request body the API accepts; larger ones get 413.",
     )
+    max_file_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        description="Largest evidence file accepted by POST /api/v1/files.",
+    )
     max_body_bytes: int = Field(
         default=1024 * 1024,
         description="Largest canonical act body, in bytes.",

@@ -201,11 +201,14 @@ def test_audiences_hold_in_lists_threads_and_counts(
     d = Delegations(client, mechanism)
     public = d.post("pk-officer", "case.lodge", lodge_body("AF"))
     private = d.post("af-officer", "case.lodge", lodge_body("PK"), audience="mediators")
+    uploaded = client.post(
+        "/api/v1/files", content=b"Names of informants.", headers=d.headers("pk-officer")
+    ).json()
     d.post(
         "pk-officer",
         "case.evidence",
         {
-            "files": [{"sha256": "0" * 64, "media_type": "image/jpeg", "size": 10}],
+            "files": [{k: uploaded[k] for k in ("sha256", "media_type", "size")}],
             "description": "Names of informants.",
             "language": "en",
         },

@@ -22,7 +22,7 @@ from truce.errors import InputError, NotFoundError
 from truce.ledger.envelope import audience_includes, format_time, stored_audience
 from truce.services.accounts import Identity
 from truce.services.cases import prior_violations
-from truce.storage.models import Act, Body, CaseAct, CaseRecord, Member
+from truce.storage.models import Act, Body, CaseAct, CaseRecord, Member, StoredFile
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 
@@ -75,6 +75,10 @@ class ThreadAct(BaseModel):
     leaf_hash: str
     body: Any | None
     withheld: bool
+    files: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="for evidence: each cited file's type, size and photo metadata",
+    )
 
 
 class CaseThread(BaseModel):
@@ -225,25 +229,50 @@ def get_case(case_id: int, found: ServicesDep, reader: IdentityDep) -> CaseThrea
                 select(Body.digest, Body.content).where(Body.digest.in_(digests))
             )
         }
-    thread = []
-    for act in acts:
-        audience = stored_audience(act.audience)
-        allowed = audience_includes(audience, act.member, reader.member, mediator)
-        content = bodies.get(act.body_digest) if allowed else None
-        thread.append(
-            ThreadAct(
-                index=act.idx,
-                kind=act.kind,
-                member=act.member,
-                delegate=act.delegate,
-                at=format_time(_utc(act.at)),
-                audience=audience if isinstance(audience, str) else list(audience),
-                leaf_hash=act.leaf_hash,
-                body=None if content is None else json.loads(content),
-                withheld=not allowed,
-            )
-        )
+        thread = [_thread_act(connection, act, bodies, reader, mediator) for act in acts]
     return CaseThread(case=_summary(row, _now()), state=row.state, thread=thread)
+
+
+def _thread_act(
+    connection: Connection, act: Any, bodies: dict[str, bytes], reader: Identity, mediator: bool
+) -> ThreadAct:
+    audience = stored_audience(act.audience)
+    allowed = audience_includes(audience, act.member, reader.member, mediator)
+    content = bodies.get(act.body_digest) if allowed else None
+    body = None if content is None else json.loads(content)
+    files: list[dict[str, Any]] = []
+    if body is not None and act.kind == "case.evidence":
+        cited = [ref["sha256"] for ref in body["files"]]
+        stored = {
+            row.sha256: row
+            for row in connection.execute(
+                select(
+                    StoredFile.sha256, StoredFile.media_type, StoredFile.size, StoredFile.photo
+                ).where(StoredFile.sha256.in_(cited))
+            )
+        }
+        files = [
+            {
+                "sha256": sha256,
+                "media_type": stored[sha256].media_type,
+                "size": stored[sha256].size,
+                "photo": stored[sha256].photo,
+            }
+            for sha256 in cited
+            if sha256 in stored
+        ]
+    return ThreadAct(
+        index=act.idx,
+        kind=act.kind,
+        member=act.member,
+        delegate=act.delegate,
+        at=format_time(_utc(act.at)),
+        audience=audience if isinstance(audience, str) else list(audience),
+        leaf_hash=act.leaf_hash,
+        body=body,
+        withheld=not allowed,
+        files=files,
+    )
 
 
 class PenaltyDue(BaseModel):

@@ -42,7 +42,7 @@ def _text(note: Note) -> Response:
     return Response(note.serialize(), media_type="text/plain; charset=utf-8")
 
 
-def _writable(found: ServicesDep) -> None:
+def writable(found: ServicesDep) -> None:
     """Refuse a write on a read-only mirror, before any credential is even looked at."""
     if found.settings.read_only:
         raise ReadOnlyError(
@@ -172,7 +172,7 @@ class CosignatureResult(BaseModel):
 @router.post(
     "/cosignatures",
     response_model=CosignatureResult,
-    dependencies=[Depends(_writable)],
+    dependencies=[Depends(writable)],
     summary="Post a witness's cosignature (C2SP tlog-cosignature)",
     openapi_extra={
         "requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}}
@@ -180,7 +180,7 @@ class CosignatureResult(BaseModel):
 )
 async def cosignatures(request: Request, found: ServicesDep) -> CosignatureResult:
     """The checkpoint as served, with the witness's cosignature line added."""
-    data = await _read_limited(request, 64 * 1024)
+    data = await read_limited(request, 64 * 1024)
     scenario = found.admission.mechanism().scenario
     with found.db.write() as connection:
         size, added = checkpoints.add_cosignatures(
@@ -246,7 +246,7 @@ def consistency(
     "/acts",
     response_model=ActReceipt,
     status_code=201,
-    dependencies=[Depends(_writable)],
+    dependencies=[Depends(writable)],
     summary="Submit a signed act with its body",
     openapi_extra={
         "requestBody": {
@@ -265,7 +265,7 @@ def consistency(
 )
 async def submit(request: Request, found: ServicesDep, caller: IdentityDep) -> ActReceipt:
     """Admit the act if every check passes; otherwise nothing is written."""
-    act = load_submission_bytes(await _read_limited(request, found.settings.max_request_bytes))
+    act = load_submission_bytes(await read_limited(request, found.settings.max_request_bytes))
     receipt = found.admission.submit(act, submitter=caller)
     mechanism = found.admission.mechanism().id
     with found.db.read() as connection:
@@ -286,7 +286,7 @@ def receipt_of(index: int, found: ServicesDep) -> Receipt:
         return Receipt(**checkpoints.receipt(connection, index, mechanism))
 
 
-async def _read_limited(request: Request, limit: int) -> bytes:
+async def read_limited(request: Request, limit: int) -> bytes:
     """The request body, refused with 413 as soon as it exceeds ``limit`` bytes."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:

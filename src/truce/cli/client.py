@@ -398,6 +398,54 @@ def close(
     _step("case.close", body, server, key, token, case, receipt_out=receipt_out)
 
 
+def evidence_add(
+    case: CaseArgument,
+    files: Annotated[list[Path], typer.Argument(help="Files to submit.")],
+    server: ServerOption,
+    key: KeyOption,
+    description: Annotated[str, typer.Option(help="What the files show.")],
+    language: LanguageOption = "en",
+    audience: AudienceOption = "all",
+    token: TokenOption = None,
+    receipt_out: ReceiptOption = None,
+) -> None:
+    """Upload files (stored by SHA-256, typed by content) and cite them as evidence."""
+    session = Session(server, key, token)
+    refs = []
+    for path in files:
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise ConfigurationError(f"cannot read {path}: {exc.strerror}") from exc
+        info = session.request(
+            "POST",
+            "/api/v1/files",
+            content=content,
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        photo = info.get("photo") or {}
+        where = f" at {photo['lat']:.4f},{photo['lon']:.4f}" if "lat" in photo else ""
+        when = f" taken {photo['taken_at']}" if "taken_at" in photo else ""
+        out.print(f"{path.name}: {info['media_type']}, {info['size']} bytes, "
+                  f"sha256 {info['sha256'][:16]}…{when}{where}")  # fmt: skip
+        refs.append(
+            {
+                "sha256": info["sha256"],
+                "media_type": info["media_type"],
+                "size": info["size"],
+                "name": path.name[:200],
+            }
+        )
+    body = {"files": refs, "description": description, "language": language}
+    session.post(
+        "case.evidence",
+        body,
+        refs=(session.case_ref(case),),
+        audience=audience,
+        receipt_out=receipt_out,
+    )
+
+
 def act(
     kind: Annotated[str, typer.Argument(help="The act kind, e.g. case.respond.")],
     body_file: Annotated[Path, typer.Option("--body", help="JSON body file, or - for stdin.")],
@@ -465,3 +513,6 @@ def register(app: typer.Typer) -> None:
     app.command("request-info")(request_info)
     app.command("provide-info")(provide_info)
     app.command("cases")(cases_list)
+    evidence = typer.Typer(help="Evidence for a case.", no_args_is_help=True)
+    evidence.command("add")(evidence_add)
+    app.add_typer(evidence, name="evidence")

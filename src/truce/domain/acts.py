@@ -195,6 +195,59 @@ class PenaltyBody(_Body):
     prior_violations: Annotated[int, Field(ge=0)]
 
 
+Level = Literal["open", "closed", "restricted"]
+
+
+class AttestBody(_Body):
+    """``compliance.attest``: a party states a step it took to comply with a clause."""
+
+    clause: ClauseId
+    statement: Text
+    taken_at: Rfc3339
+    evidence: list[FileRef] = Field(default_factory=list, max_length=20)
+    language: LanguageTag
+
+
+class ReviewBody(_Body):
+    """``compliance.review``: a mediator acknowledges or disputes an attestation (refs[0])."""
+
+    verdict: Literal["acknowledged", "disputed"]
+    reason: Text
+    language: LanguageTag | None = None
+
+
+class CrossingStatusBody(_Body):
+    """``crossing.status``: the state of a border crossing from ``effective_at`` on."""
+
+    crossing: Short
+    trade: Level
+    people: Level
+    stranded_trucks: Count | None = None
+    reason: Text
+    effective_at: Rfc3339
+    language: LanguageTag | None = None
+
+
+class JointRequestBody(_Body):
+    """``joint.request``: a party shares a threat and asks the other party to act on it."""
+
+    to: MemberCode
+    place: PlaceRef
+    group: Short | None = None
+    description: Text
+    requested_action: Text
+    deadline_days: Annotated[int, Field(ge=1, le=90)] | None = None
+    language: LanguageTag
+
+
+class JointReportBody(_Body):
+    """``joint.report``: what the requested party did about a request (refs[0])."""
+
+    action_taken: Text
+    outcome: Literal["completed", "partial", "nothing_found", "declined"]
+    language: LanguageTag
+
+
 #: Which roles may sign each kind. ``mechanism.genesis`` is special: only the
 #: secretariat's root key signs it, and only as the first entry of the log.
 PERMISSIONS: dict[str, frozenset[Role]] = {
@@ -213,6 +266,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "case.penalty": frozenset({"head"}),
     "case.withdraw": frozenset({"head"}),
     "case.close": frozenset({"head", "secretariat"}),
+    "compliance.attest": frozenset({"head", "officer"}),
+    "compliance.review": frozenset({"head", "officer"}),
+    "crossing.status": frozenset({"head", "officer", "secretariat"}),
+    "joint.request": frozenset({"head", "officer"}),
+    "joint.report": frozenset({"head", "officer"}),
 }
 
 BODY_MODELS: dict[str, type[_Body]] = {
@@ -230,6 +288,11 @@ BODY_MODELS: dict[str, type[_Body]] = {
     "case.penalty": PenaltyBody,
     "case.withdraw": NoteBody,
     "case.close": NoteBody,
+    "compliance.attest": AttestBody,
+    "compliance.review": ReviewBody,
+    "crossing.status": CrossingStatusBody,
+    "joint.request": JointRequestBody,
+    "joint.report": JointReportBody,
 }
 
 

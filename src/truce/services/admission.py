@@ -51,6 +51,7 @@ from truce.services import checkpoints
 from truce.services.accounts import Identity
 from truce.services.cases import CaseBook
 from truce.services.checkpoints import LogSigner
+from truce.services.monitoring import MonitoringBook, is_monitoring
 from truce.storage import projections
 from truce.storage.db import Database
 from truce.storage.log import LogStore
@@ -224,12 +225,21 @@ class Admission:
             logged = store.logged({act.envelope.leaf_hash() for act in acts})
             receipts: list[Receipt] = []
             book = CaseBook(connection, mechanism.scenario)
+            monitor = MonitoringBook(connection, mechanism.scenario)
             for segment in _segments(acts):
                 signatures = self._verify_signatures(connection, segment, keys)
                 checked: list[tuple[SignedAct, bytes]] = []
                 for act, signature_ok in zip(segment, signatures, strict=True):
                     canonical = self._check(
-                        connection, mechanism, act, now, keys, submitter, signature_ok, book
+                        connection,
+                        mechanism,
+                        act,
+                        now,
+                        keys,
+                        submitter,
+                        signature_ok,
+                        book,
+                        monitor,
                     )
                     leaf_hash = act.envelope.leaf_hash()
                     if leaf_hash in logged:
@@ -312,6 +322,7 @@ class Admission:
         submitter: Identity | None,
         signature_ok: bool | None = None,
         book: CaseBook | None = None,
+        monitor: MonitoringBook | None = None,
     ) -> bytes:
         envelope = act.envelope
         if submitter is not None and (submitter.member, submitter.delegate) != (
@@ -373,6 +384,11 @@ class Admission:
                 raise RefusedActError("case acts are checked within a batch", field="kind")
             member = mechanism.scenario.member(envelope.member)
             book.check(act, member.kind if member is not None else "unknown")
+        if is_monitoring(envelope.kind):
+            if monitor is None:
+                raise RefusedActError("monitoring acts are checked within a batch", field="kind")
+            member = mechanism.scenario.member(envelope.member)
+            monitor.check(act, member.kind if member is not None else "unknown", now)
         return canonical
 
     def _check_time(self, mechanism: _Mechanism, envelope: Envelope, now: datetime) -> None:

@@ -16,7 +16,7 @@ from truce.domain import cases
 from truce.domain.scenario import Scenario
 from truce.errors import RefusedActError
 from truce.ledger.envelope import SignedAct
-from truce.storage.models import CaseRecord
+from truce.storage.models import CaseRecord, StoredFile
 
 
 def _aware(moment: datetime) -> datetime:
@@ -65,6 +65,22 @@ class CaseBook:
             self.states[leaf_hash] = cases.from_json(row.state)
         return self.states[leaf_hash]
 
+    def _check_files(self, refs: list[dict[str, Any]]) -> None:
+        """Evidence may cite only files this server holds, as they are."""
+        for ref in refs:
+            stored = _stored(self.connection, ref["sha256"])
+            if stored is None:
+                raise RefusedActError(
+                    f"file {ref['sha256']} has not been uploaded: POST /api/v1/files first",
+                    field="body.files",
+                )
+            if stored != (ref["media_type"], ref["size"]):
+                raise RefusedActError(
+                    f"file {ref['sha256']} is a {stored[0]} of {stored[1]} bytes, not a "
+                    f"{ref['media_type']} of {ref['size']} bytes",
+                    field="body.files",
+                )
+
     def check(self, act: SignedAct, member_kind: str) -> None:
         """Refuse the act (RefusedActError) unless the workflow allows it now."""
         envelope = act.envelope
@@ -77,6 +93,8 @@ class CaseBook:
         if not envelope.refs:
             raise RefusedActError(f"{envelope.kind} names its case in refs[0]", field="refs")
         case = self._get(envelope.refs[0])
+        if envelope.kind == "case.evidence":
+            self._check_files(body["files"])
         if envelope.kind == "case.penalty":
             count = prior_violations(
                 self.connection, self.scenario, body["member"], envelope.time, envelope.refs[0]
@@ -90,6 +108,13 @@ class CaseBook:
         self.states[envelope.refs[0]] = cases.step(self.scenario, case, envelope.kind, actor, body)
         if envelope.kind == "case.respond" and body["position"] == "counter_claim":
             self.states[own] = cases.lodge(self.scenario, own, actor, body["counter_case"])
+
+
+def _stored(connection: Connection, sha256: str) -> tuple[str, int] | None:
+    row = connection.execute(
+        select(StoredFile.media_type, StoredFile.size).where(StoredFile.sha256 == sha256)
+    ).first()
+    return None if row is None else (row.media_type, int(row.size))
 
 
 def count_open(connection: Connection) -> int:

@@ -16,7 +16,7 @@ from sqlalchemy import insert, select, update
 
 from truce.domain import cases
 from truce.ledger.envelope import parse_time
-from truce.storage.models import CaseAct, CaseRecord
+from truce.storage.models import CaseAct, CaseRecord, FileRef
 from truce.storage.projections import LoggedAct, ProjectionContext, projects
 
 
@@ -117,6 +117,11 @@ def _step(context: ProjectionContext, act: LoggedAct) -> None:
     context.connection.execute(
         insert(CaseAct).values(case_id=case_id, idx=act.index, kind=act.envelope.kind)
     )
+    if act.envelope.kind == "case.evidence":
+        cited = sorted({ref["sha256"] for ref in act.body["files"]})
+        context.connection.execute(
+            insert(FileRef), [{"sha256": sha256, "idx": act.index} for sha256 in cited]
+        )
     if act.envelope.kind == "case.respond" and act.body["position"] == "counter_claim":
         counter = cases.lodge(
             context.scenario(), str(act.index), actor(context, act), act.body["counter_case"]

@@ -7,8 +7,9 @@ Three groups:
   truth, only ever appended to;
 - **projections** (every table in :data:`PROJECTION_TABLES`): derived from the log alone,
   dropped and recreated by ``truce rebuild``;
-- **accounts**: bearer-token hashes of delegates. Secrets never enter the log, so this
-  table is neither log nor projection.
+- **accounts** (bearer-token hashes; secrets never enter the log) and **files** (evidence
+  uploads, which enter the record only when an act cites them): neither log nor
+  projection.
 """
 
 from __future__ import annotations
@@ -114,6 +115,24 @@ class Cosignature(Base):
     line: Mapped[str] = mapped_column(Text)
 
 
+class StoredFile(Base):
+    """An evidence file, stored once under its SHA-256 and never modified.
+
+    Uploads are not acts: a file enters the record when a ``case.evidence`` act cites it,
+    and it is released only to the audience of such an act (``file_refs``).
+    """
+
+    __tablename__ = "files"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    photo: Mapped[Any] = mapped_column(JSON, nullable=True)
+    uploaded_by: Mapped[str] = mapped_column(String(8))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Account(Base):
     """A delegate's API bearer token, stored as its SHA-256 (tokens are 256-bit random)."""
 
@@ -211,6 +230,15 @@ class CaseRecord(Base):
     updated_idx: Mapped[int] = mapped_column(BigInteger)
 
 
+class FileRef(Base):
+    """Projection: which acts cite which evidence file."""
+
+    __tablename__ = "file_refs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
 class CaseAct(Base):
     """Projection: which acts make up a case's thread."""
 
@@ -221,6 +249,87 @@ class CaseAct(Base):
     kind: Mapped[str] = mapped_column(String(64))
 
 
+class AttestationRecord(Base):
+    """Projection: a party's attestation of a step taken to comply with a clause."""
+
+    __tablename__ = "attestations"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    leaf_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    member: Mapped[str] = mapped_column(String(8), index=True)
+    clause: Mapped[str] = mapped_column(String(16), index=True)
+    statement: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(35))
+    evidence: Mapped[Any] = mapped_column(JSON)
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    audience: Mapped[Any] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    state: Mapped[Any] = mapped_column(JSON)
+    updated_idx: Mapped[int] = mapped_column(BigInteger)
+
+
+class AttestationReview(Base):
+    """Projection: one mediator's review of an attestation."""
+
+    __tablename__ = "attestation_reviews"
+
+    attestation_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    member: Mapped[str] = mapped_column(String(8), primary_key=True)
+    idx: Mapped[int] = mapped_column(BigInteger, unique=True)
+    verdict: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    audience: Mapped[Any] = mapped_column(JSON)
+
+
+class CrossingReport(Base):
+    """Projection: one ``crossing.status`` report."""
+
+    __tablename__ = "crossing_reports"
+
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    leaf_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    crossing: Mapped[str] = mapped_column(String(200), index=True)
+    member: Mapped[str] = mapped_column(String(8))
+    trade: Mapped[str] = mapped_column(String(16))
+    people: Mapped[str] = mapped_column(String(16))
+    stranded_trucks: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    effective_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    audience: Mapped[Any] = mapped_column(JSON)
+
+
+class JointRequestRecord(Base):
+    """Projection: a request for joint action and the requested party's report."""
+
+    __tablename__ = "joint_requests"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    leaf_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    requested_by: Mapped[str] = mapped_column(String(8), index=True)
+    to_member: Mapped[str] = mapped_column(String(8), index=True)
+    place_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    precision: Mapped[str] = mapped_column(String(16))
+    armed_group: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    description: Mapped[str] = mapped_column(Text)
+    requested_action: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(35))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    audience: Mapped[Any] = mapped_column(JSON)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    report_idx: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    report_audience: Mapped[Any | None] = mapped_column(JSON, nullable=True)
+    action_taken: Mapped[str | None] = mapped_column(Text, nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    state: Mapped[Any] = mapped_column(JSON)
+    updated_idx: Mapped[int] = mapped_column(BigInteger)
+
+
 LOG_TABLES: tuple[Table, ...] = tuple(
     Base.metadata.tables[name]
     for name in ("log_entries", "log_nodes", "log_head", "bodies", "checkpoints", "cosignatures")
@@ -229,5 +338,17 @@ LOG_TABLES: tuple[Table, ...] = tuple(
 #: Every table that ``truce rebuild`` recreates from the log, in dependency order.
 PROJECTION_TABLES: tuple[Table, ...] = tuple(
     Base.metadata.tables[name]
-    for name in ("mechanism", "members", "delegate_keys", "acts", "cases", "case_acts")
+    for name in (
+        "mechanism",
+        "members",
+        "delegate_keys",
+        "acts",
+        "cases",
+        "case_acts",
+        "file_refs",
+        "attestations",
+        "attestation_reviews",
+        "crossing_reports",
+        "joint_requests",
+    )
 )
