@@ -22,7 +22,7 @@ system-deps:
 $(DATA)/truce.db: $(STAMP)
 	mkdir -p $(DATA)
 	$(BIN)/truce init --scenario scenarios/istanbul-2025 \
-	  --database sqlite:///$(DATA)/truce.db --keys $(DATA)/keys
+	  --database sqlite:///$(DATA)/truce.db --keys $(DATA)/keys --demo
 
 demo: $(DATA)/truce.db
 

@@ -24,6 +24,7 @@ from truce.domain.scenario import check_scenario
 from truce.errors import ConfigurationError, InputError, NotFoundError, TruceError
 from truce.ledger import merkle
 from truce.ledger.keys import KeyFile, SigningKey
+from truce.services import demo as demo_acts
 from truce.services import setup
 from truce.storage import projections
 from truce.storage.db import Database
@@ -73,19 +74,32 @@ def init(
         Path | None,
         typer.Option(help="The checkpoint key file (for a scenario without demo)."),
     ] = None,
+    demo: Annotated[
+        bool, typer.Option(help="Also replay the scenario's demo acts (demo/acts.json).")
+    ] = False,
 ) -> None:
     """Create a database for a scenario and log its genesis act."""
     settings = Settings()
+    url = database or settings.database_url
+    keys_dir = keys or settings.keys_dir
+    clock = None
+    if demo:
+        begins = demo_acts.genesis_time(scenario)
+        clock = lambda: begins  # noqa: E731 - the demo mechanism begins at its own date
     result = setup.initialise(
-        database or settings.database_url,
+        url,
         scenario,
-        keys or settings.keys_dir,
+        keys_dir,
         secretariat_key=KeyFile.load(secretariat_key).key if secretariat_key else None,
         log_key=KeyFile.load(log_key).key if log_key else None,
+        **({"clock": clock} if clock else {}),
     )
     out.print(f"initialised mechanism {result.mechanism}: {result.entries} entries in the log")
     for path in result.key_files:
         out.print(f"  key {path}")
+    if demo:
+        count = demo_acts.load_demo(url, scenario, keys_dir)
+        out.print(f"replayed {count} demo acts (rulings and penalties are illustrative)")
 
 
 @app.command()

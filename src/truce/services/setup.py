@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from truce.domain.scenario import Scenario, load_scenario
 from truce.errors import ConfigurationError
@@ -89,6 +90,9 @@ def initialise(
             "and the checkpoint key file"
         )
     signer = LogSigner.for_scenario(scenario, log_key)
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     db = Database.from_url(database_url)
     try:
         schema.upgrade(db.engine)

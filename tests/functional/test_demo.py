@@ -1,0 +1,59 @@
+"""The istanbul-2025 demo: every act admitted by the ordinary checks, on both backends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from tests.mechanism import SCENARIO_DIR
+from truce.services.demo import genesis_time, load_demo, read_demo
+from truce.services.setup import initialise
+from truce.storage import projections
+from truce.storage.db import Database
+from truce.storage.models import CaseRecord, CrossingReport, JointRequestRecord
+
+
+def test_the_demo_replays_and_rebuilds(database_url: str, tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    begins = genesis_time(SCENARIO_DIR)
+    initialise(database_url, SCENARIO_DIR, keys, clock=lambda: begins)
+    count = load_demo(database_url, SCENARIO_DIR, keys)
+    assert count == len(read_demo(SCENARIO_DIR)["acts"])
+    db = Database.from_url(database_url)
+    try:
+        with db.read() as connection:
+            cases = {
+                (row.lodged_by, row.type, row.place_id): row
+                for row in connection.execute(select(CaseRecord))
+            }
+            torkham = connection.execute(
+                select(CrossingReport.people, CrossingReport.trade)
+                .where(CrossingReport.crossing == "torkham")
+                .order_by(CrossingReport.idx.desc())
+            ).first()
+            requests = connection.execute(select(JointRequestRecord)).all()
+            live = projections.snapshot(connection)
+        assert len(cases) == 8
+        paktika = cases[("AF", "air_or_drone_strike", "urgun")]
+        assert (paktika.status, paktika.violator, paktika.penalty) == (
+            "closed",
+            "PK",
+            "formal-notice",
+        )
+        posts = cases[("PK", "attack_on_post", "angoor-adda")]
+        assert (posts.status, posts.outcome) == ("closed", "inconclusive")
+        assert posts.killed == {"soldiers": 23, "militants": 200}
+        counter = cases[("AF", "armed_clash", "kunar")]
+        assert counter.counter_to == posts.id
+        assert counter.killed == {"soldiers": 9}
+        assert cases[("AF", "air_or_drone_strike", "kabul")].status == "under_investigation"
+        assert torkham is not None
+        assert (torkham.people, torkham.trade) == ("restricted", "closed")
+        assert len(requests) == 1
+        with db.write() as connection:
+            projections.rebuild(connection)
+        with db.read() as connection:
+            assert projections.snapshot(connection) == live
+    finally:
+        db.dispose()
