@@ -15,6 +15,7 @@ The tree::
     ├── InputError                    400  the input cannot be understood
     │   ├── CanonicalJSONError             not representable as RFC 8785 canonical JSON
     │   ├── MalformedActError              an envelope or body of the wrong shape
+    │   ├── FetchError                     a feed or article page that could not be fetched
     │   ├── ImplausibleTimeError           an impossible or implausible timestamp
     │   ├── ScenarioError                  a scenario file with problems (all listed)
     │   ├── MalformedNoteError             not a C2SP signed note
@@ -83,6 +84,13 @@ class MalformedActError(InputError):
 
     slug = "malformed-act"
     title = "Malformed act"
+
+
+class FetchError(InputError):
+    """A feed or page that could not be fetched (network, HTTP status, content)."""
+
+    slug = "fetch-failed"
+    title = "Fetch failed"
 
 
 class ImplausibleTimeError(InputError):

@@ -18,7 +18,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 import httpx
 
-from truce.errors import InputError, PayloadTooLargeError, TruceError
+from truce.errors import FetchError, PayloadTooLargeError, TruceError
 from truce.ingest.articles import (
     Article,
     detect_language,
@@ -31,13 +31,6 @@ DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_INTERVAL = 1.0
 USER_AGENT = "truce-media-monitor/0.1 (+https://truce.example)"
-
-
-class FetchError(InputError):
-    """A feed or page that could not be fetched (network, HTTP status, content)."""
-
-    slug = "fetch-failed"
-    title = "Fetch failed"
 
 
 @dataclass
