@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Select, and_, or_, select
 
-from truce.api.deps import IdentityDep, ServicesDep
+from truce.api.deps import IdentityDep, LogIndex, ServicesDep
 from truce.domain import cases
 from truce.errors import InputError, NotFoundError
 from truce.ledger.envelope import audience_includes, format_time, stored_audience
@@ -209,7 +209,7 @@ def list_cases(
 
 
 @router.get("/cases/{case_id}", response_model=CaseThread, summary="A case's whole thread")
-def get_case(case_id: int, found: ServicesDep, reader: IdentityDep) -> CaseThread:
+def get_case(case_id: LogIndex, found: ServicesDep, reader: IdentityDep) -> CaseThread:
     """The case, its workflow state, and every act of it in log order."""
     with found.db.read() as connection:
         mediator = _is_mediator(connection, reader.member)
@@ -288,7 +288,7 @@ class PenaltyDue(BaseModel):
 @router.get(
     "/cases/{case_id}/penalty", response_model=PenaltyDue, summary="The penalty the schedule gives"
 )
-def penalty_due(case_id: int, found: ServicesDep, reader: IdentityDep) -> PenaltyDue:
+def penalty_due(case_id: LogIndex, found: ServicesDep, reader: IdentityDep) -> PenaltyDue:
     """For a ruled case with a confirmed violation: the violator's count and its step."""
     scenario = found.admission.mechanism().scenario
     with found.db.read() as connection:

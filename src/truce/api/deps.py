@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from truce.config import Settings
 from truce.errors import AuthenticationError
@@ -40,3 +40,6 @@ def identity(request: Request, found: Annotated[Services, Depends(services)]) ->
 
 ServicesDep = Annotated[Services, Depends(services)]
 IdentityDep = Annotated[Identity, Depends(identity)]
+
+#: A log index in a path: what a 64-bit signed integer column can hold.
+LogIndex = Annotated[int, Path(ge=0, le=2**63 - 1)]

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from truce.api import problems
-from truce.api.deps import IdentityDep, ServicesDep
+from truce.api.deps import IdentityDep, LogIndex, ServicesDep
 from truce.errors import (
     ForbiddenError,
     InputError,
@@ -276,7 +276,7 @@ async def submit(request: Request, found: ServicesDep, caller: IdentityDep) -> A
 
 
 @router.get("/receipts/{index}", response_model=Receipt, summary="The receipt of an entry")
-def receipt_of(index: int, found: ServicesDep) -> Receipt:
+def receipt_of(index: LogIndex, found: ServicesDep) -> Receipt:
     """The leaf, the first checkpoint covering it, and the inclusion proof."""
     mechanism = found.admission.mechanism().id
     with found.db.read() as connection:

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, or_, select
 
-from truce.api.deps import IdentityDep, ServicesDep
+from truce.api.deps import IdentityDep, LogIndex, ServicesDep
 from truce.domain import compliance, crossings, joint
 from truce.domain.scenario import Place, Scenario
 from truce.errors import NotFoundError
@@ -548,7 +548,9 @@ def list_joint_actions(
     response_model=JointActionOut,
     summary="A request for joint action",
 )
-def get_joint_action(request_id: int, found: ServicesDep, reader: IdentityDep) -> JointActionOut:
+def get_joint_action(
+    request_id: LogIndex, found: ServicesDep, reader: IdentityDep
+) -> JointActionOut:
     """The request, its status now, and the report where the reader may see it."""
     now = found.admission.clock()
     with found.db.read() as connection:

@@ -127,3 +127,60 @@ def install(app: FastAPI) -> None:
             "status": cls.status,
             "description": inspect.cleandoc(cls.__doc__ or ""),
         }
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details.",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "description": "/problems/<slug>"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "field": {"type": "string", "description": "the input at fault"},
+        "problems": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
+def document(app: FastAPI) -> None:
+    """Describe errors as they are sent: RFC 9457 problems, and the bearer scheme.
+
+    FastAPI documents a 422 ``HTTPValidationError`` on every route with parameters;
+    truce answers invalid input with a 400 problem instead, so the generated document
+    is corrected once, when first asked for.
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        problem_response = {
+            "description": "An RFC 9457 problem",
+            "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                if "HTTPValidationError" in str(responses.get("422", "")):
+                    del responses["422"]
+                responses.setdefault("4XX", problem_response)
+                responses.setdefault("5XX", problem_response)
+                operation.setdefault("security", [{"bearer": []}, {}])
+        components = schema.setdefault("components", {})
+        schemas = components.setdefault("schemas", {})
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+        schemas["Problem"] = PROBLEM_SCHEMA
+        components.setdefault("securitySchemes", {})["bearer"] = {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A delegate's API token (reads of the log itself need none).",
+        }
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -56,12 +56,20 @@ class ProjectionContext:
     _scenario: Scenario | None = None
 
     def scenario(self) -> Scenario:
-        """The mechanism's scenario, from the genesis act's projection (read once)."""
+        """The mechanism's scenario, from the genesis act's projection.
+
+        Validating a scenario costs milliseconds and it never changes once logged, so it
+        is parsed once per process per mechanism (keyed by id and genesis time).
+        """
         if self._scenario is None:
-            row = self.connection.execute(select(Mechanism.scenario)).first()
+            row = self.connection.execute(select(Mechanism.id, Mechanism.genesis_at)).first()
             if row is None:
                 raise RuntimeError("no mechanism: the genesis act comes first")
-            self._scenario = Scenario.model_validate(row.scenario)
+            key = (row.id, str(row.genesis_at))
+            if key not in _SCENARIOS:
+                data = self.connection.execute(select(Mechanism.scenario)).scalar_one()
+                _SCENARIOS[key] = Scenario.model_validate(data)
+            self._scenario = _SCENARIOS[key]
         return self._scenario
 
     def flush(self) -> None:
@@ -72,6 +80,7 @@ class ProjectionContext:
 
 
 Handler = Callable[[ProjectionContext, LoggedAct], None]
+_SCENARIOS: dict[tuple[str, str], Scenario] = {}
 HANDLERS: dict[str, Handler] = {}
 
 

@@ -1,0 +1,444 @@
+"""Load on ``POST /log/v1/acts`` over loopback, beside ``GET /healthz`` of the same server.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/api.py                                  # SQLite
+    scripts/with-postgres .venv/bin/python benchmarks/api.py            # and PostgreSQL
+    .venv/bin/python benchmarks/api.py --lodges 500 --concurrency 8     # a quick run
+    .venv/bin/python benchmarks/api.py --profile                        # where time goes
+
+For each backend: a fresh istanbul-2025 demo mechanism (``truce.services.setup.initialise``;
+PostgreSQL in a throwaway database created on the server of ``--postgres-url`` or
+``TRUCE_TEST_POSTGRES_URL`` and dropped at the end), a real ``truce serve`` subprocess on
+a free loopback port, ``--lodges`` ``case.lodge`` acts pre-signed by ``pk-officer`` and
+``af-officer`` outside the timed region, then ``--concurrency`` asyncio clients (httpx)
+sending them with each author's bearer token. ``GET /healthz`` of the same server is
+timed in the same run with the same concurrency, as the baseline of what the HTTP stack
+alone costs. Every phase stops after ``--budget`` seconds even if unfinished.
+
+Target (the issue): at least 500 lodges/s with p99 under 100 ms on a 2-core machine.
+
+``--profile`` adds, on SQLite, a breakdown of one lodge inside the server process's code
+(``Admission.submit`` and its parts, the receipt the route builds) measured by wrapping
+those functions, and a cProfile of the same work done sequentially without HTTP.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import inspect
+import io
+import json
+import os
+import pstats
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO_DIR = ROOT / "scenarios" / "istanbul-2025"
+AUTHORS = (("pk-officer", "AF"), ("af-officer", "PK"))
+TARGET_RATE = 500.0
+TARGET_P99_MS = 100.0
+
+
+# -- acts -------------------------------------------------------------------------------
+
+
+def lodge_body(accused: str, number: int) -> dict[str, Any]:
+    return {
+        "incident": {
+            "type": "shelling",
+            "occurred_at": "2025-11-06T10:30:00Z",
+            "time_precision": "hour",
+            "place": {"place_id": "spin-boldak", "precision": "approximate"},
+            "actors": ["unidentified"],
+            "killed": {"civilians": 1},
+            "injured": {"civilians": 2},
+        },
+        "accused": {"member": accused},
+        "clauses": ["C4"],
+        "narrative": f"Shells struck homes (report {number}).",
+        "language": "en",
+    }
+
+
+@dataclass
+class Prepared:
+    """The pre-signed lodges, as the bytes to post, with the header of their author."""
+
+    requests: list[tuple[bytes, dict[str, str]]]
+    signing_seconds: float
+
+
+def prepare(keys_dir: Path, count: int) -> Prepared:
+    from truce.ledger.envelope import sign_act
+    from truce.ledger.keys import KeyFile
+
+    started = time.perf_counter()
+    authors = []
+    for name, accused in AUTHORS:
+        key_file = KeyFile.load(keys_dir / f"{name}.key")
+        token = (keys_dir / f"{name}.token").read_text().strip()
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        authors.append((key_file, headers, accused))
+    requests = []
+    now = datetime.now(UTC)
+    for number in range(count):
+        key_file, headers, accused = authors[number % len(authors)]
+        act = sign_act(
+            kind="case.lodge",
+            mechanism="istanbul-2025",
+            member=key_file.member,
+            delegate=key_file.delegate,
+            key=key_file.key,
+            body=lodge_body(accused, number),
+            at=now,
+        )
+        requests.append((json.dumps(act.to_dict()).encode(), headers))
+    return Prepared(requests, time.perf_counter() - started)
+
+
+# -- databases and the server -----------------------------------------------------------
+
+
+@contextlib.contextmanager
+def postgres_database(admin_url: str) -> Iterator[str]:
+    name = f"bench_api_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def truce_script() -> str:
+    beside = Path(sys.executable).with_name("truce")
+    if not beside.exists():
+        sys.exit("the truce console script is not installed beside this Python (pip install -e .)")
+    return str(beside)
+
+
+@contextlib.contextmanager
+def serve(url: str, keys_dir: Path, workdir: Path, workers: int) -> Iterator[str]:
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TRUCE_")}
+    env["TRUCE_DATABASE_URL"] = url
+    env["TRUCE_LOG_KEY_FILE"] = str(keys_dir / "sec-log.key")
+    log_path = workdir / f"serve-{port}.log"
+    with log_path.open("wb") as log:
+        command = [truce_script(), "serve", "--host", "127.0.0.1", "--port", str(port)]
+        if workers > 1:
+            command += ["--workers", str(workers)]
+        process = subprocess.Popen(
+            command, stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=env, cwd=workdir
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                sys.exit(f"truce serve exited early:\n{log_path.read_text(errors='replace')}")
+            try:
+                if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                sys.exit("truce serve did not answer /healthz within 60 s")
+            time.sleep(0.1)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+# -- load -------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """What one timed phase measured."""
+
+    name: str
+    sent: int = 0
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    errors: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def percentile(self, fraction: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
+
+
+async def load(
+    base_url: str,
+    name: str,
+    requests: list[tuple[str, str, bytes | None, dict[str, str]]],
+    concurrency: int,
+    budget: float,
+) -> Figures:
+    figures = Figures(name)
+    queue: asyncio.Queue[tuple[str, str, bytes | None, dict[str, str]]] = asyncio.Queue()
+    for request in requests:
+        queue.put_nowait(request)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30.0) as client:
+        started = time.perf_counter()
+        stop_at = started + budget
+
+        async def worker() -> None:
+            while not queue.empty() and time.perf_counter() < stop_at:
+                method, path, content, headers = queue.get_nowait()
+                sent = time.perf_counter()
+                try:
+                    response = await client.request(method, path, content=content, headers=headers)
+                except httpx.HTTPError:
+                    figures.errors += 1
+                    continue
+                figures.latencies.append(time.perf_counter() - sent)
+                figures.statuses[response.status_code] = (
+                    figures.statuses.get(response.status_code, 0) + 1
+                )
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        figures.seconds = time.perf_counter() - started
+    figures.sent = len(figures.latencies) + figures.errors
+    return figures
+
+
+def measure(
+    base_url: str, prepared: Prepared, health_count: int, concurrency: int, budget: float
+) -> list[Figures]:
+    warm = [("GET", "/healthz", None, {})] * min(200, health_count)
+    asyncio.run(load(base_url, "warm-up", warm, concurrency, budget))
+    health = [("GET", "/healthz", None, {})] * health_count
+    lodges = [("POST", "/log/v1/acts", body, headers) for body, headers in prepared.requests]
+    before = httpx.get(f"{base_url}/").json()["log"]["size"]
+    figures = [
+        asyncio.run(load(base_url, "GET /healthz", health, concurrency, budget)),
+        asyncio.run(load(base_url, "POST /log/v1/acts (case.lodge)", lodges, concurrency, budget)),
+    ]
+    after = httpx.get(f"{base_url}/").json()["log"]["size"]
+    accepted = figures[1].statuses.get(201, 0)
+    if after - before != accepted:
+        sys.exit(f"the log grew by {after - before} entries, but {accepted} acts were accepted")
+    return figures
+
+
+def row(backend: str, workers: int, concurrency: int, figures: Figures) -> str:
+    statuses = ",".join(f"{code}:{count}" for code, count in sorted(figures.statuses.items()))
+    errors = f" transport errors:{figures.errors}" if figures.errors else ""
+    return (
+        f"| {backend} | {workers} | {concurrency} | {figures.name} | {figures.sent} | "
+        f"{figures.rate:8.1f} | {figures.percentile(0.50):7.1f} | "
+        f"{figures.percentile(0.99):7.1f} | {statuses}{errors} |"
+    )
+
+
+# -- the breakdown under --profile ------------------------------------------------------
+
+
+class Timers:
+    """Wall time accumulated in wrapped functions, per label."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+
+    def wrap(self, owner: Any, attribute: str, label: str) -> None:
+        original: Callable[..., Any] = getattr(owner, attribute)
+        timers = self
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                timers.totals[label] = timers.totals.get(label, 0.0) + time.perf_counter() - started
+                timers.calls[label] = timers.calls.get(label, 0) + 1
+
+        static = isinstance(inspect.getattr_static(owner, attribute), staticmethod)
+        setattr(owner, attribute, staticmethod(timed) if static else timed)
+
+
+def breakdown(url: str, keys_dir: Path, count: int) -> str:
+    """Per-lodge cost of the server's parts, in process, without HTTP, then a cProfile."""
+    from truce.ledger.envelope import SignedAct
+    from truce.services import admission as admission_module
+    from truce.services import checkpoints
+    from truce.services.accounts import authenticate
+    from truce.services.admission import Admission, load_submission_bytes
+    from truce.services.checkpoints import LogSigner
+    from truce.storage import projections
+    from truce.storage.db import Database
+    from truce.storage.log import LogStore
+
+    db = Database.from_url(url)
+    admission = Admission(
+        db,
+        signer=LogSigner.from_key_file(
+            admission_module.Admission(db).mechanism().scenario, keys_dir / "sec-log.key"
+        ),
+    )
+    mechanism = admission.mechanism().id
+    timers = Timers()
+    timers.wrap(Admission, "_check", "checks (shape, time, key, signature, role, workflow)")
+    timers.wrap(Admission, "_record", "projections + log append (Merkle nodes)")
+    timers.wrap(Admission, "_sign", "checkpoint signing + insert")
+    timers.wrap(LogStore, "logged", "replay lookup")
+    timers.wrap(projections, "apply", "projection handlers")
+    prepared = prepare(keys_dir, 2 * count)
+    requests = prepared.requests
+
+    def one(body: bytes, headers: dict[str, str]) -> None:
+        started = time.perf_counter()
+        identity = authenticate(db, headers["Authorization"].split(" ", 1)[1])
+        timers.totals["authenticate (token hash lookup)"] = (
+            timers.totals.get("authenticate (token hash lookup)", 0.0)
+            + time.perf_counter()
+            - started
+        )
+        started = time.perf_counter()
+        act: SignedAct = load_submission_bytes(body)
+        timers.totals["parse posted bytes (strict JSON)"] = (
+            timers.totals.get("parse posted bytes (strict JSON)", 0.0)
+            + time.perf_counter()
+            - started
+        )
+        started = time.perf_counter()
+        receipt = admission.submit(act, submitter=identity)
+        timers.totals["Admission.submit (one write transaction)"] = (
+            timers.totals.get("Admission.submit (one write transaction)", 0.0)
+            + time.perf_counter()
+            - started
+        )
+        started = time.perf_counter()
+        with db.read() as connection:
+            checkpoints.receipt(connection, receipt.index, mechanism)
+        timers.totals["receipt (read tx, proof, cosigned note)"] = (
+            timers.totals.get("receipt (read tx, proof, cosigned note)", 0.0)
+            + time.perf_counter()
+            - started
+        )
+
+    started = time.perf_counter()
+    for body, headers in requests[:count]:
+        one(body, headers)
+    elapsed = time.perf_counter() - started
+    lines = [
+        f"in process, sequential, no HTTP: {count} lodges in {elapsed:.2f} s = "
+        f"{count / elapsed:.0f}/s ({elapsed / count * 1000:.2f} ms each)",
+        "",
+        "| part | ms per lodge | share |",
+        "|---|---|---|",
+    ]
+    for label, total in sorted(timers.totals.items(), key=lambda item: -item[1]):
+        lines.append(f"| {label} | {total / count * 1000:.3f} | {total / elapsed:.0%} |")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for body, headers in requests[count:]:
+        one(body, headers)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+    db.dispose()
+    return "\n".join(lines) + "\n\ncProfile (tottime, top 25):\n" + out.getvalue()
+
+
+# -- main -------------------------------------------------------------------------------
+
+
+def run_backend(backend: str, url: str, args: argparse.Namespace, workdir: Path) -> list[str]:
+    from truce.services.setup import initialise
+
+    keys_dir = workdir / f"keys-{backend}-{uuid.uuid4().hex[:6]}"
+    initialise(url, SCENARIO_DIR, keys_dir)
+    prepared = prepare(keys_dir, args.lodges)
+    print(
+        f"{backend}: {args.lodges} lodges signed in {prepared.signing_seconds:.2f} s (untimed)",
+        file=sys.stderr,
+    )
+    rows = []
+    with serve(url, keys_dir, workdir, args.workers) as base_url:
+        for figures in measure(base_url, prepared, args.health, args.concurrency, args.budget):
+            rows.append(row(backend, args.workers, args.concurrency, figures))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lodges", type=int, default=2000, help="case.lodge acts to send")
+    parser.add_argument("--health", type=int, default=2000, help="GET /healthz requests")
+    parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients")
+    parser.add_argument("--workers", type=int, default=1, help="truce serve --workers")
+    parser.add_argument("--budget", type=float, default=60.0, help="seconds per phase, at most")
+    parser.add_argument("--postgres-url", default=os.environ.get("TRUCE_TEST_POSTGRES_URL"))
+    parser.add_argument("--profile", action="store_true", help="add a breakdown on SQLite")
+    parser.add_argument("--profile-lodges", type=int, default=500)
+    args = parser.parse_args()
+
+    load_average = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"cores: {os.cpu_count()}, load average at start: {load_average:.2f}", file=sys.stderr)
+    rows = [
+        "| backend | workers | clients | request | sent | per s | p50 ms | p99 ms | statuses |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    with tempfile.TemporaryDirectory(prefix="truce-bench-api-") as folder:
+        workdir = Path(folder)
+        rows += run_backend("sqlite", f"sqlite:///{workdir / 'bench.db'}", args, workdir)
+        if args.postgres_url:
+            with postgres_database(args.postgres_url) as url:
+                rows += run_backend("postgresql", url, args, workdir)
+        print("\n".join(rows))
+        print(
+            f"\ntarget: >= {TARGET_RATE:.0f} lodges/s with p99 < {TARGET_P99_MS:.0f} ms "
+            "(each lodge row above against it)"
+        )
+        if args.profile:
+            url = f"sqlite:///{workdir / 'profile.db'}"
+            keys_dir = workdir / "keys-profile"
+            from truce.services.setup import initialise
+
+            initialise(url, SCENARIO_DIR, keys_dir)
+            print("\n" + breakdown(url, keys_dir, args.profile_lodges))
+
+
+if __name__ == "__main__":
+    main()
