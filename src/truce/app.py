@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         admission=admission,
     )
     problems.install(app)
+    problems.document(app)
     app.add_exception_handler(ReadOnlyError, log.read_only_problem)
     app.include_router(meta.router)
     app.include_router(log.router)
