@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Clock
+from tests.functional.support import Delegations
 from tests.mechanism import Mechanism
-from truce.app import create_app
-from truce.config import Settings
 from truce.domain.cases import penalty_for
 
 INCIDENT = {
@@ -23,44 +20,6 @@ INCIDENT = {
     "killed": {"civilians": 5},
     "injured": {"civilians": 6},
 }
-
-
-@pytest.fixture
-def client(mechanism: Mechanism, clock: Clock) -> Iterator[TestClient]:
-    settings = Settings(database_url=mechanism.url, log_key_file=mechanism.log_key_file)
-    with TestClient(create_app(settings, clock=clock)) as test_client:
-        yield test_client
-
-
-class Delegations:
-    """Signs acts as demo delegates and posts them, each with its own token."""
-
-    def __init__(self, client: TestClient, mechanism: Mechanism) -> None:
-        self.client = client
-        self.mechanism = mechanism
-
-    def headers(self, name: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.mechanism.token(name)}"}
-
-    def post(
-        self,
-        name: str,
-        kind: str,
-        body: dict[str, Any],
-        refs: tuple[str, ...] = (),
-        audience: Any = "all",
-        expect: int = 201,
-    ) -> dict[str, Any]:
-        act = self.mechanism.act(name, kind, body, refs=refs, audience=audience)
-        response = self.client.post("/log/v1/acts", json=act.to_dict(), headers=self.headers(name))
-        assert response.status_code == expect, response.text
-        result: dict[str, Any] = response.json()
-        return result
-
-    def get(self, name: str, path: str, **params: Any) -> Any:
-        response = self.client.get(path, params=params, headers=self.headers(name))
-        assert response.status_code == 200, response.text
-        return response.json()
 
 
 def lodge_body(accused: str, **incident: Any) -> dict[str, Any]:

@@ -6,14 +6,14 @@ import os
 import subprocess
 from pathlib import Path
 
-from tests.functional.test_serve import Server, _truce_script, server  # noqa: F401
+from tests.functional.support import Server, truce_script
 from tests.mechanism import SCENARIO_DIR, Mechanism
 
-TRUCE = _truce_script()
+TRUCE = truce_script()
 
 
 def as_delegate(
-    server: Server,  # noqa: F811
+    server: Server,
     mechanism: Mechanism,
     name: str,
     *args: str | Path,
@@ -37,7 +37,7 @@ def ok(run: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_a_case_through_the_client(
-    server: Server,  # noqa: F811
+    server: Server,
     mechanism: Mechanism,
     tmp_path: Path,
 ) -> None:

@@ -10,7 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Clock
-from tests.functional.test_cases_api import Delegations, lodge_body
+from tests.functional.support import Delegations
+from tests.functional.test_cases_api import lodge_body
 from tests.mechanism import Mechanism
 from tests.unit.domain.test_files import photo
 from truce.app import create_app

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import base64
-import os
-import shutil
-import socket
 import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pytest
 
+from tests.functional.support import Server, serve, truce_env, truce_script
 from tests.mechanism import Mechanism
 from truce.ledger import merkle
 from truce.ledger.checkpoint import log_verifier, open_checkpoint
@@ -24,94 +17,11 @@ from truce.services import mirror
 from truce.storage.db import Database
 from truce.storage.log import LogStore
 
-STARTUP_SECONDS = 60.0
-STOP_SECONDS = 15.0
-
-
-def _truce_script() -> str:
-    beside = Path(sys.executable).with_name("truce")
-    found = str(beside) if beside.exists() else shutil.which("truce")
-    if found is None:
-        pytest.fail("the truce console script is not installed (pip install -e .)")
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _env(**settings: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("TRUCE_")}
-    env.update({f"TRUCE_{key.upper()}": value for key, value in settings.items()})
-    return env
-
-
-@dataclass
-class Server:
-    """A running ``truce serve``."""
-
-    process: subprocess.Popen[bytes]
-    base_url: str
-    stderr_path: Path
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=STOP_SECONDS)
-
-
-def _serve(env: dict[str, str], cwd: Path, name: str) -> Server:
-    port = _free_port()
-    stderr_path = cwd / f"{name}.err"
-    with (cwd / f"{name}.out").open("wb") as stdout, stderr_path.open("wb") as stderr:
-        process = subprocess.Popen(
-            [_truce_script(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            stdout=stdout,
-            stderr=stderr,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            cwd=cwd,
-        )
-    server = Server(process, f"http://127.0.0.1:{port}", stderr_path)
-    deadline = time.monotonic() + STARTUP_SECONDS
-    with httpx.Client(base_url=server.base_url, timeout=2.0) as client:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"truce serve exited early:\n{stderr_path.read_text()}")
-            try:
-                if client.get("/healthz").status_code == 200:
-                    return server
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-    server.stop()
-    pytest.fail(f"truce serve did not answer in time:\n{stderr_path.read_text()}")
-
-
-@pytest.fixture
-def server(mechanism: Mechanism, tmp_path: Path) -> Iterator[Server]:
-    """The secretariat's server over the mechanism's database."""
-    running = _serve(
-        _env(database_url=mechanism.url, log_key_file=str(mechanism.log_key_file)),
-        tmp_path,
-        "serve",
-    )
-    try:
-        yield running
-    finally:
-        running.stop()
-
 
 def run_mirror(server: Server, directory: Path, token_file: Path) -> str:
     done = subprocess.run(
         [
-            _truce_script(),
+            truce_script(),
             "mirror",
             "--server",
             server.base_url,
@@ -122,7 +32,7 @@ def run_mirror(server: Server, directory: Path, token_file: Path) -> str:
         ],
         capture_output=True,
         text=True,
-        env=_env(),
+        env=truce_env(),
         timeout=120,
         check=False,
     )
@@ -184,8 +94,8 @@ def test_mirror_replicates_verifies_and_serves_read_only(
 
     # The secretariat's server goes away; the PK mirror answers in its place.
     server.stop()
-    replica = _serve(
-        _env(database_url=mirror.database_url(pk_dir), read_only="1"), tmp_path, "mirror"
+    replica = serve(
+        truce_env(database_url=mirror.database_url(pk_dir), read_only="1"), tmp_path, "mirror"
     )
     try:
         with httpx.Client(base_url=replica.base_url, timeout=30.0) as client:

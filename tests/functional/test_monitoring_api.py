@@ -2,58 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Clock
+from tests.functional.support import Delegations
 from tests.mechanism import Mechanism
-from truce.app import create_app
-from truce.config import Settings
 from truce.domain.cases import penalty_for
 from truce.ledger.envelope import format_time
 from truce.storage import projections
-
-
-@pytest.fixture
-def client(mechanism: Mechanism, clock: Clock) -> Iterator[TestClient]:
-    settings = Settings(database_url=mechanism.url, log_key_file=mechanism.log_key_file)
-    with TestClient(create_app(settings, clock=clock)) as test_client:
-        yield test_client
-
-
-class Delegations:
-    """Signs acts as demo delegates (dated by the clock) and posts them with their tokens."""
-
-    def __init__(self, client: TestClient, mechanism: Mechanism) -> None:
-        self.client = client
-        self.mechanism = mechanism
-
-    def headers(self, name: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.mechanism.token(name)}"}
-
-    def post(
-        self,
-        name: str,
-        kind: str,
-        body: dict[str, Any],
-        refs: tuple[str, ...] = (),
-        audience: Any = "all",
-        expect: int = 201,
-    ) -> dict[str, Any]:
-        act = self.mechanism.act(name, kind, body, refs=refs, audience=audience)
-        response = self.client.post("/log/v1/acts", json=act.to_dict(), headers=self.headers(name))
-        assert response.status_code == expect, response.text
-        result: dict[str, Any] = response.json()
-        return result
-
-    def get(self, name: str, path: str, expect: int = 200, **params: Any) -> Any:
-        response = self.client.get(path, params=params, headers=self.headers(name))
-        assert response.status_code == expect, response.text
-        return response.json()
 
 
 def attestation(clause: str = "C5") -> dict[str, Any]:

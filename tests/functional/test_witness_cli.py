@@ -9,10 +9,10 @@ from pathlib import Path
 
 import httpx
 
-from tests.functional.test_serve import Server, _truce_script, server  # noqa: F401
+from tests.functional.support import Server, truce_script
 from tests.mechanism import SCENARIO_DIR, Mechanism
 
-TRUCE = _truce_script()
+TRUCE = truce_script()
 
 
 def truce(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -28,7 +28,7 @@ def truce(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_four_witnesses_make_a_witnessed_checkpoint(
-    server: Server,  # noqa: F811
+    server: Server,
     mechanism: Mechanism,
     tmp_path: Path,
 ) -> None:

@@ -41,5 +41,7 @@ def identity(request: Request, found: Annotated[Services, Depends(services)]) ->
 ServicesDep = Annotated[Services, Depends(services)]
 IdentityDep = Annotated[Identity, Depends(identity)]
 
-#: A log index in a path: what a 64-bit signed integer column can hold.
-LogIndex = Annotated[int, Path(ge=0, le=2**63 - 1)]
+#: The largest log index or tree size: what a 64-bit signed integer column can hold.
+MAX_INDEX = 2**63 - 1
+#: A log index in a path.
+LogIndex = Annotated[int, Path(ge=0, le=MAX_INDEX)]

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from truce.api import problems
-from truce.api.deps import IdentityDep, LogIndex, ServicesDep
+from truce.api.deps import MAX_INDEX, IdentityDep, LogIndex, ServicesDep
 from truce.errors import (
     ForbiddenError,
     InputError,
@@ -121,7 +121,9 @@ class ActReceipt(BaseModel):
     responses={200: {"content": {"text/plain": {}}}},
     summary="The newest signed checkpoint, with every cosignature it has",
 )
-def checkpoint(found: ServicesDep, size: Annotated[int | None, Query(ge=0)] = None) -> Response:
+def checkpoint(
+    found: ServicesDep, size: Annotated[int | None, Query(ge=0, le=MAX_INDEX)] = None
+) -> Response:
     """A C2SP tlog-checkpoint in C2SP signed-note form (``size``: an older one)."""
     with found.db.read() as connection:
         return _text(checkpoints.cosigned_note(connection, size))
@@ -196,8 +198,8 @@ async def cosignatures(request: Request, found: ServicesDep) -> CosignatureResul
 @router.get("/entries", response_model=Entries, summary="Entries start..end inclusive")
 def entries(
     found: ServicesDep,
-    start: Annotated[int, Query(ge=0)],
-    end: Annotated[int, Query(ge=0)],
+    start: Annotated[int, Query(ge=0, le=MAX_INDEX)],
+    end: Annotated[int, Query(ge=0, le=MAX_INDEX)],
 ) -> Entries:
     """Consecutive entries; at most ``max_entries_per_request`` are returned."""
     if end < start:
@@ -215,8 +217,8 @@ def entries(
 @router.get("/proof/inclusion", response_model=InclusionProof, summary="Inclusion proof")
 def inclusion(
     found: ServicesDep,
-    index: Annotated[int, Query(ge=0)],
-    size: Annotated[int, Query(ge=1)],
+    index: Annotated[int, Query(ge=0, le=MAX_INDEX)],
+    size: Annotated[int, Query(ge=1, le=MAX_INDEX)],
 ) -> InclusionProof:
     """The audit path of entry ``index`` in the tree of ``size`` entries."""
     with found.db.read() as connection:
@@ -231,8 +233,8 @@ def inclusion(
 @router.get("/proof/consistency", response_model=ConsistencyProof, summary="Consistency proof")
 def consistency(
     found: ServicesDep,
-    first: Annotated[int, Query(ge=1)],
-    second: Annotated[int, Query(ge=1)],
+    first: Annotated[int, Query(ge=1, le=MAX_INDEX)],
+    second: Annotated[int, Query(ge=1, le=MAX_INDEX)],
 ) -> ConsistencyProof:
     """Proof that the tree of ``first`` entries is a prefix of the tree of ``second``."""
     if first > second:

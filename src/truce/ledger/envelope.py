@@ -151,7 +151,7 @@ class Envelope:
                 f"the envelope has unknown fields {', '.join(sorted(extra))}",
                 field=sorted(extra)[0],
             )
-        if data["v"] != VERSION or isinstance(data["v"], bool):
+        if type(data["v"]) is not int or data["v"] != VERSION:
             raise MalformedActError(f"v must be {VERSION}, not {data['v']!r}", field="v")
         author = data["author"]
         if not isinstance(author, Mapping) or set(author) != AUTHOR_KEYS:

@@ -16,6 +16,7 @@ from truce.domain import cases
 from truce.domain.scenario import Scenario
 from truce.errors import RefusedActError
 from truce.ledger.envelope import SignedAct
+from truce.services.states import state_of
 from truce.storage.models import CaseRecord, StoredFile
 
 
@@ -53,16 +54,10 @@ class CaseBook:
 
     def _get(self, leaf_hash: str) -> cases.Case:
         if leaf_hash not in self.states:
-            row = self.connection.execute(
-                select(CaseRecord.state).where(CaseRecord.leaf_hash == leaf_hash)
-            ).first()
-            if row is None:
-                raise RefusedActError(
-                    f"refs[0] must be the leaf hash of the case's case.lodge act; "
-                    f"{leaf_hash} is not a case",
-                    field="refs",
-                )
-            self.states[leaf_hash] = cases.from_json(row.state)
+            self.states[leaf_hash] = state_of(
+                self.connection, CaseRecord, leaf_hash, cases.from_json,
+                opened_by="case.lodge", noun="a case",
+            )  # fmt: skip
         return self.states[leaf_hash]
 
     def _check_files(self, refs: list[dict[str, Any]]) -> None:

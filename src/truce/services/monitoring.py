@@ -11,13 +11,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from truce.domain import compliance, crossings, joint
 from truce.domain.cases import Actor
 from truce.domain.scenario import Scenario
 from truce.errors import RefusedActError
 from truce.ledger.envelope import SignedAct, format_time, parse_time
+from truce.services.states import state_of
 from truce.storage.models import AttestationRecord, JointRequestRecord
 
 PREFIXES = ("compliance.", "crossing.", "joint.")
@@ -79,28 +80,16 @@ class MonitoringBook:
 
     def _attestation(self, leaf_hash: str) -> compliance.Attestation:
         if leaf_hash not in self.attestations:
-            row = self.connection.execute(
-                select(AttestationRecord.state).where(AttestationRecord.leaf_hash == leaf_hash)
-            ).first()
-            if row is None:
-                raise RefusedActError(
-                    f"refs[0] must be the leaf hash of a compliance.attest act; "
-                    f"{leaf_hash} is not an attestation",
-                    field="refs",
-                )
-            self.attestations[leaf_hash] = compliance.from_json(row.state)
+            self.attestations[leaf_hash] = state_of(
+                self.connection, AttestationRecord, leaf_hash, compliance.from_json,
+                opened_by="compliance.attest", noun="an attestation",
+            )  # fmt: skip
         return self.attestations[leaf_hash]
 
     def _request(self, leaf_hash: str) -> joint.Request:
         if leaf_hash not in self.requests:
-            row = self.connection.execute(
-                select(JointRequestRecord.state).where(JointRequestRecord.leaf_hash == leaf_hash)
-            ).first()
-            if row is None:
-                raise RefusedActError(
-                    f"refs[0] must be the leaf hash of a joint.request act; "
-                    f"{leaf_hash} is not a request for joint action",
-                    field="refs",
-                )
-            self.requests[leaf_hash] = joint.from_json(row.state)
+            self.requests[leaf_hash] = state_of(
+                self.connection, JointRequestRecord, leaf_hash, joint.from_json,
+                opened_by="joint.request", noun="a request for joint action",
+            )  # fmt: skip
         return self.requests[leaf_hash]

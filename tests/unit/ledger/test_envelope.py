@@ -70,6 +70,7 @@ def test_the_body_is_checked_against_its_digest() -> None:
     [
         ({"v": 2}, "v"),
         ({"v": True}, "v"),
+        ({"v": 1.0}, "v"),
         ({"kind": "Lodge"}, "kind"),
         ({"author": {"member": "PK", "delegate": "x"}}, "author"),
         ({"author": {"member": "pakistan", "delegate": "x", "key": "k" * 43}}, "author.member"),

@@ -1,0 +1,442 @@
+"""Benchmark of offline bundle verification and of a witness catching up.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/verify.py                 # 1,000,000 acts
+    .venv/bin/python benchmarks/verify.py --acts 100000   # quick run
+
+What is measured, each figure beside a baseline measured in the same run:
+
+1. **Raw Ed25519 verify rate**, one core (pyca/cryptography, ~400-byte messages, a
+   fresh key object per call as the verifier uses), times the number of cores: the
+   ceiling of any verifier on this machine.
+2. **``truce verify``** of a real bundle of ``--acts`` signed acts (the istanbul-2025
+   demo scenario as genesis, a few dozen registered delegate keys, statements signed by
+   them, a checkpoint signed by the demo log key and cosigned by all four witnesses),
+   run as the console script in a subprocess: acts per second beside the ceiling
+   (target ≥ 70 %), and the verifying process's peak RSS (target < 500 MB). The same
+   ``truce verify`` picks forked worker processes for a bundle this large; the same
+   bundle is then verified with worker threads instead, for comparison.
+   Peak memory is the largest sum of the RSS of the verifying process and its worker
+   processes, sampled every 50 ms from ``/proc``, beside the process's own high-water
+   mark (``wait4``).
+   The bundle is written directly with :class:`truce.ledger.bundle.BundleWriter`;
+   signing happens in worker processes.
+3. **Witness catch-up**: a fresh SQLite mechanism (``truce.services.setup.initialise``)
+   gets ``--witness-entries`` new entries through ``LogStore.append`` (the baseline is
+   the time of that append and the signing of its checkpoint); then, against an
+   in-process ``TestClient``, one witness fetches the checkpoint and the consistency
+   proof, verifies both, cosigns, and posts its cosignature.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from truce.domain.scenario import load_scenario
+from truce.ledger import jcs
+from truce.ledger.bundle import BundleWriter, make_manifest, manifest_bytes, readme_text
+from truce.ledger.checkpoint import (
+    Checkpoint,
+    cosign,
+    log_verifier,
+    open_checkpoint,
+    sign_checkpoint,
+    witness_name,
+)
+from truce.ledger.envelope import sign_act
+from truce.ledger.keys import PublicKey, SigningKey, demo_signing_key, verify_raw
+from truce.ledger.merkle import Frontier, hash_leaf, verify_consistency
+from truce.ledger.note import add_signature
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "scenarios" / "istanbul-2025"
+OFFICERS_PER_MEMBER = 8
+MEDIATOR_ONLY = 16
+console = Console(highlight=False)
+
+_UNSIGNED = (
+    '{{"at":"{at}","audience":{audience},"author":{{"delegate":"{delegate}","key":"{key}",'
+    '"member":"{member}"}},"body_digest":"sha256:{digest}","kind":"statement.publish",'
+    '"mechanism":"{mechanism}","refs":[],"v":1}}'
+)
+
+
+def _body(number: int) -> bytes:
+    return (
+        f'{{"language":"en","text":"Patrol report {number}: the ceasefire holds along the '
+        f'line.","title":"Report {number}"}}'
+    ).encode()
+
+
+def _mediators_only(number: int, period: int) -> bool:
+    return number % period == 7
+
+
+def _sign_range(
+    start: int,
+    end: int,
+    signers: list[tuple[str, str, bytes]],
+    mechanism: str,
+    at: str,
+    period: int,
+) -> list[bytes]:
+    """Statements ``start..end``: leaves, signed by the given (member, delegate, seed).
+
+    Every ``period``-th statement is addressed to the mediators and signed by the last
+    signer (a mediator's officer).
+    """
+    keys = [(m, d, SigningKey.from_seed(seed)) for m, d, seed in signers]
+    leaves = []
+    for number in range(start, end):
+        mediators = _mediators_only(number, period)
+        member, delegate, key = keys[-1] if mediators else keys[number % len(keys)]
+        unsigned = _UNSIGNED.format(
+            at=at,
+            audience='"mediators"' if mediators else '"all"',
+            delegate=delegate,
+            key=key.key_id,
+            member=member,
+            digest=hashlib.sha256(_body(number)).hexdigest(),
+            mechanism=mechanism,
+        ).encode()
+        sig = base64.urlsafe_b64encode(key.sign(unsigned)).rstrip(b"=")
+        leaves.append(unsigned[:-6] + b'"sig":"' + sig + b'","v":1}')
+    return leaves
+
+
+def build_bundle(path: Path, acts: int, workers: int) -> tuple[int, bytes]:
+    """Write a real bundle of ``acts`` acts; return its size and root."""
+    scenario = load_scenario(SCENARIO / "mechanism.toml")
+    assert scenario.demo is not None
+    seed = scenario.demo.insecure_key_seed
+    mechanism, origin = scenario.mechanism.id, scenario.mechanism.origin
+    at = datetime.now(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    secretariat = scenario.secretariat
+    genesis_body = scenario.model_dump(mode="json")
+    head_acts = [
+        sign_act(
+            kind="mechanism.genesis",
+            mechanism=mechanism,
+            member=secretariat.code,
+            delegate="root",
+            key=demo_signing_key(seed, secretariat.code),
+            body=genesis_body,
+            at=at,
+        )
+    ]
+    signers: list[tuple[str, str, bytes]] = []
+    witnesses: dict[str, SigningKey] = {}
+    for member in scenario.witnesses:
+        root = demo_signing_key(seed, member.code)
+        delegates = [(f"{member.code.lower()}-officer-{n}", "officer") for n in range(8)]
+        delegates.append((f"{member.code.lower()}-witness", "witness"))
+        for delegate, role in delegates:
+            key = SigningKey.generate()
+            if role == "witness":
+                witnesses[member.code] = key
+            else:
+                signers.append((member.code, delegate, key.seed))
+            head_acts.append(
+                sign_act(
+                    kind="member.key",
+                    mechanism=mechanism,
+                    member=member.code,
+                    delegate="root",
+                    key=root,
+                    body={
+                        "action": "register",
+                        "delegate": delegate,
+                        "role": role,
+                        "public_key": key.public_key.text,
+                    },
+                    at=at,
+                )
+            )
+    statements = acts - len(head_acts)
+    period = max(8, statements // MEDIATOR_ONLY + 1)
+    manifest = make_manifest(
+        mechanism=mechanism,
+        origin=origin,
+        checkpoint_key=scenario.mechanism.checkpoint_key,
+        member="PK",
+        delegate="pk-officer-0",
+        exported_at=at,
+        size=acts,
+    )
+    frontier = Frontier.empty()
+    with path.open("wb") as handle:
+        writer = BundleWriter(handle)
+        writer.add_file("README.txt", readme_text(manifest).encode())
+        writer.add_file("manifest.json", manifest_bytes(manifest))
+        writer.add_file("scenario.json", jcs.canonicalize(genesis_body))
+
+        def leaves() -> Iterator[bytes]:
+            for act in head_acts:
+                yield act.envelope.leaf_bytes()
+            step = 20_000
+            with ProcessPoolExecutor(workers) as pool:
+                futures = [
+                    pool.submit(
+                        _sign_range, s, min(s + step, statements), signers, mechanism, at, period
+                    )
+                    for s in range(0, statements, step)
+                ]
+                for future in futures:
+                    yield from future.result()
+
+        # The checkpoint goes before the entries, so the entries are hashed first into a
+        # spooled file of leaves.
+        spool = path.with_suffix(".leaves")
+        with spool.open("wb") as out:
+            for leaf in leaves():
+                frontier.append(hash_leaf(leaf))
+                out.write(len(leaf).to_bytes(4, "big") + leaf)
+        checkpoint = Checkpoint(origin, frontier.size, frontier.root())
+        log_key = demo_signing_key(seed, "log")
+        note = sign_checkpoint(checkpoint, origin, log_key)
+        stamp = int(time.time())
+        for code, key in sorted(witnesses.items()):
+            note = add_signature(note, cosign(checkpoint, witness_name(origin, code), key, stamp))
+        writer.add_file("checkpoint.txt", note.to_bytes())
+        with spool.open("rb") as source:
+            while header := source.read(4):
+                writer.add_entries([source.read(int.from_bytes(header, "big"))])
+        spool.unlink()
+        for act in head_acts:
+            writer.add_body(act.envelope.body_digest, jcs.canonicalize(act.body))
+        for number in range(statements):
+            if _mediators_only(number, period):
+                continue
+            content = _body(number)
+            writer.add_body("sha256:" + hashlib.sha256(content).hexdigest(), content)
+        writer.close()
+    return frontier.size, frontier.root()
+
+
+def raw_verify_rate(count: int = 4000) -> float:
+    key = SigningKey.generate()
+    messages = [os.urandom(400) for _ in range(count)]
+    jobs = [(key.public_key.raw, key.sign(m), m) for m in messages]
+    started = time.perf_counter()
+    for job in jobs:
+        verify_raw(*job)
+    return count / (time.perf_counter() - started)
+
+
+def _tree_rss(pid: int) -> int:
+    """The summed RSS, in bytes, of a process and all its descendants (from /proc)."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            with open(f"/proc/{current}/statm") as statm:
+                total += int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    stack.extend(int(child) for child in children.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def peak_rss_of(argv: list[str]) -> tuple[float, int, str, int]:
+    """Run a command; its wall time, own peak RSS (wait4), output, and peak tree RSS."""
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert process.stdout is not None
+    chunks: list[bytes] = []
+    reader = threading.Thread(target=lambda: chunks.append(process.stdout.read()))  # type: ignore[union-attr]
+    reader.start()
+    tree_peak = 0
+    while reader.is_alive():
+        tree_peak = max(tree_peak, _tree_rss(process.pid))
+        reader.join(0.05)
+    output = b"".join(chunks)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.perf_counter() - started
+    if process.returncode:
+        raise SystemExit(f"{' '.join(argv)} failed with exit code {process.returncode}")
+    return elapsed, usage.ru_maxrss * 1024, output.decode(), tree_peak
+
+
+def witness_catch_up(entries: int, workers: int) -> tuple[float, float]:
+    """Time to append ``entries`` entries, and for one witness to catch up with them."""
+    from fastapi.testclient import TestClient
+
+    from truce.app import create_app
+    from truce.config import Settings
+    from truce.ledger.keys import KeyFile
+    from truce.services import checkpoints
+    from truce.services.checkpoints import LogSigner
+    from truce.services.setup import initialise
+    from truce.storage.db import Database
+    from truce.storage.log import LogStore
+
+    with tempfile.TemporaryDirectory() as folder:
+        keys = Path(folder) / "keys"
+        url = f"sqlite:///{Path(folder) / 'truce.db'}"
+        initialise(url, SCENARIO, keys)
+        scenario = load_scenario(SCENARIO / "mechanism.toml")
+        origin = scenario.mechanism.origin
+        verifier = log_verifier(origin, PublicKey.parse(scenario.mechanism.checkpoint_key))
+        db = Database.from_url(url)
+        with db.read() as connection:
+            old, _ = open_checkpoint(checkpoints.cosigned_note(connection).to_bytes(), verifier)
+        officer = KeyFile.load(keys / "pk-officer.key")
+        signer_seed = [(officer.member, officer.delegate, officer.key.seed)]
+        step = 10_000
+        with ProcessPoolExecutor(workers) as pool:
+            batches = list(
+                pool.map(
+                    _sign_range,
+                    range(0, entries, step),
+                    [min(s + step, entries) for s in range(0, entries, step)],
+                    [signer_seed] * len(range(0, entries, step)),
+                    [scenario.mechanism.id] * len(range(0, entries, step)),
+                    [datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")]
+                    * len(range(0, entries, step)),
+                    [entries + 8] * len(range(0, entries, step)),
+                )
+            )
+        signer = LogSigner.from_key_file(scenario, keys / "sec-log.key")
+        started = time.perf_counter()
+        for batch in batches:
+            with db.write() as connection:
+                store = LogStore(connection)
+                store.append([(leaf, hash_leaf(leaf)) for leaf in batch])
+        with db.write() as connection:
+            checkpoints.sign_head(LogStore(connection), signer, datetime.now(UTC))
+        append_time = time.perf_counter() - started
+        db.dispose()
+        witness = KeyFile.load(keys / "pk-witness.key").key
+        client = TestClient(
+            create_app(Settings(database_url=url, log_key_file=keys / "sec-log.key"))
+        )
+        started = time.perf_counter()
+        served = client.get("/log/v1/checkpoint").content
+        new, note = open_checkpoint(served, verifier, origin=origin)
+        proof = client.get(
+            "/log/v1/proof/consistency", params={"first": old.size, "second": new.size}
+        ).json()
+        verify_consistency(
+            old.size,
+            new.size,
+            old.root,
+            new.root,
+            [base64.b64decode(node) for node in proof["consistency"]],
+        )
+        signature = cosign(new, witness_name(origin, "PK"), witness, int(time.time()))
+        posted = client.post(
+            "/log/v1/cosignatures", content=add_signature(note, signature).to_bytes()
+        )
+        posted.raise_for_status()
+        catch_up = time.perf_counter() - started
+        assert json.loads(posted.content)["added"] == ["PK"]
+    return append_time, catch_up
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--acts", type=int, default=1_000_000)
+    parser.add_argument("--witness-entries", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--keep", type=Path, help="Write the bundle here and keep it.")
+    parser.add_argument(
+        "--no-threads", action="store_true", help="Skip the worker-threads comparison."
+    )
+    args = parser.parse_args()
+    cores = os.cpu_count() or 1
+    table = Table(title="truce verify", show_lines=False)
+    for column in ("measure", "figure", "baseline", "ratio / target"):
+        table.add_column(column)
+
+    console.rule("baseline: raw Ed25519 verification")
+    single = raw_verify_rate()
+    ceiling = single * cores
+    console.print(
+        f"raw verify rate {single:,.0f}/s on one core; x {cores} cores = {ceiling:,.0f}/s"
+    )
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = args.keep or Path(folder) / "bench.bundle"
+        console.rule(f"building a bundle of {args.acts:,} acts")
+        started = time.perf_counter()
+        size, root = build_bundle(path, args.acts, args.workers)
+        built = time.perf_counter() - started
+        console.print(
+            f"built {path.name}: {size:,} entries, {path.stat().st_size / 1e6:,.0f} MB "
+            f"in {built:.1f} s"
+        )
+
+        console.rule("truce verify")
+        script = str(Path(sys.executable).with_name("truce"))
+        elapsed, peak, output, tree_peak = peak_rss_of(
+            [script, "verify", str(path), "--workers", str(args.workers)]
+        )
+        console.print(output.strip(), markup=False)
+        throughput = size / elapsed
+        table.add_row(
+            "truce verify throughput",
+            f"{throughput:,.0f} acts/s ({elapsed:.1f} s)",
+            f"{ceiling:,.0f} verifies/s (raw x {cores})",
+            f"{throughput / ceiling:.0%} (target ≥ 70%)",
+        )
+        table.add_row(
+            "peak RSS of truce verify and its workers",
+            f"{tree_peak / 1e6:,.0f} MB (the process alone: {peak / 1e6:,.0f} MB)",
+            f"{path.stat().st_size / 1e6:,.0f} MB bundle",
+            "target < 500 MB",
+        )
+        if not args.no_threads:
+            console.rule("verify_bundle with worker threads instead")
+            code = (
+                "import sys; from truce.ledger.audit import verify_bundle; "
+                f"r = verify_bundle(sys.argv[1], workers={args.workers}, executor='threads'); "
+                "print(r.summary())"
+            )
+            p_elapsed, p_peak, p_output, _ = peak_rss_of([sys.executable, "-c", code, str(path)])
+            console.print(p_output.strip(), markup=False)
+            table.add_row(
+                "verify with threads",
+                f"{size / p_elapsed:,.0f} acts/s ({p_elapsed:.1f} s)",
+                f"{throughput:,.0f} acts/s with processes (truce verify)",
+                f"{(size / p_elapsed) / ceiling:.0%} of raw x {cores}; "
+                f"peak RSS {p_peak / 1e6:,.0f} MB",
+            )
+        assert root
+
+    console.rule(f"witness catching up {args.witness_entries:,} entries")
+    append_time, catch_up = witness_catch_up(args.witness_entries, args.workers)
+    console.print(
+        f"append {args.witness_entries:,} entries: {append_time:.2f} s; "
+        f"witness catch-up: {catch_up * 1000:.1f} ms"
+    )
+    table.add_row(
+        f"witness catch-up of {args.witness_entries:,} entries",
+        f"{catch_up * 1000:,.1f} ms",
+        f"{append_time:,.2f} s to append them",
+        f"{catch_up / append_time:.2%} of the append",
+    )
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()

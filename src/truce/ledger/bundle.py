@@ -1,0 +1,378 @@
+"""Audit bundles: a whole log, the bodies one delegate may see, and a checkpoint, in one file.
+
+A bundle is one uncompressed POSIX (ustar) tar file, readable as a stream, whose members
+come in this order:
+
+- ``README.txt``: what the bundle is and how to check it, in plain language;
+- ``manifest.json``: ``{"format": "truce-bundle/1", "mechanism", "origin",
+  "checkpoint_key", "exported_by": {"member", "delegate"}, "exported_at", "size",
+  "entry_files": [...]}``;
+- ``scenario.json``: the scenario, as in the genesis act (informative: a verifier trusts
+  only the genesis entry itself);
+- ``checkpoint.txt``: the checkpoint the entries lead to, a C2SP signed note with the
+  witnesses' cosignatures;
+- ``entries/000000.bin``, ``entries/000001.bin``, ...: the leaves in log order,
+  :data:`ENTRIES_PER_FILE` per file (the last may hold fewer), each as a 4-byte
+  big-endian length followed by the leaf bytes (the RFC 8785 signed envelope);
+- ``bodies/<hex SHA-256>.json``: the RFC 8785 bytes of each body the exporting delegate
+  may see.
+
+Nothing here touches a database or the network. :class:`BundleWriter` writes the members
+one at a time (an entry file is held in memory only until it is full);
+:func:`read_members` reads them back one at a time, so neither side ever holds the log.
+The tar code is a small strict subset of ustar: regular files with names of at most 100
+bytes, every header checksum checked, every padding byte zero.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any, Final
+
+from truce.errors import InputError
+
+__all__ = [
+    "BODY_NAME",
+    "ENTRIES_PER_FILE",
+    "ENTRY_NAME",
+    "FIXED_MEMBERS",
+    "FORMAT",
+    "MAX_LEAF_BYTES",
+    "BundleError",
+    "BundleWriter",
+    "Member",
+    "body_name",
+    "entry_file_name",
+    "entry_file_names",
+    "iter_leaves",
+    "make_manifest",
+    "manifest_bytes",
+    "read_members",
+    "readme_text",
+    "sha256_hex",
+    "split_leaves",
+]
+
+FORMAT: Final = "truce-bundle/1"
+ENTRIES_PER_FILE: Final = 65_536
+MAX_LEAF_BYTES: Final = 1 << 20
+"""The longest leaf a bundle may hold (a signed envelope is a few hundred bytes)."""
+
+BLOCK: Final = 512
+BODY_NAME: Final = re.compile(r"^bodies/([0-9a-f]{64})\.json$")
+ENTRY_NAME: Final = re.compile(r"^entries/([0-9]{6})\.bin$")
+FIXED_MEMBERS: Final = ("README.txt", "manifest.json", "scenario.json", "checkpoint.txt")
+_LENGTH = 4
+_ZERO_BLOCK = bytes(BLOCK)
+
+
+class BundleError(InputError):
+    """A file that is not a well-formed audit bundle."""
+
+    slug = "malformed-bundle"
+    title = "Malformed audit bundle"
+
+
+def entry_file_name(number: int) -> str:
+    """``entries/000042.bin``: the name of entry file ``number``."""
+    return f"entries/{number:06d}.bin"
+
+
+def entry_file_names(size: int) -> list[str]:
+    """The names of the entry files of a log of ``size`` entries."""
+    return [entry_file_name(n) for n in range(-(-size // ENTRIES_PER_FILE))]
+
+
+def body_name(digest: str) -> str:
+    """``bodies/<hex>.json`` for a ``sha256:<hex>`` body digest."""
+    return f"bodies/{digest.removeprefix('sha256:')}.json"
+
+
+def make_manifest(
+    *,
+    mechanism: str,
+    origin: str,
+    checkpoint_key: str,
+    member: str,
+    delegate: str,
+    exported_at: str,
+    size: int,
+) -> dict[str, Any]:
+    """The manifest of a bundle of ``size`` entries."""
+    return {
+        "format": FORMAT,
+        "mechanism": mechanism,
+        "origin": origin,
+        "checkpoint_key": checkpoint_key,
+        "exported_by": {"member": member, "delegate": delegate},
+        "exported_at": exported_at,
+        "size": size,
+        "entry_files": entry_file_names(size),
+    }
+
+
+def readme_text(manifest: dict[str, Any]) -> str:
+    """The README of a bundle: a plain explanation for a delegation, from its manifest."""
+    exporter = manifest["exported_by"]
+    return f"""\
+Audit bundle of the ceasefire mechanism {manifest["mechanism"]}
+{"=" * (39 + len(str(manifest["mechanism"])))}
+
+This file is a complete copy of the mechanism's record: the first {manifest["size"]:,}
+acts ever logged, in order, with the bodies of the acts that {exporter["member"]} may
+read. It was exported by {exporter["member"]}/{exporter["delegate"]} at {manifest["exported_at"]}.
+
+To check it, on any computer with truce installed and no network connection:
+
+    truce verify THIS-FILE
+
+To check it against a checkpoint you saved earlier (for example from your own witness):
+
+    truce verify THIS-FILE --trusted saved-checkpoint.txt
+
+What a successful check proves:
+
+- every act was signed by a key registered to its author, and not revoked when it signed;
+- every author's role allowed the act;
+- every body in the file is exactly the one its act committed to;
+- the acts are exactly those committed to by checkpoint.txt, signed by the log key
+  ({manifest["checkpoint_key"]}), and cosigned by the members' witnesses;
+- with --trusted: nothing you saw before was rewritten or removed.
+
+Bodies addressed to others are not in the file; they are counted, not checked. Who
+exported the file and when (in manifest.json) are the exporter's word: nothing signs them.
+
+Contents: README.txt, manifest.json, scenario.json (the scenario, as in entry 0),
+checkpoint.txt (C2SP signed note), entries/*.bin (each leaf as a 4-byte big-endian
+length and its bytes: the RFC 8785 signed envelope), bodies/<sha256>.json (RFC 8785).
+Format: {manifest["format"]}.
+"""
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _header(name: str, size: int, mtime: int) -> bytes:
+    """A ustar header of a regular file (mode 0644, owner 0, no user or group names)."""
+    encoded = name.encode("ascii")
+    if len(encoded) > 100:
+        raise BundleError(f"the member name {name!r} is longer than 100 bytes")
+    block = bytearray(BLOCK)
+    block[0 : len(encoded)] = encoded
+    block[100:108] = b"0000644\x00"
+    block[108:116] = b"0000000\x00"
+    block[116:124] = b"0000000\x00"
+    block[124:136] = b"%011o\x00" % size
+    block[136:148] = b"%011o\x00" % mtime
+    block[148:156] = b" " * 8
+    block[156:157] = b"0"
+    block[257:265] = b"ustar\x0000"
+    block[148:156] = b"%06o\x00 " % sum(block)
+    return bytes(block)
+
+
+class BundleWriter:
+    """Writes the members of a bundle, in order, to a binary file.
+
+    Call :meth:`add_file` for the four fixed members, then :meth:`add_entries` (any
+    number of times), then :meth:`add_body` per body, then :meth:`close`.
+    """
+
+    def __init__(self, stream: IO[bytes], *, mtime: int = 0) -> None:
+        self._stream = stream
+        self._mtime = mtime
+        self._fixed = 0
+        self._chunk = bytearray()
+        self._in_chunk = 0
+        self._files = 0
+        self._size = 0
+        self._bodies = False
+        self._closed = False
+
+    @property
+    def size(self) -> int:
+        """Entries written so far."""
+        return self._size
+
+    @property
+    def entry_files(self) -> list[str]:
+        """Names of the entry files written so far (a partial one is not yet written)."""
+        return [entry_file_name(n) for n in range(self._files)]
+
+    def _member(self, name: str, data: bytes) -> None:
+        self._stream.write(_header(name, len(data), self._mtime))
+        self._stream.write(data)
+        self._stream.write(bytes(-len(data) % BLOCK))
+
+    def add_file(self, name: str, data: bytes) -> None:
+        """Write the next fixed member, in the order of :data:`FIXED_MEMBERS`."""
+        if self._fixed >= len(FIXED_MEMBERS) or FIXED_MEMBERS[self._fixed] != name:
+            expected = FIXED_MEMBERS[self._fixed] if self._fixed < len(FIXED_MEMBERS) else None
+            raise BundleError(f"{name} is out of order (expected {expected})")
+        self._member(name, data)
+        self._fixed += 1
+
+    def add_entries(self, leaves: Iterable[bytes]) -> None:
+        """Append leaves, writing an entry file each time one is full."""
+        if self._fixed != len(FIXED_MEMBERS) or self._bodies:
+            raise BundleError("entries come after the four fixed members and before bodies")
+        for leaf in leaves:
+            if not 0 < len(leaf) <= MAX_LEAF_BYTES:
+                raise BundleError(f"a leaf of {len(leaf)} bytes cannot be in a bundle")
+            self._chunk += len(leaf).to_bytes(_LENGTH, "big")
+            self._chunk += leaf
+            self._in_chunk += 1
+            self._size += 1
+            if self._in_chunk == ENTRIES_PER_FILE:
+                self._flush()
+
+    def _flush(self) -> None:
+        if self._in_chunk:
+            self._member(entry_file_name(self._files), bytes(self._chunk))
+            self._files += 1
+            self._chunk = bytearray()
+            self._in_chunk = 0
+
+    def add_body(self, digest: str, content: bytes) -> None:
+        """Write one body (its RFC 8785 bytes) under its ``sha256:`` digest."""
+        if not self._bodies:
+            if self._fixed != len(FIXED_MEMBERS):
+                raise BundleError("bodies come after the four fixed members and the entries")
+            self._flush()
+            self._bodies = True
+        self._member(body_name(digest), content)
+
+    def close(self) -> None:
+        """Write the last entry file and the end-of-archive marker (two zero blocks)."""
+        if self._closed:
+            return
+        if self._fixed != len(FIXED_MEMBERS):
+            raise BundleError(
+                "a bundle needs README.txt, manifest.json, scenario.json and checkpoint.txt"
+            )
+        self._flush()
+        self._stream.write(_ZERO_BLOCK * 2)
+        self._stream.flush()
+        self._closed = True
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One member of a bundle, with its contents (``None`` when it was skipped)."""
+
+    name: str
+    size: int
+    data: bytes | None
+
+
+def _parse_header(block: bytes, offset: int) -> tuple[str, int]:
+    stored = block[148:156]
+    try:
+        checksum = int(stored.rstrip(b"\x00 ").decode("ascii") or "x", 8)
+        size = int(block[124:136].rstrip(b"\x00 ").decode("ascii") or "x", 8)
+    except ValueError as exc:
+        raise BundleError(f"the tar header at byte {offset} is damaged") from exc
+    if sum(block) - sum(stored) + 8 * 32 != checksum:
+        raise BundleError(f"the tar header at byte {offset} is damaged (its checksum differs)")
+    if block[257:263] != b"ustar\x00" or block[156:157] not in (b"0", b"\x00"):
+        raise BundleError(f"the tar member at byte {offset} is not a plain ustar file")
+    if block[345:500].strip(b"\x00"):
+        raise BundleError(f"the tar member at byte {offset} uses a name prefix")
+    raw_name = block[0:100]
+    name_bytes = raw_name.split(b"\x00", 1)[0]
+    if raw_name[len(name_bytes) :].strip(b"\x00"):
+        raise BundleError(f"the tar member name at byte {offset} is damaged")
+    try:
+        name = name_bytes.decode("ascii")
+    except UnicodeDecodeError as exc:
+        raise BundleError(f"the tar member name at byte {offset} is not ASCII") from exc
+    return name, size
+
+
+def read_members(
+    stream: IO[bytes],
+    *,
+    skip: Callable[[str], bool] | None = None,
+    stop_after: str | None = None,
+) -> Iterator[Member]:
+    """Read a bundle's members in order, one at a time.
+
+    Members for which ``skip(name)`` is true are passed over (by seeking, when the stream
+    can) and yielded with ``data=None``. With ``stop_after``, reading ends after
+    the member of that name. Otherwise the archive must end with zero blocks. Raises
+    :class:`BundleError` for anything that is not a strict ustar archive.
+    """
+    seekable = stream.seekable()
+    offset = 0
+    while True:
+        block = stream.read(BLOCK)
+        if len(block) < BLOCK:
+            raise BundleError("the bundle is truncated (no end-of-archive marker)")
+        if block == _ZERO_BLOCK:
+            if stream.read(BLOCK) != _ZERO_BLOCK:
+                raise BundleError("the bundle's end-of-archive marker is damaged")
+            if any(byte for chunk in iter(lambda: stream.read(1 << 16), b"") for byte in chunk):
+                raise BundleError("the bundle has data after its end-of-archive marker")
+            return
+        name, size = _parse_header(block, offset)
+        padded = size + (-size % BLOCK)
+        offset += BLOCK
+        if skip is not None and skip(name):
+            if seekable:
+                stream.seek(padded, 1)
+            else:
+                _read_exactly(stream, padded, name)
+            offset += padded
+            yield Member(name, size, None)
+        else:
+            data = _read_exactly(stream, size, name)
+            padding = _read_exactly(stream, padded - size, name)
+            if padding.strip(b"\x00"):
+                raise BundleError(f"the padding after {name} is not zero")
+            offset += padded
+            yield Member(name, size, data)
+        if stop_after is not None and name == stop_after:
+            return
+
+
+def _read_exactly(stream: IO[bytes], size: int, name: str) -> bytes:
+    data = stream.read(size)
+    if len(data) != size:
+        raise BundleError(f"the bundle is truncated inside {name}")
+    return data
+
+
+def iter_leaves(data: bytes, name: str = "entry file") -> Iterator[bytes]:
+    """The leaves of one entry file (each a 4-byte big-endian length and its bytes)."""
+    position, end = 0, len(data)
+    while position < end:
+        if position + _LENGTH > end:
+            raise BundleError(f"{name} ends inside an entry length")
+        length = int.from_bytes(data[position : position + _LENGTH], "big")
+        position += _LENGTH
+        if not 0 < length <= MAX_LEAF_BYTES or position + length > end:
+            raise BundleError(f"{name} holds an entry of impossible length {length}")
+        yield data[position : position + length]
+        position += length
+
+
+def split_leaves(data: bytes, name: str = "entry file") -> list[bytes]:
+    """:func:`iter_leaves` as a list."""
+    return list(iter_leaves(data, name))
+
+
+def manifest_bytes(manifest: dict[str, Any]) -> bytes:
+    """The manifest as written: indented JSON, ending in a newline."""
+    return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def sha256_hex(data: bytes) -> str:
+    """Lowercase hex SHA-256."""
+    return hashlib.sha256(data).hexdigest()
