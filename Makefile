@@ -38,8 +38,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
+# Every figure the issues ask for, each printed beside a baseline from the same run.
 bench: system-deps $(STAMP)
 	scripts/with-postgres $(BIN)/python benchmarks/log.py
+	$(BIN)/python benchmarks/verify.py
+	scripts/with-postgres $(BIN)/python benchmarks/api.py
+	$(BIN)/python benchmarks/extraction.py
 
 clean:
 	rm -rf $(DATA) .pytest_cache .mypy_cache .ruff_cache
