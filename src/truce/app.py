@@ -9,9 +9,8 @@ from truce.api import cases, files, log, meta, monitoring, problems
 from truce.api.deps import Services
 from truce.config import Settings
 from truce.errors import ReadOnlyError
-from truce.services.admission import Admission, Clock, utc_now
+from truce.services.admission import Admission, Clock, ReadOnlyAdmission, utc_now
 from truce.services.checkpoints import LogSigner
-from truce.services.mirror import ReadOnlyAdmission
 from truce.storage.db import Database
 
 

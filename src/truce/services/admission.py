@@ -38,6 +38,7 @@ from truce.errors import (
     InputError,
     MalformedActError,
     PayloadTooLargeError,
+    ReadOnlyError,
     RefusedActError,
     ReplayError,
     RoleError,
@@ -502,3 +503,15 @@ class Admission:
 def load_submission_bytes(data: bytes) -> SignedAct:
     """Parse posted bytes strictly (see :func:`truce.ledger.jcs.loads`)."""
     return parse_submission(jcs.loads(data))
+
+
+class ReadOnlyAdmission(Admission):
+    """Admission for a mirror served read-only: every write is refused."""
+
+    def genesis(self, *_args: Any, **_kwargs: Any) -> Receipt:
+        raise ReadOnlyError("this server is a read-only mirror: it records nothing")
+
+    def submit_many(self, *_args: Any, **_kwargs: Any) -> list[Receipt]:
+        raise ReadOnlyError(
+            "this server is a read-only mirror: submit acts to the secretariat's server"
+        )
