@@ -103,6 +103,7 @@ def verify(
         TimeRemainingColumn(),
         console=err,
         transient=True,
+        disable=not err.is_terminal,
     ) as progress:
         task = progress.add_task("verifying", total=None)
         report = verify_bundle(

@@ -146,6 +146,7 @@ def rebuild(database: DatabaseOption = None) -> None:
             TimeElapsedColumn(),
             console=err,
             transient=True,
+            disable=not err.is_terminal,
         ) as progress,
         db.write() as connection,
     ):
