@@ -34,9 +34,10 @@ def test_witness_mirror_export_verify(server: Server, mechanism: Mechanism, tmp_
         [mechanism.act("pk-officer"), mechanism.act("tr-officer", audience="mediators")]
     )
     for member in ("pk", "af", "tr", "qa"):
-        ok(truce("witness", "--server", server.base_url,
-                 "--key", mechanism.keys_dir / f"{member}-witness.key",
-                 "--state", tmp_path / f"{member}-witness", "--scenario", SCENARIO_DIR))  # fmt: skip
+        key = mechanism.keys_dir / f"{member}-witness.key"
+        state = tmp_path / f"{member}-witness"
+        ok(truce("witness", "--server", server.base_url, "--key", key, "--state", state,
+                 "--scenario", SCENARIO_DIR))  # fmt: skip
     mirror_dir = tmp_path / "pk-mirror"
     ok(truce("mirror", "--server", server.base_url, "--dir", mirror_dir,
              "--token-file", mechanism.keys_dir / "pk-officer.token"))  # fmt: skip
