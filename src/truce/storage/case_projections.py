@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
 
 from truce.domain import cases
 from truce.ledger.envelope import parse_time
 from truce.storage.models import CaseAct, CaseRecord, FileRef
-from truce.storage.projections import LoggedAct, ProjectionContext, projects
+from truce.storage.projections import LoggedAct, ProjectionContext, projected_state, projects
 
 
 def actor(context: ProjectionContext, act: LoggedAct) -> cases.Actor:
@@ -84,10 +84,8 @@ def _lodge(context: ProjectionContext, act: LoggedAct) -> None:
 
 def case_by_leaf(context: ProjectionContext, leaf_hash: str) -> tuple[int, cases.Case] | None:
     """The case whose ``case.lodge`` act has this leaf hash, if projected here."""
-    row = context.connection.execute(
-        select(CaseRecord.id, CaseRecord.state).where(CaseRecord.leaf_hash == leaf_hash)
-    ).first()
-    return None if row is None else (int(row.id), cases.from_json(row.state))
+    found = projected_state(context, CaseRecord, leaf_hash)
+    return None if found is None else (found[0], cases.from_json(found[1]))
 
 
 def _step(context: ProjectionContext, act: LoggedAct) -> None:

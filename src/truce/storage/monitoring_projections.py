@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
 
 from truce.domain import compliance, joint
 from truce.ledger.envelope import parse_time
@@ -22,7 +22,7 @@ from truce.storage.models import (
     CrossingReport,
     JointRequestRecord,
 )
-from truce.storage.projections import LoggedAct, ProjectionContext, projects
+from truce.storage.projections import LoggedAct, ProjectionContext, projected_state, projects
 
 
 def _audience(act: LoggedAct) -> Any:
@@ -65,19 +65,16 @@ def _attest(context: ProjectionContext, act: LoggedAct) -> None:
 def _review(context: ProjectionContext, act: LoggedAct) -> None:
     if act.body is None:
         return
-    row = context.connection.execute(
-        select(AttestationRecord.id, AttestationRecord.state).where(
-            AttestationRecord.leaf_hash == act.envelope.refs[0]
-        )
-    ).first()
-    if row is None:
+    found = projected_state(context, AttestationRecord, act.envelope.refs[0])
+    if found is None:
         return
+    row_id, state = found
     after = compliance.review(
-        context.scenario(), compliance.from_json(row.state), actor(context, act), act.body
+        context.scenario(), compliance.from_json(state), actor(context, act), act.body
     )
     context.connection.execute(
         insert(AttestationReview).values(
-            attestation_id=row.id,
+            attestation_id=row_id,
             member=act.envelope.member,
             idx=act.index,
             verdict=act.body["verdict"],
@@ -88,7 +85,7 @@ def _review(context: ProjectionContext, act: LoggedAct) -> None:
     )
     context.connection.execute(
         update(AttestationRecord)
-        .where(AttestationRecord.id == row.id)
+        .where(AttestationRecord.id == row_id)
         .values(
             status=after.status(context.scenario()),
             state=compliance.to_json(after),
@@ -157,19 +154,14 @@ def _request(context: ProjectionContext, act: LoggedAct) -> None:
 def _report(context: ProjectionContext, act: LoggedAct) -> None:
     if act.body is None:
         return
-    row = context.connection.execute(
-        select(JointRequestRecord.id, JointRequestRecord.state).where(
-            JointRequestRecord.leaf_hash == act.envelope.refs[0]
-        )
-    ).first()
-    if row is None:
+    found = projected_state(context, JointRequestRecord, act.envelope.refs[0])
+    if found is None:
         return
-    after = joint.report(
-        context.scenario(), joint.from_json(row.state), actor(context, act), act.body
-    )
+    row_id, state = found
+    after = joint.report(context.scenario(), joint.from_json(state), actor(context, act), act.body)
     context.connection.execute(
         update(JointRequestRecord)
-        .where(JointRequestRecord.id == row.id)
+        .where(JointRequestRecord.id == row_id)
         .values(
             answered_at=after.answered_at,
             report_idx=act.index,

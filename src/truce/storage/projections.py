@@ -79,6 +79,19 @@ class ProjectionContext:
             self.pending_acts.clear()
 
 
+def projected_state(
+    context: ProjectionContext, table: Any, leaf_hash: str
+) -> tuple[int, Any] | None:
+    """The id and stored state of ``table``'s row opened by the act with ``leaf_hash``.
+
+    None where it is not projected here (on a mirror, outside the member's audience).
+    """
+    row = context.connection.execute(
+        select(table.id, table.state).where(table.leaf_hash == leaf_hash)
+    ).first()
+    return None if row is None else (int(row.id), row.state)
+
+
 Handler = Callable[[ProjectionContext, LoggedAct], None]
 _SCENARIOS: dict[tuple[str, str], Scenario] = {}
 HANDLERS: dict[str, Handler] = {}
