@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -305,38 +306,31 @@ ClauseOption = Annotated[list[str] | None, typer.Option("--clause", help="Clause
 ReasonsOption = Annotated[str, typer.Option(help="Why.")]
 
 
-def finding(
-    case: CaseArgument,
-    server: ServerOption,
-    key: KeyOption,
-    outcome: OutcomeOption,
-    reasons: ReasonsOption,
-    violator: ViolatorOption = None,
-    clause: ClauseOption = None,
-    language: LanguageOption = "en",
-    token: TokenOption = None,
-    receipt_out: ReceiptOption = None,
-) -> None:
-    """Record your mediator's finding (one per mediator)."""
-    _assessment("case.finding", case, server, key, outcome, reasons, violator, clause,
-                language, token, receipt_out)  # fmt: skip
+def _assessment_command(kind: str, summary: str) -> Callable[..., None]:
+    """A command that records a ``case.finding`` or a ``case.rule`` (the same body)."""
+
+    def command(
+        case: CaseArgument,
+        server: ServerOption,
+        key: KeyOption,
+        outcome: OutcomeOption,
+        reasons: ReasonsOption,
+        violator: ViolatorOption = None,
+        clause: ClauseOption = None,
+        language: LanguageOption = "en",
+        token: TokenOption = None,
+        receipt_out: ReceiptOption = None,
+    ) -> None:
+        _assessment(kind, case, server, key, outcome, reasons, violator, clause,
+                    language, token, receipt_out)  # fmt: skip
+
+    command.__name__ = kind.removeprefix("case.")
+    command.__doc__ = summary
+    return command
 
 
-def rule(
-    case: CaseArgument,
-    server: ServerOption,
-    key: KeyOption,
-    outcome: OutcomeOption,
-    reasons: ReasonsOption,
-    violator: ViolatorOption = None,
-    clause: ClauseOption = None,
-    language: LanguageOption = "en",
-    token: TokenOption = None,
-    receipt_out: ReceiptOption = None,
-) -> None:
-    """Record the ruling, once the quorum of findings concurs."""
-    _assessment("case.rule", case, server, key, outcome, reasons, violator, clause,
-                language, token, receipt_out)  # fmt: skip
+finding = _assessment_command("case.finding", "Record your mediator's finding (one per mediator).")
+rule = _assessment_command("case.rule", "Record the ruling, once the quorum of findings concurs.")
 
 
 def appeal(
