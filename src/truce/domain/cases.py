@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from truce.domain.rules import require as _require
 from truce.domain.scenario import Scenario
 from truce.errors import RefusedActError
 
@@ -111,11 +112,6 @@ class Case:
 
 def _refuse(message: str, field_name: str = "kind") -> RefusedActError:
     return RefusedActError(message, field=field_name)
-
-
-def _require(condition: bool, message: str, field_name: str = "kind") -> None:
-    if not condition:
-        raise _refuse(message, field_name)
 
 
 def _party(scenario: Scenario, code: str) -> bool:

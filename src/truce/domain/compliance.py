@@ -24,17 +24,12 @@ from datetime import datetime
 from typing import Any, Literal
 
 from truce.domain.cases import OPEN, Actor
+from truce.domain.rules import require as _require
 from truce.domain.scenario import Scenario
-from truce.errors import RefusedActError
 
 Verdict = Literal["acknowledged", "disputed"]
 AttestationStatus = Literal["pending", "under_review", "acknowledged", "disputed"]
 COMPLIANCE_KINDS = ("compliance.attest", "compliance.review")
-
-
-def _require(condition: bool, message: str, field_name: str = "kind") -> None:
-    if not condition:
-        raise RefusedActError(message, field=field_name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,17 +18,12 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from truce.domain.cases import Actor
+from truce.domain.rules import require as _require
 from truce.domain.scenario import Scenario
-from truce.errors import RefusedActError
 
 Status = Literal["open", "answered", "overdue"]
 STATUSES: tuple[Status, ...] = ("open", "answered", "overdue")
 JOINT_KINDS = ("joint.request", "joint.report")
-
-
-def _require(condition: bool, message: str, field_name: str = "kind") -> None:
-    if not condition:
-        raise RefusedActError(message, field=field_name)
 
 
 @dataclass(frozen=True, slots=True)
