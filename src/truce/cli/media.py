@@ -34,7 +34,7 @@ from truce.cli.client import (
     TokenOption,
     _audience,
 )
-from truce.errors import InputError, NotFoundError
+from truce.errors import InputError, NotFoundError, RemoteRefusalError
 from truce.ledger.envelope import sign_act
 
 if TYPE_CHECKING:
@@ -206,9 +206,6 @@ def ingest(
     articles, skipped = _articles(paths or [], feed, limit, interval)
     session = Session(server, key, token)
     extractor = Extractor(load_scenario(scenario))
-    table = Table(title="Media items")
-    for column in ("item", "outlet", "published", "title", "incidents", "claims"):
-        table.add_column(column)
     stored = known = 0
     with _progress() as progress:
         task = progress.add_task("extracting and storing", total=len(articles))
@@ -219,36 +216,47 @@ def ingest(
                 "GET", "/api/v1/media/items", params={"content_hash": body["content_hash"]}
             )
             if found["items"]:
-                item = f"{found['items'][0]['id']} (already stored)"
+                status = f"item {found['items'][0]['id']} (already stored)"
                 known += 1
             else:
-                answer = _post(session, "media.item", body, audience=audience)
-                item = str(answer["index"])
-                stored += 1
-            table.add_row(
-                item,
-                body.get("outlet") or "—",
-                body.get("published") or "—",
-                body.get("title") or article.source or "—",
-                _incident_summary(extraction.incidents),
-                str(len(extraction.claims)),
-            )
+                try:
+                    answer = _post(session, "media.item", body, audience=audience)
+                except RemoteRefusalError as exc:
+                    if "is already stored as media item" not in exc.message:
+                        raise
+                    status, known = "already stored (not visible to you)", known + 1
+                else:
+                    status, stored = f"item {answer['index']} stored", stored + 1
+            masthead = " · ".join(x for x in (body.get("outlet"), body.get("published")) if x)
+            title = body.get("title") or article.source or "article"
+            out.print(f"{status}: {title}" + (f" ({masthead})" if masthead else ""), markup=False)
+            for line in _incident_lines(extraction.incidents):
+                out.print(f"  {line}", markup=False)
+            out.print(f"  {len(extraction.claims)} attributed claims", markup=False)
             progress.advance(task)
-    if articles:
-        out.print(table)
     for name, reason in skipped:
         out.print(f"skipped {name}: {reason}", markup=False)
     out.print(f"{stored} stored, {known} already stored, {len(skipped)} skipped")
 
 
-def _incident_summary(incidents: list[Any]) -> str:
+def _incident_lines(incidents: list[Any]) -> list[str]:
     if not incidents:
-        return "none"
-    return "; ".join(
-        f"{i.type} {i.date or '?'} {i.place or ''}".strip()
-        + (f" ({_counts(i.killed.model_dump())} killed)" if not i.killed.is_empty() else "")
-        for i in incidents
-    )
+        return ["no incidents"]
+    lines = []
+    for i in incidents:
+        line = f"{i.type} {i.date or '?'}"
+        if i.date and i.date_precision != "day":
+            line += f" ({i.date_precision})"
+        if i.place:
+            line += f" at {i.place}"
+        for measure in ("killed", "injured"):
+            counts = getattr(i, measure)
+            if not counts.is_empty():
+                line += f"; {measure} {_counts(counts.model_dump())}"
+        if i.claimed_by:
+            line += f"; according to {', '.join(i.claimed_by)}"
+        lines.append(line)
+    return lines
 
 
 def _post(
@@ -300,27 +308,25 @@ def clusters(
         if value is not None
     }
     page = Session(server, key, token).request("GET", "/api/v1/media/clusters", params=params)
-    table = Table(title=f"{page['total']} clusters")
-    for column in ("cluster", "dates", "types", "places", "sources", "conflicts"):
-        table.add_column(column)
+    out.print(f"{page['total']} clusters")
     for cluster in page["clusters"]:
         dates = cluster["first_date"] or "?"
         if cluster["last_date"] != cluster["first_date"]:
             dates += f" to {cluster['last_date']}"
-        conflicts = "; ".join(
-            f"{c['measure']} {c['category']}: "
-            + " vs ".join(f"{v['value']} ({', '.join(v['claimed_by'])})" for v in c["values"])
-            for c in cluster["conflicts"]
+        where = ", ".join(cluster["places"]) or "no place"
+        out.print(
+            f"cluster {cluster['id']}: {dates}, {', '.join(cluster['types'])}, {where}",
+            markup=False,
         )
-        table.add_row(
-            str(cluster["id"]),
-            dates,
-            ", ".join(cluster["types"]),
-            ", ".join(cluster["places"]) or "—",
-            ", ".join(cluster["sources"]),
-            conflicts or "—",
-        )
-    out.print(table)
+        out.print(f"  sources: {'; '.join(cluster['sources'])}", markup=False)
+        for conflict in cluster["conflicts"]:
+            values = " vs ".join(
+                f"{v['value']} ({', '.join(v['claimed_by'])})" for v in conflict["values"]
+            )
+            out.print(f"  {conflict['measure']} {conflict['category']}: {values}", markup=False)
+        if cluster["corroborates"]:
+            cases = ", ".join(str(case) for case in cluster["corroborates"])
+            out.print(f"  corroborates case {cases}", markup=False)
 
 
 def draft(
