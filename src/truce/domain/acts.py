@@ -310,7 +310,7 @@ class MediaItemBody(_Body):
     outlet: Short | None = None
     url: Url | None = None
     published: IsoDate | None = None
-    language: LanguageTag | None = None
+    language: Annotated[LanguageTag, StringConstraints(max_length=35)] | None = None
     incidents: list[MediaIncident] = Field(default_factory=list, max_length=MAX_MEDIA_INCIDENTS)
     claims: list[MediaClaim] = Field(default_factory=list, max_length=500)
 
@@ -336,7 +336,7 @@ class PressReport(_Body):
 class CorroborateBody(_Body):
     """``media.corroborate``: a mediator attaches a media cluster to a case (``refs[0]``)."""
 
-    cluster: Annotated[int, Field(ge=0)]
+    cluster: Annotated[int, Field(ge=0, le=2**53)]
     items: list[PressReport] = Field(min_length=1, max_length=100)
     note: Text | None = None
     language: LanguageTag | None = None
