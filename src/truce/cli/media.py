@@ -166,10 +166,11 @@ def _articles(
         if not path.exists():
             raise NotFoundError(f"{path}: no such file or folder")
         files.extend(article_files(path) if path.is_dir() else [path])
+    files = files[:limit]
     articles: list[Article] = []
     with _progress() as progress:
         task = progress.add_task("reading articles", total=len(files))
-        for file in files[:limit]:
+        for file in files:
             articles.append(read_file(file))
             progress.advance(task)
     return articles, []
@@ -210,7 +211,8 @@ def ingest(
     with _progress() as progress:
         task = progress.add_task("extracting and storing", total=len(articles))
         for article in articles:
-            extraction = extractor.extract(article, published=reference)
+            fallback = reference if article.published is None else None
+            extraction = extractor.extract(article, published=fallback)
             body = item_body(article, extraction)
             found = session.request(
                 "GET", "/api/v1/media/items", params={"content_hash": body["content_hash"]}
