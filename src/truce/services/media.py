@@ -27,7 +27,6 @@ from truce.ingest.articles import Article
 from truce.ingest.schema import CATEGORIES, Extraction
 from truce.ledger.envelope import audience_includes, format_time, stored_audience
 from truce.storage.models import (
-    CaseRecord,
     MediaCluster,
     MediaCorroboration,
     MediaIncident,
@@ -36,6 +35,7 @@ from truce.storage.models import (
 )
 
 CASE_CATEGORIES = ("soldiers", "civilians", "militants")
+NARRATIVE_CHARS = 20000  # the longest narrative a case.lodge body takes
 _PRECISION = {"day": "day", "week": "week", "month": "month"}
 
 
@@ -325,19 +325,6 @@ class MediaReader:
             "corroborates": corroborates,
         }
 
-    def corroborations(self, case_id: int) -> list[dict[str, Any]]:
-        """The clusters attached to a case (the case itself is checked by the caller)."""
-        rows = self.connection.execute(
-            select(MediaCorroboration)
-            .where(MediaCorroboration.case_id == case_id)
-            .order_by(MediaCorroboration.idx)
-        ).all()
-        return [
-            {"index": row.idx, "cluster": row.cluster_id, "member": row.member}
-            for row in rows
-            if self._visible(row)
-        ]
-
 
 def _by_frequency(values: Any) -> list[str]:
     counts = Counter(values)
@@ -461,9 +448,4 @@ def _narrative(view: dict[str, Any]) -> str:
         if counts:
             who = ", ".join(figure["claimed_by"]) or figure["outlet"] or "unattributed"
             lines.append(f"{who}: {', '.join(counts)}.")
-    return "\n".join(lines)
-
-
-def case_of(connection: Connection, case_id: int) -> Any:
-    """The case row with this id, or None."""
-    return connection.execute(select(CaseRecord).where(CaseRecord.id == case_id)).first()
+    return "\n".join(lines)[:NARRATIVE_CHARS]
