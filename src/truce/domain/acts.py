@@ -248,6 +248,100 @@ class JointReportBody(_Body):
     language: LanguageTag
 
 
+IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+Url = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+MAX_ARTICLE_CHARS = 400_000
+MAX_MEDIA_INCIDENTS = 200
+
+
+class MediaCasualties(_Body):
+    """Killed or injured as a report gives them, ``unspecified`` where it names no category."""
+
+    soldiers: Count | None = None
+    civilians: Count | None = None
+    militants: Count | None = None
+    unspecified: Count | None = None
+
+
+class MediaIncident(_Body):
+    """One candidate incident as one source in one article tells it (``truce extract``)."""
+
+    date: IsoDate | None
+    date_precision: Literal["day", "week", "month", "unknown"]
+    place: Short | None
+    place_id: Short | None
+    admin1: Short | None
+    country: MemberCode | None
+    lat: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)] | None
+    lon: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)] | None
+    type: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{0,63}$")]
+    actors: list[Short] = Field(default_factory=list, max_length=20)
+    killed: MediaCasualties = Field(default_factory=MediaCasualties)
+    injured: MediaCasualties = Field(default_factory=MediaCasualties)
+    claimed_by: list[Short] = Field(default_factory=list, max_length=20)
+    disputed_by: list[Short] = Field(default_factory=list, max_length=20)
+    evidence: Annotated[str, StringConstraints(max_length=20000)] = ""
+
+
+class MediaClaim(_Body):
+    """A statement the article attributes to a speaker, with its stance."""
+
+    speaker: Short
+    member: MemberCode | None
+    stance: Literal[
+        "accusation", "denial", "warning", "demand", "commitment", "assessment", "offer"
+    ]
+    quote: Text
+
+
+class MediaItemBody(_Body):
+    """``media.item``: a news article stored in the mechanism, with what was extracted.
+
+    ``content_hash`` is the SHA-256 of the normalised ``text`` (NFC, whitespace
+    collapsed), the key an article is stored once under. The extraction travels in the
+    body, signed by the ingesting delegate, so the projection never re-runs it and a
+    rebuild reproduces it exactly, whatever version of the extraction rules runs then.
+    """
+
+    content_hash: Sha256Hex
+    text: Annotated[str, StringConstraints(min_length=1, max_length=MAX_ARTICLE_CHARS)]
+    title: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = None
+    outlet: Short | None = None
+    url: Url | None = None
+    published: IsoDate | None = None
+    language: Annotated[LanguageTag, StringConstraints(max_length=35)] | None = None
+    incidents: list[MediaIncident] = Field(default_factory=list, max_length=MAX_MEDIA_INCIDENTS)
+    claims: list[MediaClaim] = Field(default_factory=list, max_length=500)
+
+    @model_validator(mode="after")
+    def _hashed(self) -> MediaItemBody:
+        from truce.ingest.articles import content_hash
+
+        if content_hash(self.text) != self.content_hash:
+            raise ValueError("content_hash is not the SHA-256 of the normalised text")
+        return self
+
+
+class PressReport(_Body):
+    """A media item named by a corroboration: its ``media.item`` leaf hash and masthead."""
+
+    item: Sha256Hex
+    outlet: Short | None = None
+    title: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = None
+    url: Url | None = None
+    published: IsoDate | None = None
+
+
+class CorroborateBody(_Body):
+    """``media.corroborate``: a mediator attaches a media cluster to a case (``refs[0]``)."""
+
+    cluster: Annotated[int, Field(ge=0, le=2**53)]
+    items: list[PressReport] = Field(min_length=1, max_length=100)
+    note: Text | None = None
+    language: LanguageTag | None = None
+
+
 #: Which roles may sign each kind. ``mechanism.genesis`` is special: only the
 #: secretariat's root key signs it, and only as the first entry of the log.
 PERMISSIONS: dict[str, frozenset[Role]] = {
@@ -271,6 +365,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "crossing.status": frozenset({"head", "officer", "secretariat"}),
     "joint.request": frozenset({"head", "officer"}),
     "joint.report": frozenset({"head", "officer"}),
+    "media.item": frozenset({"head", "officer", "secretariat"}),
+    "media.corroborate": frozenset({"head", "officer"}),
 }
 
 BODY_MODELS: dict[str, type[_Body]] = {
@@ -293,6 +389,8 @@ BODY_MODELS: dict[str, type[_Body]] = {
     "crossing.status": CrossingStatusBody,
     "joint.request": JointRequestBody,
     "joint.report": JointReportBody,
+    "media.item": MediaItemBody,
+    "media.corroborate": CorroborateBody,
 }
 
 

@@ -25,6 +25,9 @@ CATEGORY_WORDS = {
     "personnel": "soldiers", "servicemen": "soldiers", "guards": "soldiers",
     "policemen": "soldiers", "jawans": "soldiers",
     "civilians": "civilians", "civilian": "civilians", "villagers": "civilians",
+    "villager": "civilians", "guard": "soldiers", "policeman": "soldiers",
+    "trooper": "soldiers", "fighter": "militants", "attacker": "militants",
+    "person": "unspecified",
     "militants": "militants", "militant": "militants", "terrorists": "militants",
     "terrorist": "militants", "fighters": "militants", "khawarij": "militants",
     "khwarij": "militants", "kharijis": "militants", "insurgents": "militants",
@@ -32,7 +35,15 @@ CATEGORY_WORDS = {
     "people": "unspecified", "persons": "unspecified", "others": "same",
 }  # fmt: skip
 PARTS = {"women", "woman", "children", "child", "men", "man", "boys", "boy", "girls", "girl"}
-SINGULAR = {"woman", "man", "child", "boy", "girl", "soldier", "civilian", "militant", "terrorist"}
+SINGULAR = {
+    "woman", "man", "child", "boy", "girl", "soldier", "civilian", "militant", "terrorist",
+    "guard", "policeman", "trooper", "fighter", "attacker", "villager", "person",
+}  # fmt: skip
+# words that may stand between "one" and its noun: "one Pakistani soldier", "a border guard"
+QUALIFIERS = {
+    "pakistani", "afghan", "taliban", "border", "security", "local", "young", "other",
+    "frontier", "corps", "police", "militia", "senior", "junior", "tribal", "female", "male",
+}  # fmt: skip
 BLOCKERS = {
     "groups", "group", "positions", "posts", "hours", "days", "weeks", "months", "years",
     "times", "points", "locations", "districts", "trucks", "containers", "km", "kilometres",
@@ -72,6 +83,38 @@ def _is_date_number(words: list[str], i: int, length: int) -> bool:
     return i + length < len(words) and words[i + length] in {"/", ":"}
 
 
+def _singular_follows(words: list[str], start: int) -> bool:
+    """Whether a singular noun follows, perhaps after qualifiers ("one Pakistani soldier")."""
+    for k in range(start, min(start + 3, len(words))):
+        token = words[k].lower()
+        if token in SINGULAR:
+            return True
+        if token not in QUALIFIERS:
+            return False
+    return False
+
+
+def _category_at(words: list[str], k: int) -> bool:
+    return k < len(words) and (words[k].lower() in CATEGORY_WORDS or words[k].lower() in PARTS)
+
+
+def _referent(words: list[str], before: int) -> str | None:
+    """The category "them" stands for: the nearest earlier group that is not the killers.
+
+    ("the attackers had crossed ..., and troops killed seven of them": militants.)
+    """
+    for k in range(before - 1, -1, -1):
+        token = words[k].lower()
+        category = CATEGORY_WORDS.get(token)
+        if category is None or category in {"same", "unspecified"}:
+            continue
+        following = words[k + 1].lower() if k + 1 < len(words) else ""
+        if following in KILLED or following in INJURED:
+            continue  # "troops killed ...": the subject of the killing
+        return category
+    return None
+
+
 def _verb_at(words: list[str], k: int) -> Kind | None:
     word = words[k].lower()
     if word in KILLED:
@@ -93,9 +136,7 @@ def find_figures(text: str) -> list[Figure]:
     i = 0
     while i < len(words):
         word = words[i].lower()
-        if word in {"a", "an", "one"} and (
-            i + 1 >= len(words) or words[i + 1].lower() not in SINGULAR
-        ):
+        if word in {"a", "an", "one"} and not _singular_follows(words, i + 1):
             i += 1
             continue
         count = parse_count(words, i)
@@ -107,6 +148,12 @@ def find_figures(text: str) -> list[Figure]:
         end = j
         for k in range(j, min(j + 5, len(words))):
             token = words[k].lower()
+            if k == j and words[k].lower() == "other" and not _category_at(words, k + 1):
+                category, end = "same", k + 1  # "four other members of the family"
+                break
+            if k == j and words[k : k + 2] == ["of", "them"]:
+                category, end = _referent(words, i) or "same", k + 2  # "seven of them"
+                break
             if token in BLOCKERS or token in _STOP or token in {",", "“", "”", '"'}:
                 break
             if token in CATEGORY_WORDS or token in PARTS:

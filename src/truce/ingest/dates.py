@@ -231,6 +231,15 @@ def find_dates(
     return found
 
 
+_DAYS_AFTER = re.compile(rf"\b{_N}\s+days?\s+after\b", re.IGNORECASE)
+
+
+def days_after(text: str) -> int | None:
+    """N of "(came) N days after ...": how far the event named after it lies back."""
+    match = _DAYS_AFTER.search(text)
+    return _number(match.group(1)) if match else None
+
+
 def years_in(text: str) -> list[int]:
     """Four-digit years from 1990 to 2099 that the text mentions, in order."""
     return [int(y) for y in re.findall(r"\b(199\d|20\d\d)\b", text)]

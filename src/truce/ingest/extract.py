@@ -45,7 +45,7 @@ from truce.domain.scenario import Place, Scenario, load_scenario
 from truce.ingest import lexicon
 from truce.ingest.articles import Article
 from truce.ingest.casualties import find_figures, totals
-from truce.ingest.dates import ANAPHORIC, DateMention, find_dates, years_in
+from truce.ingest.dates import ANAPHORIC, DateMention, days_after, find_dates, years_in
 from truce.ingest.gazetteer import Gazetteer, PlaceMention
 from truce.ingest.schema import (
     ArticleMeta,
@@ -211,7 +211,12 @@ class Extractor:
                 for match in pattern.finditer(text):
                     start, end = match.span()
                     before = text[max(0, start - 30) : start]
-                    if lexicon.ONGOING_STATE.search(before) or _INFINITIVE.search(before):
+                    ongoing = lexicon.ONGOING_STATE.search(before) and not (
+                        lexicon.SINCE_AFTER.match(text[end:])
+                    )
+                    if ongoing or _INFINITIVE.search(before):
+                        continue
+                    if lexicon.CONDITIONAL_AFTER.search(text[end:]):
                         continue
                     if any(s < end and start < e for _, s, e in taken):
                         continue
@@ -255,9 +260,15 @@ class Extractor:
 
     @staticmethod
     def _event_date(
-        sentence: _Sentence, context: tuple[dt.date | None, str] | None
+        sentence: _Sentence,
+        context: tuple[dt.date | None, str] | None,
+        reference: dt.date | None = None,
     ) -> tuple[dt.date | None, str, bool]:
-        """(date, precision, own): the sentence's date for an event in it."""
+        """(date, precision, own): the sentence's date for an event in it.
+
+        "came two days after a roadside bomb ..." counts back from the event before it
+        in the article, or from the reference date when none is dated.
+        """
         plain = [d for d in sentence.dates if not d.speech and d.date is not None]
         speech = [d for d in sentence.dates if d.speech and d.date is not None]
         anaphoric = ANAPHORIC.search(sentence.text)
@@ -265,13 +276,18 @@ class Extractor:
             return context[0], context[1], True
         if plain:
             return plain[0].date, plain[0].precision, True
+        after = days_after(sentence.text)
+        if after is not None:
+            base = context[0] if context and context[0] is not None else reference
+            if base is not None:
+                return base - dt.timedelta(days=after), "day", True
         if anaphoric and context and context[0] is not None:
             return context[0], context[1], True
         if speech:
             return speech[0].date, speech[0].precision, True
         return None, "unknown", False
 
-    def _events(self, sentences: list[_Sentence]) -> list[_Event]:
+    def _events(self, sentences: list[_Sentence], reference: dt.date | None) -> list[_Event]:
         events: list[_Event] = []
         last: _Event | None = None
         last_crossing: Place | None = None
@@ -286,7 +302,7 @@ class Extractor:
             for kind, place, own_place in candidates:
                 if kind in lexicon.BORDER and place is None and last_crossing is not None:
                     place = last_crossing
-                date, precision, own_date = self._event_date(sentence, context)
+                date, precision, own_date = self._event_date(sentence, context, reference)
                 event = self._place_candidate(
                     events, last, sentence.index, kind, place, date, precision, own_date
                 )
@@ -362,7 +378,21 @@ class Extractor:
         precision: str,
         own_date: bool,
     ) -> _Event | None:
-        """The existing event this mention belongs to (updated), or ``None``."""
+        """The existing event this mention belongs to (updated), or ``None``.
+
+        A mention with neither date nor place of its own whose type is exactly that of an
+        earlier event, and not that of the last one, refers back to the earlier event
+        ("over the unprovoked firing" after a separate shelling).
+        """
+        if (
+            last is not None
+            and not own_date
+            and place is None
+            and kind not in {lexicon.GENERIC, last.type}
+        ):
+            for event in reversed(events):
+                if event.type == kind:
+                    return event
         if (
             last is not None
             and not own_date
@@ -450,7 +480,7 @@ class Extractor:
         """Candidate incidents and claims of one article (``published`` overrides its date)."""
         reference = published or article.published
         sentences, _ = self._sentences(article, reference)
-        events = self._events(sentences)
+        events = self._events(sentences, reference)
         incidents = self._records(events, sentences)
         claims = [c for s in sentences for c in s.claims]
         return Extraction(

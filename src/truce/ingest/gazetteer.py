@@ -31,7 +31,12 @@ _METONYM_NEXT = {
 }  # fmt: skip
 _METONYM_PREV = {
     "government", "regime", "administration", "urging", "urged", "told", "power", "rulers",
-    "authorities", "leadership",
+    "authorities", "leadership", "by", "with",
+}  # fmt: skip
+# verbs after a capital that acts as its government ("demanded that Kabul investigate")
+_METONYM_VERBS = {
+    "investigate", "act", "acts", "acted", "did", "does", "could", "can", "agreed",
+    "rejected", "refused", "responded", "demanded", "demands", "expects", "wanted", "needs",
 }  # fmt: skip
 _PREPOSITIONS = {"in", "at", "of", "from", "near", "around"}
 _PLACE_WORDS = {"District", "Districts", "Province", "Agency", "Valley", "Crossing", "Border",
@@ -101,10 +106,19 @@ class Gazetteer:
             previous = doc[start - 1].lower_ if start > 0 else ""
             place = self.resolve(key, following)
             metonym = (
-                bool(following) and following[0] in _METONYM_NEXT and previous not in _PREPOSITIONS
-            ) or (
-                previous in _METONYM_PREV
-                or (previous == "in" and start > 1 and doc[start - 2].lower_ in _METONYM_PREV)
+                (
+                    bool(following)
+                    and following[0] in _METONYM_NEXT
+                    and previous not in _PREPOSITIONS
+                )
+                or (bool(following) and following[0] in _METONYM_VERBS)
+                or (
+                    previous == "from"  # where attackers or fire came from, not where it happened
+                )
+                or (
+                    previous in _METONYM_PREV
+                    or (previous == "in" and start > 1 and doc[start - 2].lower_ in _METONYM_PREV)
+                )
             )
             if end < len(doc) and doc[end].is_title and doc[end].text not in _PLACE_WORDS:
                 metonym = True  # part of a longer proper name: "Kabul Observer"

@@ -49,6 +49,8 @@ TRIGGERS: list[tuple[str, re.Pattern[str]]] = [
         "air_or_drone_strike",
         re.compile(
             r"\b(?:air\s?strikes?|air\s+raids?|drone\s+(?:strikes?|attacks?)|"
+            r"(?:drones?|aircraft|jets?|warplanes?|helicopters?)\s+(?:struck|hit|targeted|"
+            r"bombed|attacked)|(?<=the\s)strike|"
             r"precision\s+strikes|aerial\s+(?:strikes?|bombardment|attacks?)|"
             r"(?<!suicide\s)(?<!car\s)bomb(?:ed|ing)|strikes)\b",
             re.I,
@@ -101,7 +103,18 @@ BORDER_TRIGGERS: list[tuple[str, re.Pattern[str]]] = [
     ),
 ]
 CROSSING_CONTEXT = re.compile(_CROSSING_WORD, re.I)
-ONGOING_STATE = re.compile(r"\b(?:remains?|remained|still|stays?|stayed|kept)\s+(?:\w+\s+)?$", re.I)
+ONGOING_STATE = re.compile(
+    r"\b(?:remains?|remained|still|stays?|stayed|kept|(?:has|have|had)\s+been)\s+(?:\w+\s+)?$",
+    re.I,
+)
+# "had been shut since October 12" dates a closure: no longer merely a state
+SINCE_AFTER = re.compile(r"^\s+(?:[\w-]+\s+){0,3}?since\s+(?!then\b)\w", re.I)
+# "the reopening of the crossings depended on action by Kabul": a condition, not an event
+CONDITIONAL_AFTER = re.compile(
+    r"^[^.;]{0,40}?\b(?:depend(?:s|ed|ing)?\s+on|hinge[sd]?\s+on|conditional\s+on|"
+    r"subject\s+to)\b",
+    re.I,
+)
 HYPOTHETICAL = re.compile(
     r"\b(?:if|could|would|might|may|should|threat(?:en(?:ed|s)?)?|possible|no\s+incident|"
     r"prevent\w*|avoid\w*|refrain\w*|will\s+cease|cease|against\s+(?:any|each))\b",
@@ -271,7 +284,8 @@ STANCE_RULES: list[tuple[str, re.Pattern[str]]] = [
         "denial",
         re.compile(
             r"(?<!\bto\s)(?<!\band\s)\b(?:den(?:ied|ies|y|ying)|reject(?:ed|s|ing)?|dismiss(?:ed|es|ing)?|baseless|"
-            r"propaganda|false|untrue|only\s+returned\s+fire|no\s+truth|not\s+involved)\b",
+            r"propaganda|false|untrue|only\s+returned\s+fire|no\s+truth|not\s+involved|"
+            r"(?:did|does|do)\s+not\s+allow)\b",
             re.I,
         ),
     ),
@@ -288,7 +302,8 @@ STANCE_RULES: list[tuple[str, re.Pattern[str]]] = [
         "demand",
         re.compile(
             r"\b(?:urg(?:ed|es|ing)|demand(?:ed|ing)?\b|demands?\s+(?:that|for)|called\s+(?:on|for)|"
-            r"calls\s+(?:on|for)|expects?|insist(?:ed|s|ing)?\s+that|insisting|asked|must)\b",
+            r"calls\s+(?:on|for)|expects?|insist(?:ed|s|ing)?\s+that|insisting|asked|must|"
+            r"appeal(?:ed|s)?\s+to|depend(?:s|ed)?\s+on|conditional\s+on)\b",
             re.I,
         ),
     ),
@@ -296,7 +311,8 @@ STANCE_RULES: list[tuple[str, re.Pattern[str]]] = [
         "offer",
         re.compile(
             r"\b(?:offer(?:ed|s|ing)?|(?:stood|stands|is|are)\s+ready|ready\s+to\s+(?:host|mediate|help)|"
-            r"willing\s+to|propos(?:ed|es)|mediate|(?:get\s+that|be)\s+solved|"
+            r"willing\s+to|prepared\s+to|ready\s+to\s+(?!respond|retaliate|defend)|"
+            r"propos(?:ed|es)|mediate|(?:get\s+that|be)\s+solved|"
             r"pledged\s+to\s+(?:\S+\s+)?resolve|to\s+host)\b",
             re.I,
         ),
@@ -307,7 +323,8 @@ STANCE_RULES: list[tuple[str, re.Pattern[str]]] = [
             r"\b(?:accus(?:ed|es|ing)|blam(?:ed|es|ing)|condemn(?:ed|s|ing)?|unprovoked|violation|"
             r"opened\s+fire|initiated\s+from|aimed\s+at|cast(?:s|ing)?\s+(?:serious\s+)?doubts?|"
             r"irresponsible|harbou?r(?:ing|s|ed)?|sponsor\w*|shelled|bombed|response\s+to|"
-            r"blame\s+game|not\s+possible|failed)\b",
+            r"blame\s+game|not\s+possible|failed|fired\s+first|crossed\s+(?:over\s+)?from|"
+            r"operating\s+from)\b",
             re.I,
         ),
     ),
@@ -318,7 +335,8 @@ STANCE_RULES: list[tuple[str, re.Pattern[str]]] = [
             r"continue\s+to|will\s+(?:cease|respect)|would\s+not\s+(?:support|allow)|"
             r"will\s+not\s+allow|supports?\s+dialogue|announced|would\s+consider|"
             r"(?:have|has|had|sides|parties)\s+agreed(?!\s+with)|agreed\s+(?:to|an?|the)\b|"
-            r"remains\s+committed|spare\s+no\s+effort|open\s+to\s+dialogue)\b",
+            r"remains\s+committed|spare\s+no\s+effort|open\s+to\s+dialogue|"
+            r"(?:will|would)\s+(?:travel|deploy|visit|send|begin|start))\b",
             re.I,
         ),
     ),

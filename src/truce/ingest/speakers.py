@@ -31,7 +31,8 @@ _VERB = re.compile(rf"\b(?:{REPORTING_VERBS}|issued|telling|stating|saying)\b")
 _ACCORDING = re.compile(r"\baccording\s+to\s+([^,.;“”\"]+)", re.I)
 _CLAUSE_SPLIT = re.compile(
     r",\s+(?=(?:adding|saying|urging|insisting|stating|telling)\b)|"
-    r"\s+and\s+(?=(?:said|added|urged|warned)\b)|;\s+|"
+    r"\s+and\s+(?=(?:said|added|urged|warned|demanded|called|vowed|pledged|accused|blamed|"
+    r"rejected|denied|condemned)\b)|;\s+|"
     r",\s+(?=an?\s+(?:charge|claim|accusation|allegation|version)\b)"
 )
 _ALLOWED_LOWER = set(TITLES) | {
@@ -154,6 +155,13 @@ def speaker_phrase(clause: str) -> str | None:
     according = _ACCORDING.search(clause)
     if according:
         return according.group(1).strip()
+    opening = clause.lstrip()[:1]
+    closing = max(clause.rfind("\u201d"), clause.rfind('"')) if opening in {'"', "\u201c"} else -1
+    if closing > 0:  # '"Pakistan expects ...," the ISPR said': the speaker follows the quote
+        for match in _VERB.finditer(clause, closing):
+            phrase = _phrase_before(clause[: match.start()])
+            if phrase:
+                return phrase
     for match in _VERB.finditer(clause):
         phrase = _phrase_before(clause[: match.start()])
         if phrase:

@@ -330,6 +330,82 @@ class JointRequestRecord(Base):
     updated_idx: Mapped[int] = mapped_column(BigInteger)
 
 
+class MediaItem(Base):
+    """Projection: a news article stored by a ``media.item`` act (its text stays in the body)."""
+
+    __tablename__ = "media_items"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    leaf_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    body_digest: Mapped[str] = mapped_column(String(71))
+    member: Mapped[str] = mapped_column(String(8))
+    delegate: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(Text, nullable=True)
+    outlet: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    published: Mapped[str | None] = mapped_column(String(10), nullable=True, index=True)
+    language: Mapped[str | None] = mapped_column(String(35), nullable=True)
+    audience: Mapped[Any] = mapped_column(JSON)
+    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    claims: Mapped[Any] = mapped_column(JSON)
+
+
+class MediaIncident(Base):
+    """Projection: one candidate incident of a media item, and the cluster it belongs to.
+
+    ``id`` is ``1000 * item id + position``: fixed by the log, so live and rebuilt
+    tables agree on every backend (no sequence involved).
+    """
+
+    __tablename__ = "media_incidents"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    item_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    position: Mapped[int] = mapped_column(SmallInteger)
+    cluster_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    date: Mapped[str | None] = mapped_column(String(10), nullable=True, index=True)
+    date_precision: Mapped[str] = mapped_column(String(8))
+    place: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    place_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    admin1: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    country: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    type: Mapped[str] = mapped_column(String(64), index=True)
+    actors: Mapped[Any] = mapped_column(JSON)
+    killed: Mapped[Any] = mapped_column(JSON)
+    injured: Mapped[Any] = mapped_column(JSON)
+    claimed_by: Mapped[Any] = mapped_column(JSON)
+    disputed_by: Mapped[Any] = mapped_column(JSON)
+    evidence: Mapped[str] = mapped_column(Text)
+
+
+class MediaCluster(Base):
+    """Projection: candidate incidents of one event; ``id`` is its first candidate's id."""
+
+    __tablename__ = "media_clusters"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(BigInteger)
+    first_date: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    last_date: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    updated_idx: Mapped[int] = mapped_column(BigInteger)
+
+
+class MediaCorroboration(Base):
+    """Projection: a ``media.corroborate`` act attaching a cluster's items to a case."""
+
+    __tablename__ = "media_corroborations"
+
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    case_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    cluster_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    items: Mapped[Any] = mapped_column(JSON)
+    member: Mapped[str] = mapped_column(String(8))
+    audience: Mapped[Any] = mapped_column(JSON)
+
+
 LOG_TABLES: tuple[Table, ...] = tuple(
     Base.metadata.tables[name]
     for name in ("log_entries", "log_nodes", "log_head", "bodies", "checkpoints", "cosignatures")
@@ -350,5 +426,9 @@ PROJECTION_TABLES: tuple[Table, ...] = tuple(
         "attestation_reviews",
         "crossing_reports",
         "joint_requests",
+        "media_items",
+        "media_incidents",
+        "media_clusters",
+        "media_corroborations",
     )
 )

@@ -261,4 +261,4 @@ def _comparable(value: Any) -> Any:
 
 
 # Handlers of other act kinds live beside their domain; importing them registers them.
-from truce.storage import case_projections, monitoring_projections  # noqa: E402, F401
+from truce.storage import case_projections, media_projections, monitoring_projections  # noqa: E402, F401

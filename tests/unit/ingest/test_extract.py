@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -133,3 +134,61 @@ def test_talks_coverage_has_no_incident(extractor: Extractor) -> None:
     )
     assert result.incidents == []
     assert ("Khawaja Asif", "warning") in {(c.speaker, c.stance) for c in result.claims}
+
+
+def _one(extractor: Extractor, text: str, published: str) -> Any:
+    found = extractor.extract(Article(text=text, published=dt.date.fromisoformat(published)))
+    return found
+
+
+def test_counts_after_qualifiers_pronouns_and_others(extractor: Extractor) -> None:
+    (one,) = _one(
+        extractor,
+        "Forces exchanged fire near Ghulam Khan on Friday and one Pakistani border guard "
+        "was martyred.",
+        "2025-11-09",
+    ).incidents
+    assert (one.date, one.place_id, one.killed.soldiers) == ("2025-11-07", "ghulam-khan", 1)
+    (them,) = _one(
+        extractor,
+        "Infiltrators crossed from Kunar province into Bajaur on Sunday, and troops killed "
+        "nine of them.",
+        "2025-11-04",
+    ).incidents
+    assert (them.place_id, them.killed.militants, them.killed.soldiers) == ("bajaur", 9, None)
+    (family,) = _one(
+        extractor,
+        "A drone struck a house in Gurbuz on Monday, killing two civilians; three other "
+        "members of the family were wounded.",
+        "2025-11-04",
+    ).incidents
+    assert (family.type, family.injured.civilians) == ("air_or_drone_strike", 3)
+
+
+def test_days_after_states_and_conditions(extractor: Extractor) -> None:
+    (bomb,) = _one(
+        extractor,
+        "The talks opened three days after a roadside bomb killed two soldiers near Wana.",
+        "2025-11-20",
+    ).incidents
+    assert (bomb.type, bomb.date) == ("explosion", "2025-11-17")
+    states = _one(
+        extractor,
+        "Torkham has been closed to trade for two weeks. The reopening of the crossing "
+        "depended on talks, Tahir Andrabi said.",
+        "2025-11-20",
+    )
+    assert states.incidents == []
+    assert ("Tahir Andrabi", "demand") in {(c.speaker, c.stance) for c in states.claims}
+    (dated,) = _one(extractor, "Chaman has been shut since Sunday.", "2025-11-20").incidents
+    assert (dated.type, dated.date) == ("border_closure", "2025-11-16")
+
+
+def test_a_quote_is_spoken_by_whoever_follows_it(extractor: Extractor) -> None:
+    claims = _one(
+        extractor,
+        '"Pakistan expects Kabul to act against the khawarij," the ISPR said, and '
+        "demanded guarantees.",
+        "2025-11-20",
+    ).claims
+    assert {(c.speaker, c.stance) for c in claims} == {("ISPR", "demand")}
