@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -265,15 +266,24 @@ def consistency(
         }
     },
 )
-async def submit(request: Request, found: ServicesDep, caller: IdentityDep) -> ActReceipt:
-    """Admit the act if every check passes; otherwise nothing is written."""
+async def submit(request: Request, found: ServicesDep, caller: IdentityDep) -> Response:
+    """Admit the act if every check passes; otherwise nothing is written.
+
+    Concurrent submissions are admitted together (:mod:`truce.services.batching`), each
+    accepted or refused on its own; the receipt comes from the admitting transaction.
+    """
     act = load_submission_bytes(await read_limited(request, found.settings.max_request_bytes))
-    receipt = found.admission.submit(act, submitter=caller)
-    mechanism = found.admission.mechanism().id
-    with found.db.read() as connection:
-        full = checkpoints.receipt(connection, receipt.index, mechanism)
-    return ActReceipt(
-        index=receipt.index, leaf_hash=receipt.leaf_hash.hex(), receipt=Receipt(**full)
+    admitted = await found.admission.group_commit().submit(act, caller)
+    if admitted.document is None:
+        raise NotFoundError(f"entry {admitted.receipt.index} is not yet under a signed checkpoint")
+    # Built by the admitting transaction in the form of ActReceipt: returned as it is.
+    return JSONResponse(
+        {
+            "index": admitted.receipt.index,
+            "leaf_hash": admitted.receipt.leaf_hash.hex(),
+            "receipt": admitted.document,
+        },
+        status_code=201,
     )
 
 
