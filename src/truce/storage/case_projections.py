@@ -44,7 +44,8 @@ def _insert_case(
     lon = place.get("lon") if place.get("lon") is not None else getattr(gazetteer, "lon", None)
     audience = act.envelope.audience
     context.connection.execute(
-        insert(CaseRecord).values(
+        insert(CaseRecord),
+        dict(
             id=act.index,
             leaf_hash=act.leaf_hash.hex(),
             lodged_by=case.lodged_by,
@@ -67,10 +68,10 @@ def _insert_case(
             counter_to=counter_to,
             state=cases.to_json(case),
             updated_idx=act.index,
-        )
+        ),
     )
     context.connection.execute(
-        insert(CaseAct).values(case_id=act.index, idx=act.index, kind=act.envelope.kind)
+        insert(CaseAct), {"case_id": act.index, "idx": act.index, "kind": act.envelope.kind}
     )
 
 
