@@ -144,8 +144,29 @@ def truce_script() -> str:
     return str(beside)
 
 
+@dataclass
+class Server:
+    """A running ``truce serve``: where it answers, and the CPU time its processes used."""
+
+    base_url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User + system time of the server process and its workers so far (Linux)."""
+        total = 0.0
+        pids = [self.pid]
+        children = Path(f"/proc/{self.pid}/task/{self.pid}/children")
+        if children.exists():
+            pids += [int(child) for child in children.read_text().split()]
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+
+
 @contextlib.contextmanager
-def serve(url: str, keys_dir: Path, workdir: Path, workers: int) -> Iterator[str]:
+def serve(url: str, keys_dir: Path, workdir: Path, workers: int) -> Iterator[Server]:
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("TRUCE_")}
     env["TRUCE_DATABASE_URL"] = url
@@ -172,7 +193,7 @@ def serve(url: str, keys_dir: Path, workdir: Path, workers: int) -> Iterator[str
             if time.monotonic() > deadline:
                 sys.exit("truce serve did not answer /healthz within 60 s")
             time.sleep(0.1)
-        yield base_url
+        yield Server(base_url, process.pid)
     finally:
         process.terminate()
         try:
@@ -195,6 +216,8 @@ class Figures:
     statuses: dict[int, int] = field(default_factory=dict)
     errors: int = 0
     seconds: float = 0.0
+    client_cpu: float = 0.0
+    server_cpu: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -207,54 +230,101 @@ class Figures:
         return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
 
 
+class Connection:
+    """One keep-alive HTTP/1.1 connection that sends prepared bytes and reads the answer.
+
+    The load generator shares the machine's cores with the server, so it must cost far
+    less per request than the server does: requests are built once, before the timed
+    region, and an answer is read by its Content-Length alone.
+    """
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    async def exchange(self, request: bytes) -> int:
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        if length:
+            await self.reader.readexactly(length)
+        return int(head[9:12])
+
+
+def http_request(method: str, path: str, body: bytes | None, headers: dict[str, str]) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    if body is not None:
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b"")
+
+
 async def load(
     base_url: str,
     name: str,
-    requests: list[tuple[str, str, bytes | None, dict[str, str]]],
+    requests: list[bytes],
     concurrency: int,
     budget: float,
 ) -> Figures:
+    """Send ``requests`` over ``concurrency`` connections, each waiting for its answer.
+
+    Bounded twice: by the number of requests and by ``budget`` seconds.
+    """
     figures = Figures(name)
-    queue: asyncio.Queue[tuple[str, str, bytes | None, dict[str, str]]] = asyncio.Queue()
-    for request in requests:
-        queue.put_nowait(request)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30.0) as client:
-        started = time.perf_counter()
-        stop_at = started + budget
+    host, port = base_url.removeprefix("http://").rsplit(":", 1)
+    pending = iter(requests)
+    connections = [
+        Connection(*await asyncio.open_connection(host, int(port))) for _ in range(concurrency)
+    ]
+    cpu = time.process_time()
+    started = time.perf_counter()
+    stop_at = started + budget
 
-        async def worker() -> None:
-            while not queue.empty() and time.perf_counter() < stop_at:
-                method, path, content, headers = queue.get_nowait()
-                sent = time.perf_counter()
-                try:
-                    response = await client.request(method, path, content=content, headers=headers)
-                except httpx.HTTPError:
-                    figures.errors += 1
-                    continue
-                figures.latencies.append(time.perf_counter() - sent)
-                figures.statuses[response.status_code] = (
-                    figures.statuses.get(response.status_code, 0) + 1
-                )
+    async def worker(connection: Connection) -> None:
+        for request in pending:
+            if time.perf_counter() >= stop_at:
+                return
+            sent = time.perf_counter()
+            try:
+                status = await connection.exchange(request)
+            except (OSError, asyncio.IncompleteReadError, ValueError):
+                figures.errors += 1
+                return
+            figures.latencies.append(time.perf_counter() - sent)
+            figures.statuses[status] = figures.statuses.get(status, 0) + 1
 
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        figures.seconds = time.perf_counter() - started
+    await asyncio.gather(*(worker(connection) for connection in connections))
+    figures.seconds = time.perf_counter() - started
+    figures.client_cpu = time.process_time() - cpu
+    for connection in connections:
+        connection.writer.close()
     figures.sent = len(figures.latencies) + figures.errors
     return figures
 
 
 def measure(
-    base_url: str, prepared: Prepared, health_count: int, concurrency: int, budget: float
+    server: Server, prepared: Prepared, health_count: int, concurrency: int, budget: float
 ) -> list[Figures]:
-    warm = [("GET", "/healthz", None, {})] * min(200, health_count)
-    asyncio.run(load(base_url, "warm-up", warm, concurrency, budget))
-    health = [("GET", "/healthz", None, {})] * health_count
-    lodges = [("POST", "/log/v1/acts", body, headers) for body, headers in prepared.requests]
-    before = httpx.get(f"{base_url}/").json()["log"]["size"]
-    figures = [
-        asyncio.run(load(base_url, "GET /healthz", health, concurrency, budget)),
-        asyncio.run(load(base_url, "POST /log/v1/acts (case.lodge)", lodges, concurrency, budget)),
+    base_url = server.base_url
+    health = [http_request("GET", "/healthz", None, {})] * health_count
+    asyncio.run(load(base_url, "warm-up", health[:200], concurrency, budget))
+    lodges = [
+        http_request("POST", "/log/v1/acts", body, headers) for body, headers in prepared.requests
     ]
+    before = httpx.get(f"{base_url}/").json()["log"]["size"]
+    figures = []
+    for name, requests in (
+        ("GET /healthz", health),
+        ("POST /log/v1/acts (case.lodge)", lodges),
+    ):
+        cpu = server.cpu_seconds()
+        phase = asyncio.run(load(base_url, name, requests, concurrency, budget))
+        phase.server_cpu = server.cpu_seconds() - cpu
+        figures.append(phase)
     after = httpx.get(f"{base_url}/").json()["log"]["size"]
     accepted = figures[1].statuses.get(201, 0)
     if after - before != accepted:
@@ -265,10 +335,12 @@ def measure(
 def row(backend: str, workers: int, concurrency: int, figures: Figures) -> str:
     statuses = ",".join(f"{code}:{count}" for code, count in sorted(figures.statuses.items()))
     errors = f" transport errors:{figures.errors}" if figures.errors else ""
+    done = max(1, len(figures.latencies))
     return (
         f"| {backend} | {workers} | {concurrency} | {figures.name} | {figures.sent} | "
         f"{figures.rate:8.1f} | {figures.percentile(0.50):7.1f} | "
-        f"{figures.percentile(0.99):7.1f} | {statuses}{errors} |"
+        f"{figures.percentile(0.99):7.1f} | {figures.server_cpu / done * 1000:6.2f} | "
+        f"{figures.client_cpu / done * 1000:6.2f} | {statuses}{errors} |"
     )
 
 
@@ -396,8 +468,8 @@ def run_backend(backend: str, url: str, args: argparse.Namespace, workdir: Path)
         file=sys.stderr,
     )
     rows = []
-    with serve(url, keys_dir, workdir, args.workers) as base_url:
-        for figures in measure(base_url, prepared, args.health, args.concurrency, args.budget):
+    with serve(url, keys_dir, workdir, args.workers) as server:
+        for figures in measure(server, prepared, args.health, args.concurrency, args.budget):
             rows.append(row(backend, args.workers, args.concurrency, figures))
     return rows
 
@@ -417,8 +489,9 @@ def main() -> None:
     load_average = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"cores: {os.cpu_count()}, load average at start: {load_average:.2f}", file=sys.stderr)
     rows = [
-        "| backend | workers | clients | request | sent | per s | p50 ms | p99 ms | statuses |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| backend | workers | clients | request | sent | per s | p50 ms | p99 ms "
+        "| server CPU ms/req | client CPU ms/req | statuses |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     with tempfile.TemporaryDirectory(prefix="truce-bench-api-") as folder:
         workdir = Path(folder)

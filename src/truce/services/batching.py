@@ -132,6 +132,12 @@ class GroupCommit:
         self._pending: list[tuple[Submission, Future[Admitted]]] = []
         self._writing = False
 
+    @property
+    def queued(self) -> int:
+        """How many submissions wait for the writer to take them."""
+        with self._lock:
+            return len(self._pending)
+
     def enqueue(self, submission: Submission) -> Future[Admitted]:
         """Queue a submission; its future ends with :class:`Admitted` or its own error."""
         future: Future[Admitted] = Future()
