@@ -181,7 +181,7 @@ def serve(url: str, keys_dir: Path, workdir: Path, workers: int) -> Iterator[Ser
         )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while True:
             if process.poll() is not None:
                 sys.exit(f"truce serve exited early:\n{log_path.read_text(errors='replace')}")
@@ -191,7 +191,7 @@ def serve(url: str, keys_dir: Path, workdir: Path, workers: int) -> Iterator[Ser
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                sys.exit("truce serve did not answer /healthz within 60 s")
+                sys.exit("truce serve did not answer /healthz within 180 s")
             time.sleep(0.1)
         yield Server(base_url, process.pid)
     finally:
