@@ -172,28 +172,28 @@ def test_submissions_queued_while_the_log_is_busy_are_admitted_together(
 ) -> None:
     group = mechanism.admission.group_commit()
     acts = [statement(mechanism, "pk-officer", f"queued {n}") for n in range(12)]
-    results: dict[int, Admitted] = {}
-
-    def send(position: int) -> None:
-        results[position] = group.submit_sync(acts[position])
-
     before = checkpoint_count(mechanism)
     with mechanism.db.write() as connection:
         LogStore(connection).head(lock=True)  # the writer waits for this transaction
-        threads = [threading.Thread(target=send, args=(n,)) for n in range(len(acts))]
-        for thread in threads:
-            thread.start()
-        while group.queued < len(acts) - 1:  # the first may be taken already
+        futures = [group.enqueue(Submission(acts[0]))]
+        while group.queued:  # until the writer has taken the first act alone
             threading.Event().wait(0.01)
-    for thread in threads:
-        thread.join()
-    # Without group commit, twelve acts would have signed twelve checkpoints.
-    assert checkpoint_count(mechanism) - before <= 2
-    indices = sorted(result.receipt.index for result in results.values())
-    assert indices == list(range(indices[0], indices[0] + len(acts)))
-    for position, result in results.items():
+        futures += [group.enqueue(Submission(act)) for act in acts[1:]]
+        assert group.queued == len(acts) - 1
+    results = [future.result() for future in futures]
+    # One batch of one act, then one batch of eleven: two checkpoints, not twelve.
+    assert checkpoint_count(mechanism) - before == 2
+    sizes = {
+        Checkpoint.parse(Note.parse(r.document["checkpoint"].encode()).text).size
+        for r in results
+        if r.document is not None
+    }
+    first = results[0].receipt.index
+    assert sizes == {first + 1, first + len(acts)}
+    assert [result.receipt.index for result in results] == list(range(first, first + len(acts)))
+    for act, result in zip(acts, results, strict=True):
         assert result.document is not None
-        assert_receipt_verifies(mechanism, acts[position], result.document)
+        assert_receipt_verifies(mechanism, act, result.document)
 
 
 def test_concurrent_writers_never_share_an_index_or_fork_the_tree(mechanism: Mechanism) -> None:
