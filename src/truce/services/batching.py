@@ -34,10 +34,10 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
-from truce.errors import TruceError
+from truce.errors import AuthenticationError, TruceError
 from truce.ledger.envelope import SignedAct
 from truce.services import checkpoints
-from truce.services.accounts import Identity
+from truce.services.accounts import Identity, authenticate
 from truce.services.admission import Admission, Receipt
 from truce.storage.log import LogStore
 
@@ -47,10 +47,15 @@ MAX_BATCH = 256
 
 @dataclass(frozen=True, slots=True)
 class Submission:
-    """An act, with the authenticated delegate who posted it (None: trusted caller)."""
+    """An act, with who posted it: an identity, or a bearer token still to check.
+
+    A token is checked by the writer, once per distinct token in a batch, instead of
+    once per request. With neither, the caller is trusted (set-up, tests).
+    """
 
     act: SignedAct
     submitter: Identity | None = None
+    token: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,19 +91,47 @@ def admit_each(admission: Admission, submissions: Sequence[Submission]) -> list[
     return outcomes
 
 
+def _submitters(
+    admission: Admission, submissions: Sequence[Submission]
+) -> list[Identity | AuthenticationError | None]:
+    """Who sent each submission; a token that names nobody is that submission's error."""
+    found: dict[str, Identity | AuthenticationError] = {}
+    result: list[Identity | AuthenticationError | None] = []
+    for submission in submissions:
+        if submission.token is None:
+            result.append(submission.submitter)
+            continue
+        if submission.token not in found:
+            try:
+                found[submission.token] = authenticate(admission.db, submission.token)
+            except AuthenticationError as exc:
+                found[submission.token] = exc
+        result.append(found[submission.token])
+    return result
+
+
 def _together(admission: Admission, submissions: Sequence[Submission]) -> list[Outcome]:
     refusals: dict[int, Exception] = {}
+    positions: list[int] = []
+    submitters: list[Identity | None] = []
+    for position, submitter in enumerate(_submitters(admission, submissions)):
+        if isinstance(submitter, AuthenticationError):
+            refusals[position] = submitter
+        else:
+            positions.append(position)
+            submitters.append(submitter)
 
-    def refuse(position: int, error: TruceError) -> None:
-        refusals[position] = error
+    def refuse(at: int, error: TruceError) -> None:
+        refusals[positions[at]] = error
 
-    acts = [submission.act for submission in submissions]
+    acts = [submissions[position].act for position in positions]
     with admission.db.write() as connection:
         store = LogStore(connection)
         store.head(lock=True)
-        admitted = admission.admit(
-            store, acts, [submission.submitter for submission in submissions], refuse
-        )
+        admitted = [
+            (positions[at], receipt)
+            for at, receipt in admission.admit(store, acts, submitters, refuse)
+        ]
         documents: list[dict[str, Any] | None] = [None] * len(admitted)
         if admitted:
             note = admission.sign(store)
@@ -109,7 +142,11 @@ def _together(admission: Admission, submissions: Sequence[Submission]) -> list[O
                         note,
                         admission.mechanism(connection).id,
                         [
-                            (receipt.index, acts[position].envelope.leaf_bytes(), receipt.leaf_hash)
+                            (
+                                receipt.index,
+                                submissions[position].act.envelope.leaf_bytes(),
+                                receipt.leaf_hash,
+                            )
                             for position, receipt in admitted
                         ],
                     )
@@ -149,9 +186,11 @@ class GroupCommit:
         threading.Thread(target=self._drain, name="truce-group-commit", daemon=True).start()
         return future
 
-    async def submit(self, act: SignedAct, submitter: Identity | None = None) -> Admitted:
+    async def submit(
+        self, act: SignedAct, submitter: Identity | None = None, *, token: str | None = None
+    ) -> Admitted:
         """Admit ``act`` with whatever else is queued, without blocking the event loop."""
-        return await asyncio.wrap_future(self.enqueue(Submission(act, submitter)))
+        return await asyncio.wrap_future(self.enqueue(Submission(act, submitter, token)))
 
     def submit_sync(self, act: SignedAct, submitter: Identity | None = None) -> Admitted:
         """Admit ``act`` with whatever else is queued, waiting in this thread."""

@@ -10,7 +10,13 @@ from sqlalchemy import func, select
 
 from tests.mechanism import Mechanism
 from tests.unit.services.test_admission import stored_state, with_envelope
-from truce.errors import ForbiddenError, RefusedActError, ReplayError, SignatureError
+from truce.errors import (
+    AuthenticationError,
+    ForbiddenError,
+    RefusedActError,
+    ReplayError,
+    SignatureError,
+)
 from truce.ledger import merkle
 from truce.ledger.checkpoint import Checkpoint
 from truce.ledger.envelope import SignedAct
@@ -218,3 +224,25 @@ def test_concurrent_writers_never_share_an_index_or_fork_the_tree(mechanism: Mec
         leaves = [leaf for _, leaf in store.entries(0, head.size - 1)]
     assert indices == list(range(head.size - len(acts), head.size))
     assert merkle.MerkleTree.from_entries(leaves).root() == head.root
+
+
+def test_tokens_are_checked_by_the_writer_and_a_bad_one_fails_its_act_alone(
+    mechanism: Mechanism,
+) -> None:
+    acts = [statement(mechanism, "pk-officer", f"by token {n}") for n in range(3)]
+    token = mechanism.token("pk-officer")
+    outcomes = admit_each(
+        mechanism.admission,
+        [
+            Submission(acts[0], token=token),
+            Submission(acts[1], token="not-a-token"),
+            Submission(acts[2], token=mechanism.token("af-officer")),
+        ],
+    )
+    admitted(outcomes[0])
+    assert isinstance(outcomes[1], AuthenticationError)
+    assert isinstance(outcomes[2], ForbiddenError)
+    with mechanism.db.read() as connection:
+        store = LogStore(connection)
+        assert store.index_of(acts[1].envelope.leaf_hash()) is None
+        assert store.index_of(acts[2].envelope.leaf_hash()) is None
