@@ -11,16 +11,19 @@ For each backend: a fresh istanbul-2025 demo mechanism (``truce.services.setup.i
 PostgreSQL in a throwaway database created on the server of ``--postgres-url`` or
 ``TRUCE_TEST_POSTGRES_URL`` and dropped at the end), a real ``truce serve`` subprocess on
 a free loopback port, ``--lodges`` ``case.lodge`` acts pre-signed by ``pk-officer`` and
-``af-officer`` outside the timed region, then ``--concurrency`` asyncio clients (httpx)
-sending them with each author's bearer token. ``GET /healthz`` of the same server is
-timed in the same run with the same concurrency, as the baseline of what the HTTP stack
-alone costs. Every phase stops after ``--budget`` seconds even if unfinished.
+``af-officer`` outside the timed region and turned into HTTP/1.1 request bytes, then
+``--concurrency`` asyncio tasks, each on its own keep-alive connection, sending them with
+each author's bearer token. ``GET /healthz`` of the same server is timed in the same run
+with the same concurrency, as the baseline of what the HTTP stack alone costs. Every
+phase stops after ``--budget`` seconds even if unfinished. Each row also gives the CPU
+time per request of the server's processes and of this load generator.
 
 Target (the issue): at least 500 lodges/s with p99 under 100 ms on a 2-core machine.
 
-``--profile`` adds, on SQLite, a breakdown of one lodge inside the server process's code
-(``Admission.submit`` and its parts, the receipt the route builds) measured by wrapping
-those functions, and a cProfile of the same work done sequentially without HTTP.
+``--profile`` adds, on SQLite, a breakdown of a lodge's cost inside the server's code
+(the group-commit path in batches of ``--profile-batch``: token lookup, checks,
+projections, log append, checkpoint, receipts) measured by wrapping those functions,
+and a cProfile of the same work, without HTTP.
 """
 
 from __future__ import annotations
@@ -370,13 +373,16 @@ class Timers:
         setattr(owner, attribute, staticmethod(timed) if static else timed)
 
 
-def breakdown(url: str, keys_dir: Path, count: int) -> str:
-    """Per-lodge cost of the server's parts, in process, without HTTP, then a cProfile."""
-    from truce.ledger.envelope import SignedAct
+def breakdown(url: str, keys_dir: Path, count: int, batch: int) -> str:
+    """Per-lodge cost of the server's parts, in process, without HTTP, then a cProfile.
+
+    The lodges go through the group-commit path (``admit_each``) in batches of ``batch``,
+    with their bearer tokens, as the writer thread of ``truce serve`` admits them.
+    """
     from truce.services import admission as admission_module
-    from truce.services import checkpoints
-    from truce.services.accounts import authenticate
-    from truce.services.admission import Admission, load_submission_bytes
+    from truce.services import batching, checkpoints
+    from truce.services.admission import Admission
+    from truce.services.batching import Submission, admit_each
     from truce.services.checkpoints import LogSigner
     from truce.storage import projections
     from truce.storage.db import Database
@@ -389,53 +395,36 @@ def breakdown(url: str, keys_dir: Path, count: int) -> str:
             admission_module.Admission(db).mechanism().scenario, keys_dir / "sec-log.key"
         ),
     )
-    mechanism = admission.mechanism().id
     timers = Timers()
     timers.wrap(Admission, "_check", "checks (shape, time, key, signature, role, workflow)")
     timers.wrap(Admission, "_record", "projections + log append (Merkle nodes)")
-    timers.wrap(Admission, "_sign", "checkpoint signing + insert")
+    timers.wrap(projections, "apply", "  of which projection handlers")
+    timers.wrap(Admission, "_sign", "checkpoint signing + insert (once per batch)")
+    timers.wrap(checkpoints, "fresh_receipts", "receipts (one node lookup per batch)")
+    timers.wrap(batching, "authenticate", "token lookup (once per token per batch)")
     timers.wrap(LogStore, "logged", "replay lookup")
-    timers.wrap(projections, "apply", "projection handlers")
+    timers.wrap(admission_module, "load_submission_bytes", "parse posted bytes (strict JSON)")
     prepared = prepare(keys_dir, 2 * count)
-    requests = prepared.requests
 
-    def one(body: bytes, headers: dict[str, str]) -> None:
-        started = time.perf_counter()
-        identity = authenticate(db, headers["Authorization"].split(" ", 1)[1])
-        timers.totals["authenticate (token hash lookup)"] = (
-            timers.totals.get("authenticate (token hash lookup)", 0.0)
-            + time.perf_counter()
-            - started
-        )
-        started = time.perf_counter()
-        act: SignedAct = load_submission_bytes(body)
-        timers.totals["parse posted bytes (strict JSON)"] = (
-            timers.totals.get("parse posted bytes (strict JSON)", 0.0)
-            + time.perf_counter()
-            - started
-        )
-        started = time.perf_counter()
-        receipt = admission.submit(act, submitter=identity)
-        timers.totals["Admission.submit (one write transaction)"] = (
-            timers.totals.get("Admission.submit (one write transaction)", 0.0)
-            + time.perf_counter()
-            - started
-        )
-        started = time.perf_counter()
-        with db.read() as connection:
-            checkpoints.receipt(connection, receipt.index, mechanism)
-        timers.totals["receipt (read tx, proof, cosigned note)"] = (
-            timers.totals.get("receipt (read tx, proof, cosigned note)", 0.0)
-            + time.perf_counter()
-            - started
-        )
+    def run(requests: list[tuple[bytes, dict[str, str]]]) -> None:
+        for start in range(0, len(requests), batch):
+            submissions = [
+                Submission(
+                    admission_module.load_submission_bytes(body),
+                    token=headers["Authorization"].split(" ", 1)[1],
+                )
+                for body, headers in requests[start : start + batch]
+            ]
+            outcomes = admit_each(admission, submissions)
+            refused = [o for o in outcomes if isinstance(o, Exception)]
+            if refused:
+                sys.exit(f"a lodge was refused: {refused[0]}")
 
     started = time.perf_counter()
-    for body, headers in requests[:count]:
-        one(body, headers)
+    run(prepared.requests[:count])
     elapsed = time.perf_counter() - started
     lines = [
-        f"in process, sequential, no HTTP: {count} lodges in {elapsed:.2f} s = "
+        f"in process, batches of {batch}, no HTTP: {count} lodges in {elapsed:.2f} s = "
         f"{count / elapsed:.0f}/s ({elapsed / count * 1000:.2f} ms each)",
         "",
         "| part | ms per lodge | share |",
@@ -445,8 +434,7 @@ def breakdown(url: str, keys_dir: Path, count: int) -> str:
         lines.append(f"| {label} | {total / count * 1000:.3f} | {total / elapsed:.0%} |")
     profiler = cProfile.Profile()
     profiler.enable()
-    for body, headers in requests[count:]:
-        one(body, headers)
+    run(prepared.requests[count:])
     profiler.disable()
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
@@ -484,6 +472,7 @@ def main() -> None:
     parser.add_argument("--postgres-url", default=os.environ.get("TRUCE_TEST_POSTGRES_URL"))
     parser.add_argument("--profile", action="store_true", help="add a breakdown on SQLite")
     parser.add_argument("--profile-lodges", type=int, default=500)
+    parser.add_argument("--profile-batch", type=int, default=32, help="acts per batch")
     args = parser.parse_args()
 
     load_average = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -510,7 +499,7 @@ def main() -> None:
             from truce.services.setup import initialise
 
             initialise(url, SCENARIO_DIR, keys_dir)
-            print("\n" + breakdown(url, keys_dir, args.profile_lodges))
+            print("\n" + breakdown(url, keys_dir, args.profile_lodges, args.profile_batch))
 
 
 if __name__ == "__main__":
