@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -228,3 +230,60 @@ def test_a_wrong_method_is_a_problem_with_its_allow_header(client: TestClient) -
     response = client.delete("/log/v1/checkpoint")
     assert_problem(response, 405, "method-not-allowed")
     assert "GET" in response.headers["allow"]
+
+
+def test_concurrent_posts_are_admitted_together_each_with_its_own_answer(
+    mechanism: Mechanism, clock: Clock
+) -> None:
+    settings = Settings(database_url=mechanism.url, log_key_file=mechanism.log_key_file)
+    app = create_app(settings, clock=clock)
+    names = ["pk-officer", "af-officer", "tr-officer", "qa-officer"]
+    acts = [
+        mechanism.act(
+            names[n % 4], body={"title": "Statement", "text": f"at once {n}", "language": "en"}
+        )
+        for n in range(24)
+    ]
+    forged = 7
+    sig = bytearray(base64.urlsafe_b64decode(acts[forged].envelope.sig + "=="))
+    sig[0] ^= 1
+    bad = acts[forged].to_dict()
+    bad["envelope"]["sig"] = b64url_encode(bytes(sig))
+
+    async def send_all() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://truce") as client:
+            return await asyncio.gather(
+                *(
+                    client.post(
+                        "/log/v1/acts",
+                        json=bad if n == forged else act.to_dict(),
+                        headers=auth(mechanism, names[n % 4]),
+                    )
+                    for n, act in enumerate(acts)
+                )
+            )
+
+    responses = asyncio.run(send_all())
+    assert_problem(responses[forged], 422, "bad-signature")
+    accepted = [r.json() for n, r in enumerate(responses) if n != forged]
+    assert all(r.status_code == 201 for n, r in enumerate(responses) if n != forged)
+    with TestClient(app) as client:
+        _, size, _ = checkpoint(client)
+        indices = sorted(answer["index"] for answer in accepted)
+        assert indices == list(range(size - len(acts) + 1, size))
+        scenario = mechanism.scenario
+        verifier = log_verifier(
+            scenario.mechanism.origin, PublicKey.parse(scenario.mechanism.checkpoint_key)
+        )
+        for answer in accepted:
+            receipt = answer["receipt"]
+            assert receipt == client.get(f"/log/v1/receipts/{answer['index']}").json()
+            opened, _ = open_checkpoint(receipt["checkpoint"].encode(), verifier)
+            merkle.verify_inclusion(
+                bytes.fromhex(answer["leaf_hash"]),
+                answer["index"],
+                opened.size,
+                [base64.b64decode(node) for node in receipt["inclusion"]["audit_path"]],
+                opened.root,
+            )

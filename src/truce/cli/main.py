@@ -126,12 +126,29 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    access_log: Annotated[
+        bool, typer.Option(help="Log every request (costs a tenth of a cheap request).")
+    ] = False,
+    backlog: Annotated[int, typer.Option(help="Connections waiting to be accepted.")] = 2048,
 ) -> None:
-    """Serve the API (and, later, the web application) with uvicorn."""
+    """Serve the API (and, later, the web application) with uvicorn.
+
+    uvicorn's own choice of event loop and HTTP parser applies: uvloop and httptools
+    when they are installed, else asyncio and h11. Acts posted at the same time are
+    admitted together by one writer per process (see docs/architecture.md).
+    """
     import uvicorn
 
     Settings()  # fail early on bad settings
-    uvicorn.run("truce.app:create_app", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run(
+        "truce.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+        backlog=backlog,
+    )
 
 
 @app.command()

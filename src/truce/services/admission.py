@@ -14,18 +14,21 @@ and nothing written, when:
 - it was already logged (:class:`ReplayError`);
 - it was submitted under another delegate's credentials (:class:`ForbiddenError`).
 
-A batch is all or nothing: the first refused act aborts it.
+:meth:`Admission.submit_many` is all or nothing: the first refused act aborts it.
+:meth:`Admission.admit` is the shared core; :mod:`truce.services.batching` uses it to
+admit concurrent submissions together, each accepted or refused on its own.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
@@ -43,11 +46,13 @@ from truce.errors import (
     ReplayError,
     RoleError,
     SignatureError,
+    TruceError,
     UnknownKeyError,
 )
 from truce.ledger import jcs
 from truce.ledger.envelope import Envelope, SignedAct, format_time, sign_act
 from truce.ledger.keys import PublicKey, SigningKey, b64url_decode, verify_raw
+from truce.ledger.note import Note
 from truce.services import checkpoints
 from truce.services.accounts import Identity
 from truce.services.cases import CaseBook
@@ -57,6 +62,9 @@ from truce.storage import projections
 from truce.storage.db import Database
 from truce.storage.log import LogStore
 from truce.storage.models import DelegateKey, Mechanism
+
+if TYPE_CHECKING:
+    from truce.services.batching import GroupCommit
 
 Clock = Callable[[], datetime]
 GENESIS = "mechanism.genesis"
@@ -113,8 +121,8 @@ def _verify_chunk(jobs: Sequence[tuple[bytes, bytes, bytes] | None]) -> list[boo
     return [None if job is None else verify_raw(*job) for job in jobs]
 
 
-def _segments(acts: Sequence[SignedAct]) -> Iterator[Sequence[SignedAct]]:
-    """Runs of acts, each ending after a ``member.key`` act.
+def _segments(acts: Sequence[SignedAct]) -> Iterator[tuple[int, int]]:
+    """``[start, end)`` runs of acts, each ending after a ``member.key`` act.
 
     A ``member.key`` act changes which keys are valid for the acts after it, so those
     acts are checked against the registry as it stands once it is recorded.
@@ -122,10 +130,28 @@ def _segments(acts: Sequence[SignedAct]) -> Iterator[Sequence[SignedAct]]:
     start = 0
     for position, act in enumerate(acts):
         if act.envelope.kind == "member.key":
-            yield acts[start : position + 1]
+            yield start, position + 1
             start = position + 1
     if start < len(acts):
-        yield acts[start:]
+        yield start, len(acts)
+
+
+@dataclass(frozen=True, slots=True)
+class _States:
+    """The workflow states a batch has advanced, kept to undo a refused act's check."""
+
+    cases: dict[str, Any]
+    attestations: dict[str, Any]
+    requests: dict[str, Any]
+
+    @classmethod
+    def save(cls, book: CaseBook, monitor: MonitoringBook) -> _States:
+        return cls(dict(book.states), dict(monitor.attestations), dict(monitor.requests))
+
+    def restore(self, book: CaseBook, monitor: MonitoringBook) -> None:
+        book.states = dict(self.cases)
+        monitor.attestations = dict(self.attestations)
+        monitor.requests = dict(self.requests)
 
 
 def parse_submission(payload: object) -> SignedAct:
@@ -153,6 +179,8 @@ class Admission:
         self.clock = clock
         self.max_body_bytes = max_body_bytes
         self._mechanism: _Mechanism | None = None
+        self._group: GroupCommit | None = None
+        self._group_lock = threading.Lock()
 
     # -- the mechanism ------------------------------------------------------------------
 
@@ -205,6 +233,15 @@ class Admission:
 
     # -- submission ---------------------------------------------------------------------
 
+    def group_commit(self) -> GroupCommit:
+        """The queue that admits concurrent submissions together (created on first use)."""
+        from truce.services.batching import GroupCommit  # it builds on this module
+
+        with self._group_lock:
+            if self._group is None:
+                self._group = GroupCommit(self)
+            return self._group
+
     def submit(self, act: SignedAct, *, submitter: Identity | None = None) -> Receipt:
         """Admit one act; see :meth:`submit_many`."""
         return self.submit_many([act], submitter=submitter)[0]
@@ -215,29 +252,60 @@ class Admission:
         """Check every act and record them all, in order, in one transaction.
 
         ``submitter`` is the authenticated caller; when given, every act must be signed
-        by that same delegate.
+        by that same delegate. The first refused act aborts the whole batch: this is the
+        form for imports and set-up, where the acts belong together. Independent
+        submissions are grouped by :mod:`truce.services.batching` instead, where each
+        act is accepted or refused on its own.
         """
         with self.db.write() as connection:
             store = LogStore(connection)
             store.head(lock=True)
-            mechanism = self.mechanism(connection)
-            now = self.clock()
-            keys: dict[str, _Key | None] = {}
-            logged = store.logged({act.envelope.leaf_hash() for act in acts})
-            receipts: list[Receipt] = []
-            book = CaseBook(connection, mechanism.scenario)
-            monitor = MonitoringBook(connection, mechanism.scenario)
-            for segment in _segments(acts):
-                signatures = self._verify_signatures(connection, segment, keys)
-                checked: list[tuple[SignedAct, bytes]] = []
-                for act, signature_ok in zip(segment, signatures, strict=True):
+            admitted = self.admit(store, acts, [submitter] * len(acts))
+            self._sign(store)
+            return [receipt for _, receipt in admitted]
+
+    def admit(
+        self,
+        store: LogStore,
+        acts: Sequence[SignedAct],
+        submitters: Sequence[Identity | None],
+        refuse: Callable[[int, TruceError], None] | None = None,
+    ) -> list[tuple[int, Receipt]]:
+        """Check and record ``acts`` in the caller's write transaction (head row locked).
+
+        Each act is checked against the log and projections as the acts before it in
+        this call leave them, so replays, key changes and workflow steps inside one call
+        are judged exactly as if the acts had come one by one. Without ``refuse`` the
+        first refusal is raised. With it, a refused act is reported as
+        ``refuse(position, error)`` and skipped: nothing of it is recorded, and the
+        workflow states it touched are put back, so the acts after it are judged as if
+        it had never been sent. Returns ``(position, receipt)`` of each recorded act.
+        """
+        mechanism = self.mechanism(store.connection)
+        connection = store.connection
+        now = self.clock()
+        keys: dict[str, _Key | None] = {}
+        logged = store.logged({act.envelope.leaf_hash() for act in acts})
+        admitted: list[tuple[int, Receipt]] = []
+        book = CaseBook(connection, mechanism.scenario)
+        monitor = MonitoringBook(connection, mechanism.scenario)
+        for start, end in _segments(acts):
+            segment = acts[start:end]
+            signatures = self._verify_signatures(connection, segment, keys)
+            checked: list[tuple[SignedAct, bytes]] = []
+            positions: list[int] = []
+            for position, act, signature_ok in zip(
+                range(start, end), segment, signatures, strict=True
+            ):
+                saved = _States.save(book, monitor) if refuse is not None else None
+                try:
                     canonical = self._check(
                         connection,
                         mechanism,
                         act,
                         now,
                         keys,
-                        submitter,
+                        submitters[position],
                         signature_ok,
                         book,
                         monitor,
@@ -247,17 +315,28 @@ class Admission:
                         raise ReplayError(
                             f"this act is already in the log (leaf hash {leaf_hash.hex()})"
                         )
-                    logged.add(leaf_hash)
-                    checked.append((act, canonical))
-                receipts.extend(self._record(store, checked))
-                keys.clear()
-            self._sign(store)
-            return receipts
+                except TruceError as exc:
+                    if refuse is None or saved is None:
+                        raise
+                    saved.restore(book, monitor)
+                    refuse(position, exc)
+                    continue
+                logged.add(leaf_hash)
+                checked.append((act, canonical))
+                positions.append(position)
+            admitted.extend(zip(positions, self._record(store, checked), strict=True))
+            keys.clear()
+        return admitted
 
-    def _sign(self, store: LogStore) -> None:
+    def _sign(self, store: LogStore) -> Note | None:
         """Sign the checkpoint of the new head in the appending transaction."""
-        if self.signer is not None:
-            checkpoints.sign_head(store, self.signer, self.clock())
+        if self.signer is None:
+            return None
+        return checkpoints.sign_head(store, self.signer, self.clock())
+
+    def sign(self, store: LogStore) -> Note | None:
+        """Sign (once) the checkpoint of the head the caller's transaction appended."""
+        return self._sign(store)
 
     def _verify_signatures(
         self, connection: Connection, acts: Sequence[SignedAct], keys: dict[str, _Key | None]
@@ -510,6 +589,11 @@ class ReadOnlyAdmission(Admission):
 
     def genesis(self, *_args: Any, **_kwargs: Any) -> Receipt:
         raise ReadOnlyError("this server is a read-only mirror: it records nothing")
+
+    def admit(self, *_args: Any, **_kwargs: Any) -> list[tuple[int, Receipt]]:
+        raise ReadOnlyError(
+            "this server is a read-only mirror: submit acts to the secretariat's server"
+        )
 
     def submit_many(self, *_args: Any, **_kwargs: Any) -> list[Receipt]:
         raise ReadOnlyError(

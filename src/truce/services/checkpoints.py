@@ -213,13 +213,45 @@ def receipt(connection: Connection, index: int, mechanism: str) -> dict[str, Any
         raise NotFoundError(f"entry {index} is not yet under a signed checkpoint")
     [(_, leaf)] = store.entries(index, index)
     proof = store.inclusion_proof(index, size)
+    note = cosigned_note(connection, size)
+    return _receipt(mechanism, index, leaf, store.leaf_hash(index), note, size, proof)
+
+
+def fresh_receipts(
+    store: LogStore, note: Note, mechanism: str, entries: Sequence[tuple[int, bytes, bytes]]
+) -> list[dict[str, Any]]:
+    """Receipts of ``(index, leaf, leaf_hash)`` entries just appended under ``note``.
+
+    Built in the appending transaction, right after :func:`sign_head` signed ``note``
+    for the new head: it is the first checkpoint covering every entry of the batch, and
+    no witness can have cosigned it yet. The audit paths come from one node lookup.
+    Each receipt equals what :func:`receipt` serves for the entry until the first
+    cosignature arrives.
+    """
+    size = Checkpoint.parse(note.text).size
+    proofs = store.inclusion_proofs([index for index, _, _ in entries], size)
+    return [
+        _receipt(mechanism, index, leaf, leaf_hash, note, size, proof)
+        for (index, leaf, leaf_hash), proof in zip(entries, proofs, strict=True)
+    ]
+
+
+def _receipt(
+    mechanism: str,
+    index: int,
+    leaf: bytes,
+    leaf_hash: bytes,
+    note: Note,
+    size: int,
+    proof: list[bytes],
+) -> dict[str, Any]:
     return {
         "v": RECEIPT_VERSION,
         "mechanism": mechanism,
         "index": index,
         "leaf": base64.b64encode(leaf).decode("ascii"),
-        "leaf_hash": store.leaf_hash(index).hex(),
-        "checkpoint": cosigned_note(connection, size).serialize(),
+        "leaf_hash": leaf_hash.hex(),
+        "checkpoint": note.serialize(),
         "inclusion": {
             "size": size,
             "audit_path": [base64.b64encode(node).decode("ascii") for node in proof],

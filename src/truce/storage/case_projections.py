@@ -10,9 +10,9 @@ the thread without advancing the state it cannot know.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, update
+from sqlalchemy import Table, insert, update
 
 from truce.domain import cases
 from truce.ledger.envelope import parse_time
@@ -30,6 +30,11 @@ def actor(context: ProjectionContext, act: LoggedAct) -> cases.Actor:
     )
 
 
+# The Core tables: an insert of one row skips the ORM's bulk-insert machinery.
+_CASES = cast(Table, CaseRecord.__table__)
+_CASE_ACTS = cast(Table, CaseAct.__table__)
+
+
 def _insert_case(
     context: ProjectionContext,
     act: LoggedAct,
@@ -44,7 +49,8 @@ def _insert_case(
     lon = place.get("lon") if place.get("lon") is not None else getattr(gazetteer, "lon", None)
     audience = act.envelope.audience
     context.connection.execute(
-        insert(CaseRecord).values(
+        insert(_CASES),
+        dict(
             id=act.index,
             leaf_hash=act.leaf_hash.hex(),
             lodged_by=case.lodged_by,
@@ -67,10 +73,11 @@ def _insert_case(
             counter_to=counter_to,
             state=cases.to_json(case),
             updated_idx=act.index,
-        )
+        ),
     )
     context.connection.execute(
-        insert(CaseAct).values(case_id=act.index, idx=act.index, kind=act.envelope.kind)
+        insert(_CASE_ACTS),
+        {"case_id": act.index, "idx": act.index, "kind": act.envelope.kind},
     )
 
 

@@ -6,7 +6,11 @@ write lock for its whole life:
 
 - on SQLite it begins with ``BEGIN IMMEDIATE`` (pysqlite's own transaction handling is
   switched off so that SQLAlchemy's ``begin`` event decides how to begin), so a second
-  writer waits on ``busy_timeout`` instead of failing half-way;
+  writer waits on ``busy_timeout`` instead of failing half-way. Writers of one database
+  file first queue on an exclusive ``flock`` of ``<file>-writer.lock`` (and a thread lock
+  within a process): SQLite's busy handler polls with sleeps of up to 100 ms, so two
+  server processes writing at once would otherwise wait far longer than the write
+  itself; the file lock hands over the moment it is released;
 - on PostgreSQL the caller locks the single ``log_head`` row ``FOR UPDATE``.
 
 Reads use :meth:`Database.read`, a plain (deferred) transaction that never blocks a writer
@@ -15,10 +19,17 @@ in WAL mode.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: SQLite's busy handler alone orders the writers
+    fcntl = None  # type: ignore[assignment]
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -70,11 +81,52 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     )
 
 
+class WriterLock:
+    """An exclusive lock on ``path`` shared by the threads and processes that write."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._thread_lock = threading.Lock()
+        self._fd: int | None = None
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Wait (without polling) until this writer is the only one, then hold the lock."""
+        with self._thread_lock:
+            if fcntl is None:
+                yield
+                return
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        """Close the lock file (the lock itself is released at the end of each write)."""
+        with self._thread_lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+
+def _writer_lock(engine: Engine) -> WriterLock | None:
+    if engine.dialect.name != "sqlite":
+        return None
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return WriterLock(Path(f"{database}-writer.lock"))
+
+
 class Database:
     """The database of one mechanism: an engine and its two kinds of transaction."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._writer_lock = _writer_lock(engine)
 
     @classmethod
     def from_url(cls, url: str, *, echo: bool = False) -> Database:
@@ -105,7 +157,8 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction holding the write lock; committed only if the block succeeds."""
-        with self.engine.connect() as connection:
+        queue = self._writer_lock.held() if self._writer_lock is not None else nullcontext()
+        with queue, self.engine.connect() as connection:
             connection = connection.execution_options(**{_WRITE: True})
             with connection.begin():
                 yield connection
@@ -113,3 +166,5 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+        if self._writer_lock is not None:
+            self._writer_lock.close()

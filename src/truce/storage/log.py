@@ -25,6 +25,8 @@ from truce.ledger import merkle
 from truce.storage.models import Body, LogEntry, LogHead
 
 _HEAD_ID = 1
+#: Stored subtrees looked up per query: well under SQLite's limit of bound parameters.
+_NODES_PER_QUERY = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,7 @@ class LogStore:
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+        self._is_sqlite = connection.dialect.name == "sqlite"
 
     # -- set-up ---------------------------------------------------------------------
 
@@ -55,13 +58,15 @@ class LogStore:
 
     def head(self, *, lock: bool = False) -> TreeHead:
         """The current size and root; ``lock`` takes the row lock for an append."""
-        query = select(LogHead.size, LogHead.root).where(LogHead.id == _HEAD_ID)
-        if lock:
-            query = query.with_for_update()
-        row = self.connection.execute(query).first()
-        if row is None:
+        # FOR UPDATE is PostgreSQL's row lock; SQLite's write transaction already holds
+        # the database's write lock (see truce.storage.db).
+        statement = "SELECT size, root FROM log_head WHERE id = ?"
+        if lock and not self._is_sqlite:
+            statement += " FOR UPDATE"
+        found = self._sql(statement, (_HEAD_ID,)).first()
+        if found is None:
             raise NotFoundError("the log has not been initialised: run truce init")
-        return TreeHead(size=row.size, root=bytes(row.root))
+        return TreeHead(size=int(found[0]), root=bytes(found[1]))
 
     def _sql(self, statement: str, params: Sequence[Any] = ()) -> Any:
         """Run fixed-shape SQL through the driver, with ``?`` placeholders.
@@ -84,16 +89,17 @@ class LogStore:
 
     def _nodes(self, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         keys = sorted(set(wanted))
-        if not keys:
-            return {}
-        # An OR of (level, idx) pairs: both SQLite and PostgreSQL answer it from the
-        # primary key, where SQLite would scan the whole table for a row-value IN.
-        where = " OR ".join("(level = ? AND idx = ?)" for _ in keys)
-        rows = self._sql(
-            f"SELECT level, idx, hash FROM log_nodes WHERE {where}",  # noqa: S608
-            [value for key in keys for value in key],
-        )
-        found = {(level, idx): bytes(digest) for level, idx, digest in rows}
+        found: dict[tuple[int, int], bytes] = {}
+        for start in range(0, len(keys), _NODES_PER_QUERY):
+            chunk = keys[start : start + _NODES_PER_QUERY]
+            # An OR of (level, idx) pairs: both SQLite and PostgreSQL answer it from the
+            # primary key, where SQLite would scan the whole table for a row-value IN.
+            where = " OR ".join("(level = ? AND idx = ?)" for _ in chunk)
+            rows = self._sql(
+                f"SELECT level, idx, hash FROM log_nodes WHERE {where}",  # noqa: S608
+                [value for key in chunk for value in key],
+            )
+            found.update(((level, idx), bytes(digest)) for level, idx, digest in rows)
         if len(found) != len(keys):
             missing = [key for key in keys if key not in found]
             raise NotFoundError(f"the log is missing stored subtrees {missing[:3]}")
@@ -126,6 +132,21 @@ class LogStore:
         if not 0 <= index < size:
             raise NotFoundError(f"index {index} is outside the tree of size {size}")
         return self._range_hashes(merkle.inclusion_ranges(index, size))
+
+    def inclusion_proofs(self, indices: Sequence[int], size: int) -> list[list[bytes]]:
+        """The audit paths of several entries in the tree of ``size``, from one lookup.
+
+        The entries of one batch share most of their stored subtrees, so a batch's
+        receipts cost one query (per few hundred subtrees) instead of one per entry.
+        """
+        self._check_size(size, allow_empty=False)
+        plans: list[list[tuple[int, int]]] = []
+        for index in indices:
+            if not 0 <= index < size:
+                raise NotFoundError(f"index {index} is outside the tree of size {size}")
+            plans.append(merkle.inclusion_ranges(index, size))
+        hashes = iter(self._range_hashes([span for plan in plans for span in plan]))
+        return [[next(hashes) for _ in plan] for plan in plans]
 
     def consistency_proof(self, first: int, second: int) -> list[bytes]:
         """RFC 6962 §2.1.2 proof that the tree of ``first`` is a prefix of ``second``."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import threading
 from collections.abc import Iterator, Sequence
 
 import pytest
@@ -202,3 +203,46 @@ def test_a_duplicate_leaf_hash_rolls_the_whole_append_back(db: Database) -> None
     assert _append(db, [fresh]) == [5]
     with db.read() as connection:
         assert LogStore(connection).root() == merkle.MerkleTree(h for _, h in leaves).root()
+
+
+def test_inclusion_proofs_of_a_batch_equal_the_single_proofs(db: Database) -> None:
+    leaves = _leaves(SIZE, seed=9162)
+    _append(db, leaves)
+    with db.read() as connection:
+        store = LogStore(connection)
+        for size in (1, 2, 7, 32, 33, SIZE):
+            indices = list(range(size))[::-1]
+            proofs = store.inclusion_proofs(indices, size)
+            assert proofs == [store.inclusion_proof(index, size) for index in indices]
+        assert store.inclusion_proofs([], SIZE) == []
+        for bad in (
+            lambda: store.inclusion_proofs([0, SIZE], SIZE),
+            lambda: store.inclusion_proofs([0], SIZE + 1),
+        ):
+            with pytest.raises(NotFoundError):
+                bad()
+
+
+def test_writers_through_separate_handles_of_one_database_never_fork_the_tree(
+    db: Database, database_url: str
+) -> None:
+    """Two handles stand for two server processes: each has its own pool and lock file handle."""
+    other = Database.from_url(database_url)
+    leaves = _leaves(48, seed=3)
+    try:
+        threads = [
+            threading.Thread(target=_append, args=(handle, leaves[n : n + 3]))
+            for n, handle in zip(range(0, 48, 3), [db, other] * 8, strict=True)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with db.read() as connection:
+            store = LogStore(connection)
+            head = store.head()
+            stored = [leaf for _, leaf in store.entries(0, head.size - 1)]
+    finally:
+        other.dispose()
+    assert sorted(stored) == sorted(leaf for leaf, _ in leaves)
+    assert head.root == merkle.MerkleTree.from_entries(stored).root()
