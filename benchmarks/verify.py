@@ -187,9 +187,9 @@ def build_bundle(path: Path, acts: int, workers: int) -> tuple[int, bytes]:
         writer.add_file("manifest.json", manifest_bytes(manifest))
         writer.add_file("scenario.json", jcs.canonicalize(genesis_body))
 
-        def leaves() -> Iterator[bytes]:
+        def entries() -> Iterator[tuple[bytes, bytes | None]]:
             for act in head_acts:
-                yield act.envelope.leaf_bytes()
+                yield act.envelope.leaf_bytes(), jcs.canonicalize(act.body)
             step = 20_000
             with ProcessPoolExecutor(workers) as pool:
                 futures = [
@@ -198,16 +198,23 @@ def build_bundle(path: Path, acts: int, workers: int) -> tuple[int, bytes]:
                     )
                     for s in range(0, statements, step)
                 ]
+                number = 0
                 for future in futures:
-                    yield from future.result()
+                    for leaf in future.result():
+                        # The exporter is a party's officer: mediators-only bodies are withheld.
+                        hidden = _mediators_only(number, period)
+                        yield leaf, None if hidden else _body(number)
+                        number += 1
 
         # The checkpoint goes before the entries, so the entries are hashed first into a
-        # spooled file of leaves.
+        # spooled file of leaves and bodies.
         spool = path.with_suffix(".leaves")
         with spool.open("wb") as out:
-            for leaf in leaves():
+            for leaf, body in entries():
                 frontier.append(hash_leaf(leaf))
+                content = body or b""
                 out.write(len(leaf).to_bytes(4, "big") + leaf)
+                out.write(len(content).to_bytes(4, "big") + content)
         checkpoint = Checkpoint(origin, frontier.size, frontier.root())
         log_key = demo_signing_key(seed, "log")
         note = sign_checkpoint(checkpoint, origin, log_key)
@@ -217,15 +224,10 @@ def build_bundle(path: Path, acts: int, workers: int) -> tuple[int, bytes]:
         writer.add_file("checkpoint.txt", note.to_bytes())
         with spool.open("rb") as source:
             while header := source.read(4):
-                writer.add_entries([source.read(int.from_bytes(header, "big"))])
+                leaf = source.read(int.from_bytes(header, "big"))
+                content = source.read(int.from_bytes(source.read(4), "big"))
+                writer.add_entries([(leaf, content or None)])
         spool.unlink()
-        for act in head_acts:
-            writer.add_body(act.envelope.body_digest, jcs.canonicalize(act.body))
-        for number in range(statements):
-            if _mediators_only(number, period):
-                continue
-            content = _body(number)
-            writer.add_body("sha256:" + hashlib.sha256(content).hexdigest(), content)
         writer.close()
     return frontier.size, frontier.root()
 
