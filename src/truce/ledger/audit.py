@@ -199,6 +199,7 @@ def _pairs(members: Iterator[bundle_format.Member]) -> Iterator[_Pair]:
         if body_count != count:
             raise _fail(f"{bodies.name} holds {body_count} records for the {count} entries")
         yield _Pair(number, member.data, bodies.data, entry_offsets, body_offsets, count)
+        del member, bodies  # hold no pair while the next is read
 
 
 def _manifest(head: _Head) -> dict[str, Any]:
@@ -408,7 +409,9 @@ def _verify(
     keys = {key_id: key.public_key for key_id, key in replay.registry.items()}
     pending: deque[Future[BatchResult]] = deque()
     try:
-        for pair in _chain(first_pair, pairs):
+        held = [first_pair]
+        del first_pair
+        for pair in _chain(held, pairs):
             if pair.number >= files:
                 raise _fail(f"the bundle holds more entry files than the {files} of its manifest")
             if pair.number < files - 1 and pair.count != ENTRIES_PER_FILE:
@@ -465,8 +468,10 @@ def _verify(
     )
 
 
-def _chain(first: _Pair, rest: Iterator[_Pair]) -> Iterator[_Pair]:
-    yield first
+def _chain(first: list[_Pair], rest: Iterator[_Pair]) -> Iterator[_Pair]:
+    """The pairs, holding none of them once handed out (each is tens of megabytes)."""
+    while first:
+        yield first.pop()
     yield from rest
 
 
