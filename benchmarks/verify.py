@@ -18,6 +18,9 @@ What is measured, each figure beside a baseline measured in the same run:
    and averaged (the machine may be shared), and the peak memory (target < 500 MB). The
    same ``truce verify`` picks forked worker processes for a bundle this large; the same
    bundle is then verified with worker threads instead, for comparison.
+   The CPU time of the run (``wait4``: the process and the workers it waited for) per
+   act, beside the CPU time of one raw verification, says how much of the work is the
+   verifications themselves whatever else the machine runs.
    Peak memory is the largest sum of the PSS of the verifying process and its worker
    processes, sampled every 50 ms from ``/proc/PID/smaps_rollup``, beside the largest
    sum of their RSS (which counts the pages forked workers share with their parent
@@ -236,13 +239,19 @@ def build_bundle(path: Path, acts: int, workers: int) -> tuple[int, bytes]:
     return frontier.size, frontier.root()
 
 
+RAW_CPU: list[float] = []
+"""CPU seconds per raw verification, one entry per call of :func:`raw_verify_rate`."""
+
+
 def raw_verify_rate(count: int = 4000) -> float:
+    """Verifications per second on one core (its CPU time per call goes to RAW_CPU)."""
     key = SigningKey.generate()
     messages = [os.urandom(400) for _ in range(count)]
     jobs = [(key.public_key.raw, key.sign(m), m) for m in messages]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for job in jobs:
         verify_raw(*job)
+    RAW_CPU.append((time.process_time() - cpu) / count)
     return count / (time.perf_counter() - started)
 
 
@@ -276,6 +285,7 @@ class Run:
     """One timed command: wall time, its own peak RSS (wait4), output, tree peaks."""
 
     elapsed: float
+    cpu: float
     own_peak: int
     output: str
     tree_rss: int
@@ -301,7 +311,8 @@ def run_measured(argv: list[str]) -> Run:
     elapsed = time.perf_counter() - started
     if process.returncode:
         raise SystemExit(f"{' '.join(argv)} failed with exit code {process.returncode}")
-    return Run(elapsed, usage.ru_maxrss * 1024, output.decode(), tree_rss, tree_pss)
+    cpu = usage.ru_utime + usage.ru_stime  # with the workers it waited for
+    return Run(elapsed, cpu, usage.ru_maxrss * 1024, output.decode(), tree_rss, tree_pss)
 
 
 def witness_catch_up(entries: int, workers: int) -> tuple[float, float]:
@@ -429,6 +440,13 @@ def main() -> None:
             f"{throughput:,.0f} acts/s ({run.elapsed:.1f} s)",
             f"{ceiling:,.0f} verifies/s (raw x {cores})",
             f"{throughput / ceiling:.0%} (target ≥ 70%)",
+        )
+        raw_cpu = sum(RAW_CPU[-2:]) / 2
+        table.add_row(
+            "CPU time per act of truce verify",
+            f"{run.cpu / size * 1e6:,.0f} µs ({run.cpu:,.1f} s in all)",
+            f"{raw_cpu * 1e6:,.0f} µs per raw verification",
+            f"{raw_cpu * size / run.cpu:.0%} of its CPU time is the raw verifications",
         )
         table.add_row(
             "peak memory of truce verify and its workers",
