@@ -354,6 +354,21 @@ def test_swapped_entries_are_refused(witnessed: Path, tmp_path: Path) -> None:
     bad(rewrite(witnessed, tmp_path / "x", edit), "reordered")
 
 
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda m: [(n, d + bytes(4) if n == "bodies/000000.bin" else d) for n, d in m], "records"),
+        (lambda m: [(n, d) for n, d in m if n != "bodies/000000.bin"], "does not follow"),
+        (lambda m: [*m, ("bodies/extra.json", b"{}")], "unexpected file"),
+        (lambda m: [*m, ("entries/000002.bin", bytes(4))], "out of sequence"),
+    ],
+)
+def test_the_body_files_must_match_the_entry_files(
+    witnessed: Path, tmp_path: Path, edit: Callable[[Members], Members], message: str
+) -> None:
+    bad(rewrite(witnessed, tmp_path / "x", edit), message)
+
+
 def test_an_undisclosed_key_registration_is_refused(witnessed: Path, tmp_path: Path) -> None:
     def edit(members: Members) -> Members:
         bodies = [
