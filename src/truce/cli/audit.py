@@ -78,7 +78,12 @@ def verify(
         ),
     ] = None,
     workers: Annotated[
-        int, typer.Option(min=0, help="Signature-checking threads (default: one per core).")
+        int,
+        typer.Option(
+            min=0,
+            help="Workers checking entries: processes for a large bundle, threads for a "
+            "small one (default: one per core).",
+        ),
     ] = 0,
     allow_unwitnessed: Annotated[
         bool,

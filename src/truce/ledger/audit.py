@@ -1,28 +1,28 @@
 """Offline verification of an audit bundle (:mod:`truce.ledger.bundle`).
 
 :func:`verify_bundle` trusts nothing in the bundle that it cannot recompute. It needs no
-database and no network, and reads the bundle twice as a stream, so its memory stays
-flat whatever the size of the log:
+database and no network, and reads the bundle once, front to back, holding one pair of
+entry and body files at a time, so its memory stays flat whatever the size of the log:
 
-1. **Bodies.** Every ``bodies/<hex>.json`` is hashed and must match its name (a body
-   that does not is reported at the first entry that carries it). The bodies of
-   ``member.key`` acts, and of the genesis act, are kept: they replay the key registry.
-2. **Entries.** Worker threads (or processes) parse each leaf with
-   :meth:`~truce.ledger.envelope.Envelope.from_dict`, check that it is in RFC 8785
-   form, and verify its Ed25519 signature with the public key its ``author.key`` names
-   (Ed25519 verification releases the GIL). The main thread takes the results in log
-   order, replays the key registry (root keys from the genesis scenario, then every
-   ``member.key`` register and revoke), checks that each key was registered to its
-   author and not revoked at that point and that the author's role may sign the kind
-   (:data:`truce.domain.acts.PERMISSIONS`), checks the body against its digest, and
-   hashes the leaf into an RFC 6962 :class:`~truce.ledger.merkle.Frontier`.
+1. **Head.** ``manifest.json`` must be in the form truce writes; the genesis entry (entry
+   0) and its body, the scenario, are read first: the scenario names the mechanism, its
+   members' root keys and the checkpoint key. ``scenario.json`` and ``README.txt`` must
+   be those of the genesis entry and the manifest.
+2. **Entries.** Each pair of files is cut into batches of :data:`BATCH` entries, which
+   worker processes (or threads) check on their own
+   (:func:`truce.ledger.audit_leaves.check_batch`): RFC 8785 form, the Ed25519
+   signature under the key ``author.key`` names, the body against its digest, and the
+   batch's RFC 6962 subtree. The keys handed to them are the root keys and every key
+   that a body read so far registers (a key is registered before it signs, so its body
+   comes no later than the file of its first signature). This process takes the results
+   in log order and replays the key registry (:class:`truce.ledger.audit_replay.Replay`).
 3. **Checkpoint.** The recomputed root and size must be those of ``checkpoint.txt``,
    whose log signature must verify under the checkpoint key (given by the user, or
    else the genesis scenario's ``mechanism.checkpoint_key``); each cosignature from a
    witness key registered to a party or mediator, and not revoked, must verify, and
    enough of them make the checkpoint *witnessed*.
 4. **Trusted checkpoint** (optional): a checkpoint the user saved before. The root of
-   the bundle's first ``size`` entries, kept while streaming, must be its root.
+   the bundle's first ``size`` entries, computed while streaming, must be its root.
 
 The first problem stops the check: :class:`AuditError` names the entry and the reason.
 """
@@ -30,37 +30,36 @@ The first problem stops the check: :class:`AuditError` names the entry and the r
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import multiprocessing
 import os
+import re
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from functools import partial
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Final, Literal
 
 from pydantic import ValidationError
 
-from truce.domain.acts import PERMISSIONS, parse_body
 from truce.domain.scenario import Scenario
-from truce.errors import LogMisbehaviourError, ProofError, TruceError
+from truce.errors import LogMisbehaviourError, TruceError
 from truce.ledger import bundle as bundle_format
-from truce.ledger.bundle import BODY_NAME, ENTRIES_PER_FILE, BundleError, read_members
-from truce.ledger.checkpoint import (
-    Checkpoint,
-    log_verifier,
-    open_checkpoint,
-    verify_cosignature,
-    witness_name,
-    witness_verifier,
+from truce.ledger.audit_leaves import BODY_MISMATCH, BODY_OK, BatchResult, check_batch
+from truce.ledger.audit_replay import GENESIS, AuditError, Replay, b64, cosignatures
+from truce.ledger.bundle import (
+    ENTRIES_PER_FILE,
+    BundleError,
+    body_file_name,
+    entry_file_name,
+    read_members,
+    record_offsets,
 )
-from truce.ledger.envelope import Envelope, parse_time
-from truce.ledger.keys import PublicKey, verify_raw
-from truce.ledger.merkle import Frontier
+from truce.ledger.checkpoint import Checkpoint, log_verifier, open_checkpoint
+from truce.ledger.envelope import parse_time
+from truce.ledger.keys import PublicKey
 from truce.ledger.note import Note, Verifier
 
 __all__ = [
@@ -70,35 +69,26 @@ __all__ = [
     "verify_bundle",
 ]
 
-GENESIS: Final = "mechanism.genesis"
-MEMBER_KEY: Final = "member.key"
 BATCH: Final = 2048
-"""Entries per task handed to a worker."""
-
-_KEPT_BODY_PREFIX = b'{"action":'
-_KEPT_BODY_LIMIT = 4096
-_PRESENT, _REFERENCED, _MISMATCH = 0, 1, 2
+"""Entries per task handed to a worker: a power of two that divides
+:data:`~truce.ledger.bundle.ENTRIES_PER_FILE`, so that each batch is a subtree of the log."""
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(entries_done, entries_total)``."""
 
 Executors = Literal["auto", "threads", "processes"]
-PROCESSES_FROM_BYTES: Final = 32 << 20
+PROCESSES_FROM_BYTES: Final = 16 << 20
 """``auto`` checks a bundle of this size or more in forked worker processes, which
-measured up to twice as fast as threads on 2 cores (``benchmarks/verify.py``), and a
-smaller one in threads, which start at once."""
+measured faster than threads on 2 cores (``benchmarks/verify.py``), and a smaller one in
+threads, which start at once."""
 
-
-class AuditError(ProofError):
-    """The bundle does not verify; ``index`` is the first bad entry, when it is one."""
-
-    slug = "audit-failed"
-    title = "The audit bundle does not verify"
-
-    def __init__(self, message: str, *, index: int | None = None) -> None:
-        super().__init__(f"entry {index}: {message}" if index is not None else message)
-        self.index = index
-        self.reason = message
+_PUBLIC_KEY: Final = re.compile(rb'"public_key":"([A-Za-z0-9_-]{43})"')
+_FIXED: Final = {
+    "README.txt": "readme",
+    "manifest.json": "manifest",
+    "scenario.json": "scenario",
+    "checkpoint.txt": "checkpoint",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,397 +136,87 @@ class Report:
         )
 
 
-# --------------------------------------------------------------------------- workers
-
-# A worker's verdict on one leaf: an error message, or
-# (leaf hash, kind, member, delegate, key id, body digest, audience is "all",
-#  mechanism, signature verifies: True / False / None when the key is unknown).
-_Checked = str | tuple[bytes, str, str, str, str, str, bool, str, bool | None]
-
-
-def _canonical(envelope: Envelope) -> bytes:
-    """The RFC 8785 bytes of an envelope that :meth:`Envelope.from_dict` accepted.
-
-    Every value of such an envelope is an ASCII string matched by a pattern that admits
-    no character JSON escapes, a list of them, or the integer 1, so the canonical form is
-    the keys in sorted order with the values quoted: the same bytes as
-    :meth:`Envelope.leaf_bytes`, several times faster.
-    """
-    audience = envelope.audience
-    audience_text = f'"{audience}"' if isinstance(audience, str) else _quoted_list(audience)
-    return (
-        f'{{"at":"{envelope.at}","audience":{audience_text},"author":{{"delegate":'
-        f'"{envelope.delegate}","key":"{envelope.key_id}","member":"{envelope.member}"}},'
-        f'"body_digest":"{envelope.body_digest}","kind":"{envelope.kind}",'
-        f'"mechanism":"{envelope.mechanism}","refs":{_quoted_list(envelope.refs)},'
-        f'"sig":"{envelope.sig}","v":1}}'
-    ).encode("ascii")
-
-
-def _quoted_list(values: Sequence[str]) -> str:
-    return "[" + ",".join(f'"{value}"' for value in values) + "]"
-
-
-def _check_leaves(leaves: Sequence[bytes], keys: dict[str, bytes]) -> list[_Checked]:
-    """Parse, check the form of, and verify the signature of each leaf.
-
-    ``keys`` maps key ids to raw public keys: every key the bundle's registrations name.
-    Whether a key was *valid* for its author at that point is for the registry replay.
-    """
-    results: list[_Checked] = []
-    append = results.append
-    sha256 = hashlib.sha256
-    for leaf in leaves:
-        try:
-            data = json.loads(leaf)
-            envelope = Envelope.from_dict(data)
-        except (ValueError, RecursionError) as exc:
-            append(f"the entry is not a JSON act envelope: {exc}")
-            continue
-        except TruceError as exc:
-            append(f"malformed envelope: {exc.message}")
-            continue
-        if type(data["v"]) is not int or _canonical(envelope) != leaf:
-            append("the entry is not in RFC 8785 canonical form")
-            continue
-        public_key = keys.get(envelope.key_id)
-        if public_key is None:
-            signature_ok = None
-        else:
-            # The leaf is the canonical envelope, whose last two members are "sig" and
-            # "v": without "sig" it is exactly the signed bytes.
-            signed = leaf.replace(b'"sig":"' + envelope.sig.encode() + b'",', b"", 1)
-            signature = base64.urlsafe_b64decode(envelope.sig + "==")
-            signature_ok = verify_raw(public_key, signature, signed)
-        append(
-            (
-                sha256(b"\x00" + leaf).digest(),
-                envelope.kind,
-                envelope.member,
-                envelope.delegate,
-                envelope.key_id,
-                envelope.body_digest,
-                envelope.audience == "all",
-                envelope.mechanism,
-                signature_ok,
-            )
-        )
-    return results
-
-
-# --------------------------------------------------------------------------- registry
-
-
-@dataclass(slots=True)
-class _Key:
-    member: str
-    delegate: str
-    role: str
-    public_key: bytes
-    registered: int
-    revoked: int | None = None
-
-
-@dataclass(slots=True)
-class _Bodies:
-    """What the first pass learnt about the bodies in the bundle."""
-
-    state: dict[bytes, int] = field(default_factory=dict)
-    kept: dict[bytes, bytes] = field(default_factory=dict)
-
-
 @dataclass(slots=True)
 class _Head:
-    """The fixed members and what the first pass saw of the rest."""
+    """The four fixed members."""
 
-    readme: bytes | None = None
-    manifest: bytes | None = None
-    scenario: bytes | None = None
-    checkpoint: bytes | None = None
-    entry_files: list[str] = field(default_factory=list)
-    genesis_leaf: bytes | None = None
+    readme: bytes = b""
+    manifest: bytes = b""
+    scenario: bytes = b""
+    checkpoint: bytes = b""
 
 
-_FIELDS = {
-    "README.txt": "readme",
-    "manifest.json": "manifest",
-    "scenario.json": "scenario",
-    "checkpoint.txt": "checkpoint",
-}
+@dataclass(frozen=True, slots=True)
+class _Pair:
+    """One entry file and its body file, with the offsets of their batches."""
+
+    number: int
+    entries: bytes
+    bodies: bytes
+    entry_offsets: list[int]
+    body_offsets: list[int]
+    count: int
 
 
 def _fail(message: str, index: int | None = None) -> AuditError:
     return AuditError(message, index=index)
 
 
-# --------------------------------------------------------------------------- pass one
-
-
-def _first_pass(stream: IO[bytes]) -> tuple[_Head, _Bodies]:
+def _read(stream: IO[bytes]) -> tuple[_Head, Iterator[_Pair]]:
+    """The fixed members, and an iterator over the pairs of files that follow them."""
+    members = read_members(stream)
     head = _Head()
-    bodies = _Bodies()
-    expected = list(bundle_format.FIXED_MEMBERS)
-    genesis_digest: bytes | None = None
-    for member in read_members(
-        stream, skip=lambda name: name.startswith("entries/") and name != "entries/000000.bin"
-    ):
+    for expected in bundle_format.FIXED_MEMBERS:
+        member = next(members, None)
+        if member is None:
+            raise _fail(f"the bundle lacks {expected}")
+        if member.name != expected:
+            raise _fail(
+                f"the bundle's members are out of order: {member.name} where {expected} belongs"
+            )
+        assert member.data is not None
+        setattr(head, _FIXED[expected], member.data)
+    return head, _pairs(members)
+
+
+def _pairs(members: Iterator[bundle_format.Member]) -> Iterator[_Pair]:
+    for number, member in enumerate(members):
         name = member.name
-        if expected:
-            if name != expected[0]:
-                raise _fail(
-                    f"the bundle's members are out of order: {name} where {expected[0]} belongs"
-                )
-            setattr(head, _FIELDS[name], member.data)
-            expected.pop(0)
-            continue
-        if match := bundle_format.ENTRY_NAME.match(name):
-            if bodies.state:
-                raise _fail(f"{name} comes after the bodies")
-            if int(match.group(1)) != len(head.entry_files):
-                wanted = bundle_format.entry_file_name(len(head.entry_files))
-                raise _fail(f"{name} is out of sequence (expected {wanted})")
-            head.entry_files.append(name)
-            if member.data is not None:
-                leaves = bundle_format.iter_leaves(member.data, name)
-                head.genesis_leaf = next(leaves, None)
-                genesis_digest = _digest_of(head.genesis_leaf)
-            continue
-        if match := BODY_NAME.match(name):
-            assert member.data is not None
-            digest = bytes.fromhex(match.group(1))
-            if digest in bodies.state:
-                raise _fail(f"{name} appears twice")
-            ok = hashlib.sha256(member.data).digest() == digest
-            bodies.state[digest] = _PRESENT if ok else _MISMATCH
-            if ok and (
-                digest == genesis_digest
-                or (
-                    member.data.startswith(_KEPT_BODY_PREFIX)
-                    and len(member.data) <= _KEPT_BODY_LIMIT
-                )
-            ):
-                bodies.kept[digest] = member.data
-            continue
-        raise _fail(f"the bundle holds an unexpected file {name}")
-    if expected:
-        raise _fail(f"the bundle lacks {expected[0]}")
-    if not head.entry_files or head.genesis_leaf is None:
-        raise _fail("the bundle holds no entries")
-    return head, bodies
-
-
-def _digest_of(leaf: bytes | None) -> bytes | None:
-    """The body digest a leaf names, read loosely (only to know which body to keep)."""
-    if leaf is None:
-        return None
-    marker = b'"body_digest":"sha256:'
-    at = leaf.find(marker)
-    if at < 0:
-        return None
-    try:
-        return bytes.fromhex(leaf[at + len(marker) : at + len(marker) + 64].decode("ascii"))
-    except ValueError:
-        return None
-
-
-# --------------------------------------------------------------------------- the check
-
-
-class _Audit:
-    """The state of one verification: registry, tree, counters."""
-
-    def __init__(self, scenario: Scenario, bodies: _Bodies, trusted: Checkpoint | None) -> None:
-        self.scenario = scenario
-        self.mechanism = scenario.mechanism.id
-        self.secretariat = scenario.secretariat.code
-        self.bodies = bodies
-        self.trusted = trusted
-        self.registry: dict[str, _Key] = {}
-        self.frontier = Frontier.empty()
-        self.checked = 0
-        self.outside = 0
-        for member in scenario.members:
-            key = member.public_key()
-            self.registry[key.key_id] = _Key(
-                member=member.code,
-                delegate="root",
-                role="secretariat" if member.kind == "secretariat" else "head",
-                public_key=key.raw,
-                registered=0,
-            )
-
-    def public_keys(self) -> dict[str, bytes]:
-        """Every key the bundle names: root keys, and every disclosed registration."""
-        keys = {key_id: key.public_key for key_id, key in self.registry.items()}
-        for content in self.bodies.kept.values():
-            try:
-                body = json.loads(content)
-                key = PublicKey.parse(body["public_key"])
-            except (ValueError, TypeError, KeyError, TruceError):
-                continue
-            keys[key.key_id] = key.raw
-        return keys
-
-    def step(self, index: int, checked: _Checked) -> None:
-        """Check one entry in log order, then hash it into the tree."""
-        if isinstance(checked, str):
-            raise _fail(checked, index)
-        leaf_hash, kind, member, delegate, key_id, digest, to_all, mechanism, sig_ok = checked
-        if mechanism != self.mechanism:
-            raise _fail(f"the act is for mechanism {mechanism!r}, not {self.mechanism!r}", index)
-        allowed = PERMISSIONS.get(kind)
-        if allowed is None:
-            raise _fail(f"unknown act kind {kind!r}", index)
-        if (kind == GENESIS) != (index == 0):
-            raise _fail(
-                "the first entry must be the mechanism.genesis act"
-                if index == 0
-                else "a second mechanism.genesis act",
-                index,
-            )
-        key = self.registry.get(key_id)
-        if key is None or (key.member, key.delegate) != (member, delegate):
-            raise _fail(f"key {key_id} is not registered to {member}/{delegate}", index)
-        if key.revoked is not None:
-            raise _fail(
-                f"key {key_id} of {member}/{delegate} was revoked at entry {key.revoked}, "
-                "before it signed this act",
-                index,
-            )
-        if not sig_ok:
-            raise _fail(f"the signature of {member}/{delegate} does not verify", index)
-        if key.role not in allowed:
-            raise _fail(f"a {key.role} may not sign {kind}", index)
-        if kind == GENESIS and delegate != "root":
-            raise _fail("the genesis act is signed by the secretariat's root key", index)
-        raw_digest = bytes.fromhex(digest[7:])
-        state = self.bodies.state.get(raw_digest)
-        if state is None:
-            self.outside += 1
-        elif state == _MISMATCH:
-            raise _fail(
-                f"its body {bundle_format.body_name(digest)} does not match body_digest {digest}",
-                index,
-            )
+        if bundle_format.ENTRY_NAME.match(name) or bundle_format.BODY_NAME.match(name):
+            if name != entry_file_name(number):
+                raise _fail(f"{name} is out of sequence (expected {entry_file_name(number)})")
         else:
-            self.checked += 1
-            if state == _PRESENT:
-                self.bodies.state[raw_digest] = _REFERENCED
-        if kind == MEMBER_KEY:
-            self._member_key(index, member, to_all, raw_digest, state)
-        self.frontier.append(leaf_hash)
-        trusted = self.trusted
-        if trusted is not None and self.frontier.size == trusted.size:
-            root = self.frontier.root()
-            if root != trusted.root:
-                raise LogMisbehaviourError(
-                    "the log was rewritten (split view or rollback): the root of its first "
-                    f"{trusted.size} entries is {_b64(root)}, but your trusted checkpoint "
-                    f"of that size has {_b64(trusted.root)}"
-                )
-
-    def _member_key(
-        self, index: int, author: str, to_all: bool, digest: bytes, state: int | None
-    ) -> None:
-        content = self.bodies.kept.get(digest)
-        if content is None:
-            raise _fail(
-                "key registration body not disclosed"
-                if state is None
-                else "the member.key body is not a key registration",
-                index,
-            )
-        if not to_all:
-            raise _fail('a member.key act must be addressed to "all"', index)
-        try:
-            body = json.loads(content)
-            parse_body(MEMBER_KEY, body)
-            key = PublicKey.parse(body["public_key"])
-        except TruceError as exc:
-            raise _fail(f"bad key registration: {exc.message}", index) from exc
-        action, delegate, role = body["action"], body["delegate"], body["role"]
-        known = self.registry.get(key.key_id)
-        if action == "register":
-            if known is not None:
-                raise _fail(
-                    f"key {key.key_id} is already registered to {known.member}/{known.delegate}",
-                    index,
-                )
-            if (role == "secretariat") != (author == self.secretariat):
-                raise _fail(
-                    "only the secretariat registers secretariat keys, and only those", index
-                )
-            self.registry[key.key_id] = _Key(author, delegate, role, key.raw, index)
-            return
-        if known is None or (known.member, known.delegate) != (author, delegate):
-            raise _fail(f"revokes key {key.key_id}, which is not {author}/{delegate}'s", index)
-        if known.revoked is not None:
-            raise _fail(f"key {key.key_id} was already revoked at entry {known.revoked}", index)
-        known.revoked = index
-
-    def witness_verifiers(self, origin: str) -> dict[str, list[Verifier]]:
-        """Per party or mediator, its registered witness keys not revoked."""
-        kinds = {member.code: member.kind for member in self.scenario.members}
-        verifiers: dict[str, list[Verifier]] = {}
-        for key in self.registry.values():
-            if (
-                key.role == "witness"
-                and key.revoked is None
-                and kinds.get(key.member) in ("party", "mediator")
-            ):
-                name = witness_name(origin, key.member)
-                verifiers.setdefault(key.member, []).append(
-                    witness_verifier(name, PublicKey(key.public_key))
-                )
-        return verifiers
+            raise _fail(f"the bundle holds an unexpected file {name}")
+        bodies = next(members, None)
+        if bodies is None or bodies.name != body_file_name(number):
+            raise _fail(f"{body_file_name(number)} does not follow {name}")
+        assert member.data is not None
+        assert bodies.data is not None
+        entry_offsets, count = record_offsets(member.data, BATCH, leaves=True, name=name)
+        body_offsets, body_count = record_offsets(
+            bodies.data, BATCH, leaves=False, name=bodies.name
+        )
+        if body_count != count:
+            raise _fail(f"{bodies.name} holds {body_count} records for the {count} entries")
+        yield _Pair(number, member.data, bodies.data, entry_offsets, body_offsets, count)
+        del member, bodies  # hold no pair while the next is read
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def _batches(stream: IO[bytes], head: _Head) -> Iterator[tuple[int, list[bytes]]]:
-    """``(first index, leaves)`` for every entry after the genesis, in order."""
-    index = 0
-    last = head.entry_files[-1]
-    for member in read_members(
-        stream, skip=lambda name: not name.startswith("entries/"), stop_after=last
-    ):
-        if member.data is None:
-            continue
-        leaves = bundle_format.split_leaves(member.data, member.name)
-        if member.name != last and len(leaves) != ENTRIES_PER_FILE:
-            raise _fail(f"{member.name} holds {len(leaves)} entries, not {ENTRIES_PER_FILE}")
-        start = 1 if index == 0 else 0
-        for offset in range(start, len(leaves), BATCH):
-            yield index + offset, leaves[offset : offset + BATCH]
-        index += len(leaves)
-        del leaves
-
-
-def _check_head(head: _Head, scenario_bytes: bytes, scenario: Scenario) -> dict[str, Any]:
+def _manifest(head: _Head) -> dict[str, Any]:
+    """The manifest, in the form truce writes it (its agreement with the log comes later)."""
     try:
-        manifest = json.loads(head.manifest or b"")
+        manifest = json.loads(head.manifest)
         if not isinstance(manifest, dict):
             raise ValueError("not an object")
     except ValueError as exc:
         raise _fail(f"manifest.json is not valid JSON: {exc}") from exc
     if manifest.get("format") != bundle_format.FORMAT:
         raise _fail(f"manifest.json: the format is not {bundle_format.FORMAT}")
-    wanted = {
-        "mechanism": scenario.mechanism.id,
-        "origin": scenario.mechanism.origin,
-        "checkpoint_key": scenario.mechanism.checkpoint_key,
-    }
-    for name, value in wanted.items():
-        if manifest.get(name) != value:
-            raise _fail(f"manifest.json: {name} is not the genesis scenario's {value!r}")
     exporter = manifest.get("exported_by")
     if (
         not isinstance(exporter, dict)
         or set(exporter) != {"member", "delegate"}
-        or scenario.member(str(exporter["member"])) is None
-        or not isinstance(exporter["delegate"], str)
+        or not all(isinstance(value, str) for value in exporter.values())
     ):
         raise _fail("manifest.json: exported_by does not name a member of the mechanism")
     try:
@@ -546,15 +226,15 @@ def _check_head(head: _Head, scenario_bytes: bytes, scenario: Scenario) -> dict[
     size = manifest.get("size")
     if type(size) is not int or size < 1:
         raise _fail("manifest.json: size is not a positive integer")
-    if manifest.get("entry_files") != head.entry_files or head.entry_files != (
-        bundle_format.entry_file_names(size)
-    ):
+    if manifest.get("entry_files") != bundle_format.entry_file_names(size):
         raise _fail("manifest.json: entry_files are not the entry files of the bundle")
+    if not all(isinstance(manifest.get(name), str) for name in ("mechanism", "origin")):
+        raise _fail("manifest.json: mechanism and origin must be strings")
     expected = bundle_format.manifest_bytes(
         bundle_format.make_manifest(
             mechanism=manifest["mechanism"],
             origin=manifest["origin"],
-            checkpoint_key=manifest["checkpoint_key"],
+            checkpoint_key=manifest.get("checkpoint_key"),  # type: ignore[arg-type]
             member=exporter["member"],
             delegate=exporter["delegate"],
             exported_at=manifest["exported_at"],
@@ -565,29 +245,29 @@ def _check_head(head: _Head, scenario_bytes: bytes, scenario: Scenario) -> dict[
         raise _fail("manifest.json is not in the form truce writes (edited by hand?)")
     if head.readme != bundle_format.readme_text(manifest).encode("utf-8"):
         raise _fail("README.txt differs from the README of this manifest")
-    if head.scenario != scenario_bytes:
-        raise _fail("scenario.json differs from the scenario of the genesis entry")
     return manifest
 
 
-def _scenario(head: _Head, bodies: _Bodies) -> tuple[bytes, Scenario]:
+def _scenario(pair: _Pair) -> tuple[bytes, Scenario]:
     """The scenario carried by entry 0 (its signature is checked with the entry)."""
-    assert head.genesis_leaf is not None
-    checked = _check_leaves([head.genesis_leaf], {})[0]
-    if isinstance(checked, str):
-        raise _fail(checked, 0)
-    if checked[1] != GENESIS:
+    leaf = next(bundle_format.iter_leaves(pair.entries, entry_file_name(0)))
+    body = next(bundle_format.iter_bodies(pair.bodies, body_file_name(0)))
+    record = len(leaf).to_bytes(4, "big") + leaf
+    body_record = bytes(4) if body is None else len(body).to_bytes(4, "big") + body
+    result = check_batch(0, record, body_record, {})
+    if result.error is not None:
+        raise _fail(result.error[1], 0)
+    if result.signers[0][0] != GENESIS:
         raise _fail("the first entry must be the mechanism.genesis act", 0)
-    digest = bytes.fromhex(checked[5][7:])
-    content = bodies.kept.get(digest)
-    if content is None:
-        state = bodies.state.get(digest)
+    state = result.flags[0] & 3
+    if state != BODY_OK:
         raise _fail(
-            "the genesis body (the scenario) is not in the bundle"
-            if state is None
-            else "the genesis body does not match its body_digest",
+            "the genesis body does not match its body_digest"
+            if state == BODY_MISMATCH
+            else "the genesis body (the scenario) is not in the bundle",
             0,
         )
+    content = result.bodies[0]
     try:
         scenario = Scenario.model_validate(json.loads(content))
     except (ValueError, ValidationError) as exc:
@@ -595,11 +275,45 @@ def _scenario(head: _Head, bodies: _Bodies) -> tuple[bytes, Scenario]:
     return content, scenario
 
 
+def _check_head(
+    head: _Head, manifest: dict[str, Any], scenario_bytes: bytes, scenario: Scenario
+) -> None:
+    wanted = {
+        "mechanism": scenario.mechanism.id,
+        "origin": scenario.mechanism.origin,
+        "checkpoint_key": scenario.mechanism.checkpoint_key,
+    }
+    for name, value in wanted.items():
+        if manifest.get(name) != value:
+            raise _fail(f"manifest.json: {name} is not the genesis scenario's {value!r}")
+    if scenario.member(manifest["exported_by"]["member"]) is None:
+        raise _fail("manifest.json: exported_by does not name a member of the mechanism")
+    if head.scenario != scenario_bytes:
+        raise _fail("scenario.json differs from the scenario of the genesis entry")
+
+
 def _open(data: bytes, verifier: Verifier, origin: str, what: str) -> tuple[Checkpoint, Note]:
     try:
         return open_checkpoint(data, verifier, origin=origin)
     except TruceError as exc:
         raise _fail(f"{what}: {exc.message}") from exc
+
+
+def _named_keys(bodies: bytes, keys: dict[str, bytes]) -> dict[str, bytes]:
+    """``keys`` and every public key a body of the file names (a new dict if any is new).
+
+    Over-inclusion is harmless: a key only counts once the registry replay accepts its
+    registration; this is only what the workers may verify signatures with.
+    """
+    found: dict[str, bytes] = {}
+    for text in set(_PUBLIC_KEY.findall(bodies)):
+        try:
+            key = PublicKey.parse(text.decode("ascii"))
+        except TruceError:
+            continue
+        if key.key_id not in keys:
+            found[key.key_id] = key.raw
+    return {**keys, **found} if found else keys
 
 
 def verify_bundle(
@@ -615,8 +329,8 @@ def verify_bundle(
 
     ``trusted_checkpoint`` is a signed checkpoint note the user saved before; ``log_key``
     the checkpoint public key (unpadded base64url) the user trusts, instead of the one
-    the genesis scenario names. ``workers`` (default: one per core) parse entries and
-    verify signatures on ``executor`` threads or forked processes (``auto``: see
+    the genesis scenario names. ``workers`` (default: one per core) check batches of
+    entries on ``executor`` threads or forked processes (``auto``: see
     :data:`PROCESSES_FROM_BYTES`); processes are forked first, while this one is small. A
     checkpoint that is not witnessed is *not* an error here: see :attr:`Report.witnessed`.
     """
@@ -632,17 +346,22 @@ def verify_bundle(
     pool: Executor
     if executor == "processes":
         pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))
-        pool.submit(int).result()  # fork every worker now, before the first pass grows
+        pool.submit(int).result()  # fork every worker now, while this process is small
     else:
         pool = ThreadPoolExecutor(count)
     try:
-        return _verify(path, pool, count, trusted_checkpoint, log_key, progress, started)
+        with path.open("rb") as stream:
+            return _verify(stream, pool, count, trusted_checkpoint, log_key, progress, started)
+    except OSError as exc:
+        raise _fail(f"cannot read {path}: {exc.strerror}") from exc
+    except BundleError as exc:
+        raise _fail(exc.message) from exc
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _verify(
-    path: Path,
+    stream: IO[bytes],
     pool: Executor,
     count: int,
     trusted_checkpoint: bytes | None,
@@ -650,15 +369,15 @@ def _verify(
     progress: Progress | None,
     started: float,
 ) -> Report:
-    try:
-        with path.open("rb") as stream:
-            head, bodies = _first_pass(stream)
-    except OSError as exc:
-        raise _fail(f"cannot read {path}: {exc.strerror}") from exc
-    except BundleError as exc:
-        raise _fail(exc.message) from exc
-    scenario_bytes, scenario = _scenario(head, bodies)
-    manifest = _check_head(head, scenario_bytes, scenario)
+    head, pairs = _read(stream)
+    manifest = _manifest(head)
+    size: int = manifest["size"]
+    files = len(manifest["entry_files"])
+    first_pair = next(pairs, None)
+    if first_pair is None:
+        raise _fail("the bundle holds no entries")
+    scenario_bytes, scenario = _scenario(first_pair)
+    _check_head(head, manifest, scenario_bytes, scenario)
     origin = scenario.mechanism.origin
     if log_key is not None:
         try:
@@ -670,7 +389,6 @@ def _verify(
         checkpoint_key = PublicKey.parse(scenario.mechanism.checkpoint_key)
         source = "scenario"
     verifier = log_verifier(origin, checkpoint_key)
-    assert head.checkpoint is not None
     checkpoint, note = _open(head.checkpoint, verifier, origin, "checkpoint.txt")
     trusted: Checkpoint | None = None
     if trusted_checkpoint is not None:
@@ -687,47 +405,50 @@ def _verify(
             )
         if trusted.size == 0:
             trusted = None
-    size = manifest["size"]
-    audit = _Audit(scenario, bodies, trusted)
-    keys = audit.public_keys()
-    audit.step(0, _check_leaves([head.genesis_leaf or b""], keys)[0])
-    if progress is not None:
-        progress(1, size)
-    task = partial(_check_leaves, keys=keys)
-    pending: deque[tuple[int, Future[list[_Checked]]]] = deque()
+    replay = Replay(scenario, trusted)
+    keys = {key_id: key.public_key for key_id, key in replay.registry.items()}
+    pending: deque[Future[BatchResult]] = deque()
     try:
-        with path.open("rb") as stream:
-            for first, leaves in _batches(stream, head):
-                pending.append((first, pool.submit(task, leaves)))
-                if len(pending) >= 4 * count:
-                    _drain(audit, pending.popleft(), size, progress)
-            while pending:
-                _drain(audit, pending.popleft(), size, progress)
-    except BundleError as exc:
-        raise _fail(exc.message) from exc
+        held = [first_pair]
+        del first_pair
+        for pair in _chain(held, pairs):
+            if pair.number >= files:
+                raise _fail(f"the bundle holds more entry files than the {files} of its manifest")
+            if pair.number < files - 1 and pair.count != ENTRIES_PER_FILE:
+                raise _fail(
+                    f"{entry_file_name(pair.number)} holds {pair.count} entries, "
+                    f"not {ENTRIES_PER_FILE}"
+                )
+            keys = _named_keys(pair.bodies, keys)
+            base = pair.number * ENTRIES_PER_FILE
+            for batch in range(len(pair.entry_offsets) - 1):
+                first = base + batch * BATCH
+                entries = pair.entries[pair.entry_offsets[batch] : pair.entry_offsets[batch + 1]]
+                bodies = pair.bodies[pair.body_offsets[batch] : pair.body_offsets[batch + 1]]
+                boundary = trusted is not None and first < trusted.size <= first + BATCH
+                pending.append(pool.submit(check_batch, first, entries, bodies, keys, boundary))
+                if len(pending) >= 3 * count:
+                    _drain(replay, pending.popleft(), size, progress)
+            del pair
+        while pending:
+            _drain(replay, pending.popleft(), size, progress)
     finally:
-        for _, future in pending:
+        for future in pending:
             future.cancel()
-    total = audit.frontier.size
+    total = replay.size
     if total != size:
         raise _fail(f"the bundle holds {total:,} entries, but its manifest says {size:,}")
     if total != checkpoint.size:
         raise _fail(
             f"the bundle holds {total:,} entries, but checkpoint.txt covers {checkpoint.size:,}"
         )
-    root = audit.frontier.root()
+    root = replay.root()
     if root != checkpoint.root:
         raise _fail(
-            f"the entries lead to the root {_b64(root)}, not to checkpoint.txt's "
-            f"{_b64(checkpoint.root)}: entries were changed, removed, added or reordered"
+            f"the entries lead to the root {b64(root)}, not to checkpoint.txt's "
+            f"{b64(checkpoint.root)}: entries were changed, removed, added or reordered"
         )
-    unreferenced = [d for d, state in bodies.state.items() if state != _REFERENCED]
-    if unreferenced:
-        raise _fail(
-            f"{bundle_format.body_name(unreferenced[0].hex())} is the body of no entry "
-            f"({len(unreferenced)} such files)"
-        )
-    cosigned, ignored = _cosignatures(audit, checkpoint, note, verifier, origin)
+    cosigned, ignored = cosignatures(replay, checkpoint, note, verifier, origin)
     return Report(
         mechanism=scenario.mechanism.id,
         origin=origin,
@@ -738,8 +459,8 @@ def _verify(
         cosigned_by=cosigned,
         witness_threshold=scenario.witness_threshold,
         witness_members=len(scenario.witnesses),
-        bodies_checked=audit.checked,
-        bodies_outside_audience=audit.outside,
+        bodies_checked=replay.checked,
+        bodies_outside_audience=replay.outside,
         exported_by=f"{manifest['exported_by']['member']}/{manifest['exported_by']['delegate']}",
         trusted_size=None if trusted_checkpoint is None else (trusted.size if trusted else 0),
         ignored_signatures=ignored,
@@ -747,39 +468,16 @@ def _verify(
     )
 
 
+def _chain(first: list[_Pair], rest: Iterator[_Pair]) -> Iterator[_Pair]:
+    """The pairs, holding none of them once handed out (each is tens of megabytes)."""
+    while first:
+        yield first.pop()
+    yield from rest
+
+
 def _drain(
-    audit: _Audit,
-    item: tuple[int, Future[list[_Checked]]],
-    size: int,
-    progress: Progress | None,
+    replay: Replay, future: Future[BatchResult], size: int, progress: Progress | None
 ) -> None:
-    first, future = item
-    step = audit.step
-    for offset, checked in enumerate(future.result()):
-        step(first + offset, checked)
+    replay.batch(future.result())
     if progress is not None:
-        progress(audit.frontier.size, size)
-
-
-def _cosignatures(
-    audit: _Audit, checkpoint: Checkpoint, note: Note, log: Verifier, origin: str
-) -> tuple[tuple[str, ...], int]:
-    """The members whose witness cosigned the checkpoint, and the signatures ignored."""
-    verifiers = audit.witness_verifiers(origin)
-    cosigned: set[str] = set()
-    ignored = 0
-    for signature in note.signatures:
-        if log.matches(signature):
-            continue
-        matched = False
-        for member, candidates in verifiers.items():
-            for candidate in candidates:
-                if candidate.matches(signature):
-                    matched = True
-                    try:
-                        verify_cosignature(checkpoint, signature, candidate)
-                    except TruceError as exc:
-                        raise _fail(f"checkpoint.txt: bad cosignature: {exc.message}") from exc
-                    cosigned.add(member)
-        ignored += not matched
-    return tuple(sorted(cosigned)), ignored
+        progress(replay.size, size)

@@ -11,14 +11,18 @@ come in this order:
   only the genesis entry itself);
 - ``checkpoint.txt``: the checkpoint the entries lead to, a C2SP signed note with the
   witnesses' cosignatures;
-- ``entries/000000.bin``, ``entries/000001.bin``, ...: the leaves in log order,
-  :data:`ENTRIES_PER_FILE` per file (the last may hold fewer), each as a 4-byte
-  big-endian length followed by the leaf bytes (the RFC 8785 signed envelope);
-- ``bodies/<hex SHA-256>.json``: the RFC 8785 bytes of each body the exporting delegate
-  may see.
+- then, in pairs, ``entries/000000.bin`` and ``bodies/000000.bin``,
+  ``entries/000001.bin`` and ``bodies/000001.bin``, ...: the leaves in log order,
+  :data:`ENTRIES_PER_FILE` per entry file (the last may hold fewer), each as a 4-byte
+  big-endian length followed by the leaf bytes (the RFC 8785 signed envelope); and in
+  the body file beside it, one record per leaf, in the same order: a 4-byte big-endian
+  length followed by the RFC 8785 bytes of that act's body when the exporting delegate
+  may see it, or the length 0 alone when it may not (no body is ever empty).
 
-Nothing here touches a database or the network. :class:`BundleWriter` writes the members
-one at a time (an entry file is held in memory only until it is full);
+Bodies sit beside their entries, in log order, so that a verifier reads the bundle once,
+front to back, holding one pair of files at a time: its memory does not grow with the
+log. Nothing here touches a database or the network. :class:`BundleWriter` writes the
+members one at a time (a pair of files is held in memory only until it is full);
 :func:`read_members` reads them back one at a time, so neither side ever holds the log.
 The tar code is a small strict subset of ustar: regular files with names of at most 100
 bytes, every header checksum checked, every padding byte zero.
@@ -29,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import struct
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, Final
@@ -45,29 +50,33 @@ __all__ = [
     "BundleError",
     "BundleWriter",
     "Member",
-    "body_name",
+    "body_file_name",
     "entry_file_name",
     "entry_file_names",
+    "iter_bodies",
     "iter_leaves",
     "make_manifest",
     "manifest_bytes",
     "read_members",
     "readme_text",
+    "record_offsets",
     "sha256_hex",
     "split_leaves",
 ]
 
-FORMAT: Final = "truce-bundle/1"
+FORMAT: Final = "truce-bundle/2"
 ENTRIES_PER_FILE: Final = 65_536
 MAX_LEAF_BYTES: Final = 1 << 20
 """The longest leaf a bundle may hold (a signed envelope is a few hundred bytes)."""
 
 BLOCK: Final = 512
-BODY_NAME: Final = re.compile(r"^bodies/([0-9a-f]{64})\.json$")
+BODY_NAME: Final = re.compile(r"^bodies/([0-9]{6})\.bin$")
 ENTRY_NAME: Final = re.compile(r"^entries/([0-9]{6})\.bin$")
 FIXED_MEMBERS: Final = ("README.txt", "manifest.json", "scenario.json", "checkpoint.txt")
 _LENGTH = 4
 _ZERO_BLOCK = bytes(BLOCK)
+_NO_BODY = bytes(_LENGTH)
+_UNPACK_LENGTH = struct.Struct(">I").unpack_from
 
 
 class BundleError(InputError):
@@ -87,9 +96,9 @@ def entry_file_names(size: int) -> list[str]:
     return [entry_file_name(n) for n in range(-(-size // ENTRIES_PER_FILE))]
 
 
-def body_name(digest: str) -> str:
-    """``bodies/<hex>.json`` for a ``sha256:<hex>`` body digest."""
-    return f"bodies/{digest.removeprefix('sha256:')}.json"
+def body_file_name(number: int) -> str:
+    """``bodies/000042.bin``: the bodies of the acts of entry file ``number``."""
+    return f"bodies/{number:06d}.bin"
 
 
 def make_manifest(
@@ -147,8 +156,10 @@ Bodies addressed to others are not in the file; they are counted, not checked. W
 exported the file and when (in manifest.json) are the exporter's word: nothing signs them.
 
 Contents: README.txt, manifest.json, scenario.json (the scenario, as in entry 0),
-checkpoint.txt (C2SP signed note), entries/*.bin (each leaf as a 4-byte big-endian
-length and its bytes: the RFC 8785 signed envelope), bodies/<sha256>.json (RFC 8785).
+checkpoint.txt (C2SP signed note), entries/NNNNNN.bin (each leaf as a 4-byte big-endian
+length and its bytes: the RFC 8785 signed envelope), each followed by bodies/NNNNNN.bin
+(for each of those leaves in order, a 4-byte big-endian length and the RFC 8785 bytes
+of its body, or the length 0 alone for a body not in the file).
 Format: {manifest["format"]}.
 """
 
@@ -179,7 +190,7 @@ class BundleWriter:
     """Writes the members of a bundle, in order, to a binary file.
 
     Call :meth:`add_file` for the four fixed members, then :meth:`add_entries` (any
-    number of times), then :meth:`add_body` per body, then :meth:`close`.
+    number of times), then :meth:`close`.
     """
 
     def __init__(self, stream: IO[bytes], *, mtime: int = 0) -> None:
@@ -187,10 +198,11 @@ class BundleWriter:
         self._mtime = mtime
         self._fixed = 0
         self._chunk = bytearray()
+        self._bodies = bytearray()
         self._in_chunk = 0
         self._files = 0
         self._size = 0
-        self._bodies = False
+        self._disclosed = 0
         self._closed = False
 
     @property
@@ -199,11 +211,16 @@ class BundleWriter:
         return self._size
 
     @property
+    def bodies(self) -> int:
+        """Bodies written so far (acts whose body is in the bundle)."""
+        return self._disclosed
+
+    @property
     def entry_files(self) -> list[str]:
         """Names of the entry files written so far (a partial one is not yet written)."""
         return [entry_file_name(n) for n in range(self._files)]
 
-    def _member(self, name: str, data: bytes) -> None:
+    def _member(self, name: str, data: bytes | bytearray) -> None:
         self._stream.write(_header(name, len(data), self._mtime))
         self._stream.write(data)
         self._stream.write(bytes(-len(data) % BLOCK))
@@ -216,15 +233,27 @@ class BundleWriter:
         self._member(name, data)
         self._fixed += 1
 
-    def add_entries(self, leaves: Iterable[bytes]) -> None:
-        """Append leaves, writing an entry file each time one is full."""
-        if self._fixed != len(FIXED_MEMBERS) or self._bodies:
-            raise BundleError("entries come after the four fixed members and before bodies")
-        for leaf in leaves:
+    def add_entries(self, entries: Iterable[tuple[bytes, bytes | None]]) -> None:
+        """Append ``(leaf, body)`` pairs in log order; ``body`` is ``None`` when withheld.
+
+        A pair of entry and body files is written each time :data:`ENTRIES_PER_FILE`
+        leaves are gathered.
+        """
+        if self._fixed != len(FIXED_MEMBERS) or self._closed:
+            raise BundleError("entries come after the four fixed members")
+        for leaf, body in entries:
             if not 0 < len(leaf) <= MAX_LEAF_BYTES:
                 raise BundleError(f"a leaf of {len(leaf)} bytes cannot be in a bundle")
+            if body is not None and not 0 < len(body) < 1 << 32:
+                raise BundleError(f"a body of {len(body)} bytes cannot be in a bundle")
             self._chunk += len(leaf).to_bytes(_LENGTH, "big")
             self._chunk += leaf
+            if body is None:
+                self._bodies += _NO_BODY
+            else:
+                self._bodies += len(body).to_bytes(_LENGTH, "big")
+                self._bodies += body
+                self._disclosed += 1
             self._in_chunk += 1
             self._size += 1
             if self._in_chunk == ENTRIES_PER_FILE:
@@ -232,19 +261,12 @@ class BundleWriter:
 
     def _flush(self) -> None:
         if self._in_chunk:
-            self._member(entry_file_name(self._files), bytes(self._chunk))
+            self._member(entry_file_name(self._files), self._chunk)
+            self._member(body_file_name(self._files), self._bodies)
             self._files += 1
             self._chunk = bytearray()
+            self._bodies = bytearray()
             self._in_chunk = 0
-
-    def add_body(self, digest: str, content: bytes) -> None:
-        """Write one body (its RFC 8785 bytes) under its ``sha256:`` digest."""
-        if not self._bodies:
-            if self._fixed != len(FIXED_MEMBERS):
-                raise BundleError("bodies come after the four fixed members and the entries")
-            self._flush()
-            self._bodies = True
-        self._member(body_name(digest), content)
 
     def close(self) -> None:
         """Write the last entry file and the end-of-archive marker (two zero blocks)."""
@@ -366,6 +388,51 @@ def iter_leaves(data: bytes, name: str = "entry file") -> Iterator[bytes]:
 def split_leaves(data: bytes, name: str = "entry file") -> list[bytes]:
     """:func:`iter_leaves` as a list."""
     return list(iter_leaves(data, name))
+
+
+def iter_bodies(data: bytes, name: str = "body file") -> Iterator[bytes | None]:
+    """The records of one body file: each body's bytes, or ``None`` for one withheld."""
+    position, end = 0, len(data)
+    while position < end:
+        if position + _LENGTH > end:
+            raise BundleError(f"{name} ends inside a body length")
+        length = int.from_bytes(data[position : position + _LENGTH], "big")
+        position += _LENGTH
+        if position + length > end:
+            raise BundleError(f"{name} holds a body of impossible length {length}")
+        yield data[position : position + length] if length else None
+        position += length
+
+
+def record_offsets(data: bytes, every: int, *, leaves: bool, name: str) -> tuple[list[int], int]:
+    """The byte offsets of records ``0, every, 2 * every, ...`` of a file and of its end,
+    and the number of records.
+
+    Each record is a 4-byte big-endian length and that many bytes. In an entry file
+    (``leaves``) a length must be between 1 and :data:`MAX_LEAF_BYTES`; in a body file
+    it may be 0. Raises :class:`BundleError` for a file that does not divide exactly
+    into records. Cutting a file into batches this way copies nothing.
+    """
+    offsets: list[int] = []
+    append = offsets.append
+    unpack = _UNPACK_LENGTH
+    position, end, count = 0, len(data), 0
+    low = 1 if leaves else 0
+    high = MAX_LEAF_BYTES if leaves else end
+    what = "an entry" if leaves else "a body"
+    while position < end:
+        if count % every == 0:
+            append(position)
+        if position + _LENGTH > end:
+            raise BundleError(f"{name} ends inside {what} length")
+        (length,) = unpack(data, position)
+        position += _LENGTH
+        if not low <= length <= high or position + length > end:
+            raise BundleError(f"{name} holds {what} of impossible length {length}")
+        position += length
+        count += 1
+    append(end)
+    return offsets, count
 
 
 def manifest_bytes(manifest: dict[str, Any]) -> bytes:

@@ -3,9 +3,11 @@
 The bundle holds every entry up to the newest *witnessed* checkpoint (or, when none is
 witnessed yet, the newest signed one), that checkpoint with its cosignatures, and the
 bodies the exporting delegate's member may read: the audience rules of
-:func:`truce.ledger.envelope.audience_includes`, applied to the ``acts`` projection as
-``GET /log/v1/bodies`` applies them. Entries and bodies are read in batches, so the
-export's memory does not grow with the log.
+:func:`truce.ledger.envelope.audience_includes`, applied to each act of the ``acts``
+projection. Each body is written beside its entry (the bundle keeps them in log order, so
+that a verifier reads it in one pass); a body carried by several acts is written with
+each act whose audience includes the reader. Entries and bodies are read in batches, so
+the export's memory does not grow with the log.
 """
 
 from __future__ import annotations
@@ -101,8 +103,6 @@ def export_bundle(
     )
     is_mediator = member.kind == "mediator"
     fd = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    bodies = 0
-    denied: set[str] = set()
     try:
         with os.fdopen(fd, "wb") as handle:
             writer = BundleWriter(handle, mtime=int(moment.timestamp()))
@@ -110,15 +110,10 @@ def export_bundle(
             writer.add_file("manifest.json", manifest_bytes(manifest))
             writer.add_file("scenario.json", scenario_bytes)
             writer.add_file("checkpoint.txt", note.to_bytes())
-            for leaves in _entries(db, size):
-                writer.add_entries(leaves)
+            for pairs in _entries(db, size, identity.member, is_mediator):
+                writer.add_entries(pairs)
             if writer.size != size:
                 raise NotFoundError(f"the log holds {writer.size} entries, not {size}")
-            for digest, content in _bodies(db, size, identity.member, is_mediator, denied):
-                if jcs.digest_bytes(content) != digest:
-                    raise ConfigurationError(f"the stored body {digest} is corrupt")
-                writer.add_body(digest, content)
-                bodies += 1
             writer.close()
     except BaseException:
         out_path.unlink(missing_ok=True)
@@ -127,51 +122,41 @@ def export_bundle(
         path=out_path,
         size=size,
         witnessed=witnessed is not None,
-        bodies=bodies,
-        withheld=len(denied),
+        bodies=writer.bodies,
+        withheld=size - writer.bodies,
     )
 
 
-def _entries(db: Database, size: int) -> Iterator[list[bytes]]:
+def _entries(
+    db: Database, size: int, reader: str, is_mediator: bool
+) -> Iterator[list[tuple[bytes, bytes | None]]]:
+    """The first ``size`` leaves in batches, each with its body if the reader may see it."""
     for start in range(0, size, ENTRY_BATCH):
+        end = min(start + ENTRY_BATCH, size)
         with db.read() as connection:
-            rows = LogStore(connection).entries(start, min(start + ENTRY_BATCH, size) - 1)
-        yield [leaf for _, leaf in rows]
-
-
-def _bodies(
-    db: Database, size: int, reader: str, is_mediator: bool, denied: set[str]
-) -> Iterator[tuple[str, bytes]]:
-    """Each distinct body of the first ``size`` acts that the reader may see.
-
-    A body carried by several acts may be seen if any of them allows it. The digests of
-    the others are added to ``denied``.
-    """
-    allowed: set[str] = set()
-    for start in range(0, size, ENTRY_BATCH):
-        with db.read() as connection:
+            leaves = LogStore(connection).entries(start, end - 1)
             rows = connection.execute(
-                select(Act.member, Act.audience, Act.body_digest).where(
-                    Act.idx >= start, Act.idx < min(start + ENTRY_BATCH, size)
+                select(Act.idx, Act.member, Act.audience, Act.body_digest).where(
+                    Act.idx >= start, Act.idx < end
                 )
             ).all()
-        wanted: list[str] = []
-        for row in rows:
-            digest = row.body_digest
-            if digest in allowed:
-                continue
-            if audience_includes(stored_audience(row.audience), row.member, reader, is_mediator):
-                allowed.add(digest)
-                wanted.append(digest)
-            else:
-                denied.add(digest)
-        contents = _contents(db, wanted)
-        for digest in wanted:
-            content = contents.get(digest)
-            if content is None:
-                raise NotFoundError(f"the body {digest} is not held by this server")
-            yield digest, content
-    denied.difference_update(allowed)
+        allowed = {
+            row.idx: row.body_digest
+            for row in rows
+            if audience_includes(stored_audience(row.audience), row.member, reader, is_mediator)
+        }
+        contents = _contents(db, sorted(set(allowed.values())))
+        batch: list[tuple[bytes, bytes | None]] = []
+        for index, leaf in leaves:
+            digest = allowed.get(index)
+            content = None if digest is None else contents.get(digest)
+            if digest is not None:
+                if content is None:
+                    raise NotFoundError(f"the body {digest} is not held by this server")
+                if jcs.digest_bytes(content) != digest:
+                    raise ConfigurationError(f"the stored body {digest} is corrupt")
+            batch.append((leaf, content))
+        yield batch
 
 
 def _contents(db: Database, digests: list[str]) -> dict[str, bytes]:

@@ -137,9 +137,34 @@ def leaves_of(members: Members) -> list[bytes]:
     ]
 
 
-def with_leaves(members: Members, leaves: list[bytes], fix_manifest: bool = True) -> Members:
-    """The members with the entries replaced (and the manifest and README to match)."""
+def bodies_of(members: Members) -> list[bytes | None]:
+    """The body beside each entry (``None`` where the bundle withholds it)."""
+    return [
+        body
+        for name, data in members
+        if name.startswith("bodies/")
+        for body in bundle_format.iter_bodies(data)
+    ]
+
+
+def body_offset(members: Members, index: int) -> int:
+    """Where the record of entry ``index`` (of the first file) starts in its body file."""
+    bodies = bodies_of(members)
+    return sum(4 + len(body or b"") for body in bodies[:index])
+
+
+def with_leaves(
+    members: Members,
+    leaves: list[bytes],
+    fix_manifest: bool = True,
+    bodies: list[bytes | None] | None = None,
+) -> Members:
+    """The members with the entries (and bodies) replaced, the manifest and README to match."""
     chunk = b"".join(len(leaf).to_bytes(4, "big") + leaf for leaf in leaves)
+    body_chunk = b"".join(
+        len(body or b"").to_bytes(4, "big") + (body or b"")
+        for body in (bodies if bodies is not None else bodies_of(members))
+    )
     result: Members = []
     manifest = json.loads(dict(members)["manifest.json"])
     if fix_manifest:
@@ -151,6 +176,8 @@ def with_leaves(members: Members, leaves: list[bytes], fix_manifest: bool = True
             data = bundle_format.manifest_bytes(manifest)
         elif name == "entries/000000.bin":
             data = chunk
+        elif name == "bodies/000000.bin":
+            data = body_chunk
         result.append((name, data))
     return result
 
@@ -204,15 +231,16 @@ def test_bodies_outside_the_audience_are_never_exported(
     mechanism: Mechanism, witnessed: Path, tmp_path: Path
 ) -> None:
     with mechanism.db.read() as connection:
-        [(_, digest)] = connection.exec_driver_sql(
+        [(index, digest)] = connection.exec_driver_sql(
             "SELECT idx, body_digest FROM acts WHERE audience = '\"mediators\"'"
             if mechanism.url.startswith("sqlite")
             else "SELECT idx, body_digest FROM acts WHERE audience::text = '\"mediators\"'"
         ).all()
-    name = bundle_format.body_name(digest)
-    assert name not in dict(members_of(witnessed))
+    assert bodies_of(members_of(witnessed))[index] is None
     mediator = export(mechanism, tmp_path / "tr.bundle", "tr-officer")
-    assert name in dict(members_of(mediator))
+    body = bodies_of(members_of(mediator))[index]
+    assert body is not None
+    assert bundle_format.sha256_hex(body) == digest.removeprefix("sha256:")
     assert verify_bundle(mediator).bodies_outside_audience == 0
 
 
@@ -249,6 +277,9 @@ def test_a_log_key_given_by_the_user(mechanism: Mechanism, witnessed: Path) -> N
         ("entries/000000.bin", 2),  # a length prefix
         ("entries/000000.bin", 300),  # inside the genesis envelope
         ("entries/000000.bin", -3),  # the end of the last envelope
+        ("bodies/000000.bin", 2),  # the length of the genesis body
+        ("bodies/000000.bin", 100),  # inside the genesis body (the scenario)
+        ("bodies/000000.bin", -3),  # the end of the last body
         ("checkpoint.txt", 5),  # the origin line
         ("checkpoint.txt", 40),  # size or root
         ("scenario.json", 100),
@@ -273,8 +304,11 @@ def test_a_flipped_byte_in_a_signature_names_the_entry(witnessed: Path, tmp_path
 
 
 def test_a_flipped_byte_in_a_body_names_the_entry(witnessed: Path, tmp_path: Path) -> None:
-    name = next(n for n, _ in members_of(witnessed) if n.startswith("bodies/") and "7da7" not in n)
-    bad(flip(witnessed, tmp_path / "x", name, 3), r"entry \d+: its body .* does not match")
+    members = members_of(witnessed)
+    last = len(leaves_of(members)) - 2  # a statement's body, disclosed
+    offset = body_offset(members, last) + 4 + 3
+    message = bad(flip(witnessed, tmp_path / "x", "bodies/000000.bin", offset), "does not match")
+    assert message.startswith(f"entry {last}: its body in bodies/000000.bin does not match")
 
 
 def test_a_flipped_byte_anywhere_in_the_file(witnessed: Path, tmp_path: Path) -> None:
@@ -286,8 +320,8 @@ def test_a_flipped_byte_anywhere_in_the_file(witnessed: Path, tmp_path: Path) ->
 
 def test_a_removed_entry_is_refused(witnessed: Path, tmp_path: Path) -> None:
     def edit(members: Members) -> Members:
-        leaves = leaves_of(members)
-        return with_leaves(members, leaves[:-3] + leaves[-2:])
+        leaves, bodies = leaves_of(members), bodies_of(members)
+        return with_leaves(members, leaves[:-3] + leaves[-2:], bodies=bodies[:-3] + bodies[-2:])
 
     bad(rewrite(witnessed, tmp_path / "x", edit), "covers")
 
@@ -296,32 +330,52 @@ def test_a_removed_key_registration_names_the_first_entry_it_breaks(
     witnessed: Path, tmp_path: Path
 ) -> None:
     def edit(members: Members) -> Members:
-        leaves = leaves_of(members)
-        return with_leaves(members, leaves[:7] + leaves[8:])
+        leaves, bodies = leaves_of(members), bodies_of(members)
+        return with_leaves(members, leaves[:7] + leaves[8:], bodies=bodies[:7] + bodies[8:])
 
     bad(rewrite(witnessed, tmp_path / "x", edit), r"entry \d+: key .* is not registered")
 
 
 def test_a_removed_last_entry_is_refused(witnessed: Path, tmp_path: Path) -> None:
     def edit(members: Members) -> Members:
-        leaves = leaves_of(members)
-        return with_leaves(members, leaves[:-1], fix_manifest=False)
+        leaves, bodies = leaves_of(members), bodies_of(members)
+        return with_leaves(members, leaves[:-1], fix_manifest=False, bodies=bodies[:-1])
 
     bad(rewrite(witnessed, tmp_path / "x", edit), "entry_files|manifest|holds")
 
 
 def test_swapped_entries_are_refused(witnessed: Path, tmp_path: Path) -> None:
     def edit(members: Members) -> Members:
-        leaves = leaves_of(members)
+        leaves, bodies = leaves_of(members), bodies_of(members)
         leaves[-2], leaves[-3] = leaves[-3], leaves[-2]
-        return with_leaves(members, leaves)
+        bodies[-2], bodies[-3] = bodies[-3], bodies[-2]
+        return with_leaves(members, leaves, bodies=bodies)
 
     bad(rewrite(witnessed, tmp_path / "x", edit), "reordered")
 
 
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda m: [(n, d + bytes(4) if n == "bodies/000000.bin" else d) for n, d in m], "records"),
+        (lambda m: [(n, d) for n, d in m if n != "bodies/000000.bin"], "does not follow"),
+        (lambda m: [*m, ("bodies/extra.json", b"{}")], "unexpected file"),
+        (lambda m: [*m, ("entries/000002.bin", bytes(4))], "out of sequence"),
+    ],
+)
+def test_the_body_files_must_match_the_entry_files(
+    witnessed: Path, tmp_path: Path, edit: Callable[[Members], Members], message: str
+) -> None:
+    bad(rewrite(witnessed, tmp_path / "x", edit), message)
+
+
 def test_an_undisclosed_key_registration_is_refused(witnessed: Path, tmp_path: Path) -> None:
     def edit(members: Members) -> Members:
-        return [(n, d) for n, d in members if not d.startswith(b'{"action":"register"')]
+        bodies = [
+            None if body is not None and body.startswith(b'{"action":"register"') else body
+            for body in bodies_of(members)
+        ]
+        return with_leaves(members, leaves_of(members), bodies=bodies)
 
     bad(rewrite(witnessed, tmp_path / "x", edit), r"entry 1: key registration body not disclosed")
 
@@ -446,7 +500,7 @@ def test_not_a_bundle(tmp_path: Path) -> None:
 
 
 def test_the_fast_canonical_form_is_rfc_8785(mechanism: Mechanism) -> None:
-    from truce.ledger.audit import _canonical
+    from truce.ledger.audit_leaves import canonical as _canonical
 
     for act in (
         mechanism.act("pk-officer"),
