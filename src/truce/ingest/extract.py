@@ -188,8 +188,11 @@ class Extractor:
     def _triggers(self, sentence: _Sentence) -> list[tuple[str, int, int]]:
         taken: list[tuple[str, int, int]] = []
         text = sentence.text
+        lower = text.lower() if text.isascii() else None
         for kind, pattern in lexicon.TRIGGERS:
             if kind != lexicon.GENERIC and kind not in self.types:
+                continue
+            if lower is not None and not any(w in lower for w in lexicon.TRIGGER_WORDS[kind]):
                 continue
             for match in pattern.finditer(text):
                 start, end = match.span()

@@ -94,6 +94,21 @@ TRIGGERS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
 ]
+# Words (lower case) of which an ASCII sentence must hold one for each trigger to match:
+# a cheap test before the regex scan. Non-ASCII sentences skip it (case folding may match
+# other letters there).
+TRIGGER_WORDS: dict[str, tuple[str, ...]] = {
+    "attack_on_post": ("post", "checkpoint"),
+    "explosion": ("explosion", "blast", "suicide", "bomb", "ied"),
+    "air_or_drone_strike": (
+        "strike", "raid", "drone", "aircraft", "jet", "warplane", "helicopter", "bomb", "aerial",
+    ),
+    "shelling": ("shell", "mortar", "artillery", "rocket"),
+    "infiltration": ("infiltrat", "cross"),
+    "airspace_violation": ("space",),
+    "armed_clash": ("clash", "fire", "firing", "fight", "battle", "skirmish"),
+    GENERIC: ("fight", "offensive", "assault", "attack", "hostilit"),
+}  # fmt: skip
 _CROSSING_WORD = r"(?:crossings?|border|gate|frontier|Torkham|Chaman)"
 BORDER_TRIGGERS: list[tuple[str, re.Pattern[str]]] = [
     ("border_reopening", re.compile(r"\bre-?open(?:ed|ing|s)?\b", re.I)),
