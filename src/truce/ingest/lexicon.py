@@ -356,3 +356,33 @@ STANCE_RULES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
 ]
+# Words (lower case) of which an ASCII statement must hold one for each stance rule to
+# match: a cheap test before the regex scan. Non-ASCII statements skip it.
+STANCE_WORDS: dict[str, tuple[str, ...]] = {
+    "denial": (
+        "den", "reject", "dismiss", "baseless", "propaganda", "false", "untrue", "returned",
+        "truth", "involved", "allow",
+    ),
+    "warning": (
+        "war", "consequences", "reserve", "respond", "answered", "acceptable", "tolerated",
+        "retaliate",
+    ),
+    "demand": (
+        "urg", "demand", "call", "expect", "insist", "asked", "must", "appeal", "depend",
+        "conditional",
+    ),
+    "offer": (
+        "offer", "ready", "willing", "prepared", "propos", "mediate", "solved", "pledged",
+        "host",
+    ),
+    "accusation": (
+        "accus", "blam", "condemn", "unprovoked", "violation", "opened", "initiated", "aimed",
+        "cast", "irresponsible", "harbo", "sponsor", "shelled", "bombed", "response",
+        "possible", "failed", "fired", "crossed", "operating",
+    ),
+    "commitment": (
+        "commit", "pledg", "vow", "continue", "cease", "respect", "support", "allow",
+        "announced", "consider", "agreed", "spare", "dialogue", "travel", "deploy", "visit",
+        "send", "begin", "start",
+    ),
+}  # fmt: skip
