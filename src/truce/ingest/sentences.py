@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from spacy.attrs import IS_PUNCT, ORTH
 from spacy.language import Language
 from spacy.pipeline import Sentencizer
 from spacy.strings import get_string_id
@@ -47,7 +46,7 @@ class SentenceSplitter:
             return []
         starts = [0]
         seen_final = False
-        rows: list[list[int]] = doc.to_array([ORTH, IS_PUNCT]).tolist()
+        rows: list[list[int]] = doc.to_array(["ORTH", "IS_PUNCT"]).tolist()
         for i, (orth, is_punct) in enumerate(rows):
             final = orth in punct
             if seen_final and not is_punct and not final:
