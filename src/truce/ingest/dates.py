@@ -100,6 +100,23 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
 ]
+# Words (lower case) of which an ASCII text must hold one for each pattern to match:
+# a cheap test that spares the regex scan of sentences that cannot hold that kind of date.
+# Non-ASCII texts skip the test, since case folding may then match other letters.
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "dmy": tuple("0123456789"),
+    "mdy": tuple("0123456789"),
+    "ago_days": ("ago",),
+    "ago_weeks": ("ago",),
+    "ago_months": ("ago",),
+    "last_week": ("week",),
+    "this_month": ("month",),
+    "last_month": ("month",),
+    "part_of_month": ("mid", "early", "late", "end", "beginning"),
+    "weekday": ("day",),
+    "yesterday": ("yesterday", "night"),
+    "today": ("today", "this", "tonight"),
+}
 ANAPHORIC = re.compile(
     r"\b(?:the\s+same\s+(?:night|day|evening|morning|afternoon)|"
     r"hours\s+(?:later|after|before|earlier)|minutes\s+(?:later|after|before)|"
@@ -215,7 +232,10 @@ def find_dates(
     """Every date expression in ``text``, in order, resolved against ``reference``."""
     taken: list[tuple[int, int]] = []
     found: list[DateMention] = []
+    lower = text.lower() if text.isascii() else None
     for kind, pattern in _PATTERNS:
+        if lower is not None and not any(word in lower for word in _NEEDS[kind]):
+            continue
         for match in pattern.finditer(text):
             start, end = match.span()
             if any(s < end and start < e for s, e in taken):

@@ -54,6 +54,7 @@ from truce.ingest.schema import (
     Claim,
     Extraction,
 )
+from truce.ingest.sentences import SentenceSplitter
 from truce.ingest.speakers import Speaker, SpeakerResolver, clauses, speaker_phrase, stance_of
 
 MAX_CONTINUATION = 2
@@ -122,6 +123,7 @@ class Extractor:
         if "sentencizer" not in self.nlp.pipe_names:
             self.nlp.add_pipe("sentencizer")
         self.gazetteer = Gazetteer(scenario, self.nlp)
+        self.splitter = SentenceSplitter(self.nlp)
         self.types = set(scenario.incident_type_ids)
 
     # -- sentences -----------------------------------------------------------------
@@ -138,9 +140,9 @@ class Extractor:
             year_hint = years[-1] if years else None
         own = _own_speaker(article, resolver)
         result: list[_Sentence] = []
-        for doc in self.nlp.pipe(paragraphs):
+        for doc, sents in self.splitter.split(paragraphs):
             mentions = self.gazetteer.find(doc)
-            for sent in doc.sents:
+            for sent in sents:
                 text = sent.text.strip()
                 if not text:
                     continue
@@ -188,8 +190,11 @@ class Extractor:
     def _triggers(self, sentence: _Sentence) -> list[tuple[str, int, int]]:
         taken: list[tuple[str, int, int]] = []
         text = sentence.text
+        lower = text.lower() if text.isascii() else None
         for kind, pattern in lexicon.TRIGGERS:
             if kind != lexicon.GENERIC and kind not in self.types:
+                continue
+            if lower is not None and not any(w in lower for w in lexicon.TRIGGER_WORDS[kind]):
                 continue
             for match in pattern.finditer(text):
                 start, end = match.span()

@@ -94,6 +94,21 @@ TRIGGERS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
 ]
+# Words (lower case) of which an ASCII sentence must hold one for each trigger to match:
+# a cheap test before the regex scan. Non-ASCII sentences skip it (case folding may match
+# other letters there).
+TRIGGER_WORDS: dict[str, tuple[str, ...]] = {
+    "attack_on_post": ("post", "checkpoint"),
+    "explosion": ("explosion", "blast", "suicide", "bomb", "ied"),
+    "air_or_drone_strike": (
+        "strike", "raid", "drone", "aircraft", "jet", "warplane", "helicopter", "bomb", "aerial",
+    ),
+    "shelling": ("shell", "mortar", "artillery", "rocket"),
+    "infiltration": ("infiltrat", "cross"),
+    "airspace_violation": ("space",),
+    "armed_clash": ("clash", "fire", "firing", "fight", "battle", "skirmish"),
+    GENERIC: ("fight", "offensive", "assault", "attack", "hostilit"),
+}  # fmt: skip
 _CROSSING_WORD = r"(?:crossings?|border|gate|frontier|Torkham|Chaman)"
 BORDER_TRIGGERS: list[tuple[str, re.Pattern[str]]] = [
     ("border_reopening", re.compile(r"\bre-?open(?:ed|ing|s)?\b", re.I)),
@@ -341,3 +356,33 @@ STANCE_RULES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
 ]
+# Words (lower case) of which an ASCII statement must hold one for each stance rule to
+# match: a cheap test before the regex scan. Non-ASCII statements skip it.
+STANCE_WORDS: dict[str, tuple[str, ...]] = {
+    "denial": (
+        "den", "reject", "dismiss", "baseless", "propaganda", "false", "untrue", "returned",
+        "truth", "involved", "allow",
+    ),
+    "warning": (
+        "war", "consequences", "reserve", "respond", "answered", "acceptable", "tolerated",
+        "retaliate",
+    ),
+    "demand": (
+        "urg", "demand", "call", "expect", "insist", "asked", "must", "appeal", "depend",
+        "conditional",
+    ),
+    "offer": (
+        "offer", "ready", "willing", "prepared", "propos", "mediate", "solved", "pledged",
+        "host",
+    ),
+    "accusation": (
+        "accus", "blam", "condemn", "unprovoked", "violation", "opened", "initiated", "aimed",
+        "cast", "irresponsible", "harbo", "sponsor", "shelled", "bombed", "response",
+        "possible", "failed", "fired", "crossed", "operating",
+    ),
+    "commitment": (
+        "commit", "pledg", "vow", "continue", "cease", "respect", "support", "allow",
+        "announced", "consider", "agreed", "spare", "dialogue", "travel", "deploy", "visit",
+        "send", "begin", "start",
+    ),
+}  # fmt: skip

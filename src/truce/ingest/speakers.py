@@ -23,6 +23,7 @@ from truce.ingest.lexicon import (
     REPORTING_VERBS,
     SPEAKERS,
     STANCE_RULES,
+    STANCE_WORDS,
     TITLES,
 )
 from truce.ingest.schema import Stance
@@ -239,7 +240,10 @@ def _phrase_before(text: str) -> str | None:
 
 def stance_of(text: str) -> Stance:
     """The stance a statement takes; ``assessment`` when nothing more specific is said."""
+    lower = text.lower() if text.isascii() else None
     for stance, pattern in STANCE_RULES:
+        if lower is not None and not any(word in lower for word in STANCE_WORDS[stance]):
+            continue
         if pattern.search(text):
             return stance  # type: ignore[return-value]
     return "assessment"
