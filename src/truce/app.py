@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from truce import __version__
+from truce import __version__, web
 from truce.api import cases, files, log, meta, monitoring, problems
 from truce.api.deps import Services
 from truce.config import Settings
@@ -45,4 +45,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.include_router(cases.router)
     app.include_router(files.router)
     app.include_router(monitoring.router)
+    web.mount(app)
     return app
