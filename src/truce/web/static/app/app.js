@@ -41,7 +41,7 @@ function countdowns() {
 }
 
 function autosubmit() {
-  for (const form of document.querySelectorAll("form[data-autosubmit]")) {
+  for (const form of document.querySelectorAll("form[data-autosubmit], form.language-switch")) {
     form.addEventListener("change", (event) => {
       if (event.target instanceof HTMLSelectElement) form.requestSubmit();
     });

@@ -131,14 +131,14 @@ export async function ensureDeviceKey(cfg = config()) {
   try {
     record = await loadKey(slotOf(cfg));
     if (!record) {
-      show("creating", label("key_creating"));
+      show("creating", label("key_generating"));
       record = await createKey(slotOf(cfg));
     }
   } catch (error) {
     console.error(error);
     const unsupported = error && error.name === "NotSupportedError";
     show(unsupported ? "unsupported" : "failed",
-      unsupported ? label("key_unsupported") : label("key_failed", { reason: String(error.message || error) }));
+      unsupported ? label("key_unsupported") : `${label("key_failed")} ${error.message || error}`);
     return unsupported ? "unsupported" : "failed";
   }
   document.documentElement.dataset.deviceKey = record.keyId;
@@ -146,14 +146,14 @@ export async function ensureDeviceKey(cfg = config()) {
     const element = document.querySelector("[data-key-status]");
     if (element) {
       element.dataset.state = "ready";
-      element.textContent = label("key_ready", { delegate: cfg.delegate });
+      element.textContent = label("key_ready");
     }
     return "ready";
   }
   try {
     await requestRegistration(record);
   } catch (error) {
-    show("failed", label("key_failed", { reason: String(error.message || error) }));
+    show("failed", `${label("key_failed")} ${error.message || error}`);
     return "failed";
   }
   show("requested", label("key_requested"));

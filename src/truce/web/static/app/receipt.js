@@ -201,7 +201,7 @@ export async function checkReceipt(element, log = config().log || {}) {
     element.dataset.state = "ok";
     element.dataset.checkpoint = String(chosen.size);
     element.dataset.witnessed = String(chosen.witnessed.length);
-    element.textContent = label("receipt_ok", {
+    element.textContent = label("receipt_included", {
       size: chosen.size,
       witnessed: chosen.witnessed.length,
       witnesses: chosen.witnesses,
@@ -210,7 +210,7 @@ export async function checkReceipt(element, log = config().log || {}) {
     return element.textContent;
   } catch (error) {
     element.dataset.state = "failed";
-    element.textContent = label("receipt_failed", { reason: error.message || String(error) });
+    element.textContent = `${label("receipt_bad")} ${error.message || error}`;
     if (!(error instanceof ReceiptError)) console.error(error);
     return element.textContent;
   }

@@ -140,7 +140,7 @@ export async function checkPrepared(prepared, key, kind) {
 async function submitForm(form) {
   const key = await registeredKey();
   if (!key) {
-    showProblem(form, label("sign_no_key"));
+    showProblem(form, label("no_key"));
     return;
   }
   const headers = { "X-CSRF-Token": csrfToken(), "X-Truce-Key": key.keyId, Accept: "application/json" };
@@ -163,7 +163,7 @@ async function submitForm(form) {
   try {
     await checkPrepared(data, key, kindField && kindField.value);
   } catch (error) {
-    showProblem(form, label("sign_mismatch", { reason: error.message }));
+    showProblem(form, `${label("check_failed")} (${error.message})`);
     return;
   }
   const sig = await signBytes(key, canonicalBytes(data.envelope));
@@ -201,7 +201,8 @@ export function init() {
         await submitForm(form);
       } catch (error) {
         console.error(error);
-        showProblem(form, error instanceof TypeError ? label("network_error") : String(error.message || error));
+        const offline = error instanceof TypeError && /fetch|network/i.test(error.message);
+        showProblem(form, offline ? label("network_error") : String(error.message || error));
       } finally {
         form.removeAttribute("aria-busy");
         for (const button of buttons) button.disabled = false;

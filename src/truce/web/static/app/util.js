@@ -2,19 +2,19 @@
 // translated labels, byte encodings (RFC 4648) and SHA-256 (WebCrypto).
 
 const ENGLISH = {
-  key_creating: "Creating this device's signing key…",
-  key_requested: "This device's key awaits approval by your head of delegation.",
-  key_ready: "This device signs as {delegate}.",
-  key_unsupported: "This browser cannot create Ed25519 keys; use a current browser to sign.",
-  key_failed: "This device's key could not be registered: {reason}",
-  signing: "Signing and submitting…",
-  sign_no_key: "This device has no approved key yet: nothing was signed.",
-  sign_mismatch: "The prepared act does not match: nothing was signed. ({reason})",
+  signing: "Signing…",
+  network_error: "The server could not be reached. Nothing was recorded.",
+  check_failed: "The server's answer did not match the form: nothing was signed.",
+  no_key: "This browser has no registered signing key yet. Your head must approve it.",
+  key_generating: "Creating a signing key for this browser…",
+  key_requested: "This browser's signing key awaits approval by your member's head.",
+  key_ready: "This browser signs with a registered key.",
+  key_unsupported: "This browser cannot keep a signing key (Ed25519).",
+  key_failed: "This browser's signing key could not be registered:",
   form_errors: "Please correct the marked fields.",
-  network_error: "The server could not be reached.",
-  receipt_checking: "Checking the receipt…",
-  receipt_ok: "Included in checkpoint {size}, witnessed by {witnessed} of {witnesses}.",
-  receipt_failed: "Receipt not verified: {reason}",
+  receipt_checking: "Checking the receipt against the log…",
+  receipt_included: "Included in checkpoint {size}, witnessed by {witnessed} of {witnesses}.",
+  receipt_bad: "The receipt does not verify against the log.",
 };
 
 /** Parse the JSON data block `<script type="application/json" id=…>`; null if absent. */
