@@ -11,7 +11,7 @@ import { csrfToken, hex, label, sha256 } from "./util.js";
 let uniqueId = 0;
 
 function problemSlot(form) {
-  let slot = form.querySelector("[data-form-problem]");
+  let slot = form.querySelector("[data-form-error], [data-form-problem]");
   if (!slot) {
     slot = document.createElement("div");
     slot.setAttribute("data-form-problem", "");
@@ -20,6 +20,20 @@ function problemSlot(form) {
   }
   slot.setAttribute("role", "alert");
   slot.tabIndex = -1;
+  return slot;
+}
+
+function statusSlot(form) {
+  let slot = form.querySelector("[data-form-status]");
+  if (!slot) {
+    slot = document.createElement("p");
+    slot.setAttribute("data-form-status", "");
+    slot.setAttribute("role", "status");
+    slot.className = "form-status";
+    const button = form.querySelector("button[type=submit], button:not([type]), input[type=submit]");
+    if (button) button.before(slot);
+    else form.append(slot);
+  }
   return slot;
 }
 
@@ -35,7 +49,7 @@ function errorSlot(form, name) {
 
 /** Remove every message the last attempt left on the form. */
 export function clearErrors(form) {
-  const problem = form.querySelector("[data-form-problem]");
+  const problem = form.querySelector("[data-form-error], [data-form-problem]");
   if (problem) {
     problem.textContent = "";
     problem.hidden = true;
@@ -110,9 +124,10 @@ function problemText(response, data) {
   return data.detail || data.title || `${response.status} ${response.statusText}`;
 }
 
-/** The fields posted to /web/acts/prepare: multipart when a file is chosen. */
-function preparedBody(form) {
+/** The fields posted to /web/acts/prepare (with the device's key id): multipart when a file is chosen. */
+function preparedBody(form, key) {
   const data = new FormData(form);
+  data.set("key_id", key.keyId);
   const hasFile = Array.from(data.values()).some((value) => value instanceof File && value.name);
   if (hasFile || form.enctype === "multipart/form-data") return data;
   const fields = new URLSearchParams();
@@ -143,12 +158,12 @@ async function submitForm(form) {
     showProblem(form, label("no_key"));
     return;
   }
-  const headers = { "X-CSRF-Token": csrfToken(), "X-Truce-Key": key.keyId, Accept: "application/json" };
+  const headers = { "X-CSRF-Token": csrfToken(), Accept: "application/json" };
   let response = await fetch(form.getAttribute("action") || "/web/acts/prepare", {
     method: "POST",
     credentials: "same-origin",
     headers,
-    body: preparedBody(form),
+    body: preparedBody(form, key),
   });
   let data = await readJson(response);
   if (response.status === 422 && data.errors && Object.keys(data.errors).length) {
@@ -193,9 +208,8 @@ export function init() {
       form.setAttribute("aria-busy", "true");
       const buttons = form.querySelectorAll("button, input[type=submit]");
       for (const button of buttons) button.disabled = true;
-      const status = problemSlot(form);
+      const status = statusSlot(form);
       status.hidden = false;
-      status.setAttribute("role", "status");
       status.textContent = label("signing");
       try {
         await submitForm(form);
@@ -206,8 +220,7 @@ export function init() {
       } finally {
         form.removeAttribute("aria-busy");
         for (const button of buttons) button.disabled = false;
-        if (status.textContent === label("signing")) status.hidden = true;
-        status.setAttribute("role", "alert");
+        status.textContent = "";
       }
     });
   }
