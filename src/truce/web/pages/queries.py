@@ -1,0 +1,431 @@
+"""Case queries for the pages: filters, audience, sorting and paging done in SQL.
+
+The JSON API (:mod:`truce.api.cases`) reads every case row and checks each one's
+audience in Python; the pages list, map and chart up to every incident of a busy
+mechanism, so here the same rule (:func:`truce.ledger.envelope.audience_includes`) is
+written as a SQL condition on the stored audience, and only one page of rows is read.
+The stored audience is JSON: ``"all"``, ``"mediators"`` or a list of member codes such
+as ``["AF", "TR", "QA"]``; member codes are capital letters only, so the quoted code
+``"AF"`` occurs in the JSON text exactly when the list names that member. Every row
+read is checked again with :func:`audience_includes` before it is shown.
+
+The filters are the query parameters that the case list, the map and the timeline share
+(``docs/web.md``): ``from``, ``to``, ``type``, ``member``, ``accused``, ``status``,
+``clause``, ``bbox``, and the compliance matrix's ``violator`` and ``violated``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    String,
+    and_,
+    cast,
+    false,
+    func,
+    or_,
+    select,
+)
+
+from truce.domain import cases
+from truce.domain.compliance import ruled_clauses
+from truce.domain.scenario import Scenario
+from truce.errors import InputError
+from truce.ledger.envelope import audience_includes, stored_audience
+from truce.services.accounts import Identity
+from truce.storage.models import Act, Body, CaseRecord, Member
+
+#: The statuses a case can have, in workflow order.
+STATUSES: tuple[str, ...] = (
+    "awaiting_response",
+    "under_investigation",
+    "ruled",
+    "penalised",
+    "closed",
+    "withdrawn",
+)
+#: Sort orders of the case list: the query value and its columns.
+SORTS: dict[str, tuple[Any, ...]] = {
+    "-occurred": (CaseRecord.occurred_at.desc(), CaseRecord.id.desc()),
+    "occurred": (CaseRecord.occurred_at.asc(), CaseRecord.id.asc()),
+    "-lodged": (CaseRecord.lodged_at.desc(), CaseRecord.id.desc()),
+    "lodged": (CaseRecord.lodged_at.asc(), CaseRecord.id.asc()),
+    "-id": (CaseRecord.id.desc(),),
+    "id": (CaseRecord.id.asc(),),
+}
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """The shared filters, as given in the URL (empty means no filter)."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    type: str | None = None
+    member: str | None = None
+    accused: str | None = None
+    status: tuple[str, ...] = ()
+    clause: str | None = None
+    violator: str | None = None
+    violated: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+
+    def query(self, **extra: Any) -> str:
+        """These filters (and ``extra``) as a URL query string, empty values left out."""
+        pairs: list[tuple[str, str]] = []
+        single = {
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+            "type": self.type,
+            "member": self.member,
+            "accused": self.accused,
+            "clause": self.clause,
+            "violator": self.violator,
+            "violated": self.violated,
+            "bbox": ",".join(f"{v:g}" for v in self.bbox) if self.bbox else None,
+        }
+        for name, value in single.items():
+            if value:
+                pairs.append((name, value))
+        pairs.extend(("status", status) for status in self.status)
+        pairs.extend((name, str(value)) for name, value in extra.items() if value)
+        return urlencode(pairs)
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter is set."""
+        return self != Filters()
+
+
+def _date(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError as exc:
+        raise InputError(f"{name} is a date such as 2025-10-30", field=name) from exc
+
+
+def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    if not text:
+        return None
+    try:
+        west, south, east, north = (float(part) for part in text.split(","))
+    except ValueError as exc:
+        raise InputError("bbox is west,south,east,north in degrees", field="bbox") from exc
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        raise InputError("bbox must have west <= east and south <= north", field="bbox")
+    return west, south, east, north
+
+
+def _code(value: str | None, name: str) -> str | None:
+    if not value:
+        return None
+    if not (value.isascii() and value.isalnum() and len(value) <= 16):
+        raise InputError(f"{name} is a code such as PK or C1", field=name)
+    return value
+
+
+def parse_filters(params: Mapping[str, Any], getlist: Sequence[str] = ()) -> Filters:
+    """Filters from query parameters; ``getlist`` holds every ``status`` given.
+
+    Unknown statuses and malformed values are refused with the parameter named.
+    """
+    statuses = tuple(s for s in getlist if s)
+    for status in statuses:
+        if status not in STATUSES:
+            raise InputError(
+                f"status {status!r} is not one of {', '.join(STATUSES)}", field="status"
+            )
+    kind = params.get("type") or None
+    if kind is not None and not (kind.replace("_", "").isalpha() and len(kind) <= 64):
+        raise InputError("type is an incident type id such as armed_clash", field="type")
+    return Filters(
+        date_from=_date(params.get("from"), "from"),
+        date_to=_date(params.get("to"), "to"),
+        type=kind,
+        member=_code(params.get("member"), "member"),
+        accused=_code(params.get("accused"), "accused"),
+        status=statuses,
+        clause=_code(params.get("clause"), "clause"),
+        violator=_code(params.get("violator"), "violator"),
+        violated=_code(params.get("violated"), "violated"),
+        bbox=_bbox(params.get("bbox")),
+    )
+
+
+# -- audience ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """Who reads: the member and whether it is a mediator (audience ``mediators``)."""
+
+    member: str
+    mediator: bool
+
+    def sees(self, audience: Any, author: str) -> bool:
+        """:func:`audience_includes` for a stored audience."""
+        return audience_includes(stored_audience(audience), author, self.member, self.mediator)
+
+
+def reader_of(connection: Connection, identity: Identity) -> Reader:
+    """The reader for ``identity``, with its member's kind from the projection."""
+    kind = connection.execute(select(Member.kind).where(Member.code == identity.member)).scalar()
+    return Reader(identity.member, kind == "mediator")
+
+
+def visible(reader: Reader, audience: Any = CaseRecord.audience, author: Any = None) -> Any:
+    """SQL: the row's audience includes ``reader`` (see the module's docstring)."""
+    author = CaseRecord.lodged_by if author is None else author
+    text = cast(audience, String)
+    return or_(
+        author == reader.member,
+        text == json.dumps("all"),
+        text == json.dumps("mediators") if reader.mediator else false(),
+        text.contains(json.dumps(reader.member), autoescape=True),
+    )
+
+
+# -- filtering --------------------------------------------------------------------------
+
+
+def _start(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def conditions(filters: Filters) -> list[ColumnElement[bool]]:
+    """SQL conditions for every filter but ``violated`` (which needs the ruling)."""
+    found: list[ColumnElement[bool]] = []
+    if filters.date_from:
+        found.append(CaseRecord.occurred_at >= _start(filters.date_from))
+    if filters.date_to:
+        found.append(CaseRecord.occurred_at < _start(filters.date_to + timedelta(days=1)))
+    if filters.type:
+        found.append(CaseRecord.type == filters.type)
+    if filters.member:
+        found.append(
+            or_(CaseRecord.lodged_by == filters.member, CaseRecord.accused == filters.member)
+        )
+    if filters.accused:
+        found.append(CaseRecord.accused == filters.accused)
+    if filters.status:
+        found.append(CaseRecord.status.in_(filters.status))
+    if filters.clause:
+        found.append(
+            cast(CaseRecord.clauses, String).contains(json.dumps(filters.clause), autoescape=True)
+        )
+    if filters.violator:
+        found.append(CaseRecord.violator == filters.violator)
+    if filters.violated:
+        found.append(CaseRecord.outcome == "violation_confirmed")
+    if filters.bbox:
+        west, south, east, north = filters.bbox
+        found.append(and_(CaseRecord.lon >= west, CaseRecord.lon <= east))
+        found.append(and_(CaseRecord.lat >= south, CaseRecord.lat <= north))
+    return found
+
+
+def _where(query: Select[Any], reader: Reader, filters: Filters) -> Select[Any]:
+    return query.where(visible(reader), *conditions(filters))
+
+
+def _keep(row: Any, reader: Reader, filters: Filters) -> bool:
+    """The Python check every row passes before it is shown."""
+    if not reader.sees(row.audience, row.lodged_by):
+        return False
+    if filters.clause and filters.clause not in row.clauses:
+        return False
+    return not filters.violated or filters.violated in ruled_clauses(row.state)
+
+
+@dataclass(frozen=True, slots=True)
+class CasePage:
+    """One page of the case list."""
+
+    total: int
+    page: int
+    pages: int
+    rows: list[Any] = field(default_factory=list)
+
+
+def list_cases(
+    connection: Connection,
+    reader: Reader,
+    filters: Filters,
+    *,
+    sort: str = "-occurred",
+    page: int = 1,
+    size: int = PAGE_SIZE,
+) -> CasePage:
+    """The visible cases matching ``filters``, sorted, one page of ``size``."""
+    order = SORTS.get(sort)
+    if order is None:
+        raise InputError(f"sort is one of {', '.join(SORTS)}", field="sort")
+    if page < 1:
+        raise InputError("page counts from 1", field="page")
+    if filters.violated:  # the ruled clauses live in the state: filter in Python
+        rows = [
+            row
+            for row in connection.execute(
+                _where(select(CaseRecord), reader, filters).order_by(*order)
+            ).all()
+            if _keep(row, reader, filters)
+        ]
+        total = len(rows)
+        rows = rows[(page - 1) * size : page * size]
+    else:
+        total = connection.execute(
+            _where(select(func.count()).select_from(CaseRecord), reader, filters)
+        ).scalar_one()
+        window = connection.execute(
+            _where(select(CaseRecord), reader, filters)
+            .order_by(*order)
+            .limit(size)
+            .offset((page - 1) * size)
+        ).all()
+        rows = [row for row in window if _keep(row, reader, filters)]
+    return CasePage(total=total, page=page, pages=max(1, -(-total // size)), rows=rows)
+
+
+MAP_COLUMNS = (
+    CaseRecord.id,
+    CaseRecord.type,
+    CaseRecord.status,
+    CaseRecord.lodged_by,
+    CaseRecord.accused,
+    CaseRecord.occurred_at,
+    CaseRecord.lat,
+    CaseRecord.lon,
+    CaseRecord.precision,
+    CaseRecord.place_id,
+    CaseRecord.audience,
+    CaseRecord.clauses,
+)
+
+
+def located_cases(
+    connection: Connection, reader: Reader, filters: Filters, limit: int
+) -> tuple[int, list[Any]]:
+    """How many visible cases match and have a position, and the newest ``limit`` of them.
+
+    Only the columns a map or a timeline needs are read.
+    """
+    narrowed = replace(filters, violated=None)
+    located = and_(CaseRecord.lat.is_not(None), CaseRecord.lon.is_not(None))
+    total = connection.execute(
+        _where(select(func.count()).select_from(CaseRecord), reader, narrowed).where(located)
+    ).scalar_one()
+    rows = connection.execute(
+        _where(select(*MAP_COLUMNS), reader, narrowed)
+        .where(located)
+        .order_by(CaseRecord.occurred_at.desc(), CaseRecord.id.desc())
+        .limit(limit)
+    ).all()
+    return total, [
+        row
+        for row in rows
+        if reader.sees(row.audience, row.lodged_by)
+        and (not filters.clause or filters.clause in row.clauses)
+    ]
+
+
+def dated_cases(
+    connection: Connection, reader: Reader, filters: Filters, limit: int
+) -> tuple[int, list[Any]]:
+    """How many visible cases match, and the newest ``limit`` of them (for a timeline)."""
+    narrowed = replace(filters, violated=None)
+    total = connection.execute(
+        _where(select(func.count()).select_from(CaseRecord), reader, narrowed)
+    ).scalar_one()
+    rows = connection.execute(
+        _where(select(*MAP_COLUMNS, CaseRecord.lodged_at), reader, narrowed)
+        .order_by(CaseRecord.occurred_at.desc(), CaseRecord.id.desc())
+        .limit(limit)
+    ).all()
+    return total, [row for row in rows if reader.sees(row.audience, row.lodged_by)]
+
+
+# -- search -----------------------------------------------------------------------------
+
+
+def lodged_text(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The allegation in a case's opening body: a lodge, or a counter-claim's ``counter_case``."""
+    counter = body.get("counter_case")
+    return counter if isinstance(counter, Mapping) else body
+
+
+def search_cases(
+    connection: Connection, reader: Reader, scenario: Scenario, q: str, limit: int = 100
+) -> list[tuple[Any, Mapping[str, Any]]]:
+    """Visible cases whose title, narrative, place or actors contain every word of ``q``.
+
+    Case-insensitive; newest incident first; each with its allegation's body.
+    """
+    words = [word.casefold() for word in q.split() if word]
+    if not words:
+        return []
+    rows = connection.execute(
+        select(CaseRecord, Body.content)
+        .join(Act, Act.idx == CaseRecord.id)
+        .join(Body, Body.digest == Act.body_digest)
+        .where(visible(reader))
+        .order_by(CaseRecord.occurred_at.desc(), CaseRecord.id.desc())
+    ).all()
+    found: list[tuple[Any, Mapping[str, Any]]] = []
+    for row in rows:
+        if not reader.sees(row.audience, row.lodged_by):
+            continue
+        body = lodged_text(json.loads(bytes(row.content)))
+        incident = body.get("incident", {})
+        place = scenario.place(row.place_id) if row.place_id else None
+        haystack = " ".join(
+            [
+                case_title(scenario, row),
+                str(body.get("narrative", "")),
+                " ".join(incident.get("actors", [])),
+                str(body.get("accused", {}).get("group") or ""),
+                place.name if place else "",
+                " ".join(place.aliases) if place else "",
+                place.admin1 or "" if place else "",
+            ]
+        ).casefold()
+        if all(word in haystack for word in words):
+            found.append((row, body))
+            if len(found) >= limit:
+                break
+    return found
+
+
+# -- presentation helpers ---------------------------------------------------------------
+
+
+def case_title(scenario: Scenario, row: Any) -> str:
+    """A case's title: its incident type's label and where (the scenario's words)."""
+    label = next((t.label for t in scenario.incident_types if t.id == row.type), row.type)
+    place = scenario.place(row.place_id) if row.place_id else None
+    if place is not None:
+        return f"{label}, {place.name}"
+    if row.lat is not None and row.lon is not None:
+        return f"{label}, {row.lat:.3f} {row.lon:.3f}"
+    return str(label)
+
+
+def aware(moment: datetime) -> datetime:
+    """A stored time as UTC (SQLite gives naive datetimes back)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def state_of(row: Any) -> cases.Case:
+    """The workflow state kept on a case row."""
+    return cases.from_json(row.state)

@@ -1,0 +1,115 @@
+"""The istanbul-2025 demo behind the web application, with signed-in browsers per role.
+
+The demo is replayed once per module (it is read-only for these tests): on SQLite, and
+on PostgreSQL when ``TRUCE_TEST_POSTGRES_URL`` is set.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from tests.conftest import _postgres_admin_url
+from tests.mechanism import SCENARIO_DIR
+
+from truce.app import create_app
+from truce.config import Settings
+from truce.services.demo import genesis_time, load_demo
+from truce.services.setup import initialise
+
+#: Demo delegates by what they are: ``member-role`` names of the key files.
+DELEGATES = {
+    "pk-head": ("PK", "root", "pk-root"),
+    "pk-officer": ("PK", "pk-officer", "pk-officer"),
+    "pk-observer": ("PK", "pk-observer", "pk-observer"),
+    "af-head": ("AF", "root", "af-root"),
+    "af-officer": ("AF", "af-officer", "af-officer"),
+    "tr-head": ("TR", "root", "tr-root"),
+    "tr-officer": ("TR", "tr-officer", "tr-officer"),
+    "qa-head": ("QA", "root", "qa-root"),
+    "sec-clerk": ("SEC", "sec-clerk", "sec-clerk"),
+}
+
+
+@dataclass
+class Demo:
+    """The demo's database and key files, and an app over it."""
+
+    url: str
+    keys_dir: Path
+    settings: Settings
+
+    def browser(self, who: str) -> TestClient:
+        """A client signed in as the demo delegate ``who`` (a key of :data:`DELEGATES`)."""
+        member, delegate, stem = DELEGATES[who]
+        client = TestClient(create_app(self.settings), follow_redirects=False)
+        client.get("/signin")
+        password = (self.keys_dir / f"{stem}.password").read_text().strip()
+        answer = client.post(
+            "/signin",
+            data={
+                "member": member,
+                "delegate": delegate,
+                "password": password,
+                "csrf": client.cookies.get("truce_csrf") or "",
+                "next": "/",
+            },
+        )
+        assert answer.status_code == 303, answer.text
+        return client
+
+
+def _build(url: str, root: Path) -> Demo:
+    keys = root / "keys"
+    begins = genesis_time(SCENARIO_DIR)
+    initialise(url, SCENARIO_DIR, keys, clock=lambda: begins)
+    load_demo(url, SCENARIO_DIR, keys)
+    settings = Settings(database_url=url, keys_dir=keys, log_key_file=keys / "sec-log.key")
+    return Demo(url=url, keys_dir=keys, settings=settings)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def demo(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Demo]:
+    """The demo mechanism, loaded once per module and backend."""
+    root = tmp_path_factory.mktemp("demo")
+    if request.param == "sqlite":
+        yield _build(f"sqlite:///{root / 'truce.db'}", root)
+        return
+    admin_url = _postgres_admin_url()
+    if admin_url is None:
+        pytest.skip("no PostgreSQL server (run the suite with make test)")
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        yield _build(url, root)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def browsers(demo: Demo) -> dict[str, TestClient]:
+    """A signed-in client for every delegate of :data:`DELEGATES`."""
+    return {who: demo.browser(who) for who in DELEGATES}
+
+
+def data_block(html: str, block_id: str) -> str:
+    """The JSON text of ``<script type="application/json" id=block_id>``."""
+    found = re.search(
+        rf'<script type="application/json" id="{block_id}">(.*?)</script>', html, re.S
+    )
+    assert found is not None, f"no {block_id} block"
+    return found.group(1)
