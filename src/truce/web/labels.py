@@ -2,7 +2,7 @@
 
 Scripts never carry interface text of their own: each page's ``truce-config`` holds
 these messages in the viewer's language, under keys the scripts name. The keys are
-listed in ``docs/web.md``.
+listed in ``docs/web.md``; ``{name}`` placeholders are filled by the scripts.
 """
 
 from __future__ import annotations
@@ -27,6 +27,11 @@ def _messages() -> dict[str, str]:
         ),
         "key_ready": gettext("This browser signs with a registered key."),
         "key_unsupported": gettext("This browser cannot keep a signing key (Ed25519)."),
+        "key_failed": gettext("This browser's signing key could not be registered:"),
+        "form_errors": gettext("Please correct the marked fields."),
+        "receipt_included": gettext(
+            "Included in checkpoint {size}, witnessed by {witnessed} of {witnesses}."
+        ),
         "receipt_checking": gettext("Checking the receipt against the log…"),
         "receipt_ok": gettext("Included in the log: verified against the witnessed checkpoint."),
         "receipt_bad": gettext("The receipt does not verify against the log."),
