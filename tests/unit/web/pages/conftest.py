@@ -10,19 +10,27 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
 from tests.conftest import _postgres_admin_url
 from tests.mechanism import SCENARIO_DIR
-
 from truce.app import create_app
 from truce.config import Settings
+from truce.domain.scenario import load_scenario
+from truce.ledger.envelope import format_time, sign_act
+from truce.ledger.keys import KeyFile
+from truce.services.admission import Admission, utc_now
+from truce.services.checkpoints import LogSigner
 from truce.services.demo import genesis_time, load_demo
 from truce.services.setup import initialise
+from truce.storage.db import Database
 
 #: Demo delegates by what they are: ``member-role`` names of the key files.
 DELEGATES = {
@@ -38,13 +46,29 @@ DELEGATES = {
 }
 
 
+#: Words that occur only in bodies addressed to the mediators.
+SECRET_LODGE = "Mediatorsonlyallegation"
+SECRET_RESPONSE = "Mediatorsonlyresponse"
+PUBLIC_LODGE = "Publicallegation"
+
+
 @dataclass
 class Demo:
-    """The demo's database and key files, and an app over it."""
+    """The demo's database and key files, and an app over it.
+
+    Besides the demo, PK's officer lodged today ``secret_case`` (mediators only) and
+    ``public_case`` (everyone), which AF's head denied in a response to the mediators.
+    """
 
     url: str
     keys_dir: Path
     settings: Settings
+    secret_case: int
+    public_case: int
+
+    def token(self, who: str) -> str:
+        """The API bearer token of the demo delegate ``who``."""
+        return (self.keys_dir / f"{DELEGATES[who][2]}.token").read_text().strip()
 
     def browser(self, who: str) -> TestClient:
         """A client signed in as the demo delegate ``who`` (a key of :data:`DELEGATES`)."""
@@ -66,13 +90,63 @@ class Demo:
         return client
 
 
+def lodge_body(narrative: str, at: datetime, place: str = "torkham") -> dict[str, Any]:
+    """A ``case.lodge`` body: PK accuses AF of shelling at ``place``."""
+    return {
+        "incident": {
+            "type": "shelling",
+            "occurred_at": format_time(at),
+            "time_precision": "hour",
+            "place": {"place_id": place, "precision": "approximate"},
+            "killed": {"civilians": 2},
+        },
+        "accused": {"member": "AF"},
+        "clauses": ["C1", "C4"],
+        "narrative": narrative,
+        "language": "en",
+    }
+
+
 def _build(url: str, root: Path) -> Demo:
     keys = root / "keys"
     begins = genesis_time(SCENARIO_DIR)
     initialise(url, SCENARIO_DIR, keys, clock=lambda: begins)
     load_demo(url, SCENARIO_DIR, keys)
+    scenario = load_scenario(SCENARIO_DIR)
+    db = Database.from_url(url)
+    now = utc_now().replace(microsecond=0)
+    admission = Admission(db, signer=LogSigner.from_key_file(scenario, keys / "sec-log.key"))
+
+    def act(stem: str, kind: str, body: Any, audience: Any = "all", refs: Any = ()) -> Any:
+        key = KeyFile.load(keys / f"{stem}.key")
+        return sign_act(
+            kind=kind, mechanism=scenario.mechanism.id, member=key.member,
+            delegate=key.delegate, key=key.key, body=body, at=now, refs=refs,
+            audience=audience,
+        )  # fmt: skip
+
+    try:
+        earlier = now - timedelta(hours=3)
+        secret = admission.submit(
+            act("pk-officer", "case.lodge", lodge_body(SECRET_LODGE, earlier), "mediators")
+        )
+        public = admission.submit(
+            act("pk-officer", "case.lodge", lodge_body(PUBLIC_LODGE, earlier, "chaman"))
+        )
+        answer = {"position": "deny", "statement": SECRET_RESPONSE, "language": "ps"}
+        admission.submit(
+            act("af-root", "case.respond", answer, "mediators", [public.leaf_hash.hex()])
+        )
+    finally:
+        db.dispose()
     settings = Settings(database_url=url, keys_dir=keys, log_key_file=keys / "sec-log.key")
-    return Demo(url=url, keys_dir=keys, settings=settings)
+    return Demo(
+        url=url,
+        keys_dir=keys,
+        settings=settings,
+        secret_case=secret.index,
+        public_case=public.index,
+    )
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
