@@ -38,15 +38,15 @@ CSRF_HEADER = "x-csrf-token"
 
 #: The layout's navigation: path and message id, in order.
 NAVIGATION: tuple[tuple[str, str], ...] = (
-    ("/", "Dashboard"),
-    ("/cases", "Cases"),
-    ("/map", "Map"),
-    ("/timeline", "Timeline"),
-    ("/compliance", "Compliance"),
-    ("/crossings", "Crossings"),
-    ("/joint-actions", "Joint actions"),
-    ("/log", "Log"),
-    ("/search", "Search"),
+    ("/", i18n.N_("Dashboard")),
+    ("/cases", i18n.N_("Cases")),
+    ("/map", i18n.N_("Map")),
+    ("/timeline", i18n.N_("Timeline")),
+    ("/compliance", i18n.N_("Compliance")),
+    ("/crossings", i18n.N_("Crossings")),
+    ("/joint-actions", i18n.N_("Joint actions")),
+    ("/log", i18n.N_("Log")),
+    ("/search", i18n.N_("Search")),
 )
 
 

@@ -139,6 +139,11 @@ def current() -> str:
     return _current.get()
 
 
+def N_(message: str) -> str:  # noqa: N802 - the conventional name of the marker
+    """Mark ``message`` for extraction; it is translated later, where it is shown."""
+    return message
+
+
 def gettext(message: str) -> str:
     """``message`` in the current language."""
     return translations(_current.get()).ugettext(message)
