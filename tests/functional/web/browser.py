@@ -111,7 +111,7 @@ def sign_in(page: Page, demo: Demo, member: str, delegate: str) -> None:
     page.goto("/signin")
     page.select_option("select[name=member]", member)
     page.fill("input[name=delegate]", delegate)
-    page.fill("input[name=password]", demo.password(delegate))
+    page.fill("input[name=password]", demo.password(member, delegate))
     page.click("form[action='/signin'] button[type=submit]")
     page.wait_for_url(lambda url: "/signin" not in url)
     ready(page)
@@ -134,8 +134,8 @@ def device_public_key(page: Page) -> str:
     return str(value)
 
 
-def approve_with_cli(demo: Demo, head: str, delegate: str, role: str, public_key: str) -> None:
-    """A head registers a key with its own key file: ``truce act member.key`` (the CLI)."""
+def approve_with_cli(demo: Demo, member: str, delegate: str, role: str, public_key: str) -> None:
+    """The member's head registers a key with its key file: ``truce act member.key``."""
     body = demo.workdir / f"member-key-{delegate}.json"
     body.write_text(
         json.dumps(
@@ -151,7 +151,7 @@ def approve_with_cli(demo: Demo, head: str, delegate: str, role: str, public_key
         "--server",
         demo.base_url,
         "--key",
-        str(demo.keys_dir / f"{head}.key"),
+        str(demo.keys_dir / f"{demo.stem(member, 'root')}.key"),
     )
 
 

@@ -47,8 +47,21 @@ class Demo:
         self.database_url = database_url
         self.workdir = workdir
 
-    def password(self, delegate: str) -> str:
-        return (self.keys_dir / f"{delegate}.password").read_text(encoding="utf-8").strip()
+    def stem(self, member: str, delegate: str) -> str:
+        """The name of a delegate's files in the keys folder (``pk-root``, ``pk-officer``)."""
+        return (
+            delegate
+            if delegate.startswith(f"{member.lower()}-")
+            else f"{member.lower()}-{delegate}"
+        )
+
+    def password(self, member: str, delegate: str) -> str:
+        path = self.keys_dir / f"{self.stem(member, delegate)}.password"
+        return path.read_text(encoding="utf-8").strip()
+
+    def token(self, member: str, delegate: str) -> str:
+        path = self.keys_dir / f"{self.stem(member, delegate)}.token"
+        return path.read_text(encoding="utf-8").strip()
 
     def truce(self, *args: str) -> str:
         """Run a ``truce`` command against this server's database; its standard output."""

@@ -14,7 +14,6 @@ const AFGHANISTAN = "004";
 const FOCUS = new Set([PAKISTAN, AFGHANISTAN]);
 const CLOSED = new Set(["closed", "withdrawn"]);
 const PALETTE_SIZE = 8;
-const FILTERS = ["from", "to", "type", "member", "status"];
 
 function loadScript(src) {
   const existing = document.querySelector(`script[src="${src}"]`);
@@ -244,26 +243,23 @@ function filterParams(form) {
   return params;
 }
 
-async function refetch(params) {
-  const response = await fetch(`${window.location.pathname}?${params}`, {
+/** The map's data for other filters: /map/data (same filters as the page, no labels). */
+async function refetch(params, labels) {
+  const response = await fetch(`/map/data?${params}`, {
     credentials: "same-origin",
-    headers: { Accept: "text/html" },
+    headers: { Accept: "application/json" },
   });
-  if (!response.ok) throw new Error(`the map answered ${response.status}`);
-  const page = new DOMParser().parseFromString(await response.text(), "text/html");
-  const block = page.getElementById("map-data");
-  if (!block) throw new Error("the answer holds no map data");
-  return JSON.parse(block.textContent);
+  if (!response.ok) throw new Error(`the map's data answered ${response.status}`);
+  return { labels, ...(await response.json()) };
 }
 
+/** Keep the address bar and the link to the case list on the map's filters. */
 function syncLinks(params) {
   const query = params.toString();
   window.history.replaceState(null, "", `${window.location.pathname}${query ? `?${query}` : ""}`);
   for (const link of document.querySelectorAll("a[data-map-list-link]")) {
     const url = new URL(link.getAttribute("href"), window.location.href);
-    for (const name of FILTERS) url.searchParams.delete(name);
-    for (const [name, value] of params) url.searchParams.append(name, value);
-    link.setAttribute("href", `${url.pathname}${url.search}`);
+    link.setAttribute("href", `${url.pathname}${query ? `?${query}` : ""}`);
   }
 }
 
@@ -286,7 +282,7 @@ export async function init() {
     syncLinks(params);
     container.setAttribute("aria-busy", "true");
     try {
-      const fresh = await refetch(params);
+      const fresh = await refetch(params, data.labels);
       if (ticket === pending) view.draw(fresh);
     } catch (error) {
       console.error(error);
