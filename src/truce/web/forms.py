@@ -16,7 +16,7 @@ import math
 import re
 import types
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -35,12 +35,17 @@ class FieldErrors(Exception):  # noqa: N818 - a set of messages, not a failure o
 
 
 def _unwrap(annotation: Any) -> Any:
-    """The annotation without ``| None``."""
-    if get_origin(annotation) in (Union, types.UnionType):
-        options = [arg for arg in get_args(annotation) if arg is not type(None)]
-        if len(options) == 1:
-            return options[0]
-    return annotation
+    """The annotation without ``| None`` and without ``Annotated`` constraints."""
+    while True:
+        if get_origin(annotation) is Annotated:
+            annotation = get_args(annotation)[0]
+        elif get_origin(annotation) in (Union, types.UnionType):
+            options = [arg for arg in get_args(annotation) if arg is not type(None)]
+            if len(options) != 1:
+                return annotation
+            annotation = options[0]
+        else:
+            return annotation
 
 
 def _is_model(annotation: Any) -> bool:

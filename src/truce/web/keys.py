@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -144,7 +144,14 @@ async def request_key_route(
 @router.post("/{request_id}/decline")
 async def decline_route(
     request_id: int, request: Request, found: ServicesDep, viewer: CsrfViewerDep
-) -> JSONResponse:
-    """Decline a pending key request of the viewer's member (a head's decision)."""
+) -> Response:
+    """Decline a pending key request of the viewer's member (a head's decision).
+
+    The dashboard's form is sent back to the dashboard; a script gets JSON.
+    """
     decline(found.db, viewer, request_id, now_of(found))
+    if request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        return RedirectResponse("/", status_code=303)
     return JSONResponse({"id": request_id, "status": "declined"})
