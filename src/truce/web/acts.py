@@ -175,6 +175,10 @@ async def prepare_act(form: FormData, found: Services, viewer: Viewer, now: date
 @router.post("/prepare")
 async def prepare(request: Request, found: ServicesDep, viewer: CsrfViewerDep) -> JSONResponse:
     """The act a form describes, to be signed in the browser; 422 with field errors."""
+    limit = found.settings.max_request_bytes + found.settings.max_file_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLargeError(f"the form has {declared} bytes; the limit is {limit}")
     form = await request.form(max_part_size=found.settings.max_file_bytes + 1)
     with i18n.speaking(viewer.language):
         try:

@@ -133,7 +133,8 @@ async def presented_csrf(request: Request) -> str | None:
         return header
     content_type = request.headers.get("content-type", "")
     if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        form = await request.form()
+        found: Services = request.app.state.services
+        form = await request.form(max_part_size=found.settings.max_file_bytes + 1)
         value = form.get("csrf")
         return value if isinstance(value, str) else None
     return None
