@@ -18,25 +18,24 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from truce.api import monitoring as api_monitoring
 from truce.api.deps import Services, ServicesDep
-from truce.ledger.envelope import format_time
 from truce.web.deps import Viewer, ViewerDep, render
 from truce.web.pages.cases import request_filters
 from truce.web.pages.common import filter_context, member_names, scenario_of
 from truce.web.pages.queries import (
     Filters,
-    aware,
     case_title,
     dated_cases,
     located_cases,
     reader_of,
+    rfc3339,
 )
 
 router = APIRouter(include_in_schema=False)
 
 #: The most incidents one map block carries (the newest that match).
-MAP_LIMIT = 5000
+MAP_LIMIT = 2000
 #: The most incidents one timeline block carries (the newest that match).
-TIMELINE_LIMIT = 5000
+TIMELINE_LIMIT = 2000
 
 
 def _crossings(found: Services, viewer: Viewer) -> list[dict[str, Any]]:
@@ -77,7 +76,7 @@ def map_data(found: Services, viewer: Viewer, filters: Filters) -> dict[str, Any
             "status": row.status,
             "member": row.lodged_by,
             "accused": row.accused,
-            "occurred": format_time(aware(row.occurred_at)),
+            "occurred": rfc3339(row.occurred_at),
             "lat": row.lat,
             "lon": row.lon,
             "precision": row.precision,
@@ -137,8 +136,8 @@ def timeline_page(request: Request, found: ServicesDep, viewer: ViewerDep) -> HT
     rows.reverse()
     events = [
         {
-            "date": format_time(aware(row.occurred_at)),
-            "lodged": format_time(aware(row.lodged_at)),
+            "date": rfc3339(row.occurred_at),
+            "lodged": rfc3339(row.lodged_at),
             "type": row.type,
             "status": row.status,
             "title": case_title(scenario, row),
