@@ -10,16 +10,19 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from truce.api import problems
-from truce.errors import TruceError
+from truce.errors import NotFoundError, TruceError
 from truce.web import acts, auth, dashboard, keys, logpage
-from truce.web.deps import SignInRequiredError, render
+from truce.web.deps import SignInRequiredError, render, request_language
+from truce.web.i18n import gettext, speaking
 from truce.web.security import SecurityHeaders
 
 STATIC = Path(__file__).parent / "static"
@@ -56,11 +59,29 @@ async def _page_or_problem(request: Request, exc: Exception) -> Response:
     return problems.from_error(error, request.url.path)
 
 
+def _not_found_page(fallback: Any) -> Any:
+    """A 404 for a page request renders the error page; everything else is as before."""
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        is_404 = isinstance(exc, StarletteHTTPException) and exc.status_code == 404
+        if is_404 and _wants_page(request):
+            with speaking(request_language(request)):
+                error = NotFoundError(gettext("There is no such page."))
+            return render(request, "error.html", {"error": error}, status_code=404)
+        response: Response = await fallback(request, exc)
+        return response
+
+    return handler
+
+
 def mount(app: FastAPI) -> None:
     """Add the web application to ``app`` (its services must already be set)."""
     app.add_middleware(SecurityHeaders)
     app.add_exception_handler(SignInRequiredError, _sign_in_required)
     app.add_exception_handler(TruceError, _page_or_problem)
+    previous = app.exception_handlers.get(StarletteHTTPException)
+    if previous is not None:
+        app.add_exception_handler(StarletteHTTPException, _not_found_page(previous))
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     app.include_router(auth.router)
     app.include_router(acts.router)

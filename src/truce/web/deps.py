@@ -178,6 +178,7 @@ def environment() -> Environment:
     env.filters["span"] = i18n.format_span
     env.filters["language_name"] = i18n.language_name
     env.globals["in_language"] = i18n.in_language
+    env.filters["in_language"] = i18n.in_language
     env.globals["LANGUAGES"] = list(i18n.LANGUAGES.values())
     env.globals["LANGUAGE_OPTIONS"] = [(lang.code, lang.name) for lang in i18n.LANGUAGES.values()]
     env.globals["NAVIGATION"] = NAVIGATION

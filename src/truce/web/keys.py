@@ -60,7 +60,7 @@ def request_key(db: Database, viewer: Viewer, public_key: str, now: datetime) ->
             select(KeyRequest).where(KeyRequest.key_id == key.key_id)
         ).first()
         if existing is not None:
-            found = existing[0]
+            found = existing
             if (found.member, found.delegate) != (viewer.member, viewer.delegate):
                 raise InputError(
                     f"key {key.key_id} was requested by another delegate", field="public_key"
@@ -107,7 +107,7 @@ def pending_requests(db: Database, viewer: Viewer) -> list[PendingKey]:
             select(KeyRequest)
             .where(KeyRequest.member == viewer.member, KeyRequest.status == "pending")
             .order_by(KeyRequest.requested_at, KeyRequest.id)
-        ).scalars()
+        ).all()
         return [
             PendingKey(r.id, r.member, r.delegate, r.role, r.public_key, r.key_id, r.requested_at)
             for r in rows
@@ -118,9 +118,9 @@ def decline(db: Database, viewer: Viewer, request_id: int, now: datetime) -> Non
     """Decline a pending request of the viewer's member."""
     with db.write() as connection:
         row = connection.execute(select(KeyRequest).where(KeyRequest.id == request_id)).first()
-        if row is None or row[0].status != "pending":
+        if row is None or row.status != "pending":
             raise NotFoundError(f"no pending key request {request_id}")
-        if not may_decide(viewer, row[0].member):
+        if not may_decide(viewer, row.member):
             raise ForbiddenError("only the member's head decides its key requests")
         connection.execute(
             update(KeyRequest)

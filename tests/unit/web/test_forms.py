@@ -73,3 +73,11 @@ def test_field_names_drop_list_positions() -> None:
     assert field_name(("clauses", 0)) == "clauses"
     assert field_name(("incident", "place")) == "incident.place"
     assert field_name(()) == "body"
+
+
+def test_field_errors_speak_the_viewers_language() -> None:
+    with i18n.speaking("tr"), pytest.raises(FieldErrors) as raised:
+        validate(RespondBody, {"position": "deny", "statement": "", "language": "tr"})
+    english = i18n.translations("en").ugettext("This field is required.")
+    assert raised.value.errors["statement"] == i18n.translations("tr").ugettext(english)
+    assert raised.value.errors["statement"] != english
