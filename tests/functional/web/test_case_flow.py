@@ -112,7 +112,8 @@ def receipts_verified(page: Page) -> list[str]:
     receipts = page.locator("[data-receipt]")
     texts = receipts.all_text_contents()
     states = [receipts.nth(i).get_attribute("data-state") for i in range(receipts.count())]
-    assert states and all(state == "ok" for state in states), texts
+    assert states, "the page shows no receipt"
+    assert all(state == "ok" for state in states), texts
     return texts
 
 

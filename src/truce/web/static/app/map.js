@@ -121,9 +121,11 @@ function legend(L, data, classes) {
   const labels = data.labels || {};
   const control = L.control({ position: "bottomright" });
   control.onAdd = () => {
-    const box = element("div", "map-legend");
+    const box = element("details", "map-legend");
     box.setAttribute("dir", document.documentElement.dir || "ltr");
-    box.append(element("h2", "", dataLabel(labels, "legend")));
+    // Open on a wide screen; on a phone it would hide the map, so it starts folded.
+    box.open = window.matchMedia("(min-width: 40rem)").matches;
+    box.append(element("summary", "", dataLabel(labels, "legend")));
     const list = element("ul");
     for (const [type, cls] of classes) {
       const item = element("li");
@@ -173,6 +175,10 @@ class MapView {
     });
     L.geoJSON(border, { style: () => ({ className: "border-pk-af" }), interactive: false }).addTo(this.map);
     this.map.fitBounds(focus.getBounds(), { padding: [10, 10] });
+    // Place names only once zoomed in enough for them not to pile up.
+    const zoomClass = () => container.classList.toggle("zoom-low", this.map.getZoom() < 6);
+    this.map.on("zoomend", zoomClass);
+    zoomClass();
     this.places = L.layerGroup().addTo(this.map);
     this.incidents = L.markerClusterGroup({
       showCoverageOnHover: false,

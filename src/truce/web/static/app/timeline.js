@@ -143,7 +143,9 @@ export function draw(container, data, lang) {
   legend.setAttribute("aria-hidden", "true");
 
   const table = container.querySelector("[data-timeline-table]");
-  container.insertBefore(legend, table || null);
+  let anchor = table;
+  while (anchor && anchor.parentNode !== container) anchor = anchor.parentNode;
+  container.insertBefore(legend, anchor || null);
   container.insertBefore(chart, legend);
   if (table) table.classList.add("visually-hidden");
   container.dataset.ready = "true";
