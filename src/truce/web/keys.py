@@ -45,7 +45,10 @@ class PendingKey:
 
 def request_key(db: Database, viewer: Viewer, public_key: str, now: datetime) -> dict[str, Any]:
     """Record a pending request for ``public_key`` (idempotent for the same delegate)."""
-    key = PublicKey.parse(public_key)
+    try:
+        key = PublicKey.parse(public_key)
+    except InputError as exc:
+        raise InputError(f"public_key: {exc}", field="public_key") from exc
     with db.write() as connection:
         registered = connection.execute(
             select(DelegateKey.member, DelegateKey.delegate).where(DelegateKey.key_id == key.key_id)
