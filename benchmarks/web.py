@@ -173,12 +173,17 @@ def measure(client: Any, path: str, rounds: int) -> tuple[float, float, int, int
     return statistics.median(times), percentile(times, 0.9), status, size
 
 
-def run_backend(backend: str, url: str, args: argparse.Namespace, workdir: Path) -> list[str]:
+def run_backend(
+    backend: str, url: str, args: argparse.Namespace, workdir: Path, *, populated: bool = False
+) -> list[str]:
     from truce.app import create_app
     from truce.config import Settings
 
     keys_dir = workdir / f"keys-{backend}"
-    print(f"{backend}: {populate(url, keys_dir, args.incidents, args.batch)}", file=sys.stderr)
+    if populated:
+        print(f"{backend}: reusing the mechanism in {workdir}", file=sys.stderr)
+    else:
+        print(f"{backend}: {populate(url, keys_dir, args.incidents, args.batch)}", file=sys.stderr)
     settings = Settings(database_url=url, keys_dir=keys_dir, log_key_file=keys_dir / "sec-log.key")
     app = create_app(settings)
     rows: list[str] = []
@@ -220,6 +225,12 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000, help="acts per submit_many")
     parser.add_argument("--rounds", type=int, default=30, help="timed requests per page")
     parser.add_argument("--postgres-url", default=os.environ.get("TRUCE_TEST_POSTGRES_URL"))
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="SQLite only: build the mechanism in this folder and keep it; a later run "
+        "with the same folder measures it again without admitting the lodges anew",
+    )
     args = parser.parse_args()
 
     load_average = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -229,6 +240,13 @@ def main() -> None:
         f"| < {TARGET_MS:.0f} ms |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        populated = (args.keep / "bench.db").exists()
+        url = f"sqlite:///{args.keep / 'bench.db'}"
+        rows += run_backend("sqlite", url, args, args.keep, populated=populated)
+        print("\n".join(rows))
+        return
     with tempfile.TemporaryDirectory(prefix="truce-bench-web-") as folder:
         workdir = Path(folder)
         rows += run_backend("sqlite", f"sqlite:///{workdir / 'bench.db'}", args, workdir)
