@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from truce import __version__, web
-from truce.api import cases, files, log, meta, monitoring, problems
+from truce.api import accounts, cases, files, log, meta, monitoring, problems
 from truce.api.deps import Services
 from truce.config import Settings
 from truce.errors import ReadOnlyError
@@ -45,5 +45,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.include_router(cases.router)
     app.include_router(files.router)
     app.include_router(monitoring.router)
+    app.include_router(accounts.router)
     web.mount(app)
     return app

@@ -27,7 +27,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any, get_args
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -35,13 +35,11 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from truce.domain.acts import LanguageTag, Name, Role
-from truce.errors import AuthenticationError, InputError, NotFoundError
+from truce.domain.acts import ROLES, LanguageTag, Name
+from truce.errors import AuthenticationError, ConflictError, InputError, NotFoundError
 from truce.storage.db import Database
 from truce.storage.models import Account, ApiToken, Member
 
-#: Every role an account may have (the roles of :data:`truce.domain.acts.Role`).
-ROLES: tuple[str, ...] = get_args(Role)
 #: The shortest password accepted. Length is what makes a passphrase strong (NIST SP
 #: 800-63B §5.1.1.2); no composition rules are imposed.
 MIN_PASSWORD_LENGTH = 12
@@ -203,7 +201,7 @@ def create_account(
                 select(Account.id).where(Account.member == member, Account.delegate == delegate)
             ).first()
             if exists is not None:
-                raise InputError(f"{member}/{delegate} already has an account", field="delegate")
+                raise ConflictError(f"{member}/{delegate} already has an account", field="delegate")
             account_id = connection.execute(
                 insert(Account)
                 .values(
@@ -218,7 +216,9 @@ def create_account(
                 .returning(Account.id)
             ).scalar_one()
     except IntegrityError as exc:
-        raise InputError(f"{member}/{delegate} already has an account", field="delegate") from exc
+        raise ConflictError(
+            f"{member}/{delegate} already has an account", field="delegate"
+        ) from exc
     return Identity(member, delegate, role, int(account_id))
 
 
