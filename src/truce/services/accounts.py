@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
@@ -99,7 +99,30 @@ class TokenInfo:
 
 @cache
 def _hasher() -> PasswordHasher:
+    """argon2id with the first recommended parameters of RFC 9106 §4 (argon2-cffi's own)."""
     return PasswordHasher()
+
+
+@cache
+def demo_hasher() -> PasswordHasher:
+    """argon2id at a trivial cost, for the demo's passwords only.
+
+    The demo's keys are derived from a seed published with the scenario, so slow hashes
+    would protect nothing there, while ``truce init --demo`` (and every test built on
+    it) would pay one full hash per demo delegate. A demo password's hash is replaced
+    by a production-strength one at its first sign-in, as any outdated hash is.
+    """
+    return PasswordHasher.from_parameters(
+        Parameters(
+            type=Type.ID,
+            version=19,
+            salt_len=16,
+            hash_len=32,
+            time_cost=1,
+            memory_cost=1024,
+            parallelism=1,
+        )
+    )
 
 
 @cache
@@ -166,11 +189,12 @@ def create_account(
     password: str | None = None,
     language: str = "en",
     display_name: str | None = None,
+    hasher: PasswordHasher | None = None,
 ) -> Identity:
     """Create the account of ``member``/``delegate``; refuse a second one.
 
     The member must be one of the mechanism's; the secretariat's staff have the
-    ``secretariat`` role and nobody else does.
+    ``secretariat`` role and nobody else does. ``hasher`` is for :func:`demo_hasher`.
     """
     if role not in ROLES:
         raise InputError(f"unknown role {role!r} (roles: {', '.join(ROLES)})", field="role")
@@ -186,7 +210,7 @@ def create_account(
         raise InputError("a display name has at most 200 characters", field="display_name")
     if password is not None:
         _check_password(password)
-    password_hash = _hasher().hash(password) if password is not None else None
+    password_hash = (hasher or _hasher()).hash(password) if password is not None else None
     try:
         with db.write() as connection:
             kind = connection.execute(select(Member.kind).where(Member.code == member)).scalar()

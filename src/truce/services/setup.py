@@ -21,7 +21,7 @@ from truce.domain.scenario import Scenario, load_scenario
 from truce.errors import ConfigurationError
 from truce.ledger.envelope import sign_act
 from truce.ledger.keys import KeyFile, SigningKey, demo_signing_key
-from truce.services.accounts import create_account, issue_token
+from truce.services.accounts import create_account, demo_hasher, issue_token
 from truce.services.admission import Admission, utc_now
 from truce.services.checkpoints import LogSigner
 from truce.storage import schema
@@ -77,6 +77,7 @@ def _demo_account(db: Database, keys_dir: Path, key_file: KeyFile) -> Path:
         delegate=key_file.delegate,
         role=key_file.role,
         password=password,
+        hasher=demo_hasher(),
     )
     _write_secret(keys_dir / f"{stem}.token", issue_token(db, key_file.member, key_file.delegate))
     _write_secret(keys_dir / f"{stem}.password", password)
