@@ -278,9 +278,11 @@ def list_cases(
     *,
     sort: str = "-occurred",
     page: int = 1,
-    size: int = PAGE_SIZE,
+    size: int | None = None,
 ) -> CasePage:
-    """The visible cases matching ``filters``, sorted, one page of ``size``."""
+    """The visible cases matching ``filters``, sorted, one page of ``size`` (or
+    :data:`PAGE_SIZE`)."""
+    size = size or PAGE_SIZE
     order = SORTS.get(sort)
     if order is None:
         raise InputError(f"sort is one of {', '.join(SORTS)}", field="sort")
