@@ -140,6 +140,13 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite returns the UTC instants it stores without their zone."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InputError(
@@ -175,8 +182,8 @@ def _info(connection: Connection, account: Any) -> AccountInfo:
         language=account.language,
         has_password=account.password_hash is not None,
         active_tokens=int(active),
-        created_at=account.created_at,
-        disabled_at=account.disabled_at,
+        created_at=account.created_at.replace(tzinfo=account.created_at.tzinfo or UTC),
+        disabled_at=_aware(account.disabled_at),
     )
 
 
@@ -353,6 +360,15 @@ def add_token_hash(connection: Connection, account_id: int, digest: str, label: 
     )
 
 
+def _token_info(row: Any, revoked_at: datetime | None = None) -> TokenInfo:
+    return TokenInfo(
+        token_id=row.token_hash,
+        label=row.label,
+        created_at=row.created_at.replace(tzinfo=row.created_at.tzinfo or UTC),
+        revoked_at=_aware(revoked_at or row.revoked_at),
+    )
+
+
 def list_tokens(db: Database, member: str, delegate: str) -> list[TokenInfo]:
     """The account's tokens, revoked ones included, oldest first."""
     with db.read() as connection:
@@ -362,7 +378,7 @@ def list_tokens(db: Database, member: str, delegate: str) -> list[TokenInfo]:
             .where(ApiToken.account_id == account.id)
             .order_by(ApiToken.created_at, ApiToken.token_hash)
         ).all()
-        return [TokenInfo(t.token_hash, t.label, t.created_at, t.revoked_at) for t in rows]
+        return [_token_info(t) for t in rows]
 
 
 def revoke_token(db: Database, member: str, delegate: str, token_id: str) -> TokenInfo:
@@ -397,7 +413,7 @@ def revoke_token(db: Database, member: str, delegate: str, token_id: str) -> Tok
                 .where(ApiToken.token_hash == found.token_hash)
                 .values(revoked_at=revoked_at)
             )
-        return TokenInfo(found.token_hash, found.label, found.created_at, revoked_at)
+        return _token_info(found, revoked_at)
 
 
 def authenticate(db: Database, token: str) -> Identity:
