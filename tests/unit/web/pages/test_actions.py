@@ -67,7 +67,7 @@ def test_the_penalty_is_the_schedules_step_for_the_count(scenario: Scenario) -> 
         ruled_at=at - timedelta(days=1),
     )  # fmt: skip
     for prior, step in ((0, "formal-notice"), (1, "public-censure"), (7, "referral-to-principals")):
-        found = offers(scenario, ruled, "TR", "head", at, lambda _m, n=prior: n)
+        found = offers(scenario, ruled, "TR", "head", at, {"AF": prior}.__getitem__)
         penalty = next(offer for offer in found if offer.kind == "case.penalty")
         assert penalty.preset == {"member": "AF", "step": step, "prior_violations": prior}
     assert "case.close" not in _kinds(scenario, ruled, "TR", "head", at)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,11 +16,12 @@ MAP_LABELS = {
 }  # fmt: skip
 
 
-def map_data(browser: TestClient, query: str = "") -> dict:
+def map_data(browser: TestClient, query: str = "") -> dict[str, Any]:
     page = browser.get(f"/map{query}")
     assert page.status_code == 200
     assert '<div id="map" data-map' in page.text
-    return json.loads(data_block(page.text, "map-data"))
+    data: dict[str, Any] = json.loads(data_block(page.text, "map-data"))
+    return data
 
 
 @pytest.mark.parametrize("who", sorted(DELEGATES))

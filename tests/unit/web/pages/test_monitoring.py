@@ -64,7 +64,9 @@ def test_compliance_counts_leave_out_what_a_party_may_not_see(
         page = browsers[who].get("/compliance").text
         row = page.split("</abbr> Continuation of the ceasefire")[1].split("</tr>")[0]
         cells = row.split("<td")
-        return int(re.search(r"(\d+) open allegation", cells[2]).group(1))  # AF's column
+        found = re.search(r"(\d+) open allegation", cells[2])  # AF's column
+        assert found is not None
+        return int(found.group(1))
 
     assert open_allegations("pk-head") == open_allegations("af-head") + 1
 
@@ -84,7 +86,9 @@ def test_joint_actions_by_status(browsers: dict[str, TestClient]) -> None:
     browser = browsers["tr-head"]
     page = browser.get("/joint-actions").text
     assert "1 request for joint action" in page
-    status = re.search(r'class="status joint-(\w+)"', page).group(1)
+    shown = re.search(r'class="status joint-(\w+)"', page)
+    assert shown is not None
+    status = shown.group(1)
     assert "1 request for joint action" in browser.get(f"/joint-actions?status={status}").text
     other = next(s for s in ("open", "answered", "overdue") if s != status)
     assert "0 requests for joint action" in browser.get(f"/joint-actions?status={other}").text
