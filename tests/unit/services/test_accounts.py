@@ -56,7 +56,9 @@ def test_the_demo_gives_every_delegate_an_account_a_token_and_a_password(
         password = (mechanism.keys_dir / f"{stem}.password").read_text().strip()
         signed_in = accounts.verify_password(mechanism.db, info.member, info.delegate, password)
         assert signed_in == info.identity
-        assert info.active_tokens == 1 and info.language == "en" and info.disabled_at is None
+        assert info.active_tokens == 1
+        assert info.language == "en"
+        assert info.disabled_at is None
 
 
 def test_a_demo_password_is_rehashed_at_full_strength_at_its_first_sign_in(
@@ -64,10 +66,12 @@ def test_a_demo_password_is_rehashed_at_full_strength_at_its_first_sign_in(
 ) -> None:
     password = (mechanism.keys_dir / "pk-officer.password").read_text().strip()
     before = password_hash(mechanism, "PK", "pk-officer")
-    assert before is not None and PasswordHasher().check_needs_rehash(before)
+    assert before is not None
+    assert PasswordHasher().check_needs_rehash(before)
     accounts.verify_password(mechanism.db, "PK", "pk-officer", password)
     after = password_hash(mechanism, "PK", "pk-officer")
-    assert after is not None and after != before
+    assert after is not None
+    assert after != before
     assert not PasswordHasher().check_needs_rehash(after)
     accounts.verify_password(mechanism.db, "PK", "pk-officer", password)
     assert password_hash(mechanism, "PK", "pk-officer") == after
@@ -93,9 +97,9 @@ def test_create_account_then_sign_in_with_its_password(mechanism: Mechanism) -> 
         0,
     )
     stored_hash = password_hash(mechanism, "AF", "af-analyst")
-    assert (
-        stored_hash is not None and stored_hash.startswith("$argon2id$") and GOOD not in stored_hash
-    )
+    assert stored_hash is not None
+    assert stored_hash.startswith("$argon2id$")
+    assert GOOD not in stored_hash
 
 
 @pytest.mark.parametrize(
@@ -188,7 +192,8 @@ def test_tokens_are_issued_listed_and_revoked(mechanism: Mechanism) -> None:
     revoked = accounts.revoke_token(
         mechanism.db, "PK", "pk-observer", accounts.token_hash(first)[:8]
     )
-    assert revoked.token_id == accounts.token_hash(first) and revoked.revoked_at is not None
+    assert revoked.token_id == accounts.token_hash(first)
+    assert revoked.revoked_at is not None
     with pytest.raises(AuthenticationError, match="revoked"):
         accounts.authenticate(mechanism.db, first)
     assert accounts.authenticate(mechanism.db, second).delegate == "pk-observer"
@@ -228,7 +233,8 @@ def test_language_and_listing(mechanism: Mechanism) -> None:
         accounts.set_language(mechanism.db, "AF", "af-nobody", "en")
     af = accounts.list_accounts(mechanism.db, "AF")
     assert [a.delegate for a in af] == sorted(a.delegate for a in af)
-    assert {a.member for a in af} == {"AF"} and len(af) == 4
+    assert {a.member for a in af} == {"AF"}
+    assert len(af) == 4
     assert accounts.list_accounts(mechanism.db, "ZZ") == []
     with pytest.raises(NotFoundError):
         accounts.get_account(mechanism.db, "AF", "af-nobody")
