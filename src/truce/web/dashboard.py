@@ -6,28 +6,32 @@ identity, so a delegate sees exactly what its member's audience allows there.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
+from sqlalchemy import String, and_, cast, exists, func, or_, select
 
-from truce.api.cases import inbox
+from truce.api.cases import _awaiting
 from truce.api.deps import Services, ServicesDep
-from truce.api.monitoring import compliance_matrix, list_crossings, list_joint_actions
+from truce.api.monitoring import list_crossings, list_joint_actions
+from truce.domain import cases, compliance
 from truce.domain.cases import OPEN
 from truce.ledger.envelope import audience_includes, format_time, stored_audience
 from truce.services import checkpoints
-from truce.storage.models import CaseRecord, Checkpoint, Member
+from truce.storage.models import CaseAct, CaseRecord, Checkpoint, Member
 from truce.web.deps import Viewer, ViewerDep, now_of, render
 from truce.web.i18n import gettext as _
 from truce.web.keys import pending_requests
 
 router = APIRouter(include_in_schema=False)
 RECENT = 8
+#: The most tasks the dashboard lists; the case list has the rest.
+TASKS_SHOWN = 20
 
 
 def _aware(moment: datetime) -> datetime:
@@ -71,11 +75,72 @@ class Task:
     overdue: bool
 
 
-def _tasks(found: Services, viewer: Viewer) -> list[Task]:
-    tasks = [
-        Task(item.action, f"/cases/{item.case}", f"#{item.case}", item.due, item.overdue)
-        for item in inbox(found, viewer.identity)
-    ]
+def _is_mediator(found: Services, member: str) -> bool:
+    with found.db.read() as connection:
+        kind = connection.execute(select(Member.kind).where(Member.code == member)).scalar()
+    return kind == "mediator"
+
+
+def _case_tasks(found: Services, viewer: Viewer, mediator: bool) -> tuple[list[Task], bool]:
+    """The first :data:`TASKS_SHOWN` case steps awaiting the member, oldest case first,
+    and whether there are more.
+
+    The steps are those of ``GET /api/v1/inbox`` (the same rule, ``_awaiting``), but
+    only the cases that can hold one for this member are read, in lodging order, and
+    reading stops once the list is full: a dashboard must not parse every open case.
+    """
+    scenario = found.admission.mechanism().scenario
+    now = now_of(found)
+
+    def has(kind: str) -> Any:
+        return exists().where(CaseAct.case_id == CaseRecord.id, CaseAct.kind == kind)
+
+    awaiting = CaseRecord.status == "awaiting_response"
+    investigated = CaseRecord.status == "under_investigation"
+    if mediator:  # a response, or its deadline passed, lets the mediators investigate
+        overdue = CaseRecord.lodged_at < now - timedelta(
+            hours=scenario.procedure.response_deadline_hours
+        )
+        where = or_(
+            and_(awaiting, or_(overdue, has("case.respond"))),
+            investigated,
+            CaseRecord.status == "ruled",
+        )
+    else:  # a party responds to allegations against it and answers requests
+        where = or_(
+            and_(awaiting, CaseRecord.accused == viewer.member),
+            and_(investigated, has("case.request_info")),
+        )
+    query = select(
+        CaseRecord.id, CaseRecord.audience, CaseRecord.lodged_by, CaseRecord.state
+    ).where(where)
+    query = query.order_by(CaseRecord.lodged_at, CaseRecord.id)
+    tasks: list[Task] = []
+    with found.db.read() as connection:
+        for row in connection.execution_options(yield_per=500).execute(query):
+            if not audience_includes(
+                stored_audience(row.audience), row.lodged_by, viewer.member, mediator
+            ):
+                continue
+            state = cases.from_json(row.state)
+            for action, due in _awaiting(state, viewer.member, mediator, scenario):
+                if len(tasks) == TASKS_SHOWN:
+                    return tasks, True
+                tasks.append(
+                    Task(
+                        action,
+                        f"/cases/{row.id}",
+                        f"#{row.id}",
+                        None if due is None else format_time(due),
+                        due is not None and now > due,
+                    )
+                )
+    return tasks, False
+
+
+def _tasks(found: Services, viewer: Viewer, mediator: bool) -> tuple[list[Task], bool]:
+    """What awaits the member: case steps and reports on joint requests, soonest due first."""
+    tasks, more = _case_tasks(found, viewer, mediator)
     requests = list_joint_actions(found, viewer.identity, status=None, member=viewer.member)
     tasks.extend(
         Task(
@@ -88,20 +153,68 @@ def _tasks(found: Services, viewer: Viewer) -> list[Task]:
         for item in requests.joint_actions
         if item.to == viewer.member and item.report is None
     )
-    return sorted(tasks, key=lambda task: (task.due is None, task.due or ""))
+    return sorted(tasks, key=lambda task: (task.due is None, task.due or "")), more
 
 
-def _cases(found: Services, viewer: Viewer) -> tuple[Counter[str], list[Any]]:
-    """Open cases by status, and the latest rulings, among the cases the viewer may see."""
+@dataclass(frozen=True, slots=True)
+class GlanceCell:
+    """One clause x member: confirmed violations and open allegations, and so its
+    standing (the rule of :attr:`truce.domain.compliance.Cell.standing`)."""
+
+    confirmed: int
+    open: int
+
+    @property
+    def standing(self) -> str:
+        """``violated``, ``alleged`` or ``clear``."""
+        if self.confirmed:
+            return "violated"
+        return "alleged" if self.open else "clear"
+
+
+@dataclass(frozen=True, slots=True)
+class Glance:
+    """The compliance matrix at a glance: every clause x member it binds."""
+
+    clauses: list[Any]
+    members: list[str]
+    cells: dict[tuple[str, str], GlanceCell]
+
+
+def _cases(
+    found: Services, viewer: Viewer, mediator: bool
+) -> tuple[Counter[str], list[Any], Glance]:
+    """Among the cases the viewer may see: open cases by status, the latest rulings, and
+    each clause x member's standing.
+
+    The standings follow ``GET /api/v1/compliance`` (open cases count against the
+    accused for the clauses alleged; confirmed violations against the violator for the
+    clauses ruled), but the open cases are counted by the database, grouped by what
+    decides visibility and the matrix (author, accused, audience, clauses), so the
+    dashboard does not read every case.
+    """
+    scenario = found.admission.mechanism().scenario
+    audience = cast(CaseRecord.audience, String)
+    alleged = cast(CaseRecord.clauses, String)
     with found.db.read() as connection:
-        mediator = (
-            connection.execute(select(Member.kind).where(Member.code == viewer.member)).scalar()
-            == "mediator"
-        )
-        rows = connection.execute(
-            select(CaseRecord.status, CaseRecord.audience, CaseRecord.lodged_by).where(
-                CaseRecord.status.in_(sorted(OPEN))
+        groups = connection.execute(
+            select(
+                CaseRecord.status,
+                CaseRecord.lodged_by,
+                CaseRecord.accused,
+                audience.label("audience"),
+                alleged.label("clauses"),
+                func.count().label("n"),
             )
+            .where(CaseRecord.status.in_(sorted(OPEN)))
+            .group_by(
+                CaseRecord.status, CaseRecord.lodged_by, CaseRecord.accused, audience, alleged
+            )
+        ).all()
+        confirmed = connection.execute(
+            select(
+                CaseRecord.audience, CaseRecord.lodged_by, CaseRecord.violator, CaseRecord.state
+            ).where(CaseRecord.outcome == "violation_confirmed")
         ).all()
         ruled = connection.execute(
             select(
@@ -121,14 +234,34 @@ def _cases(found: Services, viewer: Viewer) -> tuple[Counter[str], list[Any]]:
             .limit(RECENT * 4)
         ).all()
 
-    def visible(row: Any) -> bool:
-        return audience_includes(
-            stored_audience(row.audience), row.lodged_by, viewer.member, mediator
-        )
+    def visible(stored: Any, author: str) -> bool:
+        return audience_includes(stored_audience(stored), author, viewer.member, mediator)
 
-    counts = Counter(row.status for row in rows if visible(row))
-    recent = [row for row in ruled if visible(row)][:RECENT]
-    return counts, recent
+    counts: Counter[str] = Counter()
+    open_counts: Counter[tuple[str, str]] = Counter()
+    for group in groups:
+        if visible(json.loads(group.audience), group.lodged_by):
+            counts[group.status] += group.n
+            for clause in json.loads(group.clauses):
+                open_counts[(clause, group.accused)] += group.n
+    violations: Counter[tuple[str, str]] = Counter()
+    for row in confirmed:
+        if row.violator is not None and visible(row.audience, row.lodged_by):
+            for clause in compliance.ruled_clauses(row.state):
+                violations[(clause, row.violator)] += 1
+    glance = Glance(
+        clauses=list(scenario.clauses),
+        members=[member.code for member in scenario.parties],
+        cells={
+            (clause.id, member): GlanceCell(
+                violations[(clause.id, member)], open_counts[(clause.id, member)]
+            )
+            for clause in scenario.clauses
+            for member in clause.binds
+        },
+    )
+    recent = [row for row in ruled if visible(row.audience, row.lodged_by)][:RECENT]
+    return counts, recent, glance
 
 
 def witnessing(found: Services) -> dict[str, Any]:
@@ -167,21 +300,21 @@ def witnessing(found: Services) -> dict[str, Any]:
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
     """What awaits the viewer's member, its cases, rulings, compliance, crossings, log."""
-    counts, recent = _cases(found, viewer)
-    matrix = compliance_matrix(found, viewer.identity)
-    cells = {(cell.clause, cell.member): cell for cell in matrix.cells}
+    mediator = _is_mediator(found, viewer.member)
+    counts, recent, glance = _cases(found, viewer, mediator)
+    tasks, more_tasks = _tasks(found, viewer, mediator)
     crossings = list_crossings(found, viewer.identity)
     scenario = found.admission.mechanism().scenario
     return render(
         request,
         "dashboard.html",
         {
-            "tasks": _tasks(found, viewer),
+            "tasks": tasks,
+            "more_tasks": more_tasks,
             "now": now_of(found),
             "open_counts": counts,
             "recent": recent,
-            "matrix": matrix,
-            "cells": cells,
+            "matrix": glance,
             "crossings": crossings.crossings,
             "log": witnessing(found),
             "key_requests": pending_requests(found.db, viewer),

@@ -55,3 +55,20 @@ def test_the_dashboard_shows_compliance_crossings_and_the_log(
         m.code for m in mechanism.scenario.witnesses
     }
     assert set(officer.config["labels"]) >= {"signing", "no_key", "receipt_bad"}
+
+
+def test_the_mediators_see_a_case_to_investigate_once_answered(
+    browsers: Any, mechanism: Mechanism
+) -> None:
+    lodged = browsers("pk-officer").act(LODGE)
+    case_id = lodged.json()["index"]
+    mediator: Browser = browsers("tr-root")
+    assert f'href="/cases/{case_id}"' not in mediator.page("/").text
+    answer = browsers("af-root").act(
+        {"kind": "case.respond", "case": str(case_id), "position": "deny",
+         "statement": "No unit of ours fired.", "language": "ps"}
+    )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    html = mediator.page("/").text
+    assert f'href="/cases/{case_id}"' in html
+    assert "Open the investigation" in html
