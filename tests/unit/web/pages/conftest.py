@@ -6,6 +6,7 @@ on PostgreSQL when ``TRUCE_TEST_POSTGRES_URL`` is set.
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -29,6 +31,7 @@ from truce.ledger.keys import KeyFile
 from truce.services.admission import Admission, utc_now
 from truce.services.checkpoints import LogSigner
 from truce.services.demo import genesis_time, load_demo
+from truce.services.files import check_file, store_file
 from truce.services.setup import initialise
 from truce.storage.db import Database
 
@@ -57,7 +60,8 @@ class Demo:
     """The demo's database and key files, and an app over it.
 
     Besides the demo, PK's officer lodged today ``secret_case`` (mediators only) and
-    ``public_case`` (everyone), which AF's head denied in a response to the mediators.
+    ``public_case`` (everyone), which AF's head denied in a response to the mediators,
+    and to which PK's officer added a photo (``photo``, its SHA-256) for the mediators.
     """
 
     url: str
@@ -65,6 +69,7 @@ class Demo:
     settings: Settings
     secret_case: int
     public_case: int
+    photo: str
 
     def token(self, who: str) -> str:
         """The API bearer token of the demo delegate ``who``."""
@@ -137,6 +142,19 @@ def _build(url: str, root: Path) -> Demo:
         admission.submit(
             act("af-root", "case.respond", answer, "mediators", [public.leaf_hash.hex()])
         )
+        picture = io.BytesIO()
+        Image.new("RGB", (8, 8), (200, 30, 30)).save(picture, format="PNG")
+        checked = check_file(picture.getvalue(), "image/png", 1 << 20)
+        store_file(db, checked, "PK", now)
+        evidence = {
+            "files": [{"sha256": checked.sha256, "media_type": "image/png",
+                       "size": checked.size, "name": "crater.png"}],
+            "description": "The crater the next morning.",
+            "language": "ur",
+        }  # fmt: skip
+        admission.submit(
+            act("pk-officer", "case.evidence", evidence, "mediators", [public.leaf_hash.hex()])
+        )
     finally:
         db.dispose()
     settings = Settings(database_url=url, keys_dir=keys, log_key_file=keys / "sec-log.key")
@@ -146,6 +164,7 @@ def _build(url: str, root: Path) -> Demo:
         settings=settings,
         secret_case=secret.index,
         public_case=public.index,
+        photo=checked.sha256,
     )
 
 

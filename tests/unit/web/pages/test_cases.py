@@ -93,7 +93,7 @@ def test_the_thread_is_in_log_order_with_receipts(
     page = browsers["tr-head"].get(f"/cases/{demo.public_case}").text
     receipts = re.findall(r'data-receipt data-index="(\d+)" data-leaf-hash="([0-9a-f]{64})"', page)
     indices = [int(index) for index, _ in receipts]
-    assert len(indices) == 2
+    assert len(indices) == 3
     assert indices == sorted(indices)
     assert indices[0] == demo.public_case
     assert 'lang="ps"' in page  # the response is labelled with its language
@@ -222,6 +222,17 @@ def test_a_chosen_form_opens(demo: Demo, browsers: dict[str, TestClient]) -> Non
     assert 'data-error-for="note"' in page
 
 
-def test_evidence_files_only_to_their_audience(browsers: dict[str, TestClient]) -> None:
-    missing = browsers["pk-head"].get("/evidence/" + "0" * 64)
-    assert missing.status_code == 404
+def test_evidence_files_only_to_their_audience(demo: Demo, browsers: dict[str, TestClient]) -> None:
+    preview = f'<img src="/evidence/{demo.photo}"'
+    for who in ("pk-officer", "tr-head"):
+        assert preview in browsers[who].get(f"/cases/{demo.public_case}").text
+        answer = browsers[who].get(f"/evidence/{demo.photo}")
+        assert answer.status_code == 200
+        assert answer.headers["content-type"] == "image/png"
+        assert answer.headers["content-disposition"] == "inline"
+        assert answer.content.startswith(b"\x89PNG")
+    page = browsers["af-head"].get(f"/cases/{demo.public_case}").text
+    assert preview not in page
+    assert demo.photo not in page
+    assert browsers["af-head"].get(f"/evidence/{demo.photo}").status_code == 403
+    assert browsers["pk-head"].get("/evidence/" + "0" * 64).status_code == 404
