@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,6 +15,7 @@ from tests.unit.web.pages.conftest import (
     SECRET_LODGE,
     SECRET_RESPONSE,
     Demo,
+    data_block,
 )
 
 PARTIES = ("pk-head", "pk-officer", "pk-observer", "af-head", "af-officer")
@@ -236,3 +239,60 @@ def test_evidence_files_only_to_their_audience(demo: Demo, browsers: dict[str, T
     assert demo.photo not in page
     assert browsers["af-head"].get(f"/evidence/{demo.photo}").status_code == 403
     assert browsers["pk-head"].get("/evidence/" + "0" * 64).status_code == 404
+
+
+def _prepare(browser: TestClient, html: str, fields: dict[str, Any]) -> Any:
+    """Post an act form's fields to the prepare endpoint, as the page's script does."""
+    config = json.loads(data_block(html, "truce-config"))
+    for name in fields:
+        assert f'name="{name}"' in html, name
+    return browser.post(
+        "/web/acts/prepare",
+        data={**fields, "key_id": config["keys"][0]},
+        headers={"X-CSRF-Token": config["csrf"]},
+    )
+
+
+def test_the_offered_forms_prepare_valid_acts(demo: Demo, browsers: dict[str, TestClient]) -> None:
+    case = demo.public_case
+    mediator = browsers["tr-officer"]
+    page = mediator.get(f"/cases/{case}?act=case.investigate").text
+    prepared = _prepare(
+        mediator,
+        page,
+        {"kind": "case.investigate", "case": str(case), "note": "Opened.", "language": "tr"},
+    )
+    assert prepared.status_code == 200, prepared.text
+    assert prepared.json()["body"] == {"note": "Opened.", "language": "tr"}
+    assert (
+        prepared.json()["envelope"]["refs"][0]
+        == re.findall(r'data-leaf-hash="([0-9a-f]{64})"', page)[0]
+    )
+
+    lodger = browsers["pk-officer"]
+    form = lodger.get("/cases/new").text
+    fields = {
+        "kind": "case.lodge",
+        "incident.type": "shelling",
+        "incident.occurred_at": "2025-11-06T10:30",
+        "incident.time_precision": "hour",
+        "incident.place.place_id": "chaman",
+        "incident.place.precision": "approximate",
+        "incident.actors": "unidentified, border forces",
+        "incident.killed.civilians": "2",
+        "accused.member": "AF",
+        "clauses": "C4",
+        "narrative": "Shells struck homes.",
+        "language": "ur",
+        "audience": "mediators",
+    }
+    prepared = _prepare(lodger, form, fields)
+    assert prepared.status_code == 200, prepared.text
+    body = prepared.json()["body"]
+    assert body["incident"]["killed"] == {"civilians": 2}
+    assert body["incident"]["actors"] == ["unidentified", "border forces"]
+    assert body["incident"]["occurred_at"] == "2025-11-06T10:30:00Z"
+    assert prepared.json()["envelope"]["audience"] == "mediators"
+    missing = _prepare(lodger, form, {**fields, "narrative": ""})
+    assert missing.status_code == 422
+    assert "narrative" in missing.json()["errors"]
