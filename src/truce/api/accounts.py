@@ -179,6 +179,8 @@ def disable_account(
 ) -> AccountOut:
     """Refuse the account's tokens and password until it is enabled again."""
     _require(caller, member)
+    if (member, delegate) == (caller.member, caller.delegate):
+        raise NotPermittedError("an administrator does not disable its own account")
     accounts.disable_account(found.db, member, delegate)
     return AccountOut.of(accounts.get_account(found.db, member, delegate))
 

@@ -196,6 +196,9 @@ def test_disable_enable_password_and_revoke_through_the_api(
         "not-found",
     )
     refused(client.get("/api/v1/accounts/TR/tr-nobody", headers=clerk), 404, "not-found")
+    refused(
+        client.post("/api/v1/accounts/SEC/sec-clerk/disable", headers=clerk), 403, "not-permitted"
+    )
 
 
 def test_without_a_token_every_accounts_route_answers_401(client: TestClient) -> None:
