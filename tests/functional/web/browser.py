@@ -86,11 +86,26 @@ class Browsing:
             "console",
             lambda message: (
                 self.problems.append(f"{page.url}: {message.text}")
-                if message.type == "error"
+                if message.type == "error" and not message.text.startswith("Failed to load")
+                else None
+            ),
+        )
+        page.on(
+            "response",
+            lambda response: (
+                self.problems.append(f"{page.url}: {response.url} answered {response.status}")
+                if response.status >= 400 and not self._expected(response.url, response.status)
                 else None
             ),
         )
         return page
+
+    @staticmethod
+    def _expected(url: str, status: int) -> bool:
+        """Answers >= 400 that a page may meet: a missing favicon, a key not yet witnessed."""
+        return (url.endswith("/favicon.ico") and status == 404) or (
+            url.endswith("/log/v1/checkpoint/witnessed") and status == 404
+        )
 
 
 def ready(page: Page) -> None:

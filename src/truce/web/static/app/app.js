@@ -6,29 +6,43 @@
 import { config } from "./util.js";
 
 const UNITS = [
-  ["day", 86400],
-  ["hour", 3600],
-  ["minute", 60],
+  ["year", 365 * 86400, 2],
+  ["month", 30 * 86400, 2],
+  ["day", 86400, 2],
+  ["hour", 3600, 2],
+  ["minute", 60, 1],
 ];
 
 /** "in 3 days", "2 hours ago"… in the page's language (Intl.RelativeTimeFormat). */
 export function relative(target, now, lang) {
   const seconds = Math.round((target - now) / 1000);
   const format = new Intl.RelativeTimeFormat(lang || undefined, { numeric: "auto" });
-  for (const [unit, size] of UNITS) {
-    if (Math.abs(seconds) >= size) return format.format(Math.trunc(seconds / size), unit);
+  // The largest unit of which there are at least two ("in 36 hours", not "in 1 day").
+  for (const [unit, size, least] of UNITS) {
+    if (Math.abs(seconds) >= least * size) return format.format(Math.trunc(seconds / size), unit);
   }
-  return format.format(seconds, "second");
+  return format.format(Math.trunc(seconds / 60), "minute");
 }
 
+/**
+ * Keep each countdown current. When the page put the remaining time beside the date
+ * (`[data-remaining]` right after the `<time>`), that is what changes, and the date
+ * stays; otherwise the `<time>` itself shows the remaining time, the date in its title.
+ */
 function updateCountdowns(lang) {
   const now = Date.now();
   for (const element of document.querySelectorAll("time[data-countdown]")) {
     const target = Date.parse(element.getAttribute("datetime"));
     if (Number.isNaN(target)) continue;
-    if (!element.dataset.absolute) element.dataset.absolute = element.textContent.trim();
-    element.textContent = relative(target, now, lang);
-    element.title = element.dataset.absolute;
+    const text = relative(target, now, lang);
+    const beside = element.nextElementSibling;
+    if (beside && beside.hasAttribute("data-remaining")) {
+      beside.textContent = `(${text})`;
+    } else {
+      if (!element.dataset.absolute) element.dataset.absolute = element.textContent.trim();
+      element.textContent = text;
+      element.title = element.dataset.absolute;
+    }
     element.classList.toggle("overdue", target < now);
   }
 }
@@ -58,8 +72,13 @@ async function load(path, name) {
 }
 
 function start() {
-  countdowns();
-  autosubmit();
+  for (const task of [countdowns, autosubmit]) {
+    try {
+      task();
+    } catch (error) {
+      console.error(error);
+    }
+  }
   const cfg = config();
   const tasks = [];
   if (cfg.delegate) tasks.push(import("./keys.js").then((keys) => keys.ensureDeviceKey(cfg)));

@@ -26,12 +26,15 @@ async function withStore(mode, action) {
   const db = await openDb();
   try {
     const transaction = db.transaction(STORE, mode);
-    const result = await request(action(transaction.objectStore(STORE)));
-    await new Promise((resolve, reject) => {
+    // Listen for the end of the transaction before anything is awaited: it may complete
+    // as soon as the request's success event has been handled.
+    const done = new Promise((resolve, reject) => {
       transaction.oncomplete = resolve;
       transaction.onerror = () => reject(transaction.error);
       transaction.onabort = () => reject(transaction.error);
     });
+    const result = await request(action(transaction.objectStore(STORE)));
+    await done;
     return result;
   } finally {
     db.close();
