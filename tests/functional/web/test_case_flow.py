@@ -28,7 +28,6 @@ from tests.functional.web.delegations import (
     register_officer,
 )
 
-
 KINDS_PLAYED = {
     "case-lodge": 1,
     "case-evidence": 1,
