@@ -28,6 +28,7 @@ from truce.web.pages.queries import (
     located_cases,
     reader_of,
     rfc3339,
+    titles,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -68,22 +69,26 @@ def map_data(found: Services, viewer: Viewer, filters: Filters) -> dict[str, Any
     with found.db.read() as connection:
         reader = reader_of(connection, viewer.identity)
         total, rows = located_cases(connection, reader, filters, MAP_LIMIT)
+    labels, names = titles(scenario)
     incidents = [
         {
-            "case_id": row.id,
-            "title": case_title(scenario, row),
-            "type": row.type,
-            "status": row.status,
-            "member": row.lodged_by,
-            "accused": row.accused,
-            "occurred": rfc3339(row.occurred_at),
-            "lat": row.lat,
-            "lon": row.lon,
-            "precision": row.precision,
-            "url": f"/cases/{row.id}",
+            "case_id": case_id,
+            "title": f"{labels.get(kind, kind)}, {names[place_id]}"
+            if place_id in names
+            else f"{labels.get(kind, kind)}, {lat:.3f} {lon:.3f}",
+            "type": kind,
+            "status": status,
+            "member": lodged_by,
+            "accused": accused,
+            "occurred": rfc3339(occurred_at),
+            "lat": lat,
+            "lon": lon,
+            "precision": precision,
+            "url": f"/cases/{case_id}",
         }
-        for row in rows
-    ]
+        for (case_id, kind, status, lodged_by, accused, occurred_at, _lodged, lat, lon,
+             precision, place_id) in rows
+    ]  # fmt: skip
     places = [
         {"id": p.id, "name": p.name, "lat": p.lat, "lon": p.lon, "country": p.country}
         for p in scenario.places

@@ -427,7 +427,7 @@ def search_cases(
 _NAMES: dict[int, tuple[Scenario, dict[str, str], dict[str, str]]] = {}
 
 
-def _names(scenario: Scenario) -> tuple[dict[str, str], dict[str, str]]:
+def titles(scenario: Scenario) -> tuple[dict[str, str], dict[str, str]]:
     """Incident type labels and place names by id (kept per scenario object)."""
     found = _NAMES.get(id(scenario))
     if found is None or found[0] is not scenario:
@@ -442,7 +442,7 @@ def _names(scenario: Scenario) -> tuple[dict[str, str], dict[str, str]]:
 
 def case_title(scenario: Scenario, row: Any) -> str:
     """A case's title: its incident type's label and where (the scenario's words)."""
-    labels, places = _names(scenario)
+    labels, places = titles(scenario)
     label = labels.get(row.type, row.type)
     place = places.get(row.place_id) if row.place_id else None
     if place is not None:
