@@ -253,3 +253,34 @@ def test_a_party_is_refused_a_body_for_the_mediators(team: Team) -> None:
         assert "Site notes" not in str(item.text_content())
         # The receipt is still checked: the act is in the log, only its body is withheld.
         assert item.locator("[data-receipt]").get_attribute("data-state") == "ok"
+
+
+def test_field_errors_show_beside_their_fields(team: Team) -> None:
+    """The server's messages appear next to the fields, announced and focused."""
+    officer = team.pk_officer
+    officer.open("/cases/new")
+    page = officer.page
+    page.fill("textarea[name='narrative']", "")
+    page.fill("input[name='incident.killed.civilians']", "-3")
+    page.locator("form[data-act-form] button[type=submit]").click()
+    page.wait_for_selector("[data-error-for='narrative']:not([hidden])")
+    field = page.locator("textarea[name='narrative']")
+    assert field.get_attribute("aria-invalid") == "true"
+    message = page.locator("[data-error-for='narrative']")
+    assert str(message.get_attribute("id")) in str(field.get_attribute("aria-describedby"))
+    assert str(message.text_content()).strip()
+    civilians = page.locator("input[name='incident.killed.civilians']")
+    assert civilians.get_attribute("aria-invalid") == "true"
+    # Focus goes to the first field in error, in the form's order.
+    invalid = page.locator("form[data-act-form] [aria-invalid='true']")
+    first = invalid.first.get_attribute("name")
+    assert page.evaluate("() => document.activeElement.name") == first
+    problem = page.locator("form[data-act-form] [data-form-error]")
+    assert problem.is_visible()
+    # Corrected, the message goes away when the form is sent again.
+    page.fill("input[name='incident.killed.civilians']", "1")
+    page.locator("form[data-act-form] button[type=submit]").click()
+    page.wait_for_selector(
+        "[data-error-for='incident.killed.civilians']", state="hidden", timeout=30_000
+    )
+    assert civilians.get_attribute("aria-invalid") is None
