@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import String, and_, cast, exists, func, or_, select
+from sqlalchemy import String, and_, cast, func, select
 
 from truce.api.cases import _awaiting
 from truce.api.deps import Services, ServicesDep
@@ -81,61 +81,71 @@ def _is_mediator(found: Services, member: str) -> bool:
     return kind == "mediator"
 
 
+def _task_queries(found: Services, viewer: Viewer, mediator: bool) -> list[Any]:
+    """Queries of the cases that can hold a step for the member, each in lodging order.
+
+    Each is narrow enough for an index: a party responds to allegations against it and
+    answers requests; the mediators investigate once a response came or its deadline
+    passed, then find, rule and close.
+    """
+    scenario = found.admission.mechanism().scenario
+    columns = select(CaseRecord.id, CaseRecord.audience, CaseRecord.lodged_by, CaseRecord.state)
+    awaiting = CaseRecord.status == "awaiting_response"
+
+    def with_act(kind: str) -> Any:
+        return CaseRecord.id.in_(select(CaseAct.case_id).where(CaseAct.kind == kind))
+
+    if mediator:
+        cutoff = now_of(found) - timedelta(hours=scenario.procedure.response_deadline_hours)
+        wheres = [
+            and_(awaiting, CaseRecord.lodged_at < cutoff),
+            and_(awaiting, CaseRecord.lodged_at >= cutoff, with_act("case.respond")),
+            CaseRecord.status.in_(("under_investigation", "ruled")),
+        ]
+    else:
+        wheres = [
+            and_(awaiting, CaseRecord.accused == viewer.member),
+            and_(CaseRecord.status == "under_investigation", with_act("case.request_info")),
+        ]
+    return [columns.where(where).order_by(CaseRecord.lodged_at, CaseRecord.id) for where in wheres]
+
+
 def _case_tasks(found: Services, viewer: Viewer, mediator: bool) -> tuple[list[Task], bool]:
-    """The first :data:`TASKS_SHOWN` case steps awaiting the member, oldest case first,
-    and whether there are more.
+    """Up to :data:`TASKS_SHOWN` case steps awaiting the member, and whether there are more.
 
     The steps are those of ``GET /api/v1/inbox`` (the same rule, ``_awaiting``), but
-    only the cases that can hold one for this member are read, in lodging order, and
-    reading stops once the list is full: a dashboard must not parse every open case.
+    only the cases that can hold one for this member are read, oldest first, and each
+    query stops once it has filled the list: a dashboard must not parse every open case.
     """
     scenario = found.admission.mechanism().scenario
     now = now_of(found)
-
-    def has(kind: str) -> Any:
-        return exists().where(CaseAct.case_id == CaseRecord.id, CaseAct.kind == kind)
-
-    awaiting = CaseRecord.status == "awaiting_response"
-    investigated = CaseRecord.status == "under_investigation"
-    if mediator:  # a response, or its deadline passed, lets the mediators investigate
-        overdue = CaseRecord.lodged_at < now - timedelta(
-            hours=scenario.procedure.response_deadline_hours
-        )
-        where = or_(
-            and_(awaiting, or_(overdue, has("case.respond"))),
-            investigated,
-            CaseRecord.status == "ruled",
-        )
-    else:  # a party responds to allegations against it and answers requests
-        where = or_(
-            and_(awaiting, CaseRecord.accused == viewer.member),
-            and_(investigated, has("case.request_info")),
-        )
-    query = select(
-        CaseRecord.id, CaseRecord.audience, CaseRecord.lodged_by, CaseRecord.state
-    ).where(where)
-    query = query.order_by(CaseRecord.lodged_at, CaseRecord.id)
     tasks: list[Task] = []
+    more = False
     with found.db.read() as connection:
-        for row in connection.execution_options(yield_per=500).execute(query):
-            if not audience_includes(
-                stored_audience(row.audience), row.lodged_by, viewer.member, mediator
-            ):
-                continue
-            state = cases.from_json(row.state)
-            for action, due in _awaiting(state, viewer.member, mediator, scenario):
-                if len(tasks) == TASKS_SHOWN:
-                    return tasks, True
-                tasks.append(
-                    Task(
-                        action,
-                        f"/cases/{row.id}",
-                        f"#{row.id}",
-                        None if due is None else format_time(due),
-                        due is not None and now > due,
+        for query in _task_queries(found, viewer, mediator):
+            found_here = 0
+            for row in connection.execution_options(yield_per=200).execute(query):
+                if not audience_includes(
+                    stored_audience(row.audience), row.lodged_by, viewer.member, mediator
+                ):
+                    continue
+                state = cases.from_json(row.state)
+                for action, due in _awaiting(state, viewer.member, mediator, scenario):
+                    found_here += 1
+                    tasks.append(
+                        Task(
+                            action,
+                            f"/cases/{row.id}",
+                            f"#{row.id}",
+                            None if due is None else format_time(due),
+                            due is not None and now > due,
+                        )
                     )
-                )
-    return tasks, False
+                if found_here > TASKS_SHOWN:
+                    more = True
+                    break
+    tasks.sort(key=lambda task: (task.due is None, task.due or ""))
+    return tasks[:TASKS_SHOWN], more or len(tasks) > TASKS_SHOWN
 
 
 def _tasks(found: Services, viewer: Viewer, mediator: bool) -> tuple[list[Task], bool]:
