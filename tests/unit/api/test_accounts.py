@@ -210,4 +210,6 @@ def test_without_a_token_every_accounts_route_answers_401(client: TestClient) ->
         ("POST", "/api/v1/accounts/AF/af-officer/disable"),
         ("GET", "/api/v1/accounts/AF/af-officer/tokens"),
     ]:
-        refused(client.request(method, path), 401, "unauthenticated")
+        answer = client.request(method, path)
+        refused(answer, 401, "unauthenticated")
+        assert answer.headers["www-authenticate"] == 'Bearer realm="truce"'
