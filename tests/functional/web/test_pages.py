@@ -123,6 +123,7 @@ def test_the_timeline_is_an_image_with_a_table_for_screen_readers(officer: Page)
     table = officer.locator("table[data-timeline-table]")
     assert table.count() == 1
     assert "visually-hidden" in str(table.get_attribute("class"))
+    screenshot(officer, "timeline")
 
 
 def test_an_urdu_page_is_laid_out_right_to_left(browsing: Browsing, demo: Demo) -> None:

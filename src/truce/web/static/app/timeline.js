@@ -10,7 +10,9 @@ const SVG = "http://www.w3.org/2000/svg";
 const DAY = 86400000;
 const WIDTH = 900;
 const HEIGHT = 300;
-const MARGIN = { top: 48, right: 16, bottom: 36, left: 36 };
+const MARGIN = { top: 64, right: 16, bottom: 36, left: 36 };
+const LEVELS = 3;
+const LEVEL_HEIGHT = 16;
 const PALETTE_SIZE = 8;
 
 function svg(tag, attributes = {}, text) {
@@ -49,6 +51,23 @@ export function countByDay(events, markers) {
   }
   types.sort();
   return { counts, types, first, last };
+}
+
+/** Turn a truce's label to the left of its line when it would run off the chart. */
+function keepLabelsInside(group) {
+  for (const text of group.querySelectorAll("text")) {
+    const at = Number(text.getAttribute("data-at"));
+    let length = 0;
+    try {
+      length = text.getComputedTextLength();
+    } catch {
+      continue; // not laid out (hidden): leave it
+    }
+    if (at + 4 + length > WIDTH - MARGIN.right && at - 4 - length >= 0) {
+      text.setAttribute("x", String(at - 4));
+      text.setAttribute("text-anchor", "end");
+    }
+  }
 }
 
 export function draw(container, data, lang) {
@@ -118,9 +137,10 @@ export function draw(container, data, lang) {
     const day = dayOf(marker.date);
     if (day === null) return;
     const at = x(day) + step / 2;
-    truces.append(svg("line", { x1: at, x2: at, y1: MARGIN.top - 6 - (index % 2) * 16, y2: y(0) }));
-    const anchor = at > WIDTH * 0.75 ? "end" : "start";
-    truces.append(svg("text", { x: at + (anchor === "end" ? -4 : 4), y: MARGIN.top - 10 - (index % 2) * 16, "text-anchor": anchor }, marker.label));
+    const level = index % LEVELS;
+    const top = MARGIN.top - 10 - level * LEVEL_HEIGHT;
+    truces.append(svg("line", { x1: at, x2: at, y1: top + 4, y2: y(0) }));
+    truces.append(svg("text", { x: at + 4, y: top, "text-anchor": "start", "data-at": at }, marker.label));
   });
   chart.append(truces);
 
@@ -148,6 +168,7 @@ export function draw(container, data, lang) {
   container.insertBefore(legend, anchor || null);
   container.insertBefore(chart, legend);
   if (table) table.classList.add("visually-hidden");
+  keepLabelsInside(truces);
   container.dataset.ready = "true";
   return chart;
 }
