@@ -284,3 +284,30 @@ def test_field_errors_show_beside_their_fields(team: Team) -> None:
         "[data-error-for='incident.killed.civilians']", state="hidden", timeout=30_000
     )
     assert civilians.get_attribute("aria-invalid") is None
+
+
+def test_an_act_is_signed_with_the_keyboard_alone(team: Team) -> None:
+    """Tab to the field, type, tab to the button, press Enter: the act is recorded."""
+    case, _clause = lodge(team.pk_officer, "AF")
+    head = team.pk_head
+    head.open(f"/cases/{case}?act=case.withdraw")
+    page = head.page
+
+    def tab_to(selector: str) -> None:
+        for _ in range(300):
+            page.keyboard.press("Tab")
+            if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+                return
+        raise AssertionError(f"Tab never reached {selector}")
+
+    tab_to("form#act-form textarea[name=note]")
+    page.keyboard.type("Withdrawn: the incident was on our side of the line.")
+    tab_to("form#act-form button[type=submit]")
+    outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+    before = page.url
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: url != before)
+    head.open(f"/cases/{case}")
+    assert page.locator(".status-withdrawn").count() == 1
+    assert page.locator("li.act-case-withdraw").count() == 1
