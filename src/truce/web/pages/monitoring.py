@@ -1,27 +1,96 @@
 """Compliance, crossings, joint action and search: pages over the API's own reads.
 
-The compliance matrix, the crossings and the requests for joint action come from the
-functions that answer the JSON API (:mod:`truce.api.monitoring`), called with the
-viewer's identity, so counts and contents follow exactly the API's audience rules.
+The crossings and the requests for joint action come from the functions that answer
+the JSON API (:mod:`truce.api.monitoring`), called with the viewer's identity, so they
+follow exactly the API's audience rules. The compliance matrix applies the API's rule
+(:func:`truce.domain.compliance.matrix`) to the visible confirmed violations and
+attestations, and counts open allegations in SQL, so a mechanism with many open cases
+is not read row by row; the tests hold each cell to the API's.
 Each matrix cell links to the case list filtered to the cases behind its figures.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy import select
 
 from truce.api import monitoring as api_monitoring
-from truce.api.deps import ServicesDep
-from truce.domain import joint
+from truce.api.deps import Services, ServicesDep
+from truce.domain import compliance, joint
 from truce.domain.cases import OPEN
+from truce.services.accounts import Identity
+from truce.storage.models import AttestationRecord
 from truce.web.deps import ViewerDep, render
 from truce.web.pages.common import case_item, member_names, now_of, scenario_of
-from truce.web.pages.queries import Filters, reader_of, search_cases
+from truce.web.pages.queries import (
+    Filters,
+    aware,
+    confirmed_violations,
+    open_allegations,
+    reader_of,
+    search_cases,
+)
 
 router = APIRouter(include_in_schema=False)
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixCell:
+    """One clause x member as the page shows it: figures, and the cases behind them."""
+
+    standing: str
+    confirmed_violations: int
+    open_allegations: int
+    last_violation_at: datetime | None
+    penalties: tuple[tuple[int, str], ...]
+    attestations: int
+    acknowledged: int
+    disputed: int
+
+
+def matrix_cells(found: Services, identity: Identity) -> dict[tuple[str, str], MatrixCell]:
+    """The compliance matrix by the rule of ``GET /api/v1/compliance``, counted so that
+    only confirmed violations and attestations are read row by row: open allegations are
+    counted by the database (:func:`truce.web.pages.queries.open_allegations`)."""
+    scenario = scenario_of(found)
+    with found.db.read() as connection:
+        reader = reader_of(connection, identity)
+        opened = open_allegations(connection, reader)
+        confirmed = confirmed_violations(connection, reader)
+        attested = [
+            row
+            for row in connection.execute(select(AttestationRecord)).all()
+            if reader.sees(row.audience, row.member)
+        ]
+    facts = [
+        compliance.CaseFacts(
+            id=row.id, accused=row.accused, alleged=(), status=row.status,
+            occurred_at=aware(row.occurred_at), outcome=row.outcome, violator=row.violator,
+            ruled_clauses=compliance.ruled_clauses(row.state), penalty=row.penalty,
+        )
+        for row in confirmed
+    ]  # fmt: skip
+    states = [compliance.from_json(row.state) for row in attested]
+    cells: dict[tuple[str, str], MatrixCell] = {}
+    for cell in compliance.matrix(scenario, facts, states):
+        count = opened.get((cell.clause, cell.member), 0)
+        standing = "violated" if cell.confirmed else ("alleged" if count else "clear")
+        cells[(cell.clause, cell.member)] = MatrixCell(
+            standing=standing,
+            confirmed_violations=len(cell.confirmed),
+            open_allegations=count,
+            last_violation_at=cell.last_violation_at,
+            penalties=cell.penalties,
+            attestations=len(cell.attestations),
+            acknowledged=len(cell.acknowledged),
+            disputed=len(cell.disputed),
+        )
+    return cells
 
 
 def cell_links(clause: str, member: str) -> dict[str, str]:
@@ -38,13 +107,13 @@ def cell_links(clause: str, member: str) -> dict[str, str]:
 def compliance_page(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
     """The clause x member matrix, each cell linking to its cases."""
     scenario = scenario_of(found)
-    matrix = api_monitoring.compliance_matrix(found, viewer.identity)
-    cells = {(cell.clause, cell.member): cell for cell in matrix.cells}
+    cells = matrix_cells(found, viewer.identity)
     return render(
         request,
         "pages/compliance.html",
         {
-            "matrix": matrix,
+            "clauses": scenario.clauses,
+            "members": [member.code for member in scenario.parties],
             "cells": cells,
             "links": {key: cell_links(*key) for key in cells},
             "names": member_names(scenario),

@@ -370,6 +370,36 @@ def rfc3339(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds") + "Z"
 
 
+def open_allegations(connection: Connection, reader: Reader) -> dict[tuple[str, str], int]:
+    """Per (clause, accused member): the visible open cases that allege the clause.
+
+    Counted by the database, grouped by the stored list of clauses, so that a mechanism
+    with many open cases is not read row by row.
+    """
+    clauses = cast(CaseRecord.clauses, String)
+    rows = connection.execute(
+        select(CaseRecord.accused, clauses, func.count())
+        .where(visible(reader), CaseRecord.status.in_(sorted(cases.OPEN)))
+        .group_by(CaseRecord.accused, clauses)
+    ).all()
+    found: dict[tuple[str, str], int] = {}
+    for accused, alleged, number in rows:
+        for clause in set(json.loads(alleged)):
+            found[(clause, accused)] = found.get((clause, accused), 0) + number
+    return found
+
+
+def confirmed_violations(connection: Connection, reader: Reader) -> list[Any]:
+    """The visible cases whose ruling confirmed a violation (with their whole rows)."""
+    return [
+        row
+        for row in connection.execute(
+            select(CaseRecord).where(visible(reader), CaseRecord.outcome == "violation_confirmed")
+        ).all()
+        if reader.sees(row.audience, row.lodged_by)
+    ]
+
+
 # -- search -----------------------------------------------------------------------------
 
 

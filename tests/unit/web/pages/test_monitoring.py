@@ -39,6 +39,12 @@ def test_each_cell_links_to_the_cases_behind_it(
         "/api/v1/compliance", headers={"Authorization": f"Bearer {demo.token(who)}"}
     ).json()
     page = browser.get("/compliance").text
+    shown = [int(n) for n in re.findall(r"(\d+) open allegations?<", page)]
+    assert shown == [cell["open_allegations"] for cell in matrix["cells"]]
+    shown = [int(n) for n in re.findall(r"(\d+) confirmed violations?<", page)]
+    assert shown == [cell["confirmed_violations"] for cell in matrix["cells"]]
+    standings = re.findall(r'<td class="standing-(\w+)">', page)
+    assert standings == [cell["standing"] for cell in matrix["cells"]]
     links = set(_cell_links(page))
     for cell in matrix["cells"]:
         clause, member = cell["clause"], cell["member"]
