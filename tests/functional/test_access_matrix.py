@@ -9,15 +9,12 @@ a single get, a list, a count, the inbox, a body, a file or an export; every mar
 may see must appear somewhere. :data:`WALK` names every route; a route that is added
 without being added here fails :func:`test_every_api_and_log_route_is_walked`.
 
-The permission table of ``docs/acts.md`` is generated from
-:data:`truce.domain.acts.PERMISSIONS` (``python -m tests.functional.test_access_matrix``
-rewrites it) and admission is checked to enforce it for every kind and role.
+The permission table (role by act kind) is checked in ``test_permission_table.py``.
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -33,15 +30,11 @@ from tests.conftest import Clock
 from tests.mechanism import Mechanism
 from truce.app import create_app
 from truce.config import Settings
-from truce.domain.acts import PERMISSIONS, ROLES
-from truce.domain.cases import penalty_for
-from truce.errors import RoleError, TruceError
 from truce.ledger.envelope import Audience, audience_includes, format_time, stored_audience
 from truce.services import accounts
 from truce.services.accounts import Identity
 from truce.services.export import export_bundle
 
-DOCS = Path(__file__).parents[2] / "docs" / "acts.md"
 PROBLEM = "application/problem+json"
 MARK = re.compile(r"MARK-[A-Z0-9-]+")
 #: The readers walked: the secretariat, a party's three roles, a mediator's two.
@@ -533,107 +526,3 @@ def test_each_reader_sees_exactly_its_audiences_through_every_route(
     export_bundle(mechanism.db, bundle, Identity(key_file.member, key_file.delegate))
     exported = set(MARK.findall(bundle.read_bytes().decode("utf-8", "replace")))
     assert exported == allowed
-
-
-# -- the permission table --------------------------------------------------------------------
-
-
-def permission_table() -> str:
-    """The role by kind table of ``docs/acts.md``, from :data:`PERMISSIONS`."""
-    lines = ["| act kind | " + " | ".join(ROLES) + " |", "|---|" + "---|" * len(ROLES)]
-    for kind, allowed in PERMISSIONS.items():
-        cells = " | ".join("yes" if role in allowed else "" for role in ROLES)
-        lines.append(f"| `{kind}` | {cells} |")
-    return "\n".join(lines) + "\n"
-
-
-def _documented() -> str:
-    text = DOCS.read_text(encoding="utf-8")
-    return text.split("<!-- permissions:start -->\n")[1].split("<!-- permissions:end -->")[0]
-
-
-def test_the_documented_permission_table_is_generated_from_permissions() -> None:
-    assert _documented() == permission_table(), (
-        "docs/acts.md is out of date: python -m tests.functional.test_access_matrix"
-    )
-
-
-#: A well-formed body of each kind (the workflow may still refuse it: not for its role).
-BODIES: dict[str, dict[str, Any]] = {
-    "member.key": {"action": "register", "delegate": "x-new", "role": "observer",
-                   "public_key": "A" * 43},
-    "statement.publish": statement("roles"),
-    "case.lodge": lodge("AF", "roles"),
-    "case.respond": {"position": "deny", "statement": "No.", "language": "en"},
-    "case.evidence": {"files": [{"sha256": "1" * 64, "media_type": "text/plain", "size": 1}],
-                      "description": "x", "language": "en"},
-    "case.investigate": {},
-    "case.request_info": {"to": "AF", "questions": "?", "language": "en"},
-    "case.provide_info": {"statement": "x", "language": "en"},
-    "case.finding": finding("roles"),
-    "case.rule": finding("roles"),
-    "case.appeal": {"statement": "x", "language": "en"},
-    "case.penalty": {"member": "AF", "step": "warning", "prior_violations": 0},
-    "case.withdraw": {},
-    "case.close": {},
-    "compliance.attest": {"clause": "C5", "statement": "x", "taken_at": "2025-11-09T12:00:00Z",
-                          "language": "en"},
-    "compliance.review": {"verdict": "disputed", "reason": "x"},
-    "crossing.status": {"crossing": "torkham", "trade": "open", "people": "open", "reason": "x",
-                        "effective_at": "2025-11-09T12:00:00Z"},
-    "joint.request": {"to": "AF", "place": {"place_id": "khost", "precision": "district"},
-                      "description": "x", "requested_action": "x", "language": "en"},
-    "joint.report": {"action_taken": "x", "outcome": "completed", "language": "en"},
-}  # fmt: skip
-
-#: A delegate of each role (a party's, or the secretariat's for its own role).
-BY_ROLE = {"officer": "pk-officer", "head": "pk-root", "observer": "pk-observer",
-           "witness": "pk-witness", "secretariat": "sec-clerk"}  # fmt: skip
-
-
-def test_admission_enforces_the_permission_table_for_every_kind_and_role(
-    mechanism: Mechanism,
-) -> None:
-    assert set(BODIES) == set(PERMISSIONS) - {"mechanism.genesis"}
-    assert set(BY_ROLE) == set(ROLES)
-    step = penalty_for(mechanism.scenario, 0)
-    for kind, body in BODIES.items():
-        if kind == "case.penalty":
-            body = body | {"step": step}
-        for role, name in BY_ROLE.items():
-            act = mechanism.act(name, kind, body, refs=("ab" * 32,) if kind in _NEEDS_REF else ())
-            error: TruceError | None = None
-            try:
-                mechanism.admission.submit(act)
-            except TruceError as caught:  # a refusal past the role check is the workflow's
-                error = caught
-            assert isinstance(error, RoleError) == (role not in PERMISSIONS[kind]), (
-                kind,
-                role,
-                error,
-            )
-
-
-_NEEDS_REF = {k for k in BODIES if k.startswith("case.") and k != "case.lodge"} | {
-    "compliance.review",
-    "joint.report",
-}
-
-
-def _rewrite_docs() -> None:
-    text = DOCS.read_text(encoding="utf-8")
-    head, rest = text.split("<!-- permissions:start -->\n")
-    _, tail = rest.split("<!-- permissions:end -->")
-    DOCS.write_text(
-        head
-        + "<!-- permissions:start -->\n"
-        + permission_table()
-        + "<!-- permissions:end -->"
-        + tail,
-        encoding="utf-8",
-    )
-
-
-if __name__ == "__main__":
-    _rewrite_docs()
-    sys.stdout.write(f"wrote the permission table of {DOCS.name}\n")
