@@ -58,6 +58,8 @@ REQUESTS: tuple[tuple[str, str], ...] = (
     ("case list", "/cases"),
     ("case list, filtered", "/cases?type=shelling&status=awaiting_response&accused=AF"),
     ("case list, page 100", "/cases?page=100"),
+    ("timeline", "/timeline"),
+    ("compliance matrix", "/compliance"),
 )
 #: The delegates the pages are measured for: who, member, delegate, key file stem.
 READERS = (("mediator head", "TR", "root", "tr-root"), ("party officer", "AF", "af-officer",

@@ -36,7 +36,7 @@ router = APIRouter(include_in_schema=False)
 #: The most incidents one map block carries (the newest that match).
 MAP_LIMIT = 2000
 #: The most incidents one timeline block carries (the newest that match).
-TIMELINE_LIMIT = 2000
+TIMELINE_LIMIT = 1000
 
 
 def _crossings(found: Services, viewer: Viewer) -> list[dict[str, Any]]:
