@@ -292,12 +292,13 @@ def verify_password(db: Database, member: str, delegate: str, password: str) -> 
         ).first()
     account: Any = row
     stored = account.password_hash if account is not None else None
+    too_long = len(password) > MAX_PASSWORD_LENGTH  # no password set is that long
     candidate = password[:MAX_PASSWORD_LENGTH]
     try:
         _hasher().verify(stored or _dummy_hash(), candidate)
     except (VerificationError, InvalidHashError):
         raise AuthenticationError(SIGN_IN_FAILED) from None
-    if account is None or stored is None:
+    if account is None or stored is None or too_long:
         raise AuthenticationError(SIGN_IN_FAILED)
     if account.disabled_at is not None:
         raise AuthenticationError(f"the account of {member}/{delegate} is disabled")

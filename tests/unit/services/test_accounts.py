@@ -153,6 +153,11 @@ def test_set_password_replaces_the_old_one_and_enforces_the_length(mechanism: Me
     with pytest.raises(AuthenticationError):
         accounts.verify_password(mechanism.db, "AF", "af-officer", old)
     assert accounts.verify_password(mechanism.db, "AF", "af-officer", GOOD).member == "AF"
+    longest = "p" * accounts.MAX_PASSWORD_LENGTH
+    accounts.set_password(mechanism.db, "AF", "af-officer", longest)
+    with pytest.raises(AuthenticationError):  # not accepted for being its prefix
+        accounts.verify_password(mechanism.db, "AF", "af-officer", longest + "p")
+    assert accounts.verify_password(mechanism.db, "AF", "af-officer", longest).member == "AF"
     before = stored(mechanism)
     with pytest.raises(InputError, match="at least 12 characters"):
         accounts.set_password(mechanism.db, "AF", "af-officer", "short")
