@@ -59,6 +59,7 @@ def test_every_page_is_safe(browsers: Any, mechanism: Mechanism) -> None:
         assert response.headers["content-type"].startswith("text/html"), path
         assert_safe_page(response)
         assert "onclick" not in response.text, path
+        assert ' style="' not in response.text, path  # style-src 'self' would drop it
         assert "javascript:" not in response.text, path
 
 
