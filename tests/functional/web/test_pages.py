@@ -171,17 +171,22 @@ def test_every_page_fits_a_phone(browsing: Browsing, demo: Demo) -> None:
     context = phone_context(browsing, demo)
     page = context.pages[0]
     too_wide = {}
+    violations = {}
     for path in PAGES:
         goto(page, resolve(page, path))
         width = page.evaluate("() => document.documentElement.scrollWidth")
         if width > PHONE["width"]:
             too_wide[path] = width
+        found = axe_violations(page)
+        if found:
+            violations[path] = found
     goto(page, "/")
     screenshot(page, "phone-dashboard")
     goto(page, resolve(page, "/cases/{first}"))
     screenshot(page, "phone-case")
     context.close()
     assert too_wide == {}
+    assert violations == {}
 
 
 def test_a_form_is_usable_with_the_keyboard_alone(browsing: Browsing, demo: Demo) -> None:

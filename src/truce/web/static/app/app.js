@@ -62,6 +62,30 @@ function autosubmit() {
   }
 }
 
+/**
+ * A table wider than the screen scrolls sideways; keyboard users must be able to
+ * scroll it too, so a scrolling box with nothing focusable inside becomes focusable
+ * itself (WCAG 2.1.1), named after the table's caption when it has one.
+ */
+function focusableScrollers() {
+  for (const box of document.querySelectorAll("table, .table-wrap, .table-scroll")) {
+    const scrolls = box.scrollWidth > box.clientWidth + 1 && getComputedStyle(box).overflowX !== "visible";
+    const focusable = box.querySelector("a[href], button, input, select, textarea, [tabindex]");
+    if (scrolls && !focusable && !box.hasAttribute("tabindex")) {
+      box.tabIndex = 0;
+      box.dataset.scrollFocus = "true";
+      const caption = box.querySelector("caption");
+      if (caption && box.tagName !== "TABLE") {
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", caption.textContent.trim());
+      }
+    } else if (!scrolls && box.dataset.scrollFocus) {
+      box.removeAttribute("tabindex");
+      delete box.dataset.scrollFocus;
+    }
+  }
+}
+
 async function load(path, name) {
   try {
     const module = await import(path);
@@ -72,7 +96,8 @@ async function load(path, name) {
 }
 
 function start() {
-  for (const task of [countdowns, autosubmit]) {
+  window.addEventListener("resize", focusableScrollers);
+  for (const task of [countdowns, autosubmit, focusableScrollers]) {
     try {
       task();
     } catch (error) {
