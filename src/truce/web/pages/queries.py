@@ -451,7 +451,7 @@ def search_cases(
     return found
 
 
-# -- presentation helpers ---------------------------------------------------------------
+# -- presentation ----------------------------------------------------------------------
 
 
 _NAMES: dict[int, tuple[Scenario, dict[str, str], dict[str, str]]] = {}
