@@ -61,7 +61,8 @@ class Demo:
 
     Besides the demo, PK's officer lodged today ``secret_case`` (mediators only) and
     ``public_case`` (everyone), which AF's head denied in a response to the mediators,
-    and to which PK's officer added a photo (``photo``, its SHA-256) for the mediators.
+    and to which PK's officer added a photo (``photo``, its SHA-256) for the mediators;
+    and ``fresh_case`` (everyone), which awaits AF's response.
     """
 
     url: str
@@ -70,6 +71,7 @@ class Demo:
     secret_case: int
     public_case: int
     photo: str
+    fresh_case: int
 
     def token(self, who: str) -> str:
         """The API bearer token of the demo delegate ``who``."""
@@ -155,6 +157,9 @@ def _build(url: str, root: Path) -> Demo:
         admission.submit(
             act("pk-officer", "case.evidence", evidence, "mediators", [public.leaf_hash.hex()])
         )
+        fresh = admission.submit(
+            act("pk-officer", "case.lodge", lodge_body("Fresh allegation", earlier, "ghaki"))
+        )
     finally:
         db.dispose()
     settings = Settings(database_url=url, keys_dir=keys, log_key_file=keys / "sec-log.key")
@@ -165,6 +170,7 @@ def _build(url: str, root: Path) -> Demo:
         secret_case=secret.index,
         public_case=public.index,
         photo=checked.sha256,
+        fresh_case=fresh.index,
     )
 
 

@@ -296,3 +296,40 @@ def test_the_offered_forms_prepare_valid_acts(demo: Demo, browsers: dict[str, Te
     missing = _prepare(lodger, form, {**fields, "narrative": ""})
     assert missing.status_code == 422
     assert "narrative" in missing.json()["errors"]
+
+
+def test_the_accused_head_responds_or_counter_claims(
+    demo: Demo, browsers: dict[str, TestClient]
+) -> None:
+    browser = browsers["af-head"]
+    page = browser.get(f"/cases/{demo.fresh_case}").text
+    assert offered(page) == {"case.respond", "case.evidence"}
+    assert '<input type="hidden" name="kind" value="case.respond">' in page
+    assert offered(browsers["af-officer"].get(f"/cases/{demo.fresh_case}").text) == {
+        "case.evidence"
+    }
+    base = {
+        "kind": "case.respond",
+        "case": str(demo.fresh_case),
+        "statement": "No such shelling.",
+        "language": "ps",
+    }
+    denied = _prepare(browser, page, {**base, "position": "deny"})
+    assert denied.status_code == 200, denied.text
+    assert "counter_case" not in denied.json()["body"]
+    counter = {
+        "counter_case.incident.type": "shelling",
+        "counter_case.incident.occurred_at": "2025-11-06T10:00",
+        "counter_case.incident.time_precision": "hour",
+        "counter_case.incident.place.place_id": "chaman",
+        "counter_case.incident.place.precision": "approximate",
+        "counter_case.accused.member": "PK",
+        "counter_case.clauses": "C1",
+        "counter_case.narrative": "They fired first.",
+        "counter_case.language": "ps",
+    }
+    claimed = _prepare(browser, page, {**base, "position": "counter_claim", **counter})
+    assert claimed.status_code == 200, claimed.text
+    assert claimed.json()["body"]["counter_case"]["accused"] == {"member": "PK"}
+    mismatched = _prepare(browser, page, {**base, "position": "deny", **counter})
+    assert mismatched.status_code == 422
