@@ -200,6 +200,13 @@ def build(client: TestClient, mechanism: Mechanism, clock: Clock) -> World:
            audience=mediators, marker="MARK-FINDING-TR-MED")  # fmt: skip
     w.post("qa-root", "case.finding", finding("MARK-FINDING-QA-MED"), refs=ref,
            audience=mediators, marker="MARK-FINDING-QA-MED")  # fmt: skip
+    for restricted in (mediators, ["PK", "QA", "TR"]):  # what every member reads: no less
+        hushed = w.mechanism.act(
+            "qa-root", "case.rule", finding("x"), refs=ref, audience=restricted
+        )
+        refused = client.post("/log/v1/acts", json=hushed.to_dict(), headers=w.headers("qa-root"))
+        assert refused.status_code == 422, refused.text
+        assert "address it to all" in refused.json()["detail"]
     w.post("qa-root", "case.rule", finding("MARK-RULE-ALL"), refs=ref, marker="MARK-RULE-ALL")
     # A case for the mediators only, and one for a list of members.
     hidden = w.post("pk-officer", "case.lodge", lodge("AF", "MARK-CASE-PK-MED", "chaman"),
