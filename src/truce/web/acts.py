@@ -16,7 +16,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import select, update
+from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
 
 from truce.api.deps import Services, ServicesDep
@@ -25,15 +25,15 @@ from truce.domain.acts import BODY_MODELS, PERMISSIONS
 from truce.errors import InputError, PayloadTooLargeError
 from truce.ledger import jcs
 from truce.ledger.envelope import VERSION, format_time
-from truce.ledger.keys import PublicKey
 from truce.services.admission import Receipt, load_submission_bytes
 from truce.services.checkpoints import receipt
 from truce.services.files import CheckedFile, check_file, store_file
-from truce.storage.models import CaseRecord, DelegateKey, KeyRequest
+from truce.storage.models import CaseRecord, DelegateKey
 from truce.web import i18n
 from truce.web.deps import CsrfViewerDep, Viewer, now_of
 from truce.web.forms import FieldErrors, collect, split_list, validate
 from truce.web.i18n import gettext as _
+from truce.web.keys import approve_registered
 
 router = APIRouter(prefix="/web/acts", include_in_schema=False, dependencies=[Depends(writable)])
 _LEAF_HASH_LENGTH = 64
@@ -137,6 +137,11 @@ async def prepare_act(form: FormData, found: Services, viewer: Viewer, now: date
     refs = _refs(found, values)
     audience = _audience(found, kind, values)
     uploads, names = await _uploads(form, found)
+    if uploads and "files" not in model.model_fields:
+        # A file the act cannot name would be stored but never recorded.
+        raise FieldErrors(
+            {"file": _("This act takes no files: attach them as evidence once it is recorded.")}
+        )
 
     def file_refs(_name: str) -> list[dict[str, Any]]:
         return [
@@ -190,7 +195,7 @@ async def prepare(request: Request, found: ServicesDep, viewer: CsrfViewerDep) -
 
 def _redirect(found: Services, kind: str, refs: tuple[str, ...], index: int) -> str:
     if kind == "case.lodge":
-        return f"/cases/{index}"
+        return f"/cases/{index}?act=case.evidence&lodged=1#act-form"
     if kind.startswith("case.") and refs:
         with found.db.read() as connection:
             case_id = connection.execute(
@@ -206,21 +211,6 @@ def _redirect(found: Services, kind: str, refs: tuple[str, ...], index: int) -> 
     }.get(kind.split(".")[0], "/")
 
 
-def _approve_key_request(found: Services, member: str, body: Any, now: datetime) -> None:
-    """A ``member.key`` registration settles the pending request for that key."""
-    key_id = PublicKey.from_text(body["public_key"]).key_id
-    with found.db.write() as connection:
-        connection.execute(
-            update(KeyRequest)
-            .where(
-                KeyRequest.key_id == key_id,
-                KeyRequest.member == member,
-                KeyRequest.status == "pending",
-            )
-            .values(status="approved", decided_at=now)
-        )
-
-
 @router.post("/submit")
 async def submit(request: Request, found: ServicesDep, viewer: CsrfViewerDep) -> JSONResponse:
     """Admit a signed act as the log API does; the receipt and where to go next."""
@@ -229,7 +219,8 @@ async def submit(request: Request, found: ServicesDep, viewer: CsrfViewerDep) ->
     admitted: Receipt = found.admission.submit(act, submitter=viewer.identity)
     envelope = act.envelope
     if envelope.kind == "member.key" and act.body.get("action") == "register":
-        _approve_key_request(found, envelope.member, act.body, now_of(found))
+        with found.db.write() as connection:
+            approve_registered(connection, envelope.member, now_of(found))
     with found.db.read() as connection:
         proof = receipt(connection, admitted.index, envelope.mechanism)
     return JSONResponse(

@@ -3,19 +3,21 @@
 The browser generates a non-extractable Ed25519 key with WebCrypto and sends its public
 key to ``POST /web/keys/request``. The request is kept (one per key id) until the
 member's head registers the key with a ``member.key`` act signed in the head's own
-browser (:mod:`truce.web.acts` then marks it approved) or declines it. The request
-list is not part of the log: only the ``member.key`` act makes a key valid.
+browser or from the command line, or declines it. The request list is not part of
+the log: only the ``member.key`` act makes a key valid, so a request counts as approved
+as soon as its key is in the ``delegate_keys`` projection (registered, not revoked),
+however the act came (:func:`approve_registered`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from truce.api.deps import ServicesDep
@@ -101,10 +103,51 @@ def may_decide(viewer: Viewer, member: str) -> bool:
     return viewer.member == member and viewer.role in ("head", "secretariat")
 
 
-def pending_requests(db: Database, viewer: Viewer) -> list[PendingKey]:
-    """The pending requests the viewer may decide, oldest first."""
+def _registered_pending(connection: Connection, member: str) -> list[str]:
+    """Key ids of ``member``'s pending requests whose key is registered and not revoked."""
+    return list(
+        connection.execute(
+            select(KeyRequest.key_id)
+            .join(DelegateKey, DelegateKey.key_id == KeyRequest.key_id)
+            .where(
+                KeyRequest.member == member,
+                KeyRequest.status == "pending",
+                DelegateKey.member == KeyRequest.member,
+                DelegateKey.revoked_idx.is_(None),
+            )
+        ).scalars()
+    )
+
+
+def approve_registered(connection: Connection, member: str, now: datetime) -> int:
+    """Mark approved every pending request of ``member`` whose key is registered.
+
+    A ``member.key`` act settles the request whether it was signed in a head's browser
+    or admitted from the command line; how many requests this settled.
+    """
+    key_ids = _registered_pending(connection, member)
+    if key_ids:
+        connection.execute(
+            update(KeyRequest)
+            .where(KeyRequest.key_id.in_(key_ids), KeyRequest.status == "pending")
+            .values(status="approved", decided_at=now)
+        )
+    return len(key_ids)
+
+
+def pending_requests(db: Database, viewer: Viewer, now: datetime | None = None) -> list[PendingKey]:
+    """The pending requests the viewer may decide, oldest first.
+
+    A request whose key is already registered is no longer pending: its row is marked
+    approved (at ``now``, the present by default) and it is left out.
+    """
     if viewer.role not in ("head", "secretariat"):
         return []
+    with db.read() as connection:
+        settled = bool(_registered_pending(connection, viewer.member))
+    if settled:
+        with db.write() as connection:
+            approve_registered(connection, viewer.member, now or datetime.now(UTC))
     with db.read() as connection:
         rows = connection.execute(
             select(KeyRequest)

@@ -90,15 +90,20 @@ def lodge(officer: Delegate, accused: str) -> tuple[int, str]:
     page.select_option("select[name='clauses']", [clause])
     page.fill("textarea[name='narrative']", f"Shelling across the line; {accused} is accused.")
     assert form.count() == 1
+    assert form.locator("input[type=file]").count() == 0
     officer.sign()
-    match = re.search(r"/cases/(\d+)", page.url)
+    match = re.search(r"/cases/(\d+)\?act=case\.evidence", page.url)
     assert match, page.url
+    # The lodger lands on the new case with the evidence form open and a note.
+    assert page.locator("[data-lodged]").is_visible()
+    assert page.locator("form#act-form input[name=kind]").get_attribute("value") == "case.evidence"
     return int(match.group(1)), clause
 
 
-def add_photo(delegate: Delegate, case: int, photo: bytes) -> None:
+def add_photo(delegate: Delegate, case: int, photo: bytes, reopen: bool = True) -> None:
     """The photo goes on the record as evidence, with its description."""
-    delegate.open(f"/cases/{case}?act=case.evidence")
+    if reopen:
+        delegate.open(f"/cases/{case}?act=case.evidence")
     form = delegate.page.locator("form#act-form")
     form.locator("input[name='file']").set_input_files(
         {"name": "scene.jpg", "mimeType": "image/jpeg", "buffer": photo}
@@ -158,7 +163,7 @@ def test_a_case_lodged_by_pakistan_is_played_in_the_browser(team: Team, demo: De
     photo = photo_with_exif(taken, 34.02, 71.58)
 
     case, clause = lodge(team.pk_officer, "AF")
-    add_photo(team.pk_officer, case, photo)
+    add_photo(team.pk_officer, case, photo, reopen=False)
     page = team.pk_officer.page
     image = page.locator("img[src^='/evidence/']").first
     assert image.evaluate("(img) => img.complete && img.naturalWidth") == 64

@@ -67,9 +67,11 @@ def test_a_case_is_lodged_from_dotted_fields_then_evidence_uploaded(
     lodged = officer.act(LODGE)
     assert lodged.status_code == 200, lodged.text
     case_id = lodged.json()["index"]
-    assert lodged.json()["redirect"] == f"/cases/{case_id}"
-    thread = officer.client.get(f"/cases/{case_id}", headers={"accept": "application/json"})
-    assert thread.status_code in (200, 404)  # the case page belongs to the pages
+    assert lodged.json()["redirect"] == f"/cases/{case_id}?act=case.evidence&lodged=1#act-form"
+    page = officer.client.get(lodged.json()["redirect"].split("#")[0])
+    assert page.status_code == 200
+    assert "data-lodged" in page.text
+    assert 'name="kind" value="case.evidence"' in page.text
     content = photo()
     evidence = officer.act(
         {"kind": "case.evidence", "case": str(case_id), "description": "The crater.",
@@ -81,6 +83,20 @@ def test_a_case_is_lodged_from_dotted_fields_then_evidence_uploaded(
     with mechanism.db.read() as connection:
         stored = connection.execute(select(StoredFile.sha256, StoredFile.media_type)).all()
     assert (hashlib.sha256(content).hexdigest(), "image/jpeg") in stored
+
+
+def test_a_file_sent_with_a_lodge_is_refused_and_not_stored(
+    browsers: Any, mechanism: Mechanism
+) -> None:
+    officer: Browser = browsers("pk-officer")
+    key = mechanism.key("pk-officer").key
+    answer = officer.prepare(
+        {**LODGE, "key_id": key.key_id}, files={"file": ("p.jpg", photo(), "image/jpeg")}
+    )
+    assert answer.status_code == 422
+    assert set(answer.json()["errors"]) == {"file"}
+    with mechanism.db.read() as connection:
+        assert connection.execute(select(StoredFile.sha256)).all() == []
 
 
 def test_the_lodge_body_follows_the_form(browsers: Any, mechanism: Mechanism) -> None:

@@ -106,3 +106,33 @@ def test_a_head_may_decline_a_request(browsers: Any, mechanism: Mechanism) -> No
     answer = head.client.post(f"/web/keys/{request_id}/decline", data={"csrf": head.csrf})
     assert answer.status_code == 303
     assert device.key_id not in head.page("/").text
+
+
+def test_a_key_registered_from_the_command_line_settles_the_request(
+    browsers: Any, mechanism: Mechanism
+) -> None:
+    head: Browser = browsers("pk-root")
+    device = SigningKey.generate()
+    assert _request(head, device.public_key.text).status_code == 202
+    assert device.key_id in head.page("/").text  # the head's own request awaits
+
+    # The head registers the key with its key file (the CLI), through the log API.
+    body = {"action": "register", "delegate": "pk-root", "role": "head",
+            "public_key": device.public_key.text}  # fmt: skip
+    act = mechanism.act("pk-root", "member.key", body)
+    answer = head.client.post(
+        "/log/v1/acts",
+        json=act.to_dict(),
+        headers={"Authorization": f"Bearer {mechanism.token('pk-root')}"},
+    )
+    assert answer.status_code == 201, answer.text
+
+    assert device.key_id not in head.page("/").text
+    with mechanism.db.read() as connection:
+        row = connection.execute(
+            select(KeyRequest.status, KeyRequest.decided_at).where(
+                KeyRequest.key_id == device.key_id
+            )
+        ).one()
+    assert row.status == "approved"
+    assert row.decided_at is not None

@@ -149,8 +149,13 @@ def case_page(
     found: ServicesDep,
     viewer: ViewerDep,
     act: Annotated[str | None, Query(max_length=64)] = None,
+    lodged: Annotated[bool, Query()] = False,
 ) -> HTMLResponse:
-    """The whole thread in log order, with the forms for the acts the viewer may take."""
+    """The whole thread in log order, with the forms for the acts the viewer may take.
+
+    ``?lodged=1`` is where the lodge form leads: the lodger is invited to attach
+    photos and documents with the evidence form, since a ``case.lodge`` names no files.
+    """
     scenario = scenario_of(found)
     thread = api_cases.get_case(case_id, found, viewer.identity)
     now = now_of(found)
@@ -182,6 +187,8 @@ def case_page(
         for act in thread.thread
     }
     names = member_names(scenario)
+    chosen = actions.chosen(offers, act)
+    invite = lodged and chosen is not None and chosen.kind == "case.evidence"
     return render(
         request,
         "pages/case.html",
@@ -192,7 +199,8 @@ def case_page(
             "thread": thread.thread,
             "files": files,
             "offers": offers,
-            "chosen": actions.chosen(offers, act),
+            "chosen": chosen,
+            "invite_evidence": invite and thread.case.lodged_by == viewer.member,
             "related": [case_item(scenario, other, now) for other in related],
             "names": names,
             "type_label": type_label(scenario, thread.case.type),

@@ -178,9 +178,10 @@ def test_the_lodge_form_follows_the_body_model(browsers: dict[str, TestClient]) 
         "narrative",
         "language",
         "audience",
-        "file",
     } <= names
-    assert 'enctype="multipart/form-data"' in form.text
+    # A case.lodge names no files: photos are attached as evidence once it is recorded.
+    assert "file" not in names
+    assert 'enctype="multipart/form-data"' not in form.text
     assert '<option value="AF">' in form.text
     accused = form.text.split('name="accused.member"')[1].split("</select>")[0]
     assert '<option value="PK">' not in accused
@@ -223,6 +224,20 @@ def test_a_chosen_form_opens(demo: Demo, browsers: dict[str, TestClient]) -> Non
     assert f'<input type="hidden" name="case" value="{demo.public_case}">' in page
     assert 'action="/web/acts/prepare"' in page
     assert 'data-error-for="note"' in page
+
+
+def test_after_lodging_the_lodger_is_invited_to_attach_evidence(
+    demo: Demo, browsers: dict[str, TestClient]
+) -> None:
+    path = f"/cases/{demo.fresh_case}?act=case.evidence&lodged=1"
+    page = browsers["pk-officer"].get(path).text
+    assert "data-lodged" in page
+    assert "Attach photos and documents" in page
+    assert '<input type="hidden" name="kind" value="case.evidence">' in page
+    assert 'enctype="multipart/form-data"' in page
+    assert "data-lodged" not in browsers["pk-officer"].get(f"/cases/{demo.fresh_case}").text
+    # Only the lodging member is told its allegation is recorded.
+    assert "data-lodged" not in browsers["af-head"].get(path).text
 
 
 def test_evidence_files_only_to_their_audience(demo: Demo, browsers: dict[str, TestClient]) -> None:
