@@ -273,6 +273,14 @@ class CaseRecord(Base):
     """Projection: one case, its incident, and its workflow state."""
 
     __tablename__ = "cases"
+    #: The dashboard's reads: open cases by status (and accused), oldest first; confirmed
+    #: violations; the latest rulings.
+    __table_args__ = (
+        Index("ix_cases_status_lodged_at", "status", "lodged_at"),
+        Index("ix_cases_status_accused_lodged_at", "status", "accused", "lodged_at"),
+        Index("ix_cases_outcome", "outcome"),
+        Index("ix_cases_ruled_at", "ruled_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     leaf_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -315,6 +323,8 @@ class CaseAct(Base):
     """Projection: which acts make up a case's thread."""
 
     __tablename__ = "case_acts"
+    #: Which cases hold an act of a kind (a response, a request for information).
+    __table_args__ = (Index("ix_case_acts_kind_case_id", "kind", "case_id"),)
 
     case_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
