@@ -173,7 +173,7 @@ def environment() -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True
     )
-    env.filters["datetime"] = i18n.format_moment
+    env.filters["datetime"] = i18n.moment_html
     env.filters["date"] = i18n.format_day
     env.filters["span"] = i18n.format_span
     env.filters["language_name"] = i18n.language_name

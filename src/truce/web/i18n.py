@@ -23,7 +23,7 @@ from functools import cache
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time, format_timedelta
+from babel.dates import format_date, format_time, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -164,12 +164,45 @@ def parse_moment(moment: datetime | str) -> datetime:
     return _aware(moment)
 
 
+def _moment_parts(moment: datetime | str, style: str) -> tuple[str, str, str]:
+    """The date, the time with its zone, and the locale's pattern joining them.
+
+    Each comes from the locale's own CLDR patterns (the time in its ``long`` form,
+    which names the zone, UTC here), so no piece is glued on in English order.
+    """
+    locale = babel_locale(_current.get())
+    when = parse_moment(moment).astimezone(UTC)
+    day = format_date(when.date(), style, locale=locale)
+    clock = format_time(when, "long", tzinfo=UTC, locale=locale)
+    joint = str(locale.datetime_formats.get(style, "{1} {0}"))
+    return day, clock, joint
+
+
 def format_moment(moment: datetime | str | None, style: str = "medium") -> str:
-    """A date and time in the current language's locale, in UTC."""
+    """A date and time in UTC as plain text, in the current language's locale."""
     if moment is None:
         return ""
-    locale = babel_locale(_current.get())
-    return format_datetime(parse_moment(moment), style, tzinfo=UTC, locale=locale) + " UTC"
+    day, clock, joint = _moment_parts(moment, style)
+    return joint.replace("{1}", day).replace("{0}", clock)
+
+
+def moment_html(moment: datetime | str | None, style: str = "medium") -> Markup:
+    """A date and time for a page, each part a bidirectional isolate (``<bdi>``).
+
+    In a right-to-left language a time such as "10:00:00 AM UTC" is a left-to-right
+    run; unisolated, the Unicode bidirectional algorithm (UAX #9, rule N1) splits it
+    at the spaces beside the digits and reorders the pieces ("AM UTC 10:00:00 2025").
+    The whole moment and its time part are each isolated, their direction taken
+    from their own first strong character (``dir="auto"``), so the time reads as one
+    unit in the locale's order, and the moment does not mix with its neighbours.
+    """
+    if moment is None:
+        return Markup("")
+    day, clock, joint = _moment_parts(moment, style)
+    before, _time, after = joint.partition("{0}")
+    return Markup('<bdi class="moment" dir="auto">{}<bdi dir="auto">{}</bdi>{}</bdi>').format(
+        before.replace("{1}", day), clock, after.replace("{1}", day)
+    )
 
 
 def format_day(moment: datetime | str | None, style: str = "medium") -> str:

@@ -38,6 +38,16 @@ def _messages() -> dict[str, str]:
         "receipt_unwitnessed": gettext("Included in the log; the checkpoint is not yet witnessed."),
         "checkpoint_ok": gettext("Checkpoint signature and cosignatures verified."),
         "checkpoint_bad": gettext("The checkpoint does not verify."),
+        "log_checking": gettext("Checking the current checkpoint against the log's keys…"),
+        "log_verified": gettext(
+            "Checkpoint {size}: the log's signature verifies, and {witnessed} of {witnesses}"
+            " witnesses' cosignatures."
+        ),
+        "log_consistent": gettext(
+            "The log of {size} entries extends checkpoint {previous}: nothing was changed"
+            " or removed (consistency proof verified)."
+        ),
+        "log_bad": gettext("The log does not verify:"),
         "overdue": gettext("overdue"),
         "days": gettext("d"),
         "hours": gettext("h"),

@@ -160,6 +160,41 @@ def test_an_urdu_page_is_laid_out_right_to_left(browsing: Browsing, demo: Demo) 
     page.context.close()
 
 
+@pytest.mark.parametrize("language", ["ur", "ar", "ps", "prs"])
+def test_dates_read_in_order_in_right_to_left_languages(
+    browsing: Browsing, demo: Demo, language: str
+) -> None:
+    page = browsing.page()
+    sign_in(page, demo, "PK", "pk-observer")
+    with page.expect_navigation():
+        page.select_option("form.language-switch select", language)
+    goto(page, "/cases")
+    moment = page.locator("table bdi.moment").first
+    # The date comes first, on the right; the time with its zone is one unbroken run
+    # (not split by the bidirectional algorithm around the digits), to the date's left
+    # or on the next line.
+    date, clock, runs = moment.evaluate(
+        """(element) => {
+             const range = document.createRange();
+             range.selectNodeContents(element.firstChild);
+             const date = range.getBoundingClientRect();
+             const time = element.querySelector("bdi");
+             const clock = time.getBoundingClientRect();
+             return [[date.left, date.right, date.bottom],
+                     [clock.left, clock.right, clock.top],
+                     new Set([...time.getClientRects()].map((r) => Math.round(r.top))).size];
+           }"""
+    )
+    moment.scroll_into_view_if_needed()
+    screenshot(page, f"rtl-dates-{language}", full_page=False)
+    assert runs == 1  # one line
+    assert clock[1] <= date[0] + 1 or clock[2] >= date[2] - 1, (date, clock)
+    text = str(moment.text_content())
+    assert "UTC" in text
+    assert "2025" in text or "۲۰۲۵" in text or "٢٠٢٥" in text
+    page.context.close()
+
+
 def phone_context(browsing: Browsing, demo: Demo) -> BrowserContext:
     context = browsing.context(viewport=PHONE)
     page = browsing.page(context)

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page
 
-from tests.functional.web.browser import Browsing, goto
+from tests.functional.web.browser import Browsing, goto, sign_in
 from tests.functional.web.conftest import Demo
 from truce.ledger import jcs
 from truce.ledger.keys import PublicKey, SigningKey
@@ -285,3 +285,76 @@ def test_inclusion_proofs_match_python_for_every_position(page: Page) -> None:
     )
     assert all(matches for matches, _ in outcome)
     assert all(short != "ok" for _, short in outcome), outcome
+
+
+def test_consistency_proofs_match_python_for_every_pair(page: Page) -> None:
+    """Every (first, second) up to 9 leaves (RFC 9162 §2.1.4.2), and wrong proofs."""
+    tree = MerkleTree(hash_leaf(bytes([i])) for i in range(9))
+    cases = []
+    for second in range(1, 10):
+        for first in range(1, second + 1):
+            proof = [h.hex() for h in tree.consistency_proof(first, second)]
+            cases.append([first, second, tree.root(first).hex(), tree.root(second).hex(), proof])
+    outcome = call(
+        page,
+        "log.js",
+        """async (m, cases) => {
+             const util = await import('/static/app/util.js');
+             const out = [];
+             for (const [first, second, firstRoot, secondRoot, proof] of cases) {
+               const a = util.unhex(firstRoot), b = util.unhex(secondRoot);
+               const hashes = proof.map(util.unhex);
+               let good = "ok", short = "ok", swapped = "ok";
+               try { await m.verifyConsistency(first, second, a, b, hashes); }
+               catch (error) { good = error.message; }
+               try { await m.verifyConsistency(first, second, a, b, hashes.slice(1)); }
+               catch (error) { short = error.message; }
+               try { await m.verifyConsistency(first, second, b, a, hashes); }
+               catch (error) { swapped = error.message; }
+               out.push([first, second, good, short, swapped]);
+             }
+             return out;
+           }""",
+        cases,
+    )
+    for first, second, good, short, swapped in outcome:
+        assert good == "ok", (first, second, good)
+        if first < second:
+            assert short != "ok", (first, second)
+            assert swapped != "ok", (first, second)
+
+
+def test_the_log_page_checks_its_checkpoints_in_the_browser(browsing: Browsing, demo: Demo) -> None:
+    opened = browsing.page()
+    sign_in(opened, demo, "PK", "pk-observer")
+    # Each admitted act is checkpointed: the page lists an earlier checkpoint too.
+    size = int(httpx.get(f"{demo.base_url}/log/v1/checkpoint").text.split("\n")[1])
+    goto(opened, "/log")
+    status = opened.locator("[data-log-verify]")
+    opened.wait_for_selector(
+        "[data-log-verify][data-state='ok'], [data-log-verify][data-state='failed']"
+    )
+    text = str(status.text_content())
+    assert status.get_attribute("data-state") == "ok", text
+    assert int(str(status.get_attribute("data-size"))) >= size
+    previous = status.get_attribute("data-previous-size")
+    assert previous is not None, "the page shows only one checkpoint"
+    assert status.get_attribute("data-consistent-with") == previous
+    assert f"extends checkpoint {previous}" in text
+
+    # A page whose earlier checkpoint is not a prefix of the log is told so.
+    outcome = call(
+        opened,
+        "log.js",
+        """async (m, root) => {
+             const el = document.createElement("div");
+             el.dataset.previousSize = "1";
+             el.dataset.previousRoot = root;
+             await m.checkLog(el);
+             return [el.dataset.state, el.textContent];
+           }""",
+        "A" * 43 + "=",
+    )
+    assert outcome[0] == "failed"
+    assert "the proof does not lead to the root of checkpoint" in outcome[1]
+    opened.context.close()

@@ -83,6 +83,21 @@ def test_dates_are_in_the_speakers_locale() -> None:
         assert i18n.format_span(-timedelta(hours=3)) == "3 hours ago"
 
 
+def test_a_moment_follows_the_locales_pattern_with_its_time_isolated() -> None:
+    with i18n.speaking("ur"):
+        plain = i18n.format_moment("2025-11-04T10:00:00Z")
+        html = str(i18n.moment_html("2025-11-04T10:00:00Z"))
+    # The locale's own order: the date, then the time with its zone, never "AM UTC" first.
+    assert plain.index("نومبر") < plain.index("10:00:00") < plain.index("AM") < plain.index("UTC")
+    assert html.startswith('<bdi class="moment" dir="auto">')
+    assert '<bdi dir="auto">10:00:00 AM UTC</bdi>' in html
+    with i18n.speaking("ps"):
+        assert "(UTC)" in i18n.format_moment("2025-11-04T10:00:00Z")  # Pashto's long time
+    with i18n.speaking("en"):
+        assert i18n.format_moment("2025-11-04T10:00:00Z") == "Nov 4, 2025, 10:00:00\u202fAM UTC"
+        assert str(i18n.moment_html(None)) == ""
+
+
 def test_an_act_text_keeps_its_language_with_a_label() -> None:
     with i18n.speaking("en"):
         html = str(i18n.in_language("دا <b>متن</b>\n\nدوهم", "ps"))  # noqa: RUF001
