@@ -409,46 +409,105 @@ def lodged_text(body: Mapping[str, Any]) -> Mapping[str, Any]:
     return counter if isinstance(counter, Mapping) else body
 
 
+#: Characters a word may hold for its SQL condition to be exact: a word with others
+#: (non-ASCII, which SQLite's ``lower`` leaves alone; a quote or backslash, escaped in
+#: the stored JSON) is matched in Python alone.
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789 !#$%&'()*+,-./:;<=>?@[]^_`{|}~")
+
+
+def _body_text(connection: Connection) -> Any:
+    """SQL: a body's RFC 8785 bytes as text (UTF-8)."""
+    if connection.dialect.name == "postgresql":
+        return func.convert_from(Body.content, "UTF8")
+    return cast(Body.content, String)
+
+
+def _word_condition(
+    connection: Connection, scenario: Scenario, word: str
+) -> ColumnElement[bool] | None:
+    """SQL that every case whose search text holds ``word`` meets (and a few more, which
+    the Python check drops), or None where no such condition is exact enough.
+
+    The text is the title (type label, place name or coordinates), the place's aliases
+    and province, and the allegation's narrative, actors and accused group; all but the
+    gazetteer's words live in the allegation's body, so the body's JSON text is searched.
+    """
+    if not set(word) <= _PLAIN or "," in word:
+        return None  # see _PLAIN; and a title's "label, place" is not stored as such
+    labels, names = titles(scenario)
+    titled_by_coordinates = or_(
+        CaseRecord.place_id.is_(None), CaseRecord.place_id.not_in(list(names))
+    )
+    types = [kind for kind, label in labels.items() if word in f"{kind} {label}".casefold()]
+    places = [
+        place.id
+        for place in scenario.places
+        if word in " ".join([place.name, *place.aliases, place.admin1 or ""]).casefold()
+    ]
+    return or_(
+        CaseRecord.type.in_(types) if types else false(),
+        CaseRecord.type.not_in(list(labels)),
+        CaseRecord.place_id.in_(places) if places else false(),
+        titled_by_coordinates if set(word) <= set("0123456789.-") else false(),
+        func.lower(_body_text(connection)).contains(word, autoescape=True),
+    )
+
+
 def search_cases(
     connection: Connection, reader: Reader, scenario: Scenario, q: str, limit: int = 100
 ) -> list[tuple[Any, Mapping[str, Any]]]:
     """Visible cases whose title, narrative, place or actors contain every word of ``q``.
 
-    Case-insensitive; newest incident first; each with its allegation's body.
+    Case-insensitive; newest incident first, at most ``limit``; each with its
+    allegation's body. The database narrows the cases (audience, and each word in the
+    body's text or the gazetteer's names) and walks them newest first by its index;
+    every row is checked again here, and reading stops once ``limit`` are found.
     """
     words = [word.casefold() for word in q.split() if word]
     if not words:
         return []
-    rows = connection.execute(
+    narrowing = [
+        condition
+        for condition in (_word_condition(connection, scenario, word) for word in words)
+        if condition is not None
+    ]
+    result = connection.execution_options(yield_per=100).execute(
         select(CaseRecord, Body.content)
         .join(Act, Act.idx == CaseRecord.id)
         .join(Body, Body.digest == Act.body_digest)
-        .where(visible(reader))
+        .where(visible(reader), *narrowing)
         .order_by(CaseRecord.occurred_at.desc(), CaseRecord.id.desc())
-    ).all()
+    )
     found: list[tuple[Any, Mapping[str, Any]]] = []
-    for row in rows:
-        if not reader.sees(row.audience, row.lodged_by):
-            continue
-        body = lodged_text(json.loads(bytes(row.content)))
-        incident = body.get("incident", {})
-        place = scenario.place(row.place_id) if row.place_id else None
-        haystack = " ".join(
-            [
-                case_title(scenario, row),
-                str(body.get("narrative", "")),
-                " ".join(incident.get("actors", [])),
-                str(body.get("accused", {}).get("group") or ""),
-                place.name if place else "",
-                " ".join(place.aliases) if place else "",
-                place.admin1 or "" if place else "",
-            ]
-        ).casefold()
-        if all(word in haystack for word in words):
-            found.append((row, body))
-            if len(found) >= limit:
-                break
+    try:
+        for row in result:
+            if not reader.sees(row.audience, row.lodged_by):
+                continue
+            body = lodged_text(json.loads(bytes(row.content)))
+            if all(word in _haystack(scenario, row, body) for word in words):
+                found.append((row, body))
+                if len(found) >= limit:
+                    break
+    finally:
+        result.close()
     return found
+
+
+def _haystack(scenario: Scenario, row: Any, body: Mapping[str, Any]) -> str:
+    """What a search looks in: the case's title, narrative, actors, place names."""
+    incident = body.get("incident", {})
+    place = scenario.place(row.place_id) if row.place_id else None
+    return " ".join(
+        [
+            case_title(scenario, row),
+            str(body.get("narrative", "")),
+            " ".join(incident.get("actors", [])),
+            str(body.get("accused", {}).get("group") or ""),
+            place.name if place else "",
+            " ".join(place.aliases) if place else "",
+            place.admin1 or "" if place else "",
+        ]
+    ).casefold()
 
 
 # -- presentation ----------------------------------------------------------------------
