@@ -113,3 +113,18 @@ def test_search_respects_the_audience(demo: Demo, browsers: dict[str, TestClient
     assert found("pk-head", SECRET_RESPONSE) == []  # responses are not searched
     assert demo.public_case in found("tr-officer", "Chaman shelling")
     assert found("tr-officer", "Chaman nowhere-at-all") == []
+
+
+def test_search_finds_words_of_the_gazetteer_and_the_type_label(
+    demo: Demo, browsers: dict[str, TestClient]
+) -> None:
+    """Words found only in the scenario (a province, an incident type's label) and not in
+    the stored allegation still find it: the database's narrowing keeps such cases."""
+
+    def found(q: str) -> list[int]:
+        page = browsers["tr-officer"].get("/search", params={"q": q}).text
+        return [int(n) for n in re.findall(r'<h3><a href="/cases/(\d+)">', page)]
+
+    assert found(f"BALOCHISTAN artillery {PUBLIC_LODGE}") == [demo.public_case]
+    assert found(f"Balochistan {SECRET_LODGE}") == []  # the secret case is at Torkham
+    assert found(f"100%_ {PUBLIC_LODGE}") == []  # LIKE's wildcards are plain characters
