@@ -15,7 +15,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page
 
-from tests.functional.web.browser import Browsing, goto, sign_in
+from tests.functional.web.browser import Browsing, goto, screenshot, sign_in
 from tests.functional.web.conftest import Demo
 from truce.ledger import jcs
 from truce.ledger.keys import PublicKey, SigningKey
@@ -341,6 +341,7 @@ def test_the_log_page_checks_its_checkpoints_in_the_browser(browsing: Browsing, 
     assert previous is not None, "the page shows only one checkpoint"
     assert status.get_attribute("data-consistent-with") == previous
     assert f"extends checkpoint {previous}" in text
+    screenshot(opened, "log-page", full_page=False)
 
     # A page whose earlier checkpoint is not a prefix of the log is told so.
     outcome = call(

@@ -23,3 +23,14 @@ def test_the_log_page_lists_checkpoints_and_witnesses(browsers: Any, mechanism: 
     for member in mechanism.scenario.witnesses:
         assert f"({member.code})</th>" in html
     assert "never" in html
+
+
+def test_the_check_is_given_the_previous_checkpoint(browsers: Any) -> None:
+    officer: Browser = browsers("pk-officer")
+    officer.act({"kind": "statement.publish", "title": "T", "text": "x"})
+    first = officer.client.get("/log/v1/checkpoint").text.splitlines()
+    officer.act({"kind": "statement.publish", "title": "U", "text": "y"})
+    html = officer.page("/log").text
+    verify = html.split("data-log-verify", 1)[1].split(">", 1)[0]
+    assert f'data-previous-size="{first[1]}"' in verify
+    assert f'data-previous-root="{first[2]}"' in verify
