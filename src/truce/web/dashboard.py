@@ -214,15 +214,15 @@ def _cases(
     alleged = cast(CaseRecord.clauses, String)
     clause_ids = [clause.id for clause in scenario.clauses]
     with found.db.read() as connection:
+        # Where a substring starts (0 when absent): a plain search, cheaper than LIKE.
+        position = func.strpos if connection.dialect.name == "postgresql" else func.instr
         groups = connection.execute(
             select(
                 CaseRecord.status,
                 CaseRecord.accused,
                 func.count(),
                 *(
-                    func.sum(
-                        case((alleged.contains(json.dumps(clause), autoescape=True), 1), else_=0)
-                    )
+                    func.sum(case((position(alleged, json.dumps(clause)) > 0, 1), else_=0))
                     for clause in clause_ids
                 ),
             )
