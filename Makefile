@@ -7,7 +7,7 @@ DATA := var
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench system-deps demo clean
+.PHONY: run test lint bench system-deps demo assets clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,16 @@ $(STAMP): pyproject.toml
 system-deps:
 	@scripts/ensure-system-deps
 
+# Front-end packages: `npm ci` again only when the lockfile changed (or node_modules/ is
+# gone), then the files the pages load are copied into the static folder.
+NPM_STAMP := node_modules/.installed
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NPM_STAMP)
+
+assets: system-deps $(NPM_STAMP)
+	@scripts/build-assets
+
 # The embedded default: an SQLite file holding the istanbul-2025 mechanism.
 $(DATA)/truce.db: $(STAMP)
 	mkdir -p $(DATA)
@@ -26,12 +36,13 @@ $(DATA)/truce.db: $(STAMP)
 
 demo: $(DATA)/truce.db
 
-run: system-deps $(STAMP) $(DATA)/truce.db
+run: system-deps assets $(STAMP) $(DATA)/truce.db
 	TRUCE_DATABASE_URL=sqlite:///$(DATA)/truce.db $(BIN)/truce serve --host $(HOST) --port $(PORT)
 
 # The whole suite, on SQLite and on a throwaway PostgreSQL cluster started for this run.
-test: system-deps $(STAMP)
-	scripts/with-postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
+# The browser tests must run here: without Chromium they fail instead of skipping.
+test: system-deps assets $(STAMP)
+	TRUCE_TEST_REQUIRE_BROWSER=1 scripts/with-postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -46,4 +57,4 @@ bench: system-deps $(STAMP)
 	$(BIN)/python benchmarks/extraction.py
 
 clean:
-	rm -rf $(DATA) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(DATA) .pytest_cache .mypy_cache .ruff_cache test-output src/truce/web/static/vendor

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from truce import __version__
-from truce.api import cases, files, log, media, meta, monitoring, problems
+from truce import __version__, web
+from truce.api import accounts, cases, files, log, media, meta, monitoring, problems
 from truce.api.deps import Services
 from truce.config import Settings
 from truce.errors import ReadOnlyError
@@ -46,4 +46,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.include_router(files.router)
     app.include_router(monitoring.router)
     app.include_router(media.router)
+    app.include_router(accounts.router)
+    web.mount(app)
     return app

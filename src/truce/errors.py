@@ -29,7 +29,9 @@ The tree::
     │   ├── DigestMismatchError            the body does not match ``body_digest``
     │   └── ReplayError                    the act is already in the log
     ├── ForbiddenError                403  the reader is outside the audience
+    │   └── NotPermittedError              the caller's role may not do this
     ├── NotFoundError                 404  no such entry, body or tree size
+    ├── ConflictError                 409  it already exists (an account)
     ├── PayloadTooLargeError          413  the upload exceeds the configured limit
     ├── ProofError                    422  a Merkle proof or root that does not verify
     ├── ReadOnlyError                 405  a write sent to a read-only mirror
@@ -195,12 +197,28 @@ class ForbiddenError(TruceError):
     exit_code = 3
 
 
+class NotPermittedError(ForbiddenError):
+    """The caller is authenticated, but its role may not do this (administer accounts)."""
+
+    slug = "not-permitted"
+    title = "Not permitted"
+
+
 class NotFoundError(TruceError):
     """No such entry, body, or tree size."""
 
     status = 404
     slug = "not-found"
     title = "Not found"
+    exit_code = 2
+
+
+class ConflictError(TruceError):
+    """What the request would create already exists (a second account for a delegate)."""
+
+    status = 409
+    slug = "conflict"
+    title = "Already exists"
     exit_code = 2
 
 

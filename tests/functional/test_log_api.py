@@ -219,7 +219,7 @@ def test_the_openapi_document_lists_the_log_api(client: TestClient) -> None:
 
 
 def test_the_front_door_names_the_mechanism(client: TestClient, mechanism: Mechanism) -> None:
-    index = client.get("/").json()
+    index = client.get("/api/v1/mechanism").json()
     assert index["mechanism"]["id"] == "istanbul-2025"
     assert {m["code"] for m in index["members"]} == {"PK", "AF", "TR", "QA", "SEC"}
     _, size, root = checkpoint(client)

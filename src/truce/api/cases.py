@@ -230,7 +230,35 @@ def get_case(case_id: LogIndex, found: ServicesDep, reader: IdentityDep) -> Case
             )
         }
         thread = [_thread_act(connection, act, bodies, reader, mediator) for act in acts]
-    return CaseThread(case=_summary(row, _now()), state=row.state, thread=thread)
+    return CaseThread(
+        case=_summary(row, _now()), state=_seen_state(row.state, thread), thread=thread
+    )
+
+
+def _seen_state(state: dict[str, Any], thread: list[ThreadAct]) -> dict[str, Any]:
+    """The workflow state without what it took from bodies withheld from the reader.
+
+    The state repeats parts of bodies: the response's position, each mediator's current
+    finding (the newest ``case.finding`` of that member), each request for information
+    (the n-th ``case.request_info``). Each stays only if the reader may see its act.
+    """
+    newest_finding = {act.member: act for act in thread if act.kind == "case.finding"}
+    requests = [act for act in thread if act.kind == "case.request_info"]
+    responses = [act for act in thread if act.kind == "case.respond"]
+    seen = dict(state)
+    seen["findings"] = {
+        member: finding
+        for member, finding in state.get("findings", {}).items()
+        if member in newest_finding and not newest_finding[member].withheld
+    }
+    seen["requests"] = [
+        request
+        for request, act in zip(state.get("requests", []), requests, strict=False)
+        if not act.withheld
+    ]
+    if responses and responses[0].withheld:
+        seen["response"] = None
+    return seen
 
 
 def _thread_act(

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from truce.api.deps import IdentityDep, ServicesDep
 from truce.api.log import read_limited, writable
-from truce.domain.files import check_upload, photo_metadata
 from truce.errors import ForbiddenError, NotFoundError
 from truce.ledger.envelope import audience_includes, stored_audience
+from truce.services.files import check_file, store_file
 from truce.storage.models import Act, FileRef, Member, StoredFile
 
 router = APIRouter(prefix="/api/v1/files", tags=["files"])
@@ -47,33 +46,13 @@ class FileInfo(BaseModel):
 async def upload(request: Request, found: ServicesDep, caller: IdentityDep) -> FileInfo:
     """Store the file under its SHA-256 (idempotent); its type is judged by its content."""
     content = await read_limited(request, found.settings.max_file_bytes)
-    media_type = check_upload(
+    checked = check_file(
         content, request.headers.get("content-type"), found.settings.max_file_bytes
     )
-    sha256 = hashlib.sha256(content).hexdigest()
-    photo = photo_metadata(content, media_type)
+    store_file(found.db, checked, caller.member, datetime.now(UTC))
     info = FileInfo(
-        sha256=sha256,
-        media_type=media_type,
-        size=len(content),
-        photo=None if photo is None else photo.to_dict(),
+        sha256=checked.sha256, media_type=checked.media_type, size=checked.size, photo=checked.photo
     )
-    with found.db.write() as connection:
-        known = connection.execute(
-            select(StoredFile.sha256).where(StoredFile.sha256 == sha256)
-        ).first()
-        if known is None:
-            connection.execute(
-                insert(StoredFile).values(
-                    sha256=sha256,
-                    media_type=media_type,
-                    size=len(content),
-                    content=content,
-                    photo=info.photo,
-                    uploaded_by=caller.member,
-                    uploaded_at=datetime.now(UTC),
-                )
-            )
     return info
 
 

@@ -1,4 +1,7 @@
-"""The front door: what this server is, and liveness."""
+"""What this server is (``GET /api/v1/mechanism``), and liveness.
+
+The site root ``/`` is the web application's dashboard (:mod:`truce.web`).
+"""
 
 from __future__ import annotations
 
@@ -16,8 +19,8 @@ from truce.storage.models import Member
 router = APIRouter(tags=["meta"])
 
 
-@router.get("/", summary="The mechanism this server records")
-def index(found: ServicesDep) -> dict[str, Any]:
+@router.get("/api/v1/mechanism", summary="The mechanism this server records")
+def mechanism(found: ServicesDep) -> dict[str, Any]:
     """The mechanism, its members, the log's size and root, and where to go next."""
     scenario = found.admission.mechanism().scenario
     with found.db.read() as connection:
@@ -32,6 +35,7 @@ def index(found: ServicesDep) -> dict[str, Any]:
             "api": "/docs",
             "openapi": "/openapi.json",
             "checkpoint": "/log/v1/checkpoint",
+            "web": "/",
         },
     }
 

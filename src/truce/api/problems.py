@@ -60,7 +60,7 @@ def problem(
 def from_error(error: TruceError, instance: str | None = None) -> JSONResponse:
     """The problem response for one of truce's own errors."""
     problems = getattr(error, "problems", None) or None
-    return problem(
+    response = problem(
         error.status,
         error.title,
         error.message,
@@ -69,6 +69,9 @@ def from_error(error: TruceError, instance: str | None = None) -> JSONResponse:
         field=error.field,
         problems=problems,
     )
+    if isinstance(error, errors.AuthenticationError):  # RFC 6750 §3: name the scheme
+        response.headers["WWW-Authenticate"] = 'Bearer realm="truce"'
+    return response
 
 
 def install(app: FastAPI) -> None:

@@ -79,7 +79,7 @@ class Session:
     def mechanism(self) -> str:
         """The mechanism id the server records."""
         if self._mechanism is None:
-            self._mechanism = str(self.request("GET", "/")["mechanism"]["id"])
+            self._mechanism = str(self.request("GET", "/api/v1/mechanism")["mechanism"]["id"])
         return self._mechanism
 
     def case_ref(self, case: int) -> str:

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from sqlalchemy.exc import SQLAlchemyError
 
-from truce.cli import audit, client, media, mirror, trust
+from truce.cli import accounts, audit, client, media, mirror, trust
 from truce.config import Settings
 from truce.domain.acts import ROLES
 from truce.domain.scenario import check_scenario
@@ -255,7 +255,7 @@ def log_prove(
         out.print(_b64(node), highlight=False)
 
 
-for _commands in (trust, client, mirror, audit, media):
+for _commands in (trust, client, mirror, audit, media, accounts):
     _commands.register(app)
 
 

@@ -111,6 +111,7 @@ MemberKind = Literal["party", "mediator", "secretariat"]
 PlaceKind = Literal["crossing", "town", "district", "province", "village"]
 Precision = Literal["exact", "approximate", "unknown"]
 ClauseBasis = Literal["statement", "reported", "modality"]
+EventKind = Literal["truce", "talks", "other"]
 
 # -- Ed25519 root keys ---------------------------------------------------------------
 
@@ -165,6 +166,16 @@ class SourceText(_Model):
     id: Slug
     title: NonBlank
     date: IsoDate
+    sources: list[NonBlank] = Field(default_factory=list)
+
+
+class Event(_Model):
+    """A dated event that timelines mark, such as a truce coming into force."""
+
+    id: Slug
+    date: IsoDate
+    label: NonBlank
+    kind: EventKind = "truce"
     sources: list[NonBlank] = Field(default_factory=list)
 
 
@@ -273,6 +284,7 @@ class Scenario(_Model):
 
     mechanism: Mechanism
     texts: list[SourceText] = Field(min_length=1)
+    events: list[Event] = Field(default_factory=list)
     members: list[Member] = Field(min_length=1)
     clauses: list[Clause] = Field(min_length=1)
     procedure: Procedure = Field(default_factory=Procedure)

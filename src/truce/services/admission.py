@@ -68,6 +68,10 @@ if TYPE_CHECKING:
 
 Clock = Callable[[], datetime]
 GENESIS = "mechanism.genesis"
+#: Kinds that bind the parties and feed what every member reads (a case's outcome and
+#: penalty, the compliance matrix): addressed to anything less than ``all``, their
+#: bodies would show through those views to members outside the audience.
+ADDRESSED_TO_ALL = frozenset({"case.rule", "case.penalty"})
 
 
 def utc_now() -> datetime:
@@ -456,6 +460,10 @@ class Admission:
                 f"a {key.role} may not sign {envelope.kind} (allowed: "
                 f"{', '.join(sorted(allowed))})",
                 field="kind",
+            )
+        if envelope.kind in ADDRESSED_TO_ALL and envelope.audience != "all":
+            raise RefusedActError(
+                f"a {envelope.kind} act binds the parties: address it to all", field="audience"
             )
         if envelope.kind == "member.key":
             self._check_member_key(connection, mechanism, envelope, act.body)

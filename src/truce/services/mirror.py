@@ -31,7 +31,6 @@ Any failure raises before step 5, so a refused run leaves the mirror exactly as 
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -61,14 +60,14 @@ from truce.ledger.checkpoint import (
 from truce.ledger.envelope import Envelope, audience_includes
 from truce.ledger.keys import PublicKey
 from truce.ledger.note import Note, Verifier
-from truce.services import checkpoints
+from truce.services import accounts, checkpoints
 from truce.services.accounts import Identity
 from truce.services.admission import GENESIS
 from truce.services.remote import Remote
 from truce.storage import projections, schema
 from truce.storage.db import Database
 from truce.storage.log import LogStore
-from truce.storage.models import Account, Body, Cosignature, DelegateKey, Member
+from truce.storage.models import Account, ApiToken, Body, Cosignature, DelegateKey, Member
 from truce.storage.models import Checkpoint as CheckpointRow
 
 CONFIG_FILE = "mirror.json"
@@ -134,11 +133,6 @@ def save_config(directory: Path, config: MirrorConfig) -> None:
     temporary = path.with_suffix(".json.tmp")
     temporary.write_text(json.dumps(asdict(config), indent=2) + "\n", encoding="utf-8")
     os.replace(temporary, path)
-
-
-def token_hash(token: str) -> str:
-    """The SHA-256 hex under which ``accounts`` stores a token."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 # --------------------------------------------------------------------------- sync
@@ -634,16 +628,35 @@ def _store_checkpoint(
 
 
 def _add_account(connection: Any, token: str, member: str, delegate: str) -> None:
-    digest = token_hash(token)
-    exists = connection.execute(
-        select(Account.token_hash).where(Account.token_hash == digest)
-    ).first()
-    if exists is None:
-        connection.execute(
-            insert(Account).values(
-                token_hash=digest, member=member, delegate=delegate, created_at=datetime.now(UTC)
+    """Let the mirror's read API accept the token its owner gave it for the server.
+
+    The account's role is that of the delegate's newest key in the mirrored log, else
+    ``observer``: it only chooses what the web application offers.
+    """
+    digest = accounts.token_hash(token)
+    if connection.execute(select(ApiToken.token_hash).where(ApiToken.token_hash == digest)).first():
+        return
+    account_id = connection.execute(
+        select(Account.id).where(Account.member == member, Account.delegate == delegate)
+    ).scalar()
+    if account_id is None:
+        role = connection.execute(
+            select(DelegateKey.role)
+            .where(DelegateKey.member == member, DelegateKey.delegate == delegate)
+            .order_by(DelegateKey.registered_idx.desc())
+        ).scalar()
+        account_id = connection.execute(
+            insert(Account)
+            .values(
+                member=member,
+                delegate=delegate,
+                role=role or "observer",
+                language="en",
+                created_at=datetime.now(UTC),
             )
-        )
+            .returning(Account.id)
+        ).scalar_one()
+    accounts.add_token_hash(connection, account_id, digest, "mirror")
 
 
 def _remove_new_database(directory: Path) -> None:

@@ -8,6 +8,7 @@ is therefore in the log, and ``truce rebuild`` needs nothing else.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,7 +21,7 @@ from truce.domain.scenario import Scenario, load_scenario
 from truce.errors import ConfigurationError
 from truce.ledger.envelope import sign_act
 from truce.ledger.keys import KeyFile, SigningKey, demo_signing_key
-from truce.services.accounts import issue_token
+from truce.services.accounts import create_account, demo_hasher, issue_token
 from truce.services.admission import Admission, utc_now
 from truce.services.checkpoints import LogSigner
 from truce.storage import schema
@@ -51,16 +52,35 @@ def scenario_path(path: Path) -> Path:
     return path / SCENARIO_FILE if path.is_dir() else path
 
 
-def _write_credentials(keys_dir: Path, key_file: KeyFile, token: str) -> Path:
+def _write_secret(path: Path, secret: str) -> None:
+    """Write a secret to a new file only its owner can read."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secret + "\n")
+
+
+def _demo_account(db: Database, keys_dir: Path, key_file: KeyFile) -> Path:
+    """Save a demo delegate's key, and create its account with a token and a password.
+
+    Beside ``<name>.key`` go ``<name>.token`` (for the API and the CLI client) and
+    ``<name>.password`` (for the web application), both readable by their owner only.
+    """
     stem = key_file.delegate
     if stem == "root":
         stem = f"{key_file.member.lower()}-root"
     path = keys_dir / f"{stem}.key"
     key_file.save(path)
-    token_path = keys_dir / f"{stem}.token"
-    fd = os.open(token_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(token + "\n")
+    password = secrets.token_urlsafe(12)
+    create_account(
+        db,
+        member=key_file.member,
+        delegate=key_file.delegate,
+        role=key_file.role,
+        password=password,
+        hasher=demo_hasher(),
+    )
+    _write_secret(keys_dir / f"{stem}.token", issue_token(db, key_file.member, key_file.delegate))
+    _write_secret(keys_dir / f"{stem}.password", password)
     return path
 
 
@@ -139,9 +159,7 @@ def _demo_delegates(
             )
         root_role = "secretariat" if member.kind == "secretariat" else "head"
         root_file = KeyFile(member=member.code, delegate="root", role=root_role, key=root)
-        written.append(
-            _write_credentials(keys_dir, root_file, issue_token(db, member.code, "root"))
-        )
+        written.append(_demo_account(db, keys_dir, root_file))
         acts = []
         for name, role in DEMO_ROLES[member.kind]:
             delegate = f"{member.code.lower()}-{name}"
@@ -163,8 +181,6 @@ def _demo_delegates(
                 )
             )
             key_file = KeyFile(member=member.code, delegate=delegate, role=role, key=key)
-            written.append(
-                _write_credentials(keys_dir, key_file, issue_token(db, member.code, delegate))
-            )
+            written.append(_demo_account(db, keys_dir, key_file))
         admission.submit_many(acts)
     return written

@@ -7,7 +7,8 @@ Three groups:
   truth, only ever appended to;
 - **projections** (every table in :data:`PROJECTION_TABLES`): derived from the log alone,
   dropped and recreated by ``truce rebuild``;
-- **accounts** (bearer-token hashes; secrets never enter the log) and **files** (evidence
+- **accounts** with their API tokens, web sessions, sign-in attempts and pending key
+  requests (secrets and preferences never enter the log) and **files** (evidence
   uploads, which enter the record only when an act cites them): neither log nor
   projection.
 """
@@ -20,16 +21,19 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
     SmallInteger,
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -134,14 +138,82 @@ class StoredFile(Base):
 
 
 class Account(Base):
-    """A delegate's API bearer token, stored as its SHA-256 (tokens are 256-bit random)."""
+    """A delegate's account: who may use the API and the web application, and how.
+
+    Neither log nor projection: it holds secrets (an argon2 password hash) and
+    preferences. What a delegate may sign is decided by its registered key's role in the
+    log, never by this row; ``role`` here chooses what the web application offers.
+    """
 
     __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("member", "delegate"),)
 
-    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     member: Mapped[str] = mapped_column(String(8))
     delegate: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    display_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    language: Mapped[str] = mapped_column(String(16), default="en")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ApiToken(Base):
+    """An API bearer token of an account, stored as its SHA-256 (tokens are 256-bit random)."""
+
+    __tablename__ = "api_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    label: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class WebSession(Base):
+    """A signed-in browser: the SHA-256 of its session cookie and its CSRF token."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SignInAttempt(Base):
+    """One password sign-in attempt, kept to rate-limit guessing per delegate and address."""
+
+    __tablename__ = "sign_in_attempts"
+    __table_args__ = (Index("ix_sign_in_attempts_subject_at", "subject", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+class KeyRequest(Base):
+    """A browser's request to register its new key for a delegate, awaiting the head.
+
+    Approval is a ``member.key`` act in the log; this row only tells the head what to
+    approve. ``status`` is ``pending``, ``approved`` or ``withdrawn``.
+    """
+
+    __tablename__ = "key_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    member: Mapped[str] = mapped_column(String(8), index=True)
+    delegate: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    public_key: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class Act(Base):
@@ -201,6 +273,14 @@ class CaseRecord(Base):
     """Projection: one case, its incident, and its workflow state."""
 
     __tablename__ = "cases"
+    #: The dashboard's reads: open cases by status (and accused), oldest first; confirmed
+    #: violations; the latest rulings.
+    __table_args__ = (
+        Index("ix_cases_status_lodged_at", "status", "lodged_at"),
+        Index("ix_cases_status_accused_lodged_at", "status", "accused", "lodged_at"),
+        Index("ix_cases_outcome", "outcome"),
+        Index("ix_cases_ruled_at", "ruled_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     leaf_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -243,6 +323,8 @@ class CaseAct(Base):
     """Projection: which acts make up a case's thread."""
 
     __tablename__ = "case_acts"
+    #: Which cases hold an act of a kind (a response, a request for information).
+    __table_args__ = (Index("ix_case_acts_kind_case_id", "kind", "case_id"),)
 
     case_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)

@@ -1,0 +1,267 @@
+"""Server time of the web pages with 100,000 incidents, beside ``GET /healthz``.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/web.py                                  # SQLite
+    scripts/with-postgres .venv/bin/python benchmarks/web.py            # and PostgreSQL
+    .venv/bin/python benchmarks/web.py --incidents 10000 --rounds 10    # a quick run
+
+For each backend: a fresh istanbul-2025 demo mechanism (``truce.services.setup``;
+PostgreSQL in a throwaway database on the server of ``--postgres-url`` or
+``TRUCE_TEST_POSTGRES_URL``, dropped at the end), then ``--incidents`` ``case.lodge``
+acts signed with the demo keys of ``pk-officer`` and ``af-officer`` and admitted through
+the ordinary batched path, ``Admission.submit_many`` (every check, projections, log
+entries and Merkle nodes; nothing is written to a table directly). The incidents spread
+over October and November 2025, over every incident type and every gazetteer place with
+coordinates; one in ten is addressed to the mediators only, so the audience rule has
+work to do. Signing and admission are timed and printed, outside the page figures.
+
+Then the application (``truce.app.create_app``) is driven in-process with FastAPI's
+``TestClient``: a delegate signs in, and each request is sent ``--rounds`` times after
+two warm-up requests. The time is the whole in-process request (routing, session,
+queries, template, the test client's own overhead); ``GET /healthz`` of the same app in
+the same run is the baseline of that overhead. Pages are measured for a mediator's head
+(who may see every case) and a party's officer (whose audience the queries filter).
+
+Target (the issue): the dashboard, the map's data and the case list under 300 ms each
+at the median. The search rows have no target: a word found nowhere makes the database
+read every visible allegation's text, which no index can spare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO_DIR = ROOT / "scenarios" / "istanbul-2025"
+TARGET_MS = 300.0
+#: What is measured: label, path. The first is the baseline.
+REQUESTS: tuple[tuple[str, str], ...] = (
+    ("baseline: GET /healthz", "/healthz"),
+    ("dashboard", "/"),
+    ("map data (JSON)", "/map/data"),
+    ("map page (with its data)", "/map"),
+    ("case list", "/cases"),
+    ("case list, filtered", "/cases?type=shelling&status=awaiting_response&accused=AF"),
+    ("case list, page 100", "/cases?page=100"),
+    ("timeline", "/timeline"),
+    ("compliance matrix", "/compliance"),
+    ("search, a common word", "/search?q=fire"),
+    ("search, a place and a word", "/search?q=torkham+report"),
+    ("search, no match", "/search?q=nowhere"),
+)
+#: The delegates the pages are measured for: who, member, delegate, key file stem.
+READERS = (("mediator head", "TR", "root", "tr-root"), ("party officer", "AF", "af-officer",
+           "af-officer"))  # fmt: skip
+
+
+def lodge_body(
+    rng: random.Random, accused: str, scenario: Any, places: list[Any], number: int
+) -> dict[str, Any]:
+    """A plausible allegation against ``accused``, somewhere and sometime in Oct-Nov 2025."""
+    place = rng.choice(places)
+    occurred = datetime(2025, 10, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(61 * 1440))
+    clauses = sorted(rng.sample(["C1", "C2", "C3", "C4"], rng.randint(1, 2)))
+    return {
+        "incident": {
+            "type": rng.choice(scenario.incident_type_ids),
+            "occurred_at": occurred.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "time_precision": "hour",
+            "place": {"place_id": place.id, "precision": "approximate"},
+            "actors": ["unidentified"],
+            "killed": {"civilians": rng.randint(0, 3)},
+        },
+        "accused": {"member": accused},
+        "clauses": clauses,
+        "narrative": f"Report {number}: fire near {place.name}.",
+        "language": "en",
+    }
+
+
+def populate(url: str, keys_dir: Path, incidents: int, batch: int) -> str:
+    """Initialise the mechanism and admit ``incidents`` lodges; a line of what it took."""
+    from truce.domain.scenario import load_scenario
+    from truce.ledger.envelope import sign_act
+    from truce.ledger.keys import KeyFile
+    from truce.services.admission import Admission
+    from truce.services.checkpoints import LogSigner
+    from truce.services.setup import initialise
+    from truce.storage.db import Database
+
+    initialise(url, SCENARIO_DIR, keys_dir)
+    scenario = load_scenario(SCENARIO_DIR)
+    places = [p for p in scenario.places if p.lat is not None]
+    authors = [(KeyFile.load(keys_dir / "pk-officer.key"), "AF"),
+               (KeyFile.load(keys_dir / "af-officer.key"), "PK")]  # fmt: skip
+    rng = random.Random(20251030)
+    db = Database.from_url(url)
+    admission = Admission(db, signer=LogSigner.from_key_file(scenario, keys_dir / "sec-log.key"))
+    signing = admitting = 0.0
+    try:
+        for start in range(0, incidents, batch):
+            began = time.perf_counter()
+            now = datetime.now(UTC).replace(microsecond=0)
+            acts = []
+            for number in range(start, min(start + batch, incidents)):
+                key_file, accused = authors[number % 2]
+                acts.append(
+                    sign_act(
+                        kind="case.lodge",
+                        mechanism=scenario.mechanism.id,
+                        member=key_file.member,
+                        delegate=key_file.delegate,
+                        key=key_file.key,
+                        body=lodge_body(rng, accused, scenario, places, number),
+                        at=now,
+                        audience="mediators" if number % 20 in (8, 9) else "all",
+                    )
+                )
+            signed = time.perf_counter()
+            admission.submit_many(acts)
+            signing += signed - began
+            admitting += time.perf_counter() - signed
+    finally:
+        db.dispose()
+    return (
+        f"{incidents} lodges: signed in {signing:.1f} s, admitted by Admission.submit_many "
+        f"in {admitting:.1f} s ({incidents / admitting:.0f}/s)"
+    )
+
+
+def sign_in(app: Any, keys_dir: Path, member: str, delegate: str, stem: str) -> Any:
+    """A TestClient with a live session of the demo delegate."""
+    from fastapi.testclient import TestClient
+
+    client = TestClient(app, follow_redirects=False)
+    client.get("/signin")
+    password = (keys_dir / f"{stem}.password").read_text().strip()
+    answer = client.post(
+        "/signin",
+        data={"member": member, "delegate": delegate, "password": password,
+              "csrf": client.cookies.get("truce_csrf") or "", "next": "/"},
+    )  # fmt: skip
+    if answer.status_code != 303:
+        raise SystemExit(f"sign-in as {member}/{delegate} failed: {answer.status_code}")
+    return client
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def measure(client: Any, path: str, rounds: int) -> tuple[float, float, int, int]:
+    """Median and p90 in ms, the status, and the response size."""
+    for _ in range(2):
+        client.get(path)
+    times: list[float] = []
+    status = size = 0
+    for _ in range(rounds):
+        began = time.perf_counter()
+        answer = client.get(path)
+        times.append((time.perf_counter() - began) * 1000)
+        status, size = answer.status_code, len(answer.content)
+    return statistics.median(times), percentile(times, 0.9), status, size
+
+
+def run_backend(
+    backend: str, url: str, args: argparse.Namespace, workdir: Path, *, populated: bool = False
+) -> list[str]:
+    from truce.app import create_app
+    from truce.config import Settings
+
+    keys_dir = workdir / f"keys-{backend}"
+    if populated:
+        print(f"{backend}: reusing the mechanism in {workdir}", file=sys.stderr)
+    else:
+        print(f"{backend}: {populate(url, keys_dir, args.incidents, args.batch)}", file=sys.stderr)
+    settings = Settings(database_url=url, keys_dir=keys_dir, log_key_file=keys_dir / "sec-log.key")
+    app = create_app(settings)
+    rows: list[str] = []
+    for who, member, delegate, stem in READERS:
+        client = sign_in(app, keys_dir, member, delegate, stem)
+        baseline = 0.0
+        for label, path in REQUESTS:
+            median, p90, status, size = measure(client, path, args.rounds)
+            if path == "/healthz":
+                baseline = median
+            ratio = f"{median / baseline:.0f}x" if baseline and path != "/healthz" else "1x"
+            verdict = "" if path == "/healthz" else ("yes" if median < TARGET_MS else "NO")
+            rows.append(
+                f"| {backend} | {who} | {label} | {median:.1f} | {p90:.1f} | {ratio} | "
+                f"{status} | {size:,} | {verdict} |"
+            )
+        client.close()
+    app.state.services.db.dispose()
+    return rows
+
+
+@contextlib.contextmanager
+def postgres_database(admin_url: str) -> Iterator[str]:
+    name = f"bench_web_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--incidents", type=int, default=100_000, help="case.lodge acts")
+    parser.add_argument("--batch", type=int, default=1000, help="acts per submit_many")
+    parser.add_argument("--rounds", type=int, default=30, help="timed requests per page")
+    parser.add_argument("--postgres-url", default=os.environ.get("TRUCE_TEST_POSTGRES_URL"))
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="SQLite only: build the mechanism in this folder and keep it; a later run "
+        "with the same folder measures it again without admitting the lodges anew",
+    )
+    args = parser.parse_args()
+
+    load_average = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"cores: {os.cpu_count()}, load average at start: {load_average:.2f}", file=sys.stderr)
+    rows = [
+        "| backend | reader | request | median ms | p90 ms | x baseline | status | bytes "
+        f"| < {TARGET_MS:.0f} ms |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        populated = (args.keep / "bench.db").exists()
+        url = f"sqlite:///{args.keep / 'bench.db'}"
+        rows += run_backend("sqlite", url, args, args.keep, populated=populated)
+        print("\n".join(rows))
+        return
+    with tempfile.TemporaryDirectory(prefix="truce-bench-web-") as folder:
+        workdir = Path(folder)
+        rows += run_backend("sqlite", f"sqlite:///{workdir / 'bench.db'}", args, workdir)
+        if args.postgres_url:
+            with postgres_database(args.postgres_url) as url:
+                rows += run_backend("postgresql", url, args, workdir)
+    print("\n".join(rows))
+    print(f"\ntarget: the dashboard, the map's data and the case list < {TARGET_MS:.0f} ms median")
+
+
+if __name__ == "__main__":
+    main()

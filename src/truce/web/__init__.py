@@ -1,0 +1,95 @@
+"""The delegations' web application, served beside the JSON API (see ``docs/web.md``).
+
+:func:`mount` adds to an application built by :func:`truce.app.create_app`: the
+security headers, the static files under ``/static/``, sign-in and sessions, the act
+preparation and submission endpoints for acts signed in the browser, and the pages.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from truce.api import problems
+from truce.errors import NotFoundError, TruceError
+from truce.web import acts, auth, dashboard, keys, logpage
+from truce.web.deps import SignInRequiredError, render, request_language
+from truce.web.i18n import gettext, speaking
+from truce.web.security import SecurityHeaders
+
+STATIC = Path(__file__).parent / "static"
+#: Paths that answer JSON whatever the client accepts.
+_JSON_PREFIXES = ("/api/", "/log/v1/", "/web/", "/problems/")
+
+
+def _wants_page(request: Request) -> bool:
+    return (
+        request.method in ("GET", "HEAD")
+        and not request.url.path.startswith(_JSON_PREFIXES)
+        and "text/html" in request.headers.get("accept", "")
+    )
+
+
+async def _sign_in_required(request: Request, _exc: Exception) -> Response:
+    if request.method in ("GET", "HEAD"):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
+    return problems.problem(
+        401,
+        "Not authenticated",
+        "sign in first: this session has ended",
+        slug="not-authenticated",
+        instance=request.url.path,
+    )
+
+
+async def _page_or_problem(request: Request, exc: Exception) -> Response:
+    """A browser asking for a page gets an error page; everything else problem+json."""
+    error = exc if isinstance(exc, TruceError) else TruceError(str(exc))
+    if _wants_page(request):
+        return render(request, "error.html", {"error": error}, status_code=error.status)
+    return problems.from_error(error, request.url.path)
+
+
+def _not_found_page(fallback: Any) -> Any:
+    """A 404 for a page request renders the error page; everything else is as before."""
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        is_404 = isinstance(exc, StarletteHTTPException) and exc.status_code == 404
+        if is_404 and _wants_page(request):
+            with speaking(request_language(request)):
+                error = NotFoundError(gettext("There is no such page."))
+            return render(request, "error.html", {"error": error}, status_code=404)
+        response: Response = await fallback(request, exc)
+        return response
+
+    return handler
+
+
+def mount(app: FastAPI) -> None:
+    """Add the web application to ``app`` (its services must already be set)."""
+    app.add_middleware(SecurityHeaders)
+    app.add_exception_handler(SignInRequiredError, _sign_in_required)
+    app.add_exception_handler(TruceError, _page_or_problem)
+    previous = app.exception_handlers.get(StarletteHTTPException)
+    if previous is not None:
+        app.add_exception_handler(StarletteHTTPException, _not_found_page(previous))
+    app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
+    app.include_router(auth.router)
+    app.include_router(acts.router)
+    app.include_router(keys.router)
+    app.include_router(dashboard.router)
+    app.include_router(logpage.router)
+    if importlib.util.find_spec("truce.web.pages") is not None:
+        pages = importlib.import_module("truce.web.pages")
+        router = getattr(pages, "router", None)  # the pages package's one router
+        if router is not None:
+            app.include_router(router)

@@ -1,0 +1,233 @@
+"""Acts signed in the browser: prepare from a form, submit once signed.
+
+``POST /web/acts/prepare`` turns an act form into the act's body and its unsigned
+envelope, or answers ``422 {"errors": {field: message}}`` in the viewer's language.
+The browser checks the body digest, signs the RFC 8785 bytes of the envelope with its
+non-extractable Ed25519 key and posts ``{"envelope", "body"}`` to
+``POST /web/acts/submit``, which admits it exactly as the log API admits an act from
+the CLI (:mod:`truce.services.admission`): the server never holds a delegate's key,
+so it cannot sign for anyone; the session only says who may submit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+from starlette.datastructures import FormData, UploadFile
+
+from truce.api.deps import Services, ServicesDep
+from truce.api.log import read_limited, writable
+from truce.domain.acts import BODY_MODELS, PERMISSIONS
+from truce.errors import InputError, PayloadTooLargeError
+from truce.ledger import jcs
+from truce.ledger.envelope import VERSION, format_time
+from truce.services.admission import Receipt, load_submission_bytes
+from truce.services.checkpoints import receipt
+from truce.services.files import CheckedFile, check_file, store_file
+from truce.storage.models import CaseRecord, DelegateKey
+from truce.web import i18n
+from truce.web.deps import CsrfViewerDep, Viewer, now_of
+from truce.web.forms import FieldErrors, collect, split_list, validate
+from truce.web.i18n import gettext as _
+from truce.web.keys import approve_registered
+
+router = APIRouter(prefix="/web/acts", include_in_schema=False, dependencies=[Depends(writable)])
+_LEAF_HASH_LENGTH = 64
+
+
+def _form_values(form: FormData) -> dict[str, list[str]]:
+    values: dict[str, list[str]] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            values.setdefault(key, []).append(value)
+    return values
+
+
+async def _uploads(form: FormData, found: Services) -> tuple[list[CheckedFile], list[str]]:
+    """Check every uploaded file (``file`` fields); return them with their names."""
+    checked: list[CheckedFile] = []
+    names: list[str] = []
+    limit = found.settings.max_file_bytes
+    for value in form.getlist("file"):
+        if not isinstance(value, UploadFile) or not value.filename:
+            continue
+        content = await value.read(limit + 1)
+        try:
+            checked.append(check_file(content, value.content_type, limit))
+        except PayloadTooLargeError as exc:
+            raise FieldErrors(
+                {"file": _("The file is too large: at most %(size)s MB.") % {"size": limit >> 20}}
+            ) from exc
+        except InputError as exc:
+            raise FieldErrors(
+                {"file": _("This kind of file is not accepted, or it is empty.")}
+            ) from exc
+        names.append(value.filename[-200:])
+    return checked, names
+
+
+def _key_role(found: Services, viewer: Viewer, key_id: str) -> str:
+    if key_id not in viewer.keys:
+        raise FieldErrors(
+            {"key_id": _("This browser's key is not registered to you, or was revoked.")}
+        )
+    with found.db.read() as connection:
+        role: str = connection.execute(
+            select(DelegateKey.role).where(DelegateKey.key_id == key_id)
+        ).scalar_one()
+    return role
+
+
+def _refs(found: Services, values: dict[str, list[str]]) -> list[str]:
+    refs = split_list(values.get("refs", ()))
+    for ref in refs:
+        if len(ref) != _LEAF_HASH_LENGTH or any(c not in "0123456789abcdef" for c in ref):
+            raise FieldErrors({"refs": _("This form refers to an act that does not exist.")})
+    case = split_list(values.get("case", ()))
+    if case:
+        try:
+            case_id = int(case[0])
+        except ValueError:
+            raise FieldErrors({"case": _("No such case.")}) from None
+        with found.db.read() as connection:
+            leaf_hash = connection.execute(
+                select(CaseRecord.leaf_hash).where(CaseRecord.id == case_id)
+            ).scalar()
+        if leaf_hash is None:
+            raise FieldErrors({"case": _("No such case.")})
+        refs = [leaf_hash, *(ref for ref in refs if ref != leaf_hash)]
+    return refs
+
+
+def _audience(found: Services, kind: str, values: dict[str, list[str]]) -> str | list[str]:
+    chosen = split_list(values.get("audience", ()))
+    if kind == "member.key" or not chosen or chosen == ["all"]:
+        return "all"
+    if chosen == ["mediators"]:
+        return "mediators"
+    codes = {member.code for member in found.admission.mechanism().scenario.members}
+    if any(code not in codes for code in chosen) or {"all", "mediators"} & set(chosen):
+        raise FieldErrors({"audience": _("Choose who may read it from the list.")})
+    return sorted(set(chosen))
+
+
+async def prepare_act(form: FormData, found: Services, viewer: Viewer, now: datetime) -> Any:
+    """The unsigned envelope and the body of the act a form describes."""
+    values = _form_values(form)
+    kind = (values.get("kind") or [""])[0].strip()
+    model = BODY_MODELS.get(kind)
+    if model is None or kind not in PERMISSIONS:
+        raise FieldErrors({"kind": _("This kind of act is not known.")})
+    key_id = (values.get("key_id") or [""])[0].strip()
+    if not key_id:
+        raise FieldErrors(
+            {
+                "key_id": _(
+                    "This browser has no registered signing key yet. Your head must approve it."
+                )
+            }
+        )
+    role = _key_role(found, viewer, key_id)
+    if role not in PERMISSIONS[kind]:
+        raise FieldErrors({"kind": _("Your role may not sign this act.")})
+    refs = _refs(found, values)
+    audience = _audience(found, kind, values)
+    uploads, names = await _uploads(form, found)
+    if uploads and "files" not in model.model_fields:
+        # A file the act cannot name would be stored but never recorded.
+        raise FieldErrors(
+            {"file": _("This act takes no files: attach them as evidence once it is recorded.")}
+        )
+
+    def file_refs(_name: str) -> list[dict[str, Any]]:
+        return [
+            {"sha256": f.sha256, "media_type": f.media_type, "size": f.size, "name": name}
+            for f, name in zip(uploads, names, strict=True)
+        ]
+
+    errors: dict[str, str] = {}
+    body = collect(model, values, files=file_refs, errors=errors)
+    language = model.model_fields.get("language")
+    if language is not None and language.is_required() and "language" not in body:
+        body["language"] = viewer.language
+    if errors:
+        raise FieldErrors(errors)
+    try:
+        body = validate(model, body)
+    except FieldErrors as exc:
+        if "files" in exc.errors and not uploads:
+            exc.errors["file"] = _("Choose a file.")
+        raise
+    for checked in uploads:
+        store_file(found.db, checked, viewer.member, now)
+    envelope = {
+        "v": VERSION,
+        "kind": kind,
+        "mechanism": found.admission.mechanism().id,
+        "author": {"member": viewer.member, "delegate": viewer.delegate, "key": key_id},
+        "at": format_time(now.replace(microsecond=0)),
+        "refs": refs,
+        "audience": audience,
+        "body_digest": jcs.sha256_digest(body),
+    }
+    return {"envelope": envelope, "body": body}
+
+
+@router.post("/prepare")
+async def prepare(request: Request, found: ServicesDep, viewer: CsrfViewerDep) -> JSONResponse:
+    """The act a form describes, to be signed in the browser; 422 with field errors."""
+    limit = found.settings.max_request_bytes + found.settings.max_file_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLargeError(f"the form has {declared} bytes; the limit is {limit}")
+    form = await request.form(max_part_size=found.settings.max_file_bytes + 1)
+    with i18n.speaking(viewer.language):
+        try:
+            prepared = await prepare_act(form, found, viewer, now_of(found))
+        except FieldErrors as exc:
+            return JSONResponse({"errors": exc.errors}, status_code=422)
+    return JSONResponse(prepared)
+
+
+def _redirect(found: Services, kind: str, refs: tuple[str, ...], index: int) -> str:
+    if kind == "case.lodge":
+        return f"/cases/{index}?act=case.evidence&lodged=1#act-form"
+    if kind.startswith("case.") and refs:
+        with found.db.read() as connection:
+            case_id = connection.execute(
+                select(CaseRecord.id).where(CaseRecord.leaf_hash == refs[0])
+            ).scalar()
+        return f"/cases/{case_id}" if case_id is not None else "/cases"
+    if kind.startswith("case."):
+        return "/cases"
+    return {
+        "compliance": "/compliance",
+        "crossing": "/crossings",
+        "joint": "/joint-actions",
+    }.get(kind.split(".")[0], "/")
+
+
+@router.post("/submit")
+async def submit(request: Request, found: ServicesDep, viewer: CsrfViewerDep) -> JSONResponse:
+    """Admit a signed act as the log API does; the receipt and where to go next."""
+    data = await read_limited(request, found.settings.max_request_bytes)
+    act = load_submission_bytes(data)
+    admitted: Receipt = found.admission.submit(act, submitter=viewer.identity)
+    envelope = act.envelope
+    if envelope.kind == "member.key" and act.body.get("action") == "register":
+        with found.db.write() as connection:
+            approve_registered(connection, envelope.member, now_of(found))
+    with found.db.read() as connection:
+        proof = receipt(connection, admitted.index, envelope.mechanism)
+    return JSONResponse(
+        {
+            "index": admitted.index,
+            "leaf_hash": admitted.leaf_hash.hex(),
+            "receipt": proof,
+            "redirect": _redirect(found, envelope.kind, envelope.refs, admitted.index),
+        }
+    )

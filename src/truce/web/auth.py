@@ -1,0 +1,185 @@
+"""Sign-in, sign-out and the language switch.
+
+Before sign-in there is no session to hold a CSRF token, so the sign-in form and the
+language switch use a double-submit token: a random ``truce_csrf`` cookie (HttpOnly,
+SameSite=Strict) that the form must echo. After sign-in, the session's token is used.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from truce.api.deps import ServicesDep
+from truce.errors import AuthenticationError
+from truce.services.accounts import set_language, verify_password
+from truce.web import i18n, sessions
+from truce.web.deps import (
+    CSRF_COOKIE,
+    LANGUAGE_COOKIE,
+    SignInRequiredError,
+    Viewer,
+    i18n_text,
+    now_of,
+    render,
+    request_language,
+    viewer,
+)
+
+router = APIRouter(include_in_schema=False)
+Field = Annotated[str, Form()]
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to return to after a form; anything else becomes ``/``."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    return target
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+    """Set a cookie as every cookie of the application is set: HttpOnly, SameSite=Strict,
+    ``Path=/``, and ``Secure`` whenever the page was served over https."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+
+
+def _anonymous_csrf(request: Request) -> tuple[str, bool]:
+    """The visitor's double-submit token, and whether it is new (to be set as a cookie)."""
+    existing = request.cookies.get(CSRF_COOKIE)
+    if existing and 20 <= len(existing) <= 100:
+        return existing, False
+    return secrets.token_urlsafe(32), True
+
+
+def _current_viewer(request: Request, found: ServicesDep) -> Viewer | None:
+    try:
+        return viewer(request, found)
+    except SignInRequiredError:
+        return None
+
+
+def _signin_page(
+    request: Request,
+    found: ServicesDep,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    member: str = "",
+    delegate: str = "",
+    next_path: str = "/",
+) -> Response:
+    token, new = _anonymous_csrf(request)
+    request.state.csrf = token
+    scenario = found.admission.mechanism().scenario
+    response = render(
+        request,
+        "signin.html",
+        {
+            "members": scenario.members,
+            "error": error,
+            "member": member,
+            "delegate": delegate,
+            "next": safe_next(next_path),
+        },
+        status_code=status_code,
+    )
+    if new:
+        set_cookie(request, response, CSRF_COOKIE, token, 12 * 3600)
+    return response
+
+
+@router.get("/signin")
+def signin_form(request: Request, found: ServicesDep, next: str = "/") -> Response:
+    """The sign-in page (a signed-in delegate is sent on)."""
+    if _current_viewer(request, found) is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return _signin_page(request, found, next_path=next)
+
+
+@router.post("/signin")
+def signin(
+    request: Request,
+    found: ServicesDep,
+    member: Field = "",
+    delegate: Field = "",
+    password: Field = "",
+    csrf: Field = "",
+    next: Field = "/",
+) -> Response:
+    """Check the password (rate-limited), open a session and go on to ``next``."""
+    language = request_language(request)
+    member, delegate = member.strip().upper()[:8], delegate.strip()[:64]
+    again = {"member": member, "delegate": delegate, "next_path": next}
+    if not sessions.tokens_equal(csrf, request.cookies.get(CSRF_COOKIE) or "\0"):
+        message = i18n_text(language, "The form has expired: please sign in again.")
+        return _signin_page(request, found, status_code=403, error=message, **again)
+    now = now_of(found)
+    address = request.client.host if request.client else "unknown"
+    keys = sessions.subjects(member, delegate, address)
+    until = sessions.retry_at(found.db, keys, now)
+    if until is not None:
+        with i18n.speaking(language):
+            message = i18n.gettext("Too many failed attempts. Try again at %(time)s.") % {
+                "time": i18n.format_clock(until)
+            }
+        return _signin_page(
+            request, found, status_code=429, error=message, **again
+        )  # no password is checked while the limit holds
+    try:
+        identity = verify_password(found.db, member, delegate, password)
+    except AuthenticationError:
+        sessions.record_attempt(found.db, keys, now, succeeded=False)
+        message = i18n_text(language, "The delegate or the password is not valid.")
+        return _signin_page(request, found, status_code=401, error=message, **again)
+    sessions.record_attempt(found.db, keys, now, succeeded=True)
+    value, session = sessions.open_session(found.db, identity, now)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    set_cookie(request, response, sessions.COOKIE, value, int(sessions.LIFETIME.total_seconds()))
+    set_cookie(request, response, LANGUAGE_COOKIE, session.language, 365 * 86400)
+    response.delete_cookie(CSRF_COOKIE, path="/", httponly=True, samesite="strict")
+    return response
+
+
+@router.post("/signout")
+def signout(request: Request, found: ServicesDep, csrf: Field = "") -> Response:
+    """End the session (with its CSRF token; a stale form just goes back to sign-in)."""
+    session = sessions.find_session(found.db, request.cookies.get(sessions.COOKIE), now_of(found))
+    if session is not None and sessions.tokens_equal(csrf, session.csrf):
+        sessions.close_session(found.db, request.cookies.get(sessions.COOKIE))
+    elif session is not None:
+        return RedirectResponse("/", status_code=303)
+    response = RedirectResponse("/signin", status_code=303)
+    response.delete_cookie(sessions.COOKIE, path="/")
+    return response
+
+
+@router.post("/language")
+def choose_language(
+    request: Request,
+    found: ServicesDep,
+    language: Field = "",
+    csrf: Field = "",
+    next: Field = "/",
+) -> Response:
+    """Switch the interface language: the account's when signed in, else a cookie."""
+    chosen = i18n.known(language.strip())
+    signed_in = _current_viewer(request, found)
+    expected = signed_in.csrf if signed_in else request.cookies.get(CSRF_COOKIE) or "\0"
+    if chosen is None or not sessions.tokens_equal(csrf, expected):
+        return RedirectResponse(safe_next(next), status_code=303)
+    if signed_in is not None:
+        set_language(found.db, signed_in.member, signed_in.delegate, chosen)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    set_cookie(request, response, LANGUAGE_COOKIE, chosen, 365 * 86400)
+    return response

@@ -1,0 +1,64 @@
+"""The log page: the newest checkpoints, each witness's last cosignature, verification.
+
+The server shows what it knows: which checkpoints it signed and which member witnesses
+cosigned them. Whether they verify is checked in the viewer's browser, against the keys
+in ``truce-config.log``: the element ``[data-log-verify]`` makes the scripts fetch the
+current checkpoint and write the result into it (``docs/web.md``).
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+
+from truce.api.deps import ServicesDep
+from truce.storage.models import Checkpoint, Cosignature
+from truce.web.dashboard import witnessing
+from truce.web.deps import ViewerDep, render
+
+router = APIRouter(include_in_schema=False)
+SHOWN = 20
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+@router.get("/log", response_class=HTMLResponse)
+def log_page(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
+    """The newest checkpoints with their cosigners, and the witnesses' last cosignatures."""
+    with found.db.read() as connection:
+        rows = connection.execute(
+            select(Checkpoint.size, Checkpoint.root, Checkpoint.signed_at)
+            .order_by(Checkpoint.size.desc())
+            .limit(SHOWN)
+        ).all()
+        sizes = [row.size for row in rows]
+        cosigners: dict[int, list[str]] = {}
+        for size, member in connection.execute(
+            select(Cosignature.size, Cosignature.member)
+            .where(Cosignature.size.in_(sizes))
+            .order_by(Cosignature.member)
+        ):
+            cosigners.setdefault(size, []).append(member)
+    quorum = found.admission.mechanism().scenario.witness_threshold
+    checkpoints: list[dict[str, Any]] = [
+        {
+            "size": row.size,
+            "root": base64.b64encode(row.root).decode("ascii"),
+            "signed_at": _aware(row.signed_at),
+            "cosigners": cosigners.get(row.size, []),
+            "witnessed": len(cosigners.get(row.size, [])) >= quorum,
+        }
+        for row in rows
+    ]
+    return render(
+        request,
+        "log.html",
+        {"checkpoints": checkpoints, "log": witnessing(found), "quorum": quorum},
+    )

@@ -1,0 +1,535 @@
+"""Every route, for every role and audience: what each delegate may call and may read.
+
+The mechanism is filled with acts addressed to everyone, to the mediators, and to lists
+of members; each body carries a marker (``MARK-...``) that names it. Then each reader —
+the secretariat, a party's head, officer and observer, a mediator's head and officer —
+calls every route of ``/api/`` and ``/log/`` with realistic parameters, and every answer
+is searched for markers: a marker the reader's member may not see must never appear, in
+a single get, a list, a count, the inbox, a body, a file or an export; every marker it
+may see must appear somewhere. :data:`WALK` names every route; a route that is added
+without being added here fails :func:`test_every_api_and_log_route_is_walked`.
+
+The permission table (role by act kind) is checked in ``test_permission_table.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from tests.conftest import Clock
+from tests.mechanism import Mechanism
+from truce.app import create_app
+from truce.config import Settings
+from truce.ledger.envelope import Audience, audience_includes, format_time, stored_audience
+from truce.services import accounts
+from truce.services.accounts import Identity
+from truce.services.export import export_bundle
+
+PROBLEM = "application/problem+json"
+MARK = re.compile(r"MARK-[A-Z0-9-]+")
+#: The readers walked: the secretariat, a party's three roles, a mediator's two.
+READERS = ("sec-clerk", "af-root", "af-officer", "af-observer", "qa-root", "qa-officer")
+KINDS = {"AF": "party", "PK": "party", "QA": "mediator", "TR": "mediator", "SEC": "secretariat"}
+
+
+@dataclass(frozen=True)
+class Marked:
+    """An act whose body carries ``marker``: who wrote it, to whom, where it is."""
+
+    marker: str
+    author: str
+    audience: Audience
+    index: int
+    digest: str
+
+
+@dataclass
+class World:
+    """The mechanism filled with acts of every audience, and how to reach them."""
+
+    client: TestClient
+    mechanism: Mechanism
+    marked: list[Marked] = field(default_factory=list)
+    cases: dict[str, int] = field(default_factory=dict)
+    joint: list[int] = field(default_factory=list)
+    file_sha256: str = ""
+    size: int = 0
+
+    def headers(self, name: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.mechanism.token(name)}"}
+
+    def post(
+        self,
+        name: str,
+        kind: str,
+        body: dict[str, Any],
+        *,
+        refs: tuple[str, ...] = (),
+        audience: Any = "all",
+        marker: str | None = None,
+    ) -> dict[str, Any]:
+        act = self.mechanism.act(name, kind, body, refs=refs, audience=audience)
+        response = self.client.post("/log/v1/acts", json=act.to_dict(), headers=self.headers(name))
+        assert response.status_code == 201, response.text
+        receipt: dict[str, Any] = response.json()
+        if marker is not None:
+            self.marked.append(
+                Marked(
+                    marker,
+                    act.envelope.member,
+                    stored_audience(audience),
+                    receipt["index"],
+                    act.envelope.body_digest,
+                )
+            )
+        return receipt
+
+    def sees(self, reader: str, marked: Marked) -> bool:
+        member = self.mechanism.key(reader).member
+        return audience_includes(
+            marked.audience, marked.author, member, KINDS[member] == "mediator"
+        )
+
+
+def lodge(accused: str, marker: str, place: str = "spin-boldak") -> dict[str, Any]:
+    return {
+        "incident": {
+            "type": "shelling",
+            "occurred_at": "2025-11-06T10:30:00Z",
+            "time_precision": "hour",
+            "place": {"place_id": place, "precision": "approximate"},
+            "killed": {"civilians": 2},
+        },
+        "accused": {"member": accused},
+        "clauses": ["C4"],
+        "narrative": f"Shells struck homes. {marker}",
+        "language": "en",
+    }
+
+
+def finding(marker: str) -> dict[str, Any]:
+    return {
+        "outcome": "violation_confirmed",
+        "violator": "PK",
+        "clauses": ["C4"],
+        "reasons": f"Craters agree. {marker}",
+        "language": "en",
+    }
+
+
+def statement(marker: str) -> dict[str, Any]:
+    return {"title": "Statement", "text": f"On the record. {marker}", "language": "en"}
+
+
+def build(client: TestClient, mechanism: Mechanism, clock: Clock) -> World:
+    """Acts of every audience, in every part of the record, each body marked."""
+    w = World(client, mechanism)
+    mediators = "mediators"
+    w.post(
+        "af-officer",
+        "statement.publish",
+        statement("MARK-STATEMENT-ALL"),
+        marker="MARK-STATEMENT-ALL",
+    )
+    w.post(
+        "qa-officer",
+        "statement.publish",
+        statement("MARK-STATEMENT-QA-MED"),
+        audience=mediators,
+        marker="MARK-STATEMENT-QA-MED",
+    )
+    w.post(
+        "af-officer",
+        "statement.publish",
+        statement("MARK-STATEMENT-AF-MED"),
+        audience=mediators,
+        marker="MARK-STATEMENT-AF-MED",
+    )
+    w.post(
+        "pk-officer",
+        "statement.publish",
+        statement("MARK-STATEMENT-PK-TO-AF"),
+        audience=["AF"],
+        marker="MARK-STATEMENT-PK-TO-AF",
+    )
+    w.post(
+        "sec-clerk",
+        "statement.publish",
+        statement("MARK-STATEMENT-SEC-TO-PK"),
+        audience=["PK"],
+        marker="MARK-STATEMENT-SEC-TO-PK",
+    )
+
+    # A case for everyone, whose investigation is partly for the mediators only.
+    uploaded = client.post(
+        "/api/v1/files", content=b"Informant list. MARK-FILE-MED",
+        headers=w.headers("tr-officer") | {"Content-Type": "text/plain"},
+    )  # fmt: skip
+    assert uploaded.status_code == 201, uploaded.text
+    info = uploaded.json()
+    w.file_sha256 = info["sha256"]
+    case = w.post("af-officer", "case.lodge", lodge("PK", "MARK-CASE-ALL"), marker="MARK-CASE-ALL")
+    ref = (case["leaf_hash"],)
+    w.cases["all"] = case["index"]
+    w.post("pk-root", "case.respond",
+           {"position": "deny", "statement": "Not us. MARK-RESPOND-ALL", "language": "en"},
+           refs=ref, marker="MARK-RESPOND-ALL")  # fmt: skip
+    w.post("tr-officer", "case.investigate", {"note": "Opened. MARK-INVESTIGATE-MED"},
+           refs=ref, audience=mediators, marker="MARK-INVESTIGATE-MED")  # fmt: skip
+    w.post("tr-officer", "case.evidence",
+           {"files": [{k: info[k] for k in ("sha256", "media_type", "size")}],
+            "description": "Sources. MARK-EVIDENCE-MED", "language": "en"},
+           refs=ref, audience=mediators, marker="MARK-EVIDENCE-MED")  # fmt: skip
+    w.post("qa-officer", "case.request_info",
+           {"to": "PK", "questions": "Positions? MARK-REQUEST-PK", "language": "en"},
+           refs=ref, audience=["PK", "TR"], marker="MARK-REQUEST-PK")  # fmt: skip
+    w.post("pk-officer", "case.provide_info",
+           {"statement": "Attached. MARK-PROVIDE-PK-MED", "language": "en"},
+           refs=ref, audience=mediators, marker="MARK-PROVIDE-PK-MED")  # fmt: skip
+    w.post("tr-root", "case.finding", finding("MARK-FINDING-TR-MED"), refs=ref,
+           audience=mediators, marker="MARK-FINDING-TR-MED")  # fmt: skip
+    w.post("qa-root", "case.finding", finding("MARK-FINDING-QA-MED"), refs=ref,
+           audience=mediators, marker="MARK-FINDING-QA-MED")  # fmt: skip
+    for restricted in (mediators, ["PK", "QA", "TR"]):  # what every member reads: no less
+        hushed = w.mechanism.act(
+            "qa-root", "case.rule", finding("x"), refs=ref, audience=restricted
+        )
+        refused = client.post("/log/v1/acts", json=hushed.to_dict(), headers=w.headers("qa-root"))
+        assert refused.status_code == 422, refused.text
+        assert "address it to all" in refused.json()["detail"]
+    w.post("qa-root", "case.rule", finding("MARK-RULE-ALL"), refs=ref, marker="MARK-RULE-ALL")
+    # A case for the mediators only, and one for a list of members.
+    hidden = w.post("pk-officer", "case.lodge", lodge("AF", "MARK-CASE-PK-MED", "chaman"),
+                    audience=mediators, marker="MARK-CASE-PK-MED")  # fmt: skip
+    w.cases["mediators"] = hidden["index"]
+    listed = w.post("af-officer", "case.lodge", lodge("PK", "MARK-CASE-AF-TO-PK-TR", "torkham"),
+                    audience=["PK", "TR"], marker="MARK-CASE-AF-TO-PK-TR")  # fmt: skip
+    w.cases["list"] = listed["index"]
+
+    attested = w.post("pk-officer", "compliance.attest",
+                      {"clause": "C5", "statement": "Shared reports. MARK-ATTEST-ALL",
+                       "taken_at": "2025-11-09T12:00:00Z", "language": "en"},
+                      marker="MARK-ATTEST-ALL")  # fmt: skip
+    w.post("tr-officer", "compliance.review",
+           {"verdict": "disputed", "reason": "Not seen. MARK-REVIEW-MED"},
+           refs=(attested["leaf_hash"],), audience=mediators, marker="MARK-REVIEW-MED")  # fmt: skip
+    w.post("af-officer", "compliance.attest",
+           {"clause": "C5", "statement": "Raided a camp. MARK-ATTEST-AF-MED",
+            "taken_at": "2025-11-09T12:00:00Z", "language": "en"},
+           audience=mediators, marker="MARK-ATTEST-AF-MED")  # fmt: skip
+
+    now = format_time(clock.now - timedelta(days=1))
+    for author, audience, marker in [
+        ("af-officer", "all", "MARK-CROSSING-ALL"),
+        ("pk-officer", mediators, "MARK-CROSSING-PK-MED"),
+    ]:
+        w.post(author, "crossing.status",
+               {"crossing": "torkham", "trade": "closed", "people": "open",
+                "reason": f"Fighting. {marker}", "effective_at": now},
+               audience=audience, marker=marker)  # fmt: skip
+
+    def request(to: str, marker: str) -> dict[str, Any]:
+        return {"to": to, "place": {"place_id": "khost", "precision": "district"},
+                "description": f"A camp. {marker}", "requested_action": "Act.",
+                "language": "en"}  # fmt: skip
+
+    asked = w.post("pk-officer", "joint.request", request("AF", "MARK-JOINT-PK-TO-AF"),
+                   audience=["AF", "TR", "QA"], marker="MARK-JOINT-PK-TO-AF")  # fmt: skip
+    w.post("af-root", "joint.report",
+           {"action_taken": "Raided. MARK-REPORT-AF-TO-PK", "outcome": "completed",
+            "language": "en"},
+           refs=(asked["leaf_hash"],), audience=["PK"], marker="MARK-REPORT-AF-TO-PK")  # fmt: skip
+    secret = w.post("pk-officer", "joint.request", request("AF", "MARK-JOINT-PK-MED"),
+                    audience=mediators, marker="MARK-JOINT-PK-MED")  # fmt: skip
+    w.joint = [asked["index"], secret["index"]]
+    accounts.create_account(mechanism.db, member="AF", delegate="af-spare", role="officer")
+    w.size = int(client.get("/log/v1/checkpoint").text.splitlines()[1])
+    return w
+
+
+# -- the walk: every route, with the requests that exercise it ----------------------------
+
+Call = tuple[str, str, dict[str, Any]]
+Requests = Callable[[World, str], list[Call]]
+
+
+def _each_marked(path: str) -> Requests:
+    return lambda w, _reader: [("GET", path.format(m=m), {}) for m in w.marked]
+
+
+def _each_case(suffix: str = "") -> Requests:
+    return lambda w, _reader: [
+        ("GET", f"/api/v1/cases/{case}{suffix}", {}) for case in w.cases.values()
+    ]
+
+
+def _own_post(w: World, reader: str) -> list[Call]:
+    act = w.mechanism.act(reader, "statement.publish", statement("walked"))
+    return [("POST", "/log/v1/acts", {"json": act.to_dict()})]
+
+
+def _own_account(w: World, reader: str) -> str:
+    """An account of the reader's own member that the walk may change."""
+    member = w.mechanism.key(reader).member
+    delegate = {"AF": "af-spare", "SEC": "root"}.get(member, f"{member.lower()}-officer")
+    return f"/api/v1/accounts/{member}/{delegate}"
+
+
+def _accounts(verb: str, suffix: str = "", **kwargs: Any) -> Requests:
+    """The same call on an account of the reader's member and on one of another member."""
+    return lambda w, r: [
+        (verb, _own_account(w, r) + suffix, dict(kwargs)),
+        (verb, "/api/v1/accounts/PK/pk-observer" + suffix, dict(kwargs)),
+    ]
+
+
+WALK: dict[tuple[str, str], Requests] = {
+    ("GET", "/api/v1/mechanism"): lambda w, r: [("GET", "/api/v1/mechanism", {})],
+    ("GET", "/log/v1/checkpoint"): lambda w, r: [
+        ("GET", "/log/v1/checkpoint", {}),
+        ("GET", "/log/v1/checkpoint", {"params": {"size": 1}}),
+    ],
+    ("GET", "/log/v1/checkpoint/witnessed"): lambda w, r: [
+        ("GET", "/log/v1/checkpoint/witnessed", {})
+    ],
+    ("GET", "/log/v1/witnesses"): lambda w, r: [("GET", "/log/v1/witnesses", {})],
+    ("POST", "/log/v1/cosignatures"): lambda w, r: [
+        ("POST", "/log/v1/cosignatures", {"content": b"not a cosigned checkpoint\n"})
+    ],
+    ("GET", "/log/v1/entries"): lambda w, r: [
+        ("GET", "/log/v1/entries", {"params": {"start": 0, "end": w.size - 1}})
+    ],
+    ("GET", "/log/v1/proof/inclusion"): lambda w, r: [
+        ("GET", "/log/v1/proof/inclusion", {"params": {"index": m.index, "size": w.size}})
+        for m in w.marked[:3]
+    ],
+    ("GET", "/log/v1/proof/consistency"): lambda w, r: [
+        ("GET", "/log/v1/proof/consistency", {"params": {"first": 1, "second": w.size}})
+    ],
+    ("POST", "/log/v1/acts"): _own_post,
+    ("GET", "/log/v1/receipts/{index}"): lambda w, r: [
+        ("GET", f"/log/v1/receipts/{m.index}", {}) for m in w.marked
+    ],
+    ("GET", "/log/v1/bodies/{digest}"): lambda w, r: [
+        ("GET", f"/log/v1/bodies/{m.digest}", {}) for m in w.marked
+    ],
+    ("GET", "/api/v1/cases"): lambda w, r: [
+        ("GET", "/api/v1/cases", {}),
+        ("GET", "/api/v1/cases", {"params": {"member": "PK"}}),
+        ("GET", "/api/v1/cases", {"params": {"status": "ruled", "clause": "C4"}}),
+        ("GET", "/api/v1/cases", {"params": {"type": "shelling", "limit": 1, "offset": 1}}),
+        (
+            "GET",
+            "/api/v1/cases",
+            {"params": {"bbox": "60,29,75,37", "since": "2025-01-01T00:00:00Z"}},
+        ),
+    ],
+    ("GET", "/api/v1/cases/{case_id}"): _each_case(),
+    ("GET", "/api/v1/cases/{case_id}/penalty"): _each_case("/penalty"),
+    ("GET", "/api/v1/inbox"): lambda w, r: [("GET", "/api/v1/inbox", {})],
+    ("POST", "/api/v1/files"): lambda w, r: [
+        (
+            "POST",
+            "/api/v1/files",
+            {"content": f"Note of {r}.".encode(), "headers": {"Content-Type": "text/plain"}},
+        )
+    ],
+    ("GET", "/api/v1/files/{sha256}"): lambda w, r: [("GET", f"/api/v1/files/{w.file_sha256}", {})],
+    ("GET", "/api/v1/files/{sha256}/info"): lambda w, r: [
+        ("GET", f"/api/v1/files/{w.file_sha256}/info", {})
+    ],
+    ("GET", "/api/v1/compliance"): lambda w, r: [("GET", "/api/v1/compliance", {})],
+    ("GET", "/api/v1/compliance/attestations"): lambda w, r: [
+        ("GET", "/api/v1/compliance/attestations", {}),
+        ("GET", "/api/v1/compliance/attestations", {"params": {"member": "AF", "clause": "C5"}}),
+    ],
+    ("GET", "/api/v1/crossings"): lambda w, r: [("GET", "/api/v1/crossings", {})],
+    ("GET", "/api/v1/crossings/{place_id}"): lambda w, r: [
+        ("GET", "/api/v1/crossings/torkham", {})
+    ],
+    ("GET", "/api/v1/joint-actions"): lambda w, r: [
+        ("GET", "/api/v1/joint-actions", {}),
+        ("GET", "/api/v1/joint-actions", {"params": {"member": "AF", "status": "answered"}}),
+    ],
+    ("GET", "/api/v1/joint-actions/{request_id}"): lambda w, r: [
+        ("GET", f"/api/v1/joint-actions/{index}", {}) for index in w.joint
+    ],
+    ("GET", "/api/v1/accounts"): lambda w, r: [
+        ("GET", "/api/v1/accounts", {}),
+        ("GET", "/api/v1/accounts", {"params": {"member": "PK"}}),
+    ],
+    ("POST", "/api/v1/accounts"): lambda w, r: [
+        (
+            "POST",
+            "/api/v1/accounts",
+            {
+                "json": {
+                    "member": w.mechanism.key(r).member,
+                    "delegate": f"new-{r}",
+                    "role": "secretariat" if r.startswith("sec") else "observer",
+                }
+            },
+        ),
+        (
+            "POST",
+            "/api/v1/accounts",
+            {"json": {"member": "PK", "delegate": f"new-{r}", "role": "observer"}},
+        ),
+    ],
+    ("GET", "/api/v1/accounts/me"): lambda w, r: [("GET", "/api/v1/accounts/me", {})],
+    ("GET", "/api/v1/accounts/{member}/{delegate}"): _accounts("GET"),
+    ("POST", "/api/v1/accounts/{member}/{delegate}/disable"): _accounts("POST", "/disable"),
+    ("POST", "/api/v1/accounts/{member}/{delegate}/enable"): _accounts("POST", "/enable"),
+    ("PUT", "/api/v1/accounts/{member}/{delegate}/password"): _accounts(
+        "PUT", "/password", json={"password": "a new password"}
+    ),
+    ("GET", "/api/v1/accounts/{member}/{delegate}/tokens"): _accounts("GET", "/tokens"),
+    ("POST", "/api/v1/accounts/{member}/{delegate}/tokens"): _accounts(
+        "POST", "/tokens", json={"label": "walk"}
+    ),
+    ("DELETE", "/api/v1/accounts/{member}/{delegate}/tokens/{token_id}"): _accounts(
+        "DELETE", "/tokens/" + "0" * 64
+    ),
+}
+
+
+#: Routes that answer without a token: what the log publishes to anyone.
+PUBLIC = {
+    ("GET", "/api/v1/mechanism"),
+    ("GET", "/log/v1/checkpoint"),
+    ("GET", "/log/v1/checkpoint/witnessed"),
+    ("GET", "/log/v1/witnesses"),
+    ("POST", "/log/v1/cosignatures"),
+    ("GET", "/log/v1/entries"),
+    ("GET", "/log/v1/proof/inclusion"),
+    ("GET", "/log/v1/proof/consistency"),
+    ("GET", "/log/v1/receipts/{index}"),
+}
+
+
+def routes(app: FastAPI) -> set[tuple[str, str]]:
+    """Every (method, path) the app serves, through included routers too."""
+    found: set[tuple[str, str]] = set()
+
+    def walk(items: list[Any], prefix: str) -> None:
+        for route in items:
+            if hasattr(route, "original_router"):
+                walk(route.original_router.routes, prefix + route.include_context.prefix)
+            elif getattr(route, "methods", None):
+                found.update((m, prefix + route.path) for m in route.methods - {"HEAD"})
+            elif hasattr(route, "routes") and not hasattr(route, "app"):
+                walk(route.routes, prefix + getattr(route, "path", ""))
+
+    walk(list(app.routes), "")
+    return found
+
+
+@pytest.fixture
+def client(mechanism: Mechanism, clock: Clock) -> Iterator[TestClient]:
+    settings = Settings(database_url=mechanism.url, log_key_file=mechanism.log_key_file)
+    with TestClient(create_app(settings, clock=clock)) as test_client:
+        yield test_client
+
+
+def test_every_api_and_log_route_is_walked(client: TestClient) -> None:
+    app = client.app
+    assert isinstance(app, FastAPI)
+    served = {r for r in routes(app) if r[1].startswith(("/api/", "/log/"))}
+    assert served - set(WALK) == set(), "add these routes to WALK"
+    assert set(WALK) - served == set(), "these routes of WALK are no longer served"
+
+
+def test_without_a_token_only_the_public_log_answers(
+    client: TestClient, mechanism: Mechanism, clock: Clock
+) -> None:
+    world = build(client, mechanism, clock)
+    for route, requests in WALK.items():
+        for method, url, kwargs in requests(world, "af-officer"):
+            answer = client.request(method, url, **kwargs)
+            assert answer.status_code < 500, (url, answer.text)
+            if route in PUBLIC:
+                assert answer.status_code != 401, url
+                assert not MARK.search(answer.text), url
+            else:
+                assert answer.status_code == 401, (method, url, answer.status_code)
+                assert answer.headers["content-type"] == PROBLEM
+                assert answer.json()["type"] == "/problems/unauthenticated"
+
+
+def _expect_account_status(reader: str, url: str, kwargs: dict[str, Any], answer: Response) -> None:
+    """Account administration: the secretariat everywhere, a head in its own member."""
+    if url.endswith("/me"):
+        assert answer.status_code == 200
+        return
+    own, _, suffix = reader.partition("-")
+    role = {"root": "head", "clerk": "secretariat"}.get(suffix, suffix)
+    in_path = re.match(r"/api/v1/accounts/([A-Z]+)/", url)
+    named = kwargs.get("params", {}).get("member") or kwargs.get("json", {}).get("member")
+    member = in_path.group(1) if in_path else named or own.upper()
+    if role == "secretariat" or (role == "head" and member == own.upper()):
+        assert answer.status_code < 400 or answer.status_code == 404, (reader, url, answer.text)
+    else:
+        assert answer.status_code == 403, (reader, url, answer.text)
+        assert answer.json()["type"] == "/problems/not-permitted"
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_each_reader_sees_exactly_its_audiences_through_every_route(
+    client: TestClient, mechanism: Mechanism, clock: Clock, reader: str, tmp_path: Path
+) -> None:
+    world = build(client, mechanism, clock)
+    headers = world.headers(reader)
+    allowed = {m.marker for m in world.marked if world.sees(reader, m)}
+    seen: set[str] = set()
+    for route, requests in WALK.items():
+        for method, url, kwargs in requests(world, reader):
+            extra = kwargs.pop("headers", {})
+            answer = client.request(method, url, headers=headers | extra, **kwargs)
+            if route[1].startswith("/api/v1/accounts"):
+                _expect_account_status(reader, url, kwargs, answer)
+            assert answer.status_code < 500, (method, url, answer.text)
+            if answer.status_code >= 400:
+                assert answer.headers["content-type"] == PROBLEM, (url, answer.text)
+            found = set(MARK.findall(answer.text))
+            leaked = found - allowed - {"MARK-FILE-MED"}
+            assert not leaked, (reader, method, url, leaked)
+            seen |= found
+    member = mechanism.key(reader).member
+    mediator = KINDS[member] == "mediator"
+    assert ("MARK-FILE-MED" in seen) == mediator
+    assert seen - {"MARK-FILE-MED"} == allowed, allowed - seen
+
+    # Counts: a case outside the audience is neither listed nor counted nor in the inbox.
+    visible_cases = {
+        kind: index
+        for kind, index in world.cases.items()
+        if any(m.index == index and world.sees(reader, m) for m in world.marked)
+    }
+    page = client.get("/api/v1/cases", headers=headers).json()
+    assert page["total"] == len(visible_cases)
+    assert {c["id"] for c in page["cases"]} == set(visible_cases.values())
+    for case_kind, index in world.cases.items():
+        single = client.get(f"/api/v1/cases/{index}", headers=headers)
+        assert (single.status_code == 200) == (case_kind in visible_cases), (case_kind, single.text)
+    inbox = client.get("/api/v1/inbox", headers=headers).json()
+    assert {item["case"] for item in inbox} <= set(visible_cases.values())
+    for m in world.marked:
+        body = client.get(f"/log/v1/bodies/{m.digest}", headers=headers)
+        assert (body.status_code == 200) == world.sees(reader, m), (m.marker, body.status_code)
+
+    # The export of the reader's view holds the bodies it may see, and no other.
+    key_file = mechanism.key(reader)
+    bundle = tmp_path / f"{reader}.tar"
+    export_bundle(mechanism.db, bundle, Identity(key_file.member, key_file.delegate))
+    exported = set(MARK.findall(bundle.read_bytes().decode("utf-8", "replace")))
+    assert exported == allowed

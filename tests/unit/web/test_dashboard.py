@@ -1,0 +1,74 @@
+"""The dashboard: what awaits the member, with deadlines, and how things stand."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.mechanism import Mechanism
+from tests.unit.web.conftest import Browser, parse_page
+from tests.unit.web.test_acts import LODGE
+
+
+def test_the_accused_head_sees_the_response_awaited_with_its_deadline(
+    browsers: Any, mechanism: Mechanism
+) -> None:
+    officer: Browser = browsers("pk-officer")
+    lodged = officer.act(LODGE)
+    assert lodged.status_code == 200, lodged.text
+    case_id = lodged.json()["index"]
+    hours = mechanism.scenario.procedure.response_deadline_hours
+
+    af_head: Browser = browsers("af-root")
+    html = af_head.page("/").text
+    assert f'href="/cases/{case_id}"' in html
+    assert "Respond to the allegation" in html
+    deadline = re.search(r'<time class="deadline" datetime="([^"]+)" data-countdown>', html)
+    assert deadline is not None
+    due = mechanism.clock.now.replace(microsecond=0)
+    assert deadline.group(1).startswith(f"{(due.date())}"[:4])
+    assert f"in {hours // 24} days" in html  # the server's own remaining time
+    assert re.search(r"Awaiting response</a>: <strong>1</strong>", html)
+
+    pk_html = browsers("pk-root").page("/").text
+    assert "Respond to the allegation" not in pk_html
+    assert re.search(r"Awaiting response</a>: <strong>1</strong>", pk_html)
+
+
+def test_the_dashboard_shows_compliance_crossings_and_the_log(
+    browsers: Any, mechanism: Mechanism
+) -> None:
+    officer: Browser = browsers("pk-officer")
+    html = officer.page("/").text
+    page = parse_page(html)
+    assert page.html_attrs["lang"] == "en"
+    for clause in mechanism.scenario.clauses:
+        assert f'href="/compliance#{clause.id}-' in html
+    assert 'href="/crossings/torkham"' in html
+    assert "Signing keys awaiting approval" not in html  # an officer decides none
+    witnesses = len(mechanism.scenario.witnesses)
+    assert f"is cosigned by 0 of {witnesses} member witnesses" in html
+    assert officer.config["member"] == "PK"
+    assert officer.config["keys"] == [mechanism.key("pk-officer").key.key_id]
+    assert officer.config["log"]["witness_quorum"] == mechanism.scenario.witness_threshold
+    assert {w["member"] for w in officer.config["log"]["witnesses"]} == {
+        m.code for m in mechanism.scenario.witnesses
+    }
+    assert set(officer.config["labels"]) >= {"signing", "no_key", "receipt_bad"}
+
+
+def test_the_mediators_see_a_case_to_investigate_once_answered(
+    browsers: Any, mechanism: Mechanism
+) -> None:
+    lodged = browsers("pk-officer").act(LODGE)
+    case_id = lodged.json()["index"]
+    mediator: Browser = browsers("tr-root")
+    assert f'href="/cases/{case_id}"' not in mediator.page("/").text
+    answer = browsers("af-root").act(
+        {"kind": "case.respond", "case": str(case_id), "position": "deny",
+         "statement": "No unit of ours fired.", "language": "ps"}
+    )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    html = mediator.page("/").text
+    assert f'href="/cases/{case_id}"' in html
+    assert "Open the investigation" in html
