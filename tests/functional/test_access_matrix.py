@@ -5,9 +5,10 @@ of members; each body carries a marker (``MARK-...``) that names it. Then each r
 the secretariat, a party's head, officer and observer, a mediator's head and officer —
 calls every route of ``/api/`` and ``/log/`` with realistic parameters, and every answer
 is searched for markers: a marker the reader's member may not see must never appear, in
-a single get, a list, a count, the inbox, a body, a file or an export; every marker it
-may see must appear somewhere. :data:`WALK` names every route; a route that is added
-without being added here fails :func:`test_every_api_and_log_route_is_walked`.
+a single get, a list, a count, the inbox, a body, a file, a press report, a cluster of
+reports, a case draft or an export; every marker it may see must appear somewhere.
+:data:`WALK` names every route; a route that is added without being added here fails
+:func:`test_every_api_and_log_route_is_walked`.
 
 The permission table (role by act kind) is checked in ``test_permission_table.py``.
 """
@@ -25,15 +26,18 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import select
 
 from tests.conftest import Clock
 from tests.mechanism import Mechanism
 from truce.app import create_app
 from truce.config import Settings
+from truce.ingest.articles import content_hash
 from truce.ledger.envelope import Audience, audience_includes, format_time, stored_audience
 from truce.services import accounts
 from truce.services.accounts import Identity
 from truce.services.export import export_bundle
+from truce.storage.models import MediaIncident
 
 PROBLEM = "application/problem+json"
 MARK = re.compile(r"MARK-[A-Z0-9-]+")
@@ -64,6 +68,12 @@ class World:
     joint: list[int] = field(default_factory=list)
     file_sha256: str = ""
     size: int = 0
+    #: media item index by marker; cluster id to the indices of its items
+    media: dict[str, int] = field(default_factory=dict)
+    clusters: dict[int, set[int]] = field(default_factory=dict)
+    content_hashes: list[str] = field(default_factory=list)
+    #: each corroboration: its act, the cluster and the case it joins
+    corroborations: list[tuple[Marked, int, int]] = field(default_factory=list)
 
     def headers(self, name: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.mechanism.token(name)}"}
@@ -129,6 +139,77 @@ def finding(marker: str) -> dict[str, Any]:
 
 def statement(marker: str) -> dict[str, Any]:
     return {"title": "Statement", "text": f"On the record. {marker}", "language": "en"}
+
+
+def article(marker: str, place: str, killed: int, outlet: str = "Frontier Wire") -> dict[str, Any]:
+    """A ``media.item`` body whose text, title, source and quote carry ``marker``."""
+    text = f"Shells struck homes near {place}; {killed} civilians were killed. {marker}"
+    towns = {"spin-boldak": ("Kandahar", "AF"), "torkham": ("Khyber Pakhtunkhwa", "PK")}
+    admin1, country = towns[place]
+    source = f"district hospital {marker}"
+    return {
+        "content_hash": content_hash(text),
+        "text": text,
+        "title": f"Shelling near {place} {marker}",
+        "outlet": outlet,
+        "url": f"https://news.example/{marker.lower()}",
+        "published": "2025-11-06",
+        "language": "en",
+        "incidents": [
+            {"date": "2025-11-06", "date_precision": "day", "place": place, "place_id": place,
+             "admin1": admin1, "country": country, "lat": None, "lon": None, "type": "shelling",
+             "actors": [f"border forces {marker}"], "killed": {"civilians": killed},
+             "claimed_by": [source], "evidence": text}
+        ],
+        "claims": [
+            {"speaker": source, "member": None, "stance": "accusation",
+             "quote": f"They fired first. {marker}"}
+        ],
+    }  # fmt: skip
+
+
+def build_media(w: World) -> None:
+    """Press reports of one event for everyone, the mediators and a list; a corroboration."""
+    for author, audience, marker, place, killed in [
+        ("sec-clerk", "all", "MARK-MEDIA-ALL", "spin-boldak", 5),
+        ("pk-officer", "mediators", "MARK-MEDIA-PK-MED", "spin-boldak", 6),
+        ("af-officer", ["PK", "TR"], "MARK-MEDIA-AF-TO-PK-TR", "spin-boldak", 7),
+        ("qa-officer", ["AF"], "MARK-MEDIA-QA-TO-AF", "torkham", 1),
+    ]:
+        outlet = "Border Post" if place == "torkham" else "Frontier Wire"
+        body = article(marker, place, killed, outlet)
+        stored = w.post(author, "media.item", body, audience=audience, marker=marker)
+        w.media[marker] = stored["index"]
+        w.content_hashes.append(body["content_hash"])
+    with w.mechanism.db.read() as connection:
+        for item, cluster in connection.execute(
+            select(MediaIncident.item_id, MediaIncident.cluster_id)
+        ):
+            w.clusters.setdefault(cluster, set()).add(item)
+    assert len(w.clusters) == 2, w.clusters  # one event at Spin Boldak, one at Torkham
+    (spin,) = [c for c, items in w.clusters.items() if w.media["MARK-MEDIA-ALL"] in items]
+    view = w.client.get(f"/api/v1/media/clusters/{spin}", headers=w.headers("tr-officer")).json()
+
+    def cites(*markers: str) -> list[dict[str, Any]]:
+        wanted = {w.media[m] for m in markers}
+        return [
+            {"item": item["leaf_hash"]}
+            | {k: item[k] for k in ("outlet", "title", "url", "published")}
+            for item in view["items"]
+            if item["id"] in wanted
+        ]
+
+    for author, case, audience, marker, items in [
+        ("tr-officer", "all", "all", "MARK-CORROBORATE-ALL", ("MARK-MEDIA-ALL",)),
+        ("qa-officer", "mediators", "mediators", "MARK-CORROBORATE-MED",
+         ("MARK-MEDIA-ALL", "MARK-MEDIA-PK-MED")),
+    ]:  # fmt: skip
+        leaf = w.client.get(f"/log/v1/receipts/{w.cases[case]}").json()["leaf_hash"]
+        w.post(author, "media.corroborate",
+               {"cluster": spin, "items": cites(*items), "note": f"Two reports. {marker}",
+                "language": "en"},
+               refs=(leaf,), audience=audience, marker=marker)  # fmt: skip
+        w.corroborations.append((w.marked[-1], spin, w.cases[case]))
 
 
 def build(client: TestClient, mechanism: Mechanism, clock: Clock) -> World:
@@ -252,6 +333,7 @@ def build(client: TestClient, mechanism: Mechanism, clock: Clock) -> World:
     secret = w.post("pk-officer", "joint.request", request("AF", "MARK-JOINT-PK-MED"),
                     audience=mediators, marker="MARK-JOINT-PK-MED")  # fmt: skip
     w.joint = [asked["index"], secret["index"]]
+    build_media(w)
     accounts.create_account(mechanism.db, member="AF", delegate="af-spare", role="officer")
     w.size = int(client.get("/log/v1/checkpoint").text.splitlines()[1])
     return w
@@ -363,6 +445,45 @@ WALK: dict[tuple[str, str], Requests] = {
     ],
     ("GET", "/api/v1/joint-actions/{request_id}"): lambda w, r: [
         ("GET", f"/api/v1/joint-actions/{index}", {}) for index in w.joint
+    ],
+    ("GET", "/api/v1/media/items"): lambda w, r: [
+        ("GET", "/api/v1/media/items", {}),
+        ("GET", "/api/v1/media/items", {"params": {"place": "Kandahar", "type": "shelling"}}),
+        (
+            "GET",
+            "/api/v1/media/items",
+            {"params": {"since": "2025-11-01", "until": "2025-11-30", "outlet": "Border Post"}},
+        ),
+        ("GET", "/api/v1/media/items", {"params": {"limit": 1, "offset": 1}}),
+        *[
+            ("GET", "/api/v1/media/items", {"params": {"content_hash": sha256}})
+            for sha256 in w.content_hashes
+        ],
+    ],
+    ("GET", "/api/v1/media/items/{item_id}"): lambda w, r: [
+        ("GET", f"/api/v1/media/items/{index}", {}) for index in w.media.values()
+    ],
+    ("GET", "/api/v1/media/clusters"): lambda w, r: [
+        ("GET", "/api/v1/media/clusters", {}),
+        ("GET", "/api/v1/media/clusters", {"params": {"place": "spin-boldak-district"}}),
+        (
+            "GET",
+            "/api/v1/media/clusters",
+            {
+                "params": {
+                    "since": "2025-11-06",
+                    "type": "shelling",
+                    "outlet": "Frontier Wire",
+                    "limit": 1,
+                }
+            },
+        ),
+    ],
+    ("GET", "/api/v1/media/clusters/{cluster_id}"): lambda w, r: [
+        ("GET", f"/api/v1/media/clusters/{cluster}", {}) for cluster in w.clusters
+    ],
+    ("GET", "/api/v1/media/clusters/{cluster_id}/case-draft"): lambda w, r: [
+        ("GET", f"/api/v1/media/clusters/{cluster}/case-draft", {}) for cluster in w.clusters
     ],
     ("GET", "/api/v1/accounts"): lambda w, r: [
         ("GET", "/api/v1/accounts", {}),
@@ -483,6 +604,35 @@ def _expect_account_status(reader: str, url: str, kwargs: dict[str, Any], answer
         assert answer.json()["type"] == "/problems/not-permitted"
 
 
+def _expect_media(w: World, client: TestClient, reader: str) -> None:
+    """Items, clusters and drafts hold the reader's items only; hidden ones are 404s."""
+    headers = w.headers(reader)
+    visible = {m.index for m in w.marked if m.marker in w.media and w.sees(reader, m)}
+    page = client.get("/api/v1/media/items", headers=headers).json()
+    assert page["total"] == len(visible)
+    assert {item["id"] for item in page["items"]} == visible
+    for index in w.media.values():
+        single = client.get(f"/api/v1/media/items/{index}", headers=headers)
+        assert (single.status_code == 200) == (index in visible), (index, single.text)
+    listed = client.get("/api/v1/media/clusters", headers=headers).json()
+    assert {c["id"] for c in listed["clusters"]} == {
+        cluster for cluster, items in w.clusters.items() if items & visible
+    }
+    for cluster, items in w.clusters.items():
+        view = client.get(f"/api/v1/media/clusters/{cluster}", headers=headers)
+        draft = client.get(f"/api/v1/media/clusters/{cluster}/case-draft", headers=headers)
+        if not items & visible:
+            assert (view.status_code, draft.status_code) == (404, 404), (cluster, view.text)
+            continue
+        shown = view.json()
+        assert {item["id"] for item in shown["items"]} == items & visible
+        assert {figure["item"] for figure in shown["figures"]} == items & visible
+        attached = {case for m, c, case in w.corroborations if c == cluster and w.sees(reader, m)}
+        assert set(shown["corroborates"]) == attached, (cluster, shown["corroborates"])
+        killed = draft.json()["body"]["incident"]["killed"]["civilians"]
+        assert killed == min(f["killed"]["civilians"] for f in shown["figures"])
+
+
 @pytest.mark.parametrize("reader", READERS)
 def test_each_reader_sees_exactly_its_audiences_through_every_route(
     client: TestClient, mechanism: Mechanism, clock: Clock, reader: str, tmp_path: Path
@@ -526,6 +676,8 @@ def test_each_reader_sees_exactly_its_audiences_through_every_route(
     for m in world.marked:
         body = client.get(f"/log/v1/bodies/{m.digest}", headers=headers)
         assert (body.status_code == 200) == world.sees(reader, m), (m.marker, body.status_code)
+
+    _expect_media(world, client, reader)
 
     # The export of the reader's view holds the bodies it may see, and no other.
     key_file = mechanism.key(reader)

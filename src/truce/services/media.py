@@ -302,13 +302,17 @@ class MediaReader:
                 if name and name not in sources:
                     sources.append(name)
         corroborates = sorted(
-            set(
-                self.connection.execute(
-                    select(MediaCorroboration.case_id).where(
-                        MediaCorroboration.cluster_id == cluster_id
-                    )
-                ).scalars()
-            )
+            {
+                row.case_id
+                for row in self.connection.execute(
+                    select(
+                        MediaCorroboration.case_id,
+                        MediaCorroboration.member,
+                        MediaCorroboration.audience,
+                    ).where(MediaCorroboration.cluster_id == cluster_id)
+                )
+                if self._visible(row)  # a corroboration is shown to its act's audience only
+            }
         )
         return {
             "id": cluster_id,
