@@ -222,3 +222,27 @@ def test_corroboration(client: TestClient, mechanism: Mechanism) -> None:
         projections.rebuild(connection)
     with mechanism.db.read() as connection:
         assert projections.snapshot(connection) == live
+
+
+def test_a_corroboration_reaches_no_further_than_its_items(
+    client: TestClient, mechanism: Mechanism
+) -> None:
+    d = Delegations(client, mechanism)
+    d.post("pk-officer", "media.item", body(WIRE), audience="mediators")
+    d.post("sec-clerk", "media.item", body(PRESSER))
+    case = d.post("af-officer", "case.lodge", LODGE)
+    ref = (case["leaf_hash"],)
+    cluster = d.get("tr-officer", "/api/v1/media/clusters", place="spin-boldak")["clusters"][0]
+    attach = {"cluster": cluster["id"], "items": [report(i) for i in cluster["items"]]}
+    assert len(cluster["items"]) == 2
+
+    wide = d.post("tr-officer", "media.corroborate", attach, ref, expect=422)
+    assert wide["field"] == "audience"
+    assert "must not reach further than the item" in wide["detail"]
+    assert "AF" in wide["detail"] and "SEC" in wide["detail"]
+    assert d.get("af-officer", f"/api/v1/cases/{case['index']}")["thread"][-1]["kind"] == (
+        "case.lodge"
+    )
+    d.post("tr-officer", "media.corroborate", attach, ref, audience="mediators")
+    thread = d.get("qa-officer", f"/api/v1/cases/{case['index']}")["thread"]
+    assert thread[-1]["kind"] == "media.corroborate"

@@ -27,6 +27,7 @@ from truce.domain.scenario import Scenario
 from truce.errors import RefusedActError
 from truce.ingest.cluster import Clusterer
 from truce.ingest.schema import CandidateIncident, Casualties
+from truce.ledger.envelope import Audience, audience_includes, stored_audience
 from truce.storage.models import (
     Act,
     CaseAct,
@@ -236,7 +237,7 @@ def _corroborate(context: ProjectionContext, act: LoggedAct) -> None:
         return
     body = act.body
     if _complete(context):
-        _check_cluster(context, int(case_id), body)
+        _check_cluster(context, int(case_id), body, act)
     connection.execute(
         insert(MediaCorroboration).values(
             idx=act.index,
@@ -252,8 +253,22 @@ def _corroborate(context: ProjectionContext, act: LoggedAct) -> None:
     )
 
 
-def _check_cluster(context: ProjectionContext, case_id: int, body: dict[str, Any]) -> None:
+def _readers(scenario: Scenario, addressed: tuple[str, Audience]) -> set[str]:
+    """The members that may read a body its author's member addressed to an audience."""
+    author, audience = addressed
+    return {
+        member.code
+        for member in scenario.members
+        if audience_includes(audience, author, member.code, member.kind == "mediator")
+    }
+
+
+def _check_cluster(
+    context: ProjectionContext, case_id: int, body: dict[str, Any], act: LoggedAct
+) -> None:
     connection = context.connection
+    scenario = context.scenario()
+    corroboration = (act.envelope.member, act.envelope.audience)
     cluster = body["cluster"]
     if (
         connection.execute(select(MediaCluster.id).where(MediaCluster.id == cluster)).first()
@@ -280,6 +295,8 @@ def _check_cluster(context: ProjectionContext, case_id: int, body: dict[str, Any
                 MediaItem.title,
                 MediaItem.url,
                 MediaItem.published,
+                MediaItem.member,
+                MediaItem.audience,
             )
             .join(MediaIncident, MediaIncident.item_id == MediaItem.id)
             .where(MediaIncident.cluster_id == cluster)
@@ -297,6 +314,14 @@ def _check_cluster(context: ProjectionContext, case_id: int, body: dict[str, Any
         if report["item"] in seen:
             raise RefusedActError(f"item {row.id} is named twice", field=f"{where}.item")
         seen.add(report["item"])
+        if outside := _readers(scenario, corroboration) - _readers(
+            scenario, (row.member, stored_audience(row.audience))
+        ):
+            raise RefusedActError(
+                f"item {row.id} is not addressed to {', '.join(sorted(outside))}: a "
+                "corroboration naming it must not reach further than the item",
+                field="audience",
+            )
         for name in ("outlet", "title", "url", "published"):
             if report.get(name) != getattr(row, name):
                 raise RefusedActError(
