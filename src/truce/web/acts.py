@@ -34,6 +34,7 @@ from truce.web.deps import CsrfViewerDep, Viewer, now_of
 from truce.web.forms import FieldErrors, collect, split_list, validate
 from truce.web.i18n import gettext as _
 from truce.web.keys import approve_registered
+from truce.web.media_forms import MEDIA_KINDS, media_body
 
 router = APIRouter(prefix="/web/acts", include_in_schema=False, dependencies=[Depends(writable)])
 _LEAF_HASH_LENGTH = 64
@@ -150,18 +151,24 @@ async def prepare_act(form: FormData, found: Services, viewer: Viewer, now: date
         ]
 
     errors: dict[str, str] = {}
-    body = collect(model, values, files=file_refs, errors=errors)
+    if kind in MEDIA_KINDS:
+        body = media_body(kind, found, viewer, values)
+    else:
+        body = collect(model, values, files=file_refs, errors=errors)
     language = model.model_fields.get("language")
     if language is not None and language.is_required() and "language" not in body:
         body["language"] = viewer.language
     if errors:
         raise FieldErrors(errors)
     try:
-        body = validate(model, body)
+        validated = validate(model, body)
     except FieldErrors as exc:
         if "files" in exc.errors and not uploads:
             exc.errors["file"] = _("Choose a file.")
         raise
+    if kind not in MEDIA_KINDS:
+        # A media body is signed as built, with the extraction's explicit nulls.
+        body = validated
     for checked in uploads:
         store_file(found.db, checked, viewer.member, now)
     envelope = {
@@ -196,7 +203,9 @@ async def prepare(request: Request, found: ServicesDep, viewer: CsrfViewerDep) -
 def _redirect(found: Services, kind: str, refs: tuple[str, ...], index: int) -> str:
     if kind == "case.lodge":
         return f"/cases/{index}?act=case.evidence&lodged=1#act-form"
-    if kind.startswith("case.") and refs:
+    if kind == "media.item":
+        return f"/media?stored={index}"
+    if (kind.startswith("case.") or kind == "media.corroborate") and refs:
         with found.db.read() as connection:
             case_id = connection.execute(
                 select(CaseRecord.id).where(CaseRecord.leaf_hash == refs[0])

@@ -14,8 +14,12 @@ from truce.domain.acts import BODY_MODELS, PERMISSIONS
 from truce.ledger import jcs
 from truce.ledger.envelope import format_time
 from truce.ledger.keys import SigningKey
-from truce.storage.models import StoredFile
+from truce.storage.models import MediaCluster, StoredFile
 
+WIRE_TEXT = (
+    "Gunfire broke out at the Chaman-Spin Boldak crossing on Thursday, November 6. Five "
+    "civilians were killed and six injured, the district hospital in Spin Boldak said."
+)
 STATEMENT = {"kind": "statement.publish", "title": "Statement", "text": "The ceasefire holds."}
 LODGE = {
     "kind": "case.lodge",
@@ -195,6 +199,11 @@ def test_an_observer_key_may_not_sign_and_is_told_so(browsers: Any, mechanism: M
     assert answer.json() == {"errors": {"kind": "Your role may not sign this act."}}
 
 
+ARTICLE = (
+    "Mortar shells fell near the Torkham crossing on Thursday, October 16, killing two "
+    "civilians, the district hospital in Landi Kotal said."
+)
+
 #: Minimal fields for every kind a member's head may sign (refs where the kind needs one).
 FIELDS: dict[str, dict[str, str]] = {
     "member.key": {"action": "register", "delegate": "pk-new", "role": "officer",
@@ -223,6 +232,10 @@ FIELDS: dict[str, dict[str, str]] = {
                       "place.precision": "district", "description": "A camp.",
                       "requested_action": "Search it.", "deadline_days": "7"},
     "joint.report": {"action_taken": "Searched.", "outcome": "nothing_found"},
+    "media.item": {"text": ARTICLE, "title": "Shelling at Torkham", "outlet": "Border Daily",
+                   "url": "https://border.example/torkham", "published": "2025-10-17",
+                   "language": "en"},
+    "media.corroborate": {"case": "", "cluster": "", "note": "Two outlets.", "language": "en"},
 }  # fmt: skip
 
 
@@ -233,6 +246,13 @@ def test_every_kind_a_delegate_signs_can_be_prepared_from_a_form(
     key = mechanism.key("pk-root").key
     kinds = {kind for kind, roles in PERMISSIONS.items() if roles & {"head", "officer"}}
     assert kinds == set(FIELDS) == set(BODY_MODELS)
+    case = head.act(LODGE).json()["index"]
+    stored = head.act({"kind": "media.item", "text": WIRE_TEXT, "outlet": "Frontier Wire"})
+    assert stored.status_code == 200, stored.text
+    with mechanism.db.read() as connection:
+        cluster = connection.execute(select(MediaCluster.id)).scalars().first()
+    assert cluster is not None
+    FIELDS["media.corroborate"] |= {"case": str(case), "cluster": str(cluster)}
     for kind, fields in FIELDS.items():
         files: Any = None
         if kind == "case.evidence":
