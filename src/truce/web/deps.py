@@ -45,6 +45,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/compliance", i18n.N_("Compliance")),
     ("/crossings", i18n.N_("Crossings")),
     ("/joint-actions", i18n.N_("Joint actions")),
+    ("/media", i18n.N_("Press")),
     ("/log", i18n.N_("Log")),
     ("/search", i18n.N_("Search")),
 )

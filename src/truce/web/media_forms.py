@@ -81,6 +81,8 @@ def _item(found: Services, values: Mapping[str, Sequence[str]]) -> dict[str, Any
 def _corroborate(
     found: Services, viewer: Viewer, values: Mapping[str, Sequence[str]]
 ) -> dict[str, Any]:
+    if _one(values, "case") is None and _one(values, "refs") is None:
+        raise FieldErrors({"case": _("No such case.")})
     given = _one(values, "cluster")
     if given is None:
         raise FieldErrors({"cluster": _("This field is required.")})

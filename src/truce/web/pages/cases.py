@@ -24,7 +24,7 @@ from truce.ledger.envelope import parse_time
 from truce.services.cases import prior_violations
 from truce.storage.models import CaseRecord
 from truce.web.deps import ViewerDep, render
-from truce.web.pages import actions
+from truce.web.pages import actions, media
 from truce.web.pages.common import (
     case_item,
     filter_context,
@@ -92,10 +92,23 @@ def case_list(
 
 
 @router.get("/cases/new", response_class=HTMLResponse)
-def lodge_form(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
-    """The form that lodges an allegation (a ``case.lodge`` act, signed in the browser)."""
+def lodge_form(
+    request: Request,
+    found: ServicesDep,
+    viewer: ViewerDep,
+    from_cluster: Annotated[int | None, Query(ge=0, le=2**53)] = None,
+) -> HTMLResponse:
+    """The form that lodges an allegation (a ``case.lodge`` act, signed in the browser).
+
+    ``?from_cluster=ID`` starts it from a cluster of press reports: the fields hold the
+    media service's case draft (built from the reports the viewer may see), to edit.
+    """
     scenario = scenario_of(found)
     allowed = actions.may_lodge(scenario, viewer.member, viewer.role)
+    initial: dict[str, Any] = {}
+    missing: list[str] = []
+    if from_cluster is not None and allowed:
+        initial, missing = media.lodge_initial(found, viewer.member, from_cluster)
     return render(
         request,
         "pages/case_new.html",
@@ -109,6 +122,9 @@ def lodge_form(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLR
             "accusable": [(m.code, m.name) for m in scenario.parties if m.code != viewer.member],
             "clause_options": [(c.id, f"{c.id} {c.title}") for c in scenario.clauses],
             "audiences": [m for m in scenario.members if m.code != viewer.member],
+            "initial": initial,
+            "missing": missing,
+            "from_cluster": from_cluster if initial else None,
         },
         status_code=200 if allowed else 403,
     )
@@ -197,6 +213,11 @@ def case_page(
             "item": case_item(scenario, row, now),
             "state": state,
             "thread": thread.thread,
+            "press": [
+                act
+                for act in thread.thread
+                if act.kind == "media.corroborate" and not act.withheld and act.body
+            ],
             "files": files,
             "offers": offers,
             "chosen": chosen,
