@@ -37,6 +37,10 @@ def _require_browser() -> None:
     pytest.skip(reason)
 
 
+ARTICLES = Path(__file__).resolve().parents[2] / "assets" / "articles"
+PRESS = ("wire-2025-11-06-spin-boldak-firing.txt", "afghan-outlet-2025-11-08-mujahid-presser.html")
+
+
 class Demo:
     """A ``truce serve`` over a fresh demo database, and the demo's keys folder."""
 
@@ -117,7 +121,19 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     )
     server = serve(env, workdir)
     try:
-        yield Demo(server, keys_dir, database_url, workdir)
+        found = Demo(server, keys_dir, database_url, workdir)
+        # Two reports of one event, so that the press pages show a cluster.
+        found.truce(
+            "ingest",
+            "--server",
+            server.base_url,
+            "--key",
+            str(keys_dir / "sec-clerk.key"),
+            "--scenario",
+            str(SCENARIO_DIR),
+            *(str(ARTICLES / name) for name in PRESS),
+        )
+        yield found
     finally:
         server.stop()
 

@@ -33,6 +33,8 @@ PAGES = (
     "/joint-actions",
     "/search?q=Kurram",
     "/log",
+    "/media",
+    "/media/clusters/{cluster}",
 )
 
 
@@ -46,7 +48,12 @@ def officer(browsing: Browsing, demo: Demo) -> Iterator[Page]:
 
 
 def resolve(page: Page, path: str) -> str:
-    """``path`` with ``{first}`` replaced by the id of the first case the list shows."""
+    """``path`` with ``{first}`` replaced by the id of the first case the list shows, and
+    ``{cluster}`` by the first cluster of press reports."""
+    if "{cluster}" in path:
+        goto(page, "/media")
+        href = str(page.locator("a[href^='/media/clusters/']").first.get_attribute("href"))
+        return path.replace("/media/clusters/{cluster}", href)
     if "{first}" not in path:
         return path
     goto(page, "/cases")
