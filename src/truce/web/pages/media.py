@@ -18,8 +18,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from truce.api.deps import LogIndex, ServicesDep
+from truce.api.deps import LogIndex, Services, ServicesDep
 from truce.domain.acts import PERMISSIONS
+from truce.domain.scenario import Scenario
 from truce.errors import InputError
 from truce.services.media import Filters, MediaReader, case_draft
 from truce.web.deps import ViewerDep, render
@@ -97,7 +98,7 @@ def media_list(
     )
 
 
-def _place_options(scenario: Any) -> list[tuple[str, str]]:
+def _place_options(scenario: Scenario) -> list[tuple[str, str]]:
     provinces = sorted({p.admin1 for p in scenario.places if p.admin1})
     return [(name, name) for name in provinces] + [
         (p.id, p.name) for p in sorted(scenario.places, key=lambda p: p.name)
@@ -122,7 +123,7 @@ def cluster_page(
             "cluster": view,
             "items": items,
             "languages": {item["id"]: item["language"] for item in items},
-            "types": dict((t.id, t.label) for t in scenario.incident_types),
+            "types": {t.id: t.label for t in scenario.incident_types},
             "may_lodge": actions.may_lodge(scenario, viewer.member, viewer.role),
             "may_corroborate": mediator and viewer.role in PERMISSIONS["media.corroborate"],
             "audiences": [m for m in scenario.members if m.code != viewer.member],
@@ -130,7 +131,9 @@ def cluster_page(
     )
 
 
-def lodge_initial(found: Any, member: str, cluster_id: int) -> tuple[dict[str, Any], list[str]]:
+def lodge_initial(
+    found: Services, member: str, cluster_id: int
+) -> tuple[dict[str, Any], list[str]]:
     """The lodge form's initial values from a cluster's case draft, and what is missing.
 
     Names are the form's dotted field names; the draft is the media API's
