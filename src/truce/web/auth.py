@@ -122,7 +122,7 @@ def signin(
     member, delegate = member.strip().upper()[:8], delegate.strip()[:64]
     again = {"member": member, "delegate": delegate, "next_path": next}
     if not sessions.tokens_equal(csrf, request.cookies.get(CSRF_COOKIE) or "\0"):
-        message = i18n_text(language, "The form has expired: please sign in again.")
+        message = i18n_text(language, i18n.N_("The form has expired: please sign in again."))
         return _signin_page(request, found, status_code=403, error=message, **again)
     now = now_of(found)
     address = request.client.host if request.client else "unknown"
@@ -140,7 +140,7 @@ def signin(
         identity = verify_password(found.db, member, delegate, password)
     except AuthenticationError:
         sessions.record_attempt(found.db, keys, now, succeeded=False)
-        message = i18n_text(language, "The delegate or the password is not valid.")
+        message = i18n_text(language, i18n.N_("The delegate or the password is not valid."))
         return _signin_page(request, found, status_code=401, error=message, **again)
     sessions.record_attempt(found.db, keys, now, succeeded=True)
     value, session = sessions.open_session(found.db, identity, now)

@@ -335,5 +335,6 @@ def dashboard(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLRe
             "member": scenario.member(viewer.member),
             "action_labels": action_labels,
             "status_labels": status_labels,
+            "penalty_steps": {step.id: step for step in scenario.penalties.steps},
         },
     )

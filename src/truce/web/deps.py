@@ -145,8 +145,8 @@ async def check_csrf(request: Request, found_viewer: ViewerDep) -> Viewer:
     """The viewer, once the request's CSRF token matches the session's (constant time)."""
     if not sessions.tokens_equal(await presented_csrf(request), found_viewer.csrf):
         raise ForbiddenError(
-            i18n_text(found_viewer.language, "The form has expired or did not come from this "
-                      "site: reload the page and try again."),
+            i18n_text(found_viewer.language, i18n.N_("The form has expired or did not come "
+                      "from this site: reload the page and try again.")),
             field="csrf",
         )  # fmt: skip
     return found_viewer

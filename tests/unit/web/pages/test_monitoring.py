@@ -8,6 +8,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.mechanism import SCENARIO_DIR
 from tests.unit.web.pages.conftest import (
     DELEGATES,
     PUBLIC_LODGE,
@@ -16,6 +17,7 @@ from tests.unit.web.pages.conftest import (
     Demo,
 )
 from tests.unit.web.pages.test_cases import case_ids
+from truce.domain.scenario import load_scenario
 
 
 @pytest.mark.parametrize("who", sorted(DELEGATES))
@@ -128,3 +130,10 @@ def test_search_finds_words_of_the_gazetteer_and_the_type_label(
     assert found(f"BALOCHISTAN artillery {PUBLIC_LODGE}") == [demo.public_case]
     assert found(f"Balochistan {SECRET_LODGE}") == []  # the secret case is at Torkham
     assert found(f"100%_ {PUBLIC_LODGE}") == []  # LIKE's wildcards are plain characters
+
+
+def test_the_dashboard_names_penalties_by_the_schedule(browsers: dict[str, TestClient]) -> None:
+    page = browsers["tr-head"].get("/").text
+    steps = load_scenario(SCENARIO_DIR).penalties.steps
+    assert any(f"<td>{html.escape(step.name)}</td>" in page for step in steps)
+    assert not any(f"<td>{step.id}</td>" in page for step in steps)
