@@ -16,6 +16,7 @@ from tests.mechanism import Mechanism
 from truce.domain.acts import PERMISSIONS, ROLES
 from truce.domain.cases import penalty_for
 from truce.errors import RoleError, TruceError
+from truce.ingest.articles import content_hash
 
 DOCS = Path(__file__).parents[2] / "docs" / "acts.md"
 
@@ -39,6 +40,8 @@ def test_the_documented_permission_table_is_generated_from_permissions() -> None
         "docs/acts.md is out of date: python -m tests.functional.test_permission_table"
     )
 
+
+ARTICLE = "Shells fell on Torkham on Sunday, officials said."
 
 #: A well-formed body of each kind (the workflow may still refuse it: not for its role).
 BODIES: dict[str, dict[str, Any]] = {
@@ -66,6 +69,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "joint.request": {"to": "AF", "place": {"place_id": "khost", "precision": "district"},
                       "description": "x", "requested_action": "x", "language": "en"},
     "joint.report": {"action_taken": "x", "outcome": "completed", "language": "en"},
+    "media.item": {"content_hash": content_hash(ARTICLE), "text": ARTICLE},
+    "media.corroborate": {"cluster": 1, "items": [{"item": "cd" * 32}]},
 }  # fmt: skip
 
 #: A delegate of each role (a party's, or the secretariat's for its own role).
@@ -99,6 +104,7 @@ def test_admission_enforces_the_permission_table_for_every_kind_and_role(
 _NEEDS_REF = {k for k in BODIES if k.startswith("case.") and k != "case.lodge"} | {
     "compliance.review",
     "joint.report",
+    "media.corroborate",
 }
 
 
