@@ -453,6 +453,7 @@ def main() -> None:
         else:
             console.rule(f"building a bundle of {args.acts:,} acts")
             started = time.perf_counter()
+            path.parent.mkdir(parents=True, exist_ok=True)
             size, _ = build_bundle(path, args.acts, args.workers)
             built = time.perf_counter() - started
             console.print(
