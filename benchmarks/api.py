@@ -318,7 +318,7 @@ def measure(
     lodges = [
         http_request("POST", "/log/v1/acts", body, headers) for body, headers in prepared.requests
     ]
-    before = httpx.get(f"{base_url}/").json()["log"]["size"]
+    before = httpx.get(f"{base_url}/api/v1/mechanism").json()["log"]["size"]
     figures = []
     for name, requests in (
         ("GET /healthz", health),
@@ -328,7 +328,7 @@ def measure(
         phase = asyncio.run(load(base_url, name, requests, concurrency, budget))
         phase.server_cpu = server.cpu_seconds() - cpu
         figures.append(phase)
-    after = httpx.get(f"{base_url}/").json()["log"]["size"]
+    after = httpx.get(f"{base_url}/api/v1/mechanism").json()["log"]["size"]
     accepted = figures[1].statuses.get(201, 0)
     if after - before != accepted:
         sys.exit(f"the log grew by {after - before} entries, but {accepted} acts were accepted")
