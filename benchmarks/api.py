@@ -50,8 +50,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+
+from databases import postgres_database
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO_DIR = ROOT / "scenarios" / "istanbul-2025"
@@ -118,20 +118,6 @@ def prepare(keys_dir: Path, count: int) -> Prepared:
 
 
 # -- databases and the server -----------------------------------------------------------
-
-
-@contextlib.contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    name = f"bench_api_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def free_port() -> int:
@@ -486,7 +472,7 @@ def main() -> None:
         workdir = Path(folder)
         rows += run_backend("sqlite", f"sqlite:///{workdir / 'bench.db'}", args, workdir)
         if args.postgres_url:
-            with postgres_database(args.postgres_url) as url:
+            with postgres_database(args.postgres_url, "api") as url:
                 rows += run_backend("postgresql", url, args, workdir)
         print("\n".join(rows))
         print(

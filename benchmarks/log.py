@@ -40,8 +40,7 @@ import statistics
 import sys
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,9 +60,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
-from sqlalchemy import create_engine, event, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, func, select, text
 
+from databases import postgres_database
 from truce.domain.scenario import load_scenario
 from truce.errors import ProofError
 from truce.ledger import merkle
@@ -150,23 +149,6 @@ def fixed_clock() -> Callable[[], datetime]:
     """A clock stopped at the start of the run, so that every act is dated alike."""
     now = datetime.now(UTC).replace(microsecond=0)
     return lambda: now
-
-
-@contextmanager
-def postgres_database(admin_url: str, purpose: str) -> Iterator[str]:
-    """A throwaway PostgreSQL database; yields its URL and drops it afterwards."""
-    name = f"truce_bench_{purpose}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 # --------------------------------------------------------------------------- 1. verify

@@ -31,21 +31,17 @@ read every visible allegation's text, which no index can spare.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import random
 import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from databases import postgres_database
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO_DIR = ROOT / "scenarios" / "istanbul-2025"
@@ -211,20 +207,6 @@ def run_backend(
     return rows
 
 
-@contextlib.contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    name = f"bench_web_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=100_000, help="case.lodge acts")
@@ -257,7 +239,7 @@ def main() -> None:
         workdir = Path(folder)
         rows += run_backend("sqlite", f"sqlite:///{workdir / 'bench.db'}", args, workdir)
         if args.postgres_url:
-            with postgres_database(args.postgres_url) as url:
+            with postgres_database(args.postgres_url, "web") as url:
                 rows += run_backend("postgresql", url, args, workdir)
     print("\n".join(rows))
     print(f"\ntarget: the dashboard, the map's data and the case list < {TARGET_MS:.0f} ms median")
