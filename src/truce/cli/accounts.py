@@ -10,15 +10,17 @@ standard input otherwise (``--stdin`` forces the latter).
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from truce.config import Settings
 from truce.errors import InputError
-from truce.services import accounts
-from truce.storage.db import Database
+
+if TYPE_CHECKING:
+    from truce.services import accounts
+    from truce.storage.db import Database
 
 out = Console(soft_wrap=True, emoji=False, highlight=False, markup=False)
 account_app = typer.Typer(help="Delegates' accounts, tokens and passwords.", no_args_is_help=True)
@@ -35,6 +37,8 @@ StdinOption = Annotated[
 
 
 def _database(url: str | None) -> Database:
+    from truce.storage.db import Database
+
     return Database.open_existing(url or Settings().database_url)
 
 
@@ -76,6 +80,8 @@ def add(
     database: DatabaseOption = None,
 ) -> None:
     """Create a delegate's account."""
+    from truce.services import accounts
+
     password = read_password(stdin) if with_password or stdin else None
     db = _database(database)
     created = accounts.create_account(
@@ -96,6 +102,8 @@ def list_(
     database: DatabaseOption = None,
 ) -> None:
     """One line per account: who, role, language, state, password, active tokens."""
+    from truce.services import accounts
+
     for info in accounts.list_accounts(_database(database), member):
         out.print(_line(info))
 
@@ -108,6 +116,8 @@ def password(
     database: DatabaseOption = None,
 ) -> None:
     """Set or replace a delegate's password for the web application."""
+    from truce.services import accounts
+
     db = _database(database)
     accounts.get_account(db, member, delegate)
     accounts.set_password(db, member, delegate, read_password(stdin))
@@ -122,12 +132,16 @@ def token(
     database: DatabaseOption = None,
 ) -> None:
     """Issue an API token and print it, alone on its line (it is never shown again)."""
+    from truce.services import accounts
+
     out.print(accounts.issue_token(_database(database), member, delegate, label))
 
 
 @account_app.command("tokens")
 def tokens(member: MemberArg, delegate: DelegateArg, database: DatabaseOption = None) -> None:
     """One line per token of the account: its id, state, creation time and label."""
+    from truce.services import accounts
+
     for info in accounts.list_tokens(_database(database), member, delegate):
         state = f"revoked {info.revoked_at:%Y-%m-%d}" if info.revoked_at else "active"
         out.print(f"{info.token_id} {state} {info.created_at:%Y-%m-%dT%H:%M:%SZ} {info.label}")
@@ -141,6 +155,8 @@ def revoke(
     database: DatabaseOption = None,
 ) -> None:
     """Revoke one of the account's API tokens."""
+    from truce.services import accounts
+
     info = accounts.revoke_token(_database(database), member, delegate, token_id)
     out.print(f"token {info.token_id[:12]} of {member}/{delegate} revoked")
 
@@ -148,6 +164,8 @@ def revoke(
 @account_app.command("disable")
 def disable(member: MemberArg, delegate: DelegateArg, database: DatabaseOption = None) -> None:
     """Refuse the account's tokens and password until it is enabled again."""
+    from truce.services import accounts
+
     accounts.disable_account(_database(database), member, delegate)
     out.print(f"{member}/{delegate} disabled")
 
@@ -155,6 +173,8 @@ def disable(member: MemberArg, delegate: DelegateArg, database: DatabaseOption =
 @account_app.command("enable")
 def enable(member: MemberArg, delegate: DelegateArg, database: DatabaseOption = None) -> None:
     """Accept the account's unrevoked tokens and its password again."""
+    from truce.services import accounts
+
     accounts.enable_account(_database(database), member, delegate)
     out.print(f"{member}/{delegate} enabled")
 

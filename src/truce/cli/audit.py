@@ -20,8 +20,6 @@ from truce.config import Settings
 from truce.errors import ConfigurationError, ProofError
 from truce.ledger.audit import verify_bundle
 from truce.ledger.keys import KeyFile
-from truce.services.export import export_bundle, identity_of
-from truce.storage.db import Database
 
 out = Console(soft_wrap=True, emoji=False, highlight=False)
 err = Console(stderr=True, soft_wrap=True, emoji=False, highlight=False)
@@ -45,6 +43,9 @@ def export(
     ] = None,
 ) -> None:
     """Write an audit bundle: the whole log, its checkpoint, and the bodies you may read."""
+    from truce.services.export import export_bundle, identity_of
+    from truce.storage.db import Database
+
     key_file = KeyFile.load(key)
     db = Database.open_existing(database or Settings().database_url)
     try:

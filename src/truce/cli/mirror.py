@@ -5,18 +5,18 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import httpx
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn
 
-from truce.domain.scenario import load_scenario
 from truce.errors import ConfigurationError, RemoteError
-from truce.services import mirror as service
-from truce.services.accounts import Identity
-from truce.services.setup import scenario_path
+
+if TYPE_CHECKING:
+    from truce.services import mirror as service
+    from truce.services.accounts import Identity
 
 out = Console(soft_wrap=True, emoji=False, highlight=False)
 err = Console(stderr=True, soft_wrap=True, emoji=False, highlight=False)
@@ -39,6 +39,8 @@ def _identity(token_file: Path, member: str | None, delegate: str | None) -> Ide
 
     Only the key file's ``member`` and ``delegate`` are read, never its private key.
     """
+    from truce.services.accounts import Identity
+
     if member is None:
         beside = token_file.with_suffix(".key")
         try:
@@ -57,6 +59,10 @@ def _run_once(
     scenario: Path | None,
     log_key: str | None,
 ) -> service.SyncResult:
+    from truce.domain.scenario import load_scenario
+    from truce.services import mirror as service
+    from truce.services.setup import scenario_path
+
     with (
         httpx.Client(base_url=server, timeout=TIMEOUT) as client,
         Progress(
@@ -123,6 +129,8 @@ def mirror(
     verified, and match the entries; otherwise nothing is written. Serve the mirror with
     TRUCE_DATABASE_URL=sqlite:///DIR/truce.db TRUCE_READ_ONLY=1 truce serve.
     """
+    from truce.services import mirror as service
+
     token = _read_token(token_file) if token_file else None
     identity = _identity(token_file, member, delegate) if token_file else None
     if token_file and identity is None and service.load_config(directory) is None:
