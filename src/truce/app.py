@@ -40,8 +40,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     problems.install(app)
     problems.document(app)
     app.add_exception_handler(ReadOnlyError, log.read_only_problem)
+    app.include_router(log.router)  # first: routes are matched in order, acts are posted most
     app.include_router(meta.router)
-    app.include_router(log.router)
     app.include_router(cases.router)
     app.include_router(files.router)
     app.include_router(monitoring.router)

@@ -23,8 +23,12 @@ class Services:
     admission: Admission
 
 
-def services(request: Request) -> Services:
-    """The app's services."""
+async def services(request: Request) -> Services:
+    """The app's services.
+
+    ``async`` although it awaits nothing: FastAPI runs a plain ``def`` dependency on a
+    worker thread, and two thread hops cost a write more than all of its SQL.
+    """
     found: Services = request.app.state.services
     return found
 

@@ -139,8 +139,8 @@ def serve(
 ) -> None:
     """Serve the API (and, later, the web application) with uvicorn.
 
-    uvicorn's own choice of event loop and HTTP parser applies: uvloop and httptools
-    when they are installed, else asyncio and h11. Acts posted at the same time are
+    uvicorn runs on uvloop and httptools (dependencies of the project), and falls
+    back to asyncio and h11 where they are missing. Acts posted at the same time are
     admitted together by one writer per process (see docs/architecture.md).
     """
     import uvicorn
