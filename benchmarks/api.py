@@ -387,7 +387,7 @@ def breakdown(url: str, keys_dir: Path, count: int, batch: int) -> str:
     timers.wrap(projections, "apply", "  of which projection handlers")
     timers.wrap(Admission, "_sign", "checkpoint signing + insert (once per batch)")
     timers.wrap(checkpoints, "fresh_receipts", "receipts (one node lookup per batch)")
-    timers.wrap(batching, "authenticate", "token lookup (once per token per batch)")
+    timers.wrap(batching, "identify", "token lookup, once per token per batch (with BEGIN)")
     timers.wrap(LogStore, "logged", "replay lookup")
     timers.wrap(admission_module, "load_submission_bytes", "parse posted bytes (strict JSON)")
     prepared = prepare(keys_dir, 2 * count)

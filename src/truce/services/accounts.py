@@ -423,18 +423,23 @@ def authenticate(db: Database, token: str) -> Identity:
     A revoked token, or any token of a disabled account, authenticates no one.
     """
     with db.read() as connection:
-        row = connection.execute(
-            select(
-                Account.id,
-                Account.member,
-                Account.delegate,
-                Account.role,
-                Account.disabled_at,
-                ApiToken.revoked_at,
-            )
-            .join(ApiToken, ApiToken.account_id == Account.id)
-            .where(ApiToken.token_hash == token_hash(token))
-        ).first()
+        return identify(connection, token)
+
+
+def identify(connection: Connection, token: str) -> Identity:
+    """:func:`authenticate` inside a transaction the caller holds (the group commit's)."""
+    row = connection.execute(
+        select(
+            Account.id,
+            Account.member,
+            Account.delegate,
+            Account.role,
+            Account.disabled_at,
+            ApiToken.revoked_at,
+        )
+        .join(ApiToken, ApiToken.account_id == Account.id)
+        .where(ApiToken.token_hash == token_hash(token))
+    ).first()
     if row is None:
         raise AuthenticationError("the bearer token is not valid")
     if row.revoked_at is not None:

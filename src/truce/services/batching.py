@@ -34,10 +34,12 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Connection
+
 from truce.errors import AuthenticationError, TruceError
 from truce.ledger.envelope import SignedAct
 from truce.services import checkpoints
-from truce.services.accounts import Identity, authenticate
+from truce.services.accounts import Identity, identify
 from truce.services.admission import Admission, Receipt
 from truce.storage.log import LogStore
 
@@ -92,9 +94,13 @@ def admit_each(admission: Admission, submissions: Sequence[Submission]) -> list[
 
 
 def _submitters(
-    admission: Admission, submissions: Sequence[Submission]
+    connection: Connection, submissions: Sequence[Submission]
 ) -> list[Identity | AuthenticationError | None]:
-    """Who sent each submission; a token that names nobody is that submission's error."""
+    """Who sent each submission; a token that names nobody is that submission's error.
+
+    Tokens are looked up in the batch's own transaction: a token revoked before the
+    batch began authenticates none of its acts.
+    """
     found: dict[str, Identity | AuthenticationError] = {}
     result: list[Identity | AuthenticationError | None] = []
     for submission in submissions:
@@ -103,7 +109,7 @@ def _submitters(
             continue
         if submission.token not in found:
             try:
-                found[submission.token] = authenticate(admission.db, submission.token)
+                found[submission.token] = identify(connection, submission.token)
             except AuthenticationError as exc:
                 found[submission.token] = exc
         result.append(found[submission.token])
@@ -114,18 +120,18 @@ def _together(admission: Admission, submissions: Sequence[Submission]) -> list[O
     refusals: dict[int, Exception] = {}
     positions: list[int] = []
     submitters: list[Identity | None] = []
-    for position, submitter in enumerate(_submitters(admission, submissions)):
-        if isinstance(submitter, AuthenticationError):
-            refusals[position] = submitter
-        else:
-            positions.append(position)
-            submitters.append(submitter)
 
     def refuse(at: int, error: TruceError) -> None:
         refusals[positions[at]] = error
 
-    acts = [submissions[position].act for position in positions]
     with admission.db.write() as connection:
+        for position, submitter in enumerate(_submitters(connection, submissions)):
+            if isinstance(submitter, AuthenticationError):
+                refusals[position] = submitter
+            else:
+                positions.append(position)
+                submitters.append(submitter)
+        acts = [submissions[position].act for position in positions]
         store = LogStore(connection)
         store.head(lock=True)
         admitted = [

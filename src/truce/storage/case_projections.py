@@ -48,8 +48,8 @@ def _insert_case(
     lat = place.get("lat") if place.get("lat") is not None else getattr(gazetteer, "lat", None)
     lon = place.get("lon") if place.get("lon") is not None else getattr(gazetteer, "lon", None)
     audience = act.envelope.audience
-    context.connection.execute(
-        insert(_CASES),
+    context.insert(
+        _CASES,
         dict(
             id=act.index,
             leaf_hash=act.leaf_hash.hex(),
@@ -75,10 +75,7 @@ def _insert_case(
             updated_idx=act.index,
         ),
     )
-    context.connection.execute(
-        insert(_CASE_ACTS),
-        {"case_id": act.index, "idx": act.index, "kind": act.envelope.kind},
-    )
+    context.insert(_CASE_ACTS, {"case_id": act.index, "idx": act.index, "kind": act.envelope.kind})
 
 
 @projects("case.lodge")
@@ -101,8 +98,8 @@ def _step(context: ProjectionContext, act: LoggedAct) -> None:
         return
     case_id, case = found
     if act.body is None:
-        context.connection.execute(
-            insert(CaseAct).values(case_id=case_id, idx=act.index, kind=act.envelope.kind)
+        context.insert(
+            _CASE_ACTS, {"case_id": case_id, "idx": act.index, "kind": act.envelope.kind}
         )
         return
     after = cases.step(context.scenario(), case, act.envelope.kind, actor(context, act), act.body)
@@ -119,9 +116,7 @@ def _step(context: ProjectionContext, act: LoggedAct) -> None:
             updated_idx=act.index,
         )
     )
-    context.connection.execute(
-        insert(CaseAct).values(case_id=case_id, idx=act.index, kind=act.envelope.kind)
-    )
+    context.insert(_CASE_ACTS, {"case_id": case_id, "idx": act.index, "kind": act.envelope.kind})
     if act.envelope.kind == "case.evidence":
         cited = sorted({ref["sha256"] for ref in act.body["files"]})
         context.connection.execute(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, Table, delete, insert, select, update
 
 from truce.domain.scenario import Scenario
 from truce.ledger.envelope import Envelope
@@ -49,11 +49,37 @@ class LoggedAct:
 
 @dataclass(slots=True)
 class ProjectionContext:
-    """What handlers write through: the transaction, and batched ``acts`` rows."""
+    """What handlers write through: the transaction, and rows whose insert can wait.
 
-    connection: Connection
+    One statement per row is most of what projecting a batch of acts costs, so a
+    handler may queue a row with :meth:`insert`; the queued rows of one table and shape
+    are written by one ``executemany``. Reading :attr:`connection` writes every queued
+    row first, so a handler always reads what the acts before it wrote.
+    """
+
+    _connection: Connection
     pending_acts: list[dict[str, Any]] = field(default_factory=list)
     _scenario: Scenario | None = None
+    _pending: dict[tuple[Table, tuple[str, ...]], list[dict[str, Any]]] = field(
+        default_factory=dict
+    )
+
+    @property
+    def connection(self) -> Connection:
+        """The transaction, once every row queued by :meth:`insert` is written."""
+        if self._pending:
+            pending, self._pending = self._pending, {}
+            for (table, _), rows in pending.items():
+                self._connection.execute(insert(table), rows)
+        return self._connection
+
+    def insert(self, table: Table, row: dict[str, Any]) -> None:
+        """Queue ``row`` for ``table``: written before the next read, or by :meth:`flush`.
+
+        Tables are written in the order of their first queued row, which respects a
+        foreign key from a later table to an earlier one.
+        """
+        self._pending.setdefault((table, tuple(row)), []).append(row)
 
     def scenario(self) -> Scenario:
         """The mechanism's scenario, from the genesis act's projection.
@@ -62,20 +88,22 @@ class ProjectionContext:
         is parsed once per process per mechanism (keyed by id and genesis time).
         """
         if self._scenario is None:
-            row = self.connection.execute(select(Mechanism.id, Mechanism.genesis_at)).first()
+            connection = self.connection
+            row = connection.execute(select(Mechanism.id, Mechanism.genesis_at)).first()
             if row is None:
                 raise RuntimeError("no mechanism: the genesis act comes first")
             key = (row.id, str(row.genesis_at))
             if key not in _SCENARIOS:
-                data = self.connection.execute(select(Mechanism.scenario)).scalar_one()
+                data = connection.execute(select(Mechanism.scenario)).scalar_one()
                 _SCENARIOS[key] = Scenario.model_validate(data)
             self._scenario = _SCENARIOS[key]
         return self._scenario
 
     def flush(self) -> None:
-        """Write the batched rows."""
+        """Write every queued row and the batched ``acts`` rows."""
+        connection = self.connection
         if self.pending_acts:
-            self.connection.execute(insert(Act), self.pending_acts)
+            connection.execute(insert(Act), self.pending_acts)
             self.pending_acts.clear()
 
 
