@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import sqlalchemy
 
 from databases import postgres_database
 
@@ -391,6 +392,11 @@ def breakdown(url: str, keys_dir: Path, count: int, batch: int) -> str:
     timers.wrap(LogStore, "logged", "replay lookup")
     timers.wrap(admission_module, "load_submission_bytes", "parse posted bytes (strict JSON)")
     prepared = prepare(keys_dir, 2 * count)
+    statements: list[str] = []
+
+    @sqlalchemy.event.listens_for(db.engine, "before_cursor_execute")
+    def count_statement(*args: Any) -> None:
+        statements.append(str(args[2]).split(None, 1)[0].upper())
 
     def run(requests: list[tuple[bytes, dict[str, str]]]) -> None:
         for start in range(0, len(requests), batch):
@@ -406,12 +412,18 @@ def breakdown(url: str, keys_dir: Path, count: int, batch: int) -> str:
             if refused:
                 sys.exit(f"a lodge was refused: {refused[0]}")
 
+    statements.clear()
     started = time.perf_counter()
     run(prepared.requests[:count])
     elapsed = time.perf_counter() - started
+    batches = -(-count // batch)
+    kinds = {kind: statements.count(kind) for kind in sorted(set(statements))}
     lines = [
         f"in process, batches of {batch}, no HTTP: {count} lodges in {elapsed:.2f} s = "
         f"{count / elapsed:.0f}/s ({elapsed / count * 1000:.2f} ms each)",
+        f"SQL statements per batch: {len(statements) / batches:.1f} ("
+        + ", ".join(f"{kind} {number / batches:.1f}" for kind, number in kinds.items())
+        + ")",
         "",
         "| part | ms per lodge | share |",
         "|---|---|---|",
