@@ -41,6 +41,6 @@ def mechanism(found: ServicesDep) -> dict[str, Any]:
 
 
 @router.get("/healthz", summary="Liveness")
-def healthz() -> dict[str, str]:
-    """Answers while the process runs."""
+async def healthz() -> dict[str, str]:
+    """Answers while the process runs (``async``: no worker thread for a constant)."""
     return {"status": "ok"}
