@@ -29,7 +29,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import PoFileError, read_po, write_po
 
 from truce.domain.scenario import SCENARIO_FILE_NAME, Scenario
 from truce.domain.toml_lines import Location, TomlLineIndex
@@ -208,7 +208,7 @@ def read_catalogue(path: Path, locale: str | None = None) -> Catalog:
             return read_po(handle, locale=locale, domain=DOMAIN, abort_invalid=True)
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
-    except (ValueError, UnknownLocaleError) as exc:
+    except (PoFileError, ValueError, UnknownLocaleError) as exc:
         raise ScenarioError(f"{path}: not a valid PO file: {exc}") from exc
 
 

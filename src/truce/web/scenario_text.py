@@ -73,7 +73,7 @@ def scenario_in(found: Services, language: str) -> Scenario:
     if language not in i18n.LANGUAGES or language == i18n.DEFAULT:
         return scenario
     folder = scenario_folder(found)
-    key = (id(scenario), str(folder), language)
+    key = (id(scenario), str(folder.resolve()) if folder is not None else "", language)
     kept = _translated.get(key)
     if kept is not None and kept[0] is scenario:
         return kept[1]
