@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -28,16 +29,30 @@ from truce.domain.scenario_labels import ScenarioTranslations, localize
 from truce.errors import ConfigurationError
 from truce.web import i18n
 
-#: How many translated scenarios are kept (a process serves one mechanism in every language).
+#: How many applications' views are kept (a process serves one; tests build many).
 _KEPT = 64
-_translated: dict[tuple[int, str, str], tuple[Scenario, Scenario]] = {}
+
+
+@dataclass(slots=True)
+class _View:
+    """One application's scenario, its catalogues, and its translated copies by language."""
+
+    found: Services
+    scenario: Scenario
+    translations: ScenarioTranslations
+    shown: dict[str, Scenario] = field(default_factory=dict)
+
+
+_views: dict[int, _View] = {}
 
 
 def scenario_folder(found: Services) -> Path | None:
     """The folder whose catalogues translate the mechanism's scenario, if any.
 
-    A configured folder must hold ``mechanism.toml``; the default is used only when it
-    exists and describes this mechanism.
+    A configured folder must hold ``mechanism.toml``; the default folder is used only
+    when it exists. Either way a catalogue only translates the labels it names (its
+    message ids are the labels as written), so a folder of another version of the
+    scenario translates what the two have in common.
     """
     configured = found.settings.scenario_dir
     if configured is not None:
@@ -55,33 +70,40 @@ def _translations(folder: Path | None) -> ScenarioTranslations:
     return ScenarioTranslations.load(folder)
 
 
+def _view(found: Services) -> _View:
+    """The application's view, made on first use (folder found, catalogues read)."""
+    scenario = found.admission.mechanism().scenario
+    kept = _views.get(id(found))
+    if kept is not None and kept.found is found and kept.scenario is scenario:
+        return kept
+    folder = scenario_folder(found)
+    view = _View(found, scenario, _translations(folder.resolve() if folder else None))
+    if len(_views) >= _KEPT:
+        _views.clear()
+    _views[id(found)] = view
+    return view
+
+
 def translations(found: Services) -> ScenarioTranslations:
     """The scenario's catalogues (read on first use; :func:`prepare` reads them early)."""
-    folder = scenario_folder(found)
-    return _translations(folder.resolve() if folder is not None else None)
+    return _view(found).translations
 
 
 def prepare(found: Services) -> None:
     """Read the catalogues now, so a misconfigured folder or a broken catalogue stops the
     server at start rather than failing a page."""
-    translations(found)
+    _view(found)
 
 
 def scenario_in(found: Services, language: str) -> Scenario:
     """The mechanism's scenario with its labels in ``language`` (an interface language)."""
-    scenario = found.admission.mechanism().scenario
+    view = _view(found)
     if language not in i18n.LANGUAGES or language == i18n.DEFAULT:
-        return scenario
-    folder = scenario_folder(found)
-    key = (id(scenario), str(folder.resolve()) if folder is not None else "", language)
-    kept = _translated.get(key)
-    if kept is not None and kept[0] is scenario:
-        return kept[1]
-    locale = i18n.LANGUAGES[language].locale
-    shown = localize(scenario, translations(found).gettext(locale))
-    if len(_translated) >= _KEPT:
-        _translated.clear()
-    _translated[key] = (scenario, shown)
+        return view.scenario
+    shown = view.shown.get(language)
+    if shown is None:
+        locale = i18n.LANGUAGES[language].locale
+        shown = view.shown[language] = localize(view.scenario, view.translations.gettext(locale))
     return shown
 
 
