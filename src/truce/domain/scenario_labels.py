@@ -219,6 +219,18 @@ def _write(catalog: Catalog, path: Path) -> None:
     path.write_bytes(buffer.getvalue())
 
 
+def _same_messages(catalog: Catalog, path: Path) -> bool:
+    """Whether the template at ``path`` holds exactly these messages (so that running the
+    command again does not rewrite it for its creation date alone)."""
+    if not path.exists():
+        return False
+
+    def listed(messages: Catalog) -> list[tuple[object, ...]]:
+        return [(m.id, m.locations, m.auto_comments) for m in messages if m.id]
+
+    return listed(read_catalogue(path)) == listed(catalog)
+
+
 @dataclass(frozen=True, slots=True)
 class Coverage:
     """How much of the template one catalogue translates."""
@@ -252,7 +264,8 @@ def coverage(wanted: Iterable[str], catalog: Catalog, locale: str) -> Coverage:
 
 
 def update_catalogues(scenario_dir: Path, locales: Iterable[str]) -> list[Coverage]:
-    """Write ``scenario.pot`` and merge it into each locale's ``scenario.po``.
+    """Write ``scenario.pot`` (unless it is up to date) and merge it into each locale's
+    ``scenario.po``.
 
     A catalogue that does not exist yet is created empty; an existing one keeps its
     translations, gains the new labels, and keeps a changed label's old translation as
@@ -261,7 +274,8 @@ def update_catalogues(scenario_dir: Path, locales: Iterable[str]) -> list[Covera
     coverage, for every locale given and every one already present.
     """
     pot = template(scenario_dir)
-    _write(pot, template_path(scenario_dir))
+    if not _same_messages(pot, template_path(scenario_dir)):
+        _write(pot, template_path(scenario_dir))
     wanted = [message.id for message in pot if isinstance(message.id, str) and message.id]
     results: list[Coverage] = []
     for locale in sorted({*locales, *catalogue_locales(scenario_dir)}):

@@ -237,8 +237,10 @@ def test_update_writes_the_template_and_merges_each_catalogue(folder: Path) -> N
     assert "Something else" in results["ur"].missing
     assert "Armed clashes" in results["ur"].missing
     assert results["ur"].translated == results["ur"].total - 2
+    written = template_path(folder).read_bytes()
     again = {found.locale: found for found in update_catalogues(folder, [])}
     assert again["ur"] == results["ur"]
+    assert template_path(folder).read_bytes() == written
 
 
 def test_update_refuses_an_unknown_locale(folder: Path) -> None:
