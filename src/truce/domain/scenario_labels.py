@@ -31,7 +31,7 @@ from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import PoFileError, read_po, write_po
 
-from truce.domain.scenario import SCENARIO_FILE_NAME, Scenario
+from truce.domain.scenario import SCENARIO_FILE_NAME, Scenario, load_scenario
 from truce.domain.toml_lines import Location, TomlLineIndex
 from truce.errors import ScenarioError
 
@@ -179,8 +179,6 @@ def template(scenario_dir: Path) -> Catalog:
 
     Raises :class:`ScenarioError` if ``mechanism.toml`` is not a valid scenario.
     """
-    from truce.domain.scenario import load_scenario
-
     file = scenario_dir / SCENARIO_FILE_NAME
     scenario = load_scenario(file)
     lines = TomlLineIndex(file.read_text(encoding="utf-8"))
@@ -273,16 +271,18 @@ def update_catalogues(scenario_dir: Path, locales: Iterable[str]) -> list[Covera
     longer in the scenario are kept as obsolete entries (``#~``). Returns each catalogue's
     coverage, for every locale given and every one already present.
     """
+    chosen = sorted({*locales, *catalogue_locales(scenario_dir)})
+    for locale in chosen:
+        try:
+            Locale.parse(locale)
+        except (ValueError, UnknownLocaleError) as exc:
+            raise ScenarioError(f"{locale!r} is not a known locale: {exc}") from exc
     pot = template(scenario_dir)
     if not _same_messages(pot, template_path(scenario_dir)):
         _write(pot, template_path(scenario_dir))
     wanted = [message.id for message in pot if isinstance(message.id, str) and message.id]
     results: list[Coverage] = []
-    for locale in sorted({*locales, *catalogue_locales(scenario_dir)}):
-        try:
-            Locale.parse(locale)
-        except (ValueError, UnknownLocaleError) as exc:
-            raise ScenarioError(f"{locale!r} is not a known locale: {exc}") from exc
+    for locale in chosen:
         path = catalogue_path(scenario_dir, locale)
         if path.exists():
             catalog = read_catalogue(path, locale)
@@ -303,8 +303,6 @@ def update_catalogues(scenario_dir: Path, locales: Iterable[str]) -> list[Covera
 def check_catalogues(scenario_dir: Path, locales: Iterable[str]) -> list[Coverage]:
     """The coverage of each locale's catalogue against the labels of the scenario as it is
     now (a missing catalogue translates nothing). Nothing is written."""
-    from truce.domain.scenario import load_scenario
-
     wanted = [label.text for label in labels(load_scenario(scenario_dir / SCENARIO_FILE_NAME))]
     results: list[Coverage] = []
     for locale in sorted({*locales, *catalogue_locales(scenario_dir)}):

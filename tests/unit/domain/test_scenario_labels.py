@@ -243,9 +243,11 @@ def test_update_writes_the_template_and_merges_each_catalogue(folder: Path) -> N
     assert template_path(folder).read_bytes() == written
 
 
-def test_update_refuses_an_unknown_locale(folder: Path) -> None:
+def test_update_refuses_an_unknown_locale_before_writing(folder: Path) -> None:
+    shutil.rmtree(folder / "locale")
     with pytest.raises(ScenarioError, match="not a known locale"):
-        update_catalogues(folder, ["not-a-locale"])
+        update_catalogues(folder, ["ur", "not-a-locale"])
+    assert not (folder / "locale").exists()
 
 
 def test_update_of_an_invalid_scenario_writes_nothing(folder: Path) -> None:
