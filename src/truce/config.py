@@ -45,6 +45,11 @@ class Settings(BaseSettings):
         default=1000,
         description="Most log entries one GET /log/v1/entries returns.",
     )
+    scenario_dir: Path | None = Field(
+        default=None,
+        description="The scenario folder whose locale/ catalogues translate the scenario's"
+        " labels in the web application (default: scenarios/<mechanism id> if present).",
+    )
     echo_sql: bool = Field(default=False, description="Log every SQL statement.")
     read_only: bool = Field(
         default=False,

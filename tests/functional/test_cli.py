@@ -279,6 +279,49 @@ def test_scenario_check_lists_each_problem_with_its_line(tmp_path: Path) -> None
     assert "ok (" not in checked.stdout
 
 
+def test_scenario_check_reports_incomplete_translations_without_failing(tmp_path: Path) -> None:
+    shutil.copytree(SCENARIO_DIR, tmp_path / "s", ignore=shutil.ignore_patterns("demo"))
+    po = tmp_path / "s" / "locale" / "tr" / "LC_MESSAGES" / "scenario.po"
+    po.write_text(
+        po.read_text(encoding="utf-8").replace('msgstr "Katar"', 'msgstr ""'), encoding="utf-8"
+    )
+    checked = truce("scenario", "check", tmp_path / "s", cwd=tmp_path).ok()
+    assert f"{po}: warning: translations: 1 of " in checked.stdout
+    assert "'Qatar'" in checked.stdout
+    assert f"{tmp_path / 's' / 'locale' / 'ur' / 'LC_MESSAGES' / 'scenario.po'}: " in checked.stdout
+    assert "ok (2 warnings)" in checked.stdout
+
+
+def test_scenario_messages_extracts_and_merges_the_catalogues(tmp_path: Path) -> None:
+    folder = tmp_path / "s"
+    shutil.copytree(SCENARIO_DIR, folder, ignore=shutil.ignore_patterns("demo", "locale"))
+    toml = folder / "mechanism.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace('name = "Qatar"', 'name = "State of Qatar"'),
+        encoding="utf-8",
+    )
+    made = truce("scenario", "messages", folder, "--locale", "ur", cwd=tmp_path).ok()
+    assert (folder / "locale" / "scenario.pot").is_file()
+    assert "0 of 99 translated, 99 to do" in made.stdout
+    po = folder / "locale" / "ur" / "LC_MESSAGES" / "scenario.po"
+    text = po.read_text(encoding="utf-8")
+    assert 'msgid "State of Qatar"' in text
+    po.write_text(
+        text.replace('msgid "Pakistan"\nmsgstr ""', 'msgid "Pakistan"\nmsgstr "پاکستان"'),
+        encoding="utf-8",
+    )
+    again = truce("scenario", "messages", folder, cwd=tmp_path).ok()
+    assert "ur/LC_MESSAGES/scenario.po: 1 of 99 translated, 98 to do" in again.stdout
+    assert 'msgstr "پاکستان"' in po.read_text(encoding="utf-8")
+    assert "ar/LC_MESSAGES/scenario.po: 0 of 99" in again.stdout
+    truce("scenario", "messages", tmp_path / "nowhere", cwd=tmp_path).error(
+        code=2, contains="not a scenario folder"
+    )
+    truce("scenario", "messages", folder, "--locale", "zz_QQ", cwd=tmp_path).error(
+        code=2, contains="not a known locale"
+    )
+
+
 def test_scenario_check_of_a_missing_file_fails(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere.toml"
     checked = truce("scenario", "check", missing, cwd=tmp_path)

@@ -184,7 +184,11 @@ def rebuild(database: DatabaseOption = None) -> None:
 
 @scenario_app.command("check")
 def scenario_check(file: Annotated[Path, typer.Argument(help="mechanism.toml")]) -> None:
-    """Validate a scenario and list every problem with its line."""
+    """Validate a scenario and list every problem with its line.
+
+    Incomplete translations of its labels (``locale/*/LC_MESSAGES/scenario.po``) are
+    reported as warnings: the web application shows those labels as written.
+    """
     from truce.domain.scenario import check_scenario
     from truce.services import setup
 
@@ -201,7 +205,66 @@ def scenario_check(file: Annotated[Path, typer.Argument(help="mechanism.toml")])
         )
     if errors:
         raise typer.Exit(code=2)
-    out.print(f"{path}: ok ({len(problems)} warnings)", markup=False)
+    warnings = len(problems) + _report_translations(path.parent)
+    out.print(f"{path}: ok ({warnings} warnings)", markup=False)
+
+
+def _interface_locales() -> list[str]:
+    """The Babel locales of the web application's languages but the default."""
+    from truce.web.i18n import DEFAULT, LANGUAGES
+
+    return [language.locale for language in LANGUAGES.values() if language.code != DEFAULT]
+
+
+def _report_translations(scenario_dir: Path) -> int:
+    """Print each catalogue's coverage; a warning per incomplete one. The warnings' count."""
+    from truce.domain import scenario_labels
+
+    warnings = 0
+    for found in scenario_labels.check_catalogues(scenario_dir, _interface_locales()):
+        where = scenario_labels.catalogue_path(scenario_dir, found.locale)
+        if found.complete:
+            out.print(f"{where}: {found.translated} of {found.total} labels translated")
+            continue
+        warnings += 1
+        fuzzy = f", {found.fuzzy} fuzzy" if found.fuzzy else ""
+        out.print(
+            f"{where}: warning: translations: {len(found.missing)} of {found.total} labels"
+            f" untranslated{fuzzy} (shown as written), first {found.missing[0]!r}",
+            markup=False,
+            highlight=False,
+        )
+    return warnings
+
+
+@scenario_app.command("messages")
+def scenario_messages(
+    folder: Annotated[Path, typer.Argument(help="Scenario folder (holding mechanism.toml).")],
+    locale: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Babel locale to create or update (repeatable; default: every language of"
+            " the web application and every catalogue present)."
+        ),
+    ] = None,
+) -> None:
+    """Extract the scenario's labels to locale/scenario.pot and merge them into each
+    language's locale/<locale>/LC_MESSAGES/scenario.po, listing what is untranslated."""
+    from truce.domain import scenario_labels
+
+    if not (folder / "mechanism.toml").is_file():
+        raise NotFoundError(f"{folder}: not a scenario folder (no mechanism.toml)")
+    results = scenario_labels.update_catalogues(folder, locale or _interface_locales())
+    total = results[0].total if results else 0
+    out.print(f"{scenario_labels.template_path(folder)}: {total} labels", markup=False)
+    for found in results:
+        where = scenario_labels.catalogue_path(folder, found.locale)
+        out.print(
+            f"{where}: {found.translated} of {found.total} translated"
+            + (f", {len(found.missing)} to do" if found.missing else ""),
+            markup=False,
+            highlight=False,
+        )
 
 
 @log_app.command("root")

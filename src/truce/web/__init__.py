@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from truce.api import problems
 from truce.errors import NotFoundError, TruceError
-from truce.web import acts, auth, dashboard, keys, logpage
+from truce.web import acts, auth, dashboard, keys, logpage, scenario_text
 from truce.web.deps import SignInRequiredError, render, request_language
 from truce.web.i18n import gettext, speaking
 from truce.web.security import SecurityHeaders
@@ -76,6 +76,7 @@ def _not_found_page(fallback: Any) -> Any:
 
 def mount(app: FastAPI) -> None:
     """Add the web application to ``app`` (its services must already be set)."""
+    scenario_text.prepare(app.state.services)
     app.add_middleware(SecurityHeaders)
     app.add_exception_handler(SignInRequiredError, _sign_in_required)
     app.add_exception_handler(TruceError, _page_or_problem)

@@ -28,6 +28,7 @@ from truce.web.deps import (
     request_language,
     viewer,
 )
+from truce.web.scenario_text import scenario_in
 
 router = APIRouter(include_in_schema=False)
 Field = Annotated[str, Form()]
@@ -81,7 +82,7 @@ def _signin_page(
 ) -> Response:
     token, new = _anonymous_csrf(request)
     request.state.csrf = token
-    scenario = found.admission.mechanism().scenario
+    scenario = scenario_in(found, request_language(request))
     response = render(
         request,
         "signin.html",

@@ -27,7 +27,9 @@ from truce.storage.models import CaseAct, CaseRecord, Checkpoint, Member
 from truce.web.deps import Viewer, ViewerDep, now_of, render
 from truce.web.i18n import gettext as _
 from truce.web.keys import pending_requests
+from truce.web.pages.common import named_crossings
 from truce.web.pages.queries import Reader, visible
+from truce.web.scenario_text import scenario_in
 
 router = APIRouter(include_in_schema=False)
 RECENT = 8
@@ -278,9 +280,10 @@ def _cases(
     return counts, recent, glance
 
 
-def witnessing(found: Services) -> dict[str, Any]:
-    """The newest checkpoint and which member witnesses have cosigned it."""
-    scenario = found.admission.mechanism().scenario
+def witnessing(found: Services, language: str) -> dict[str, Any]:
+    """The newest checkpoint and which member witnesses (named in ``language``) have
+    cosigned it."""
+    scenario = scenario_in(found, language)
     with found.db.read() as connection:
         latest = connection.execute(
             select(Checkpoint.size, Checkpoint.signed_at).order_by(Checkpoint.size.desc()).limit(1)
@@ -318,7 +321,7 @@ def dashboard(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLRe
     counts, recent, glance = _cases(found, viewer, mediator)
     tasks, more_tasks = _tasks(found, viewer, mediator)
     crossings = list_crossings(found, viewer.identity)
-    scenario = found.admission.mechanism().scenario
+    scenario = scenario_in(found, viewer.language)
     return render(
         request,
         "dashboard.html",
@@ -329,8 +332,8 @@ def dashboard(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLRe
             "open_counts": counts,
             "recent": recent,
             "matrix": glance,
-            "crossings": crossings.crossings,
-            "log": witnessing(found),
+            "crossings": named_crossings(scenario, crossings.crossings),
+            "log": witnessing(found, viewer.language),
             "key_requests": pending_requests(found.db, viewer),
             "member": scenario.member(viewer.member),
             "action_labels": action_labels,

@@ -28,7 +28,7 @@ from truce.ledger.checkpoint import log_verifier, witness_name
 from truce.ledger.keys import PublicKey
 from truce.services.accounts import Identity
 from truce.storage.models import DelegateKey
-from truce.web import i18n, sessions
+from truce.web import i18n, scenario_text, sessions
 from truce.web.labels import script_labels
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -178,6 +178,7 @@ def environment() -> Environment:
     env.filters["date"] = i18n.format_day
     env.filters["span"] = i18n.format_span
     env.filters["language_name"] = i18n.language_name
+    env.filters["scenario_text"] = scenario_text.label
     env.globals["in_language"] = i18n.in_language
     env.filters["in_language"] = i18n.in_language
     env.globals["LANGUAGES"] = list(i18n.LANGUAGES.values())
@@ -253,9 +254,9 @@ def render(
     found: Services = request.app.state.services
     shown: Viewer | None = getattr(request.state, "viewer", None)
     language = shown.language if shown else request_language(request)
-    scenario = found.admission.mechanism().scenario
+    scenario = scenario_text.scenario_in(found, language)
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    with i18n.speaking(language):
+    with i18n.speaking(language), scenario_text.labelling(found, language):
         values: dict[str, Any] = {
             "request": request,
             "viewer": shown,

@@ -60,5 +60,5 @@ def log_page(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLRes
     return render(
         request,
         "log.html",
-        {"checkpoints": checkpoints, "log": witnessing(found), "quorum": quorum},
+        {"checkpoints": checkpoints, "log": witnessing(found, viewer.language), "quorum": quorum},
     )

@@ -118,6 +118,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         database_url=database_url,
         keys_dir=str(keys_dir),
         log_key_file=str(keys_dir / "sec-log.key"),
+        scenario_dir=str(SCENARIO_DIR),
     )
     server = serve(env, workdir)
     try:

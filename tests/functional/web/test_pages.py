@@ -159,9 +159,15 @@ def test_an_urdu_page_is_laid_out_right_to_left(browsing: Browsing, demo: Demo) 
     assert name is not None
     width = page.viewport_size["width"] if page.viewport_size else 0
     assert width - (name["x"] + name["width"]) < 40
+    assert "پاکستان" in str(page.text_content("main h1"))  # the member, in Urdu
     screenshot(page, "rtl-dashboard")
     goto(page, "/map")
     page.wait_for_selector("#map[data-ready='true']")
+    crossings = {c["place_id"]: c["name"] for c in data_block(page, "map-data")["crossings"]}
+    assert crossings["torkham"] == "طورخم"
+    titles = page.eval_on_selector_all(".crossing-icon", "all => all.map(e => e.title)")
+    assert any(title.startswith("طورخم:") for title in titles), titles
+    assert "جلال آباد" in page.locator(".place-label").all_text_contents()
     screenshot(page, "rtl-map")
     assert axe_violations(page) == []
     page.context.close()

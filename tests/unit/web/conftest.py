@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Clock
-from tests.mechanism import Mechanism
+from tests.mechanism import SCENARIO_DIR, Mechanism
 from truce.app import create_app
 from truce.config import Settings
 from truce.ledger import jcs
@@ -144,7 +144,11 @@ def sign_in_form(client: TestClient) -> str:
 @pytest.fixture
 def app_settings(mechanism: Mechanism) -> Settings:
     """Settings of an app over the mechanism."""
-    return Settings(database_url=mechanism.url, log_key_file=mechanism.log_key_file)
+    return Settings(
+        database_url=mechanism.url,
+        log_key_file=mechanism.log_key_file,
+        scenario_dir=SCENARIO_DIR,
+    )
 
 
 @pytest.fixture

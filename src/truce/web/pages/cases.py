@@ -65,7 +65,7 @@ def case_list(
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> HTMLResponse:
     """Cases the viewer's member may see, filtered, sorted and paginated."""
-    scenario = scenario_of(found)
+    scenario = scenario_of(found, viewer.language)
     filters, error = request_filters(request)
     if sort not in SORTS:
         sort, error = "-occurred", InputError("unknown sort order", field="sort")
@@ -103,7 +103,7 @@ def lodge_form(
     ``?from_cluster=ID`` starts it from a cluster of press reports: the fields hold the
     media service's case draft (built from the reports the viewer may see), to edit.
     """
-    scenario = scenario_of(found)
+    scenario = scenario_of(found, viewer.language)
     allowed = actions.may_lodge(scenario, viewer.member, viewer.role)
     initial: dict[str, Any] = {}
     missing: list[str] = []
@@ -172,7 +172,7 @@ def case_page(
     ``?lodged=1`` is where the lodge form leads: the lodger is invited to attach
     photos and documents with the evidence form, since a ``case.lodge`` names no files.
     """
-    scenario = scenario_of(found)
+    scenario = scenario_of(found, viewer.language)
     thread = api_cases.get_case(case_id, found, viewer.identity)
     now = now_of(found)
     with found.db.read() as connection:

@@ -7,13 +7,24 @@ from datetime import datetime
 from typing import Any
 
 from truce.api.deps import Services
+from truce.api.monitoring import CrossingState
 from truce.domain.scenario import Scenario
 from truce.web.pages.queries import STATUSES, Filters, aware, case_title, state_of
+from truce.web.scenario_text import scenario_in
 
 
-def scenario_of(found: Services) -> Scenario:
-    """The mechanism's scenario (parsed once per process)."""
-    return found.admission.mechanism().scenario
+def scenario_of(found: Services, language: str) -> Scenario:
+    """The mechanism's scenario with its labels in ``language`` (the viewer's)."""
+    return scenario_in(found, language)
+
+
+def named_crossings(scenario: Scenario, crossings: list[CrossingState]) -> list[CrossingState]:
+    """The API's crossings named as ``scenario`` (translated for the viewer) names them."""
+    names = {place.id: place.name for place in scenario.places}
+    return [
+        crossing.model_copy(update={"name": names.get(crossing.place_id, crossing.name)})
+        for crossing in crossings
+    ]
 
 
 def now_of(found: Services) -> datetime:

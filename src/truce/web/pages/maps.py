@@ -18,9 +18,10 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from truce.api import monitoring as api_monitoring
 from truce.api.deps import Services, ServicesDep
+from truce.domain.scenario import Scenario
 from truce.web.deps import Viewer, ViewerDep, render
 from truce.web.pages.cases import request_filters
-from truce.web.pages.common import filter_context, member_names, scenario_of
+from truce.web.pages.common import filter_context, member_names, named_crossings, scenario_of
 from truce.web.pages.queries import (
     Filters,
     case_title,
@@ -39,11 +40,12 @@ MAP_LIMIT = 2000
 TIMELINE_LIMIT = 1000
 
 
-def _crossings(found: Services, viewer: Viewer) -> list[dict[str, Any]]:
-    """Each gazetteer crossing with its state now, from the reports the viewer may see."""
+def _crossings(found: Services, viewer: Viewer, scenario: Scenario) -> list[dict[str, Any]]:
+    """Each gazetteer crossing with its state now, from the reports the viewer may see,
+    named as ``scenario`` (in the viewer's language) names it."""
     listed = api_monitoring.list_crossings(found, viewer.identity)
     shown: list[dict[str, Any]] = []
-    for crossing in listed.crossings:
+    for crossing in named_crossings(scenario, listed.crossings):
         if crossing.lat is None or crossing.lon is None:
             continue
         current = crossing.current
@@ -65,7 +67,7 @@ def _crossings(found: Services, viewer: Viewer) -> list[dict[str, Any]]:
 
 def map_data(found: Services, viewer: Viewer, filters: Filters) -> dict[str, Any]:
     """The ``map-data`` block but its labels: incidents, crossings and places."""
-    scenario = scenario_of(found)
+    scenario = scenario_of(found, viewer.language)
     with found.db.read() as connection:
         reader = reader_of(connection, viewer.identity)
         total, rows = located_cases(connection, reader, filters, MAP_LIMIT)
@@ -98,7 +100,7 @@ def map_data(found: Services, viewer: Viewer, filters: Filters) -> dict[str, Any
         "incidents": incidents,
         "total": total,
         "limit": MAP_LIMIT,
-        "crossings": _crossings(found, viewer),
+        "crossings": _crossings(found, viewer, scenario),
         "places": places,
     }
 
@@ -106,7 +108,7 @@ def map_data(found: Services, viewer: Viewer, filters: Filters) -> dict[str, Any
 @router.get("/map", response_class=HTMLResponse)
 def map_page(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
     """The map of incidents, crossings and places, filtered like the case list."""
-    scenario = scenario_of(found)
+    scenario = scenario_of(found, viewer.language)
     filters, error = request_filters(request)
     return render(
         request,
@@ -133,7 +135,7 @@ def map_data_json(request: Request, found: ServicesDep, viewer: ViewerDep) -> JS
 @router.get("/timeline", response_class=HTMLResponse)
 def timeline_page(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
     """Incidents and cases over time, with the scenario's truces marked."""
-    scenario = scenario_of(found)
+    scenario = scenario_of(found, viewer.language)
     filters, error = request_filters(request)
     with found.db.read() as connection:
         reader = reader_of(connection, viewer.identity)

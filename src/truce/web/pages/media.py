@@ -72,10 +72,10 @@ def media_list(
     stored: Annotated[int | None, Query(ge=0)] = None,
 ) -> HTMLResponse:
     """Clusters the viewer's member may see, latest event first, with every figure."""
-    scenario = scenario_of(found)
+    scenario = scenario_of(found, viewer.language)
     filters, given, error = _filters(request)
     with found.db.read() as connection:
-        reader = MediaReader(connection, scenario, viewer.member)
+        reader = MediaReader(connection, found.admission.mechanism().scenario, viewer.member)
         result = reader.clusters(filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     pages = max(1, -(-result["total"] // PAGE_SIZE))
     return render(
@@ -91,17 +91,23 @@ def media_list(
             "error": error,
             "stored": stored,
             "types": [(t.id, t.label) for t in scenario.incident_types],
-            "places": _place_options(scenario),
+            "places": _place_options(found.admission.mechanism().scenario, scenario),
             "may_store": may_store(viewer.role),
             "audiences": [m for m in scenario.members if m.code != viewer.member],
         },
     )
 
 
-def _place_options(scenario: Scenario) -> list[tuple[str, str]]:
-    provinces = sorted({p.admin1 for p in scenario.places if p.admin1})
-    return [(name, name) for name in provinces] + [
-        (p.id, p.name) for p in sorted(scenario.places, key=lambda p: p.name)
+def _place_options(written: Scenario, shown: Scenario) -> list[tuple[str, str]]:
+    """The place filter's options: provinces (by their name as written, which the filter
+    matches) and places (by id), each labelled as ``shown`` (the viewer's language)."""
+    provinces = {
+        place.admin1: label.admin1 or place.admin1
+        for place, label in zip(written.places, shown.places, strict=True)
+        if place.admin1
+    }
+    return sorted(provinces.items(), key=lambda option: option[1]) + [
+        (p.id, p.name) for p in sorted(shown.places, key=lambda p: p.name)
     ]
 
 
@@ -110,9 +116,9 @@ def cluster_page(
     request: Request, cluster_id: LogIndex, found: ServicesDep, viewer: ViewerDep
 ) -> HTMLResponse:
     """One cluster: its sources, incidents, claims; a case draft; corroboration for mediators."""
-    scenario = scenario_of(found)
+    scenario = scenario_of(found, viewer.language)
     with found.db.read() as connection:
-        reader = MediaReader(connection, scenario, viewer.member)
+        reader = MediaReader(connection, found.admission.mechanism().scenario, viewer.member)
         view = reader.cluster(cluster_id)
         items = [reader.item(item["id"]) for item in view["items"]]
         mediator = reader.mediator
@@ -139,7 +145,7 @@ def lodge_initial(
     Names are the form's dotted field names; the draft is the media API's
     (:func:`truce.services.media.case_draft`), built from the items ``member`` may see.
     """
-    scenario = scenario_of(found)
+    scenario = found.admission.mechanism().scenario
     with found.db.read() as connection:
         view = MediaReader(connection, scenario, member).cluster(cluster_id)
     draft = case_draft(view, scenario)

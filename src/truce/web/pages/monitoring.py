@@ -26,7 +26,13 @@ from truce.domain.cases import OPEN
 from truce.services.accounts import Identity
 from truce.storage.models import AttestationRecord
 from truce.web.deps import ViewerDep, render
-from truce.web.pages.common import case_item, member_names, now_of, scenario_of
+from truce.web.pages.common import (
+    case_item,
+    member_names,
+    named_crossings,
+    now_of,
+    scenario_of,
+)
 from truce.web.pages.queries import (
     Filters,
     aware,
@@ -57,7 +63,7 @@ def matrix_cells(found: Services, identity: Identity) -> dict[tuple[str, str], M
     """The compliance matrix by the rule of ``GET /api/v1/compliance``, counted so that
     only confirmed violations and attestations are read row by row: open allegations are
     counted by the database (:func:`truce.web.pages.queries.open_allegations`)."""
-    scenario = scenario_of(found)
+    scenario = found.admission.mechanism().scenario
     with found.db.read() as connection:
         reader = reader_of(connection, identity)
         opened = open_allegations(connection, reader)
@@ -106,7 +112,7 @@ def cell_links(clause: str, member: str) -> dict[str, str]:
 @router.get("/compliance", response_class=HTMLResponse)
 def compliance_page(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
     """The clause x member matrix, each cell linking to its cases."""
-    scenario = scenario_of(found)
+    scenario = scenario_of(found, viewer.language)
     cells = matrix_cells(found, viewer.identity)
     return render(
         request,
@@ -125,8 +131,9 @@ def compliance_page(request: Request, found: ServicesDep, viewer: ViewerDep) -> 
 @router.get("/crossings", response_class=HTMLResponse)
 def crossings_page(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
     """Every crossing's state now and how long it has held."""
-    scenario = scenario_of(found)
+    scenario = scenario_of(found, viewer.language)
     listed = api_monitoring.list_crossings(found, viewer.identity)
+    listed = listed.model_copy(update={"crossings": named_crossings(scenario, listed.crossings)})
     return render(
         request,
         "pages/crossings.html",
@@ -139,8 +146,10 @@ def crossing_page(
     request: Request, place_id: str, found: ServicesDep, viewer: ViewerDep
 ) -> HTMLResponse:
     """A crossing's history: every report and each run of a state with its duration."""
-    scenario = scenario_of(found)
+    scenario = scenario_of(found, viewer.language)
     history = api_monitoring.get_crossing(place_id, found, viewer.identity)
+    (crossing,) = named_crossings(scenario, [history.crossing])
+    history = history.model_copy(update={"crossing": crossing})
     return render(
         request,
         "pages/crossing.html",
@@ -156,7 +165,7 @@ def joint_actions_page(
     status: Annotated[joint.Status | None, Query()] = None,
 ) -> HTMLResponse:
     """Requests for joint action: open, answered, overdue."""
-    scenario = scenario_of(found)
+    scenario = scenario_of(found, viewer.language)
     page = api_monitoring.list_joint_actions(found, viewer.identity, status=status)
     return render(
         request,
@@ -180,7 +189,7 @@ def search_page(
     q: Annotated[str, Query(max_length=200)] = "",
 ) -> HTMLResponse:
     """Cases whose title, narrative, place or actors contain every word searched for."""
-    scenario = scenario_of(found)
+    scenario = scenario_of(found, viewer.language)
     now = now_of(found)
     results: list[dict[str, Any]] = []
     if q.strip():

@@ -162,7 +162,12 @@ def _build(url: str, root: Path) -> Demo:
         )
     finally:
         db.dispose()
-    settings = Settings(database_url=url, keys_dir=keys, log_key_file=keys / "sec-log.key")
+    settings = Settings(
+        database_url=url,
+        keys_dir=keys,
+        log_key_file=keys / "sec-log.key",
+        scenario_dir=SCENARIO_DIR,
+    )
     return Demo(
         url=url,
         keys_dir=keys,
