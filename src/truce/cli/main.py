@@ -147,7 +147,7 @@ def serve(
 
     Settings()  # fail early on bad settings
     uvicorn.run(
-        "truce.app:create_app",
+        "truce.app:create_served_app",
         factory=True,
         host=host,
         port=port,
