@@ -10,14 +10,17 @@ the thread without advancing the state it cannot know.
 
 from __future__ import annotations
 
+import json
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, update
+from sqlalchemy import Table, and_, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from truce.domain import cases
 from truce.ledger.envelope import parse_time
-from truce.storage.models import CaseAct, CaseRecord, FileRef
+from truce.storage.models import CaseAct, CaseCount, CaseRecord, FileRef
 from truce.storage.projections import LoggedAct, ProjectionContext, projected_state, projects
+from truce.storage.search import search_text
 
 
 def actor(context: ProjectionContext, act: LoggedAct) -> cases.Actor:
@@ -33,6 +36,35 @@ def actor(context: ProjectionContext, act: LoggedAct) -> cases.Actor:
 # The Core tables: an insert of one row skips the ORM's bulk-insert machinery.
 _CASES = cast(Table, CaseRecord.__table__)
 _CASE_ACTS = cast(Table, CaseAct.__table__)
+_CASE_COUNTS = cast(Table, CaseCount.__table__)
+
+
+def _count(
+    context: ProjectionContext, status: str, group: tuple[str, str, Any, Any], change: int
+) -> None:
+    """Add ``change`` to the ``case_counts`` row of ``status`` and ``group`` (accused,
+    author, audience, clauses), creating it, or removing it once it counts none."""
+    accused, lodged_by, audience, clauses = group
+    key = {
+        "status": status,
+        "accused": accused,
+        "lodged_by": lodged_by,
+        "audience": json.dumps(audience),
+        "clauses": json.dumps(clauses),
+    }
+    connection = context.connection
+    if change > 0:
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        upsert = dialect.insert(_CASE_COUNTS).values(**key, cases=change)
+        connection.execute(
+            upsert.on_conflict_do_update(
+                index_elements=list(key), set_={"cases": _CASE_COUNTS.c.cases + change}
+            )
+        )
+        return
+    row = and_(*(_CASE_COUNTS.c[name] == value for name, value in key.items()))
+    connection.execute(update(_CASE_COUNTS).where(row).values(cases=_CASE_COUNTS.c.cases + change))
+    connection.execute(delete(_CASE_COUNTS).where(row, _CASE_COUNTS.c.cases <= 0))
 
 
 def _insert_case(
@@ -47,7 +79,8 @@ def _insert_case(
     gazetteer = context.scenario().place(place["place_id"]) if place.get("place_id") else None
     lat = place.get("lat") if place.get("lat") is not None else getattr(gazetteer, "lat", None)
     lon = place.get("lon") if place.get("lon") is not None else getattr(gazetteer, "lon", None)
-    audience = act.envelope.audience
+    given = act.envelope.audience
+    audience: str | list[str] = given if isinstance(given, str) else list(given)
     context.connection.execute(
         insert(_CASES),
         dict(
@@ -56,7 +89,7 @@ def _insert_case(
             lodged_by=case.lodged_by,
             accused=case.accused,
             accused_group=body["accused"].get("group"),
-            audience=audience if isinstance(audience, str) else list(audience),
+            audience=audience,
             status=case.status,
             type=incident["type"],
             occurred_at=parse_time(incident["occurred_at"]),
@@ -73,12 +106,14 @@ def _insert_case(
             counter_to=counter_to,
             state=cases.to_json(case),
             updated_idx=act.index,
+            search_text=search_text(body),
         ),
     )
     context.connection.execute(
         insert(_CASE_ACTS),
         {"case_id": act.index, "idx": act.index, "kind": act.envelope.kind},
     )
+    _count(context, case.status, (case.accused, case.lodged_by, audience, body["clauses"]), 1)
 
 
 @projects("case.lodge")
@@ -106,6 +141,14 @@ def _step(context: ProjectionContext, act: LoggedAct) -> None:
         )
         return
     after = cases.step(context.scenario(), case, act.envelope.kind, actor(context, act), act.body)
+    if after.status != case.status:
+        group = context.connection.execute(
+            select(
+                CaseRecord.accused, CaseRecord.lodged_by, CaseRecord.audience, CaseRecord.clauses
+            ).where(CaseRecord.id == case_id)
+        ).one()
+        _count(context, case.status, tuple(group), -1)
+        _count(context, after.status, tuple(group), 1)
     context.connection.execute(
         update(CaseRecord)
         .where(CaseRecord.id == case_id)
