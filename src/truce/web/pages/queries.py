@@ -494,12 +494,18 @@ _SEARCHED = (
 
 
 def search_cases(
-    connection: Connection, reader: Reader, scenario: Scenario, q: str, limit: int = 100
+    connection: Connection,
+    reader: Reader,
+    scenario: Scenario,
+    q: str,
+    limit: int = 100,
+    *,
+    sparse: int = SPARSE,
 ) -> list[tuple[Any, Mapping[str, Any]]]:
     """Visible cases whose title, narrative, place or actors contain every word of ``q``.
 
     Case-insensitive (both sides casefolded); newest incident first, at most ``limit``;
-    each with its allegation's body. The database counts, up to :data:`SPARSE`, the
+    each with its allegation's body. The database counts, up to ``sparse``, the
     candidates of each word (:class:`_Word`); if the rarest has no more, only its
     candidates are read, newest first; else the visible cases are walked newest first by
     the index on ``occurred_at``, each word a condition on the row. Either way each row
@@ -515,10 +521,10 @@ def search_cases(
     sql = [_word(connection, scenario, piece) for piece in sorted(pieces)]
     query = select(*_SEARCHED).where(visible(reader))
     narrowest: _Word | None = None
-    fewest = SPARSE + 1
+    fewest = sparse + 1
     for word in sql:
         number = connection.execute(
-            select(func.count()).select_from(word.candidates.limit(SPARSE + 1).subquery())
+            select(func.count()).select_from(word.candidates.limit(sparse + 1).subquery())
         ).scalar_one()
         if number < fewest:
             narrowest, fewest = word, number
