@@ -11,9 +11,10 @@ the thread without advancing the state it cannot know.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, delete, insert, select, update
+from sqlalchemy import Table, and_, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from truce.domain import cases
@@ -39,11 +40,24 @@ _CASE_ACTS = cast(Table, CaseAct.__table__)
 _CASE_COUNTS = cast(Table, CaseCount.__table__)
 
 
-def _count(
-    context: ProjectionContext, status: str, group: tuple[str, str, Any, Any], change: int
-) -> None:
-    """Add ``change`` to the ``case_counts`` row of ``status`` and ``group`` (accused,
-    author, audience, clauses), creating it, or removing it once it counts none."""
+_GROUP = ("status", "accused", "lodged_by", "audience", "clauses")
+_SAME_GROUP = and_(*(_CASE_COUNTS.c[name] == bindparam(f"group_{name}") for name in _GROUP))
+#: The statements of :func:`_count`, built once: one row's change, by key.
+_COUNT_UP = {
+    dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(_CASE_COUNTS).on_conflict_do_update(
+        index_elements=list(_GROUP),
+        set_={"cases": _CASE_COUNTS.c.cases + dialect.insert(_CASE_COUNTS).excluded.cases},
+    )
+    for dialect in (postgresql, sqlite)
+}
+_COUNT_DOWN = update(_CASE_COUNTS).where(_SAME_GROUP).values(cases=_CASE_COUNTS.c.cases - 1)
+_EMPTY_GROUP = delete(_CASE_COUNTS).where(_SAME_GROUP, _CASE_COUNTS.c.cases <= 0)
+
+
+def _count(context: ProjectionContext, status: str, group: Sequence[Any], change: int) -> None:
+    """Count a case in (``change`` 1) or out of (-1) the ``case_counts`` row of ``status``
+    and ``group`` (accused, author, audience, clauses): created when missing, removed
+    once it counts none."""
     accused, lodged_by, audience, clauses = group
     key = {
         "status": status,
@@ -54,17 +68,11 @@ def _count(
     }
     connection = context.connection
     if change > 0:
-        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        upsert = dialect.insert(_CASE_COUNTS).values(**key, cases=change)
-        connection.execute(
-            upsert.on_conflict_do_update(
-                index_elements=list(key), set_={"cases": _CASE_COUNTS.c.cases + change}
-            )
-        )
-        return
-    row = and_(*(_CASE_COUNTS.c[name] == value for name, value in key.items()))
-    connection.execute(update(_CASE_COUNTS).where(row).values(cases=_CASE_COUNTS.c.cases + change))
-    connection.execute(delete(_CASE_COUNTS).where(row, _CASE_COUNTS.c.cases <= 0))
+        connection.execute(_COUNT_UP[connection.dialect.name], {**key, "cases": 1})
+    else:
+        named = {f"group_{name}": value for name, value in key.items()}
+        connection.execute(_COUNT_DOWN, named)
+        connection.execute(_EMPTY_GROUP, named)
 
 
 def _insert_case(
