@@ -423,15 +423,17 @@ def _text_match(connection: Connection, word: str) -> Select[Any]:
     contain ``word`` (casefolded) as a substring, through the text index of migration 0009.
 
     SQLite's trigram index answers a phrase of three characters or more (FTS5 folds the
-    case of both sides, so it may return a few more, never fewer); a shorter word reads
-    the column. PostgreSQL's ``LIKE`` is exact on the casefolded text, and its trigram
-    index serves it.
+    case of both sides, so it may return a few more, never fewer); a shorter word is
+    looked for in the column, row by row. PostgreSQL's ``LIKE`` is exact on the
+    casefolded text, and its trigram index serves it.
     """
-    if connection.dialect.name == "sqlite" and len(word) >= 3:
+    if connection.dialect.name == "postgresql":
+        return select(CaseRecord.id).where(CaseRecord.search_text.contains(word, autoescape=True))
+    if len(word) >= 3:
         index = table(SEARCH_TABLE, column("rowid"))
         phrase = '"' + word.replace('"', '""') + '"'
         return select(index.c.rowid).where(literal_column(SEARCH_TABLE).match(phrase))
-    return select(CaseRecord.id).where(CaseRecord.search_text.contains(word, autoescape=True))
+    return select(CaseRecord.id).where(func.instr(CaseRecord.search_text, word) > 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -528,6 +530,8 @@ def search_cases(
         ).scalar_one()
         if number < fewest:
             narrowest, fewest = word, number
+    if fewest == 0:
+        return []  # a word no case holds
     if narrowest is not None:
         query = query.where(CaseRecord.id.in_(narrowest.candidates))
     else:
