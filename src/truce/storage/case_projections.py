@@ -1,7 +1,11 @@
-"""Projection handlers of the ``case.*`` acts: the ``cases`` and ``case_acts`` tables.
+"""Projection handlers of the ``case.*`` acts: the ``cases``, ``case_acts`` and
+``case_counts`` tables.
 
 Each handler runs the same :mod:`truce.domain.cases` step the admission service checked,
-then stores the resulting state, so the live and the rebuilt tables agree.
+then stores the resulting state, so the live and the rebuilt tables agree. A case also
+stores its searchable words (:func:`truce.storage.search.search_text`) and is counted in
+its ``case_counts`` group (status, accused, author, audience, clauses), moved from one
+status's group to the next as it goes.
 
 A member's mirror holds only the bodies addressed to that member: a case whose
 allegation it may not see is not projected there, and an act whose body it lacks joins
@@ -39,7 +43,6 @@ _CASES = cast(Table, CaseRecord.__table__)
 _CASE_ACTS = cast(Table, CaseAct.__table__)
 _CASE_COUNTS = cast(Table, CaseCount.__table__)
 
-
 _GROUP = ("status", "accused", "lodged_by", "audience", "clauses")
 _SAME_GROUP = and_(*(_CASE_COUNTS.c[name] == bindparam(f"group_{name}") for name in _GROUP))
 #: The statements of :func:`_count`, built once: one row's change, by key.
@@ -54,10 +57,10 @@ _COUNT_DOWN = update(_CASE_COUNTS).where(_SAME_GROUP).values(cases=_CASE_COUNTS.
 _EMPTY_GROUP = delete(_CASE_COUNTS).where(_SAME_GROUP, _CASE_COUNTS.c.cases <= 0)
 
 
-def _count(context: ProjectionContext, status: str, group: Sequence[Any], change: int) -> None:
-    """Count a case in (``change`` 1) or out of (-1) the ``case_counts`` row of ``status``
-    and ``group`` (accused, author, audience, clauses): created when missing, removed
-    once it counts none."""
+def _count(context: ProjectionContext, status: str, group: Sequence[Any], *, add: bool) -> None:
+    """Count one case into (``add``) or out of the ``case_counts`` row of ``status`` and
+    ``group`` (accused, author, audience, clauses): created when missing, removed once
+    it counts none."""
     accused, lodged_by, audience, clauses = group
     key = {
         "status": status,
@@ -67,7 +70,7 @@ def _count(context: ProjectionContext, status: str, group: Sequence[Any], change
         "clauses": json.dumps(clauses),
     }
     connection = context.connection
-    if change > 0:
+    if add:
         connection.execute(_COUNT_UP[connection.dialect.name], {**key, "cases": 1})
     else:
         named = {f"group_{name}": value for name, value in key.items()}
@@ -121,7 +124,8 @@ def _insert_case(
         insert(_CASE_ACTS),
         {"case_id": act.index, "idx": act.index, "kind": act.envelope.kind},
     )
-    _count(context, case.status, (case.accused, case.lodged_by, audience, body["clauses"]), 1)
+    group = (case.accused, case.lodged_by, audience, body["clauses"])
+    _count(context, case.status, group, add=True)
 
 
 @projects("case.lodge")
@@ -155,8 +159,8 @@ def _step(context: ProjectionContext, act: LoggedAct) -> None:
                 CaseRecord.accused, CaseRecord.lodged_by, CaseRecord.audience, CaseRecord.clauses
             ).where(CaseRecord.id == case_id)
         ).one()
-        _count(context, case.status, tuple(group), -1)
-        _count(context, after.status, tuple(group), 1)
+        _count(context, case.status, tuple(group), add=False)
+        _count(context, after.status, tuple(group), add=True)
     context.connection.execute(
         update(CaseRecord)
         .where(CaseRecord.id == case_id)
