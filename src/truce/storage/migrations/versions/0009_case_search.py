@@ -34,6 +34,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
+from truce.errors import ConfigurationError
 from truce.storage.search import search_text
 
 revision = "0009"
@@ -108,6 +109,20 @@ def _counts() -> None:
     op.create_index("ix_cases_status_lodged_at_id", "cases", ["status", "lodged_at", "id"])
 
 
+def _require_trigrams(connection: sa.Connection) -> None:
+    """Refuse, with the reason, an SQLite built without FTS5 or older than 3.34."""
+    try:
+        connection.exec_driver_sql(
+            "CREATE VIRTUAL TABLE temp.trigram_probe USING fts5(x, tokenize='trigram')"
+        )
+    except sa.exc.OperationalError as exc:
+        version = connection.exec_driver_sql("SELECT sqlite_version()").scalar()
+        raise ConfigurationError(
+            f"search over cases needs SQLite 3.34 or later with FTS5 (this is {version}: {exc})"
+        ) from exc
+    connection.exec_driver_sql("DROP TABLE temp.trigram_probe")
+
+
 def upgrade() -> None:
     _counts()
     op.add_column("cases", sa.Column("search_text", sa.Text(), nullable=True))
@@ -116,6 +131,7 @@ def upgrade() -> None:
     with op.batch_alter_table("cases") as batch:
         batch.alter_column("search_text", existing_type=sa.Text(), nullable=False)
     if connection.dialect.name == "sqlite":
+        _require_trigrams(connection)
         op.execute(
             "CREATE VIRTUAL TABLE cases_search USING fts5("
             "search_text, content='cases', content_rowid='id', tokenize='trigram')"
