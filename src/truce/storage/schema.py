@@ -26,13 +26,20 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 #: share the prefix) and the trigram index (PostgreSQL).
 SEARCH_TABLE = "cases_search"
 SEARCH_INDEXES = frozenset({SEARCH_TABLE, "ix_cases_search_text_trgm"})
+#: Indexes of expressions the models do not describe (PostgreSQL, migration 0009).
+EXPRESSION_INDEXES = frozenset({"ix_cases_audience_text"})
 
 
 def in_models(name: str | None, kind: str, parents: Any = None) -> bool:
     """Whether a database object belongs to the models (an Alembic ``include_name`` hook):
-    everything but the text index of :data:`SEARCH_INDEXES` and its shadow tables."""
+    everything but the text index of :data:`SEARCH_INDEXES` and its shadow tables, and
+    :data:`EXPRESSION_INDEXES`."""
     del kind, parents
-    return not (name is not None and (name in SEARCH_INDEXES or name.startswith(SEARCH_TABLE)))
+    if name is None:
+        return True
+    return not (
+        name in SEARCH_INDEXES or name in EXPRESSION_INDEXES or name.startswith(SEARCH_TABLE)
+    )
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
