@@ -209,14 +209,15 @@ def test_search_finds_what_a_reading_of_every_case_finds(searchable: Mechanism) 
     with a reading of every case, for every reader, whatever the words hold: another
     case, a script whose case folds to several letters, LIKE's wildcards, a quote, a
     word shorter than a trigram, a comma, the scenario's names, coordinates."""
-    found_somewhere = set()
+    found_somewhere: set[str] = set()
     for reader in READERS:
         for q in SEARCHES:
             with searchable.db.read() as connection:
                 expected = _read_everything(connection, reader, q.split())
             assert _search(searchable, reader, q, sparse=1_000) == expected, (reader, q)
             assert _search(searchable, reader, q, sparse=0) == expected, (reader, q)
-            found_somewhere.update(q for _ in expected[:1])
+            if expected:
+                found_somewhere.add(q)
     assert {"Straße", "ŞEHIR", '"red"', "ab", "fire, torkham", "34.51", "listedonly"} <= (
         found_somewhere
     )
