@@ -1,10 +1,11 @@
-"""Server time of the web pages with 100,000 incidents, beside ``GET /healthz``.
+"""Server time of the web pages and search with 100,000 incidents, beside ``GET /healthz``.
 
 Run from the repository root::
 
     .venv/bin/python benchmarks/web.py                                  # SQLite
     scripts/with-postgres .venv/bin/python benchmarks/web.py            # and PostgreSQL
     .venv/bin/python benchmarks/web.py --incidents 10000 --rounds 10    # a quick run
+    .venv/bin/python benchmarks/web.py --keep var/bench-web             # SQLite, kept
 
 For each backend: a fresh istanbul-2025 demo mechanism (``truce.services.setup``;
 PostgreSQL in a throwaway database on the server of ``--postgres-url`` or
@@ -18,14 +19,16 @@ work to do. Signing and admission are timed and printed, outside the page figure
 
 Then the application (``truce.app.create_app``) is driven in-process with FastAPI's
 ``TestClient``: a delegate signs in, and each request is sent ``--rounds`` times after
-two warm-up requests. The time is the whole in-process request (routing, session,
-queries, template, the test client's own overhead); ``GET /healthz`` of the same app in
-the same run is the baseline of that overhead. Pages are measured for a mediator's head
-(who may see every case) and a party's officer (whose audience the queries filter).
+two warm-up requests; the rounds of every request are interleaved, so that a burst of
+load from elsewhere falls on all of them alike. The time is the whole in-process request
+(routing, session, queries, template, the test client's own overhead); ``GET /healthz``
+of the same app in the same run is the baseline of that overhead. Pages are measured for
+a mediator's head (who may see every case) and a party's officer (whose audience the
+queries filter). Each row gives the median and the 95th percentile.
 
 Target (the issue): the dashboard, the map's data and the case list under 300 ms each
-at the median. The search rows have no target: a word found nowhere makes the database
-read every visible allegation's text, which no index can spare.
+at the median; search (a common word, a rare one, a place and a word, a word found
+nowhere) is held to the same.
 """
 
 from __future__ import annotations
@@ -58,9 +61,12 @@ REQUESTS: tuple[tuple[str, str], ...] = (
     ("timeline", "/timeline"),
     ("compliance matrix", "/compliance"),
     ("search, a common word", "/search?q=fire"),
+    ("search, a rare word", "/search?q=4242%3A"),
     ("search, a place and a word", "/search?q=torkham+report"),
     ("search, no match", "/search?q=nowhere"),
 )
+#: The rows held to the target (the issue names the first three).
+TARGETED = ("dashboard", "map data (JSON)", "case list", "search, ")
 #: The delegates the pages are measured for: who, member, delegate, key file stem.
 READERS = (("mediator head", "TR", "root", "tr-root"), ("party officer", "AF", "af-officer",
            "af-officer"))  # fmt: skip
@@ -161,18 +167,24 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def measure(client: Any, path: str, rounds: int) -> tuple[float, float, int, int]:
-    """Median and p90 in ms, the status, and the response size."""
-    for _ in range(2):
-        client.get(path)
-    times: list[float] = []
-    status = size = 0
+def measure(client: Any, paths: list[str], rounds: int) -> list[tuple[float, float, int, int]]:
+    """Per path: median and p95 in ms, the status, and the response size. The rounds go
+    through every path in turn, after two warm-up requests of each."""
+    for path in paths:
+        for _ in range(2):
+            client.get(path)
+    times: list[list[float]] = [[] for _ in paths]
+    answers: list[Any] = [None] * len(paths)
     for _ in range(rounds):
-        began = time.perf_counter()
-        answer = client.get(path)
-        times.append((time.perf_counter() - began) * 1000)
-        status, size = answer.status_code, len(answer.content)
-    return statistics.median(times), percentile(times, 0.9), status, size
+        for number, path in enumerate(paths):
+            began = time.perf_counter()
+            answers[number] = client.get(path)
+            times[number].append((time.perf_counter() - began) * 1000)
+    return [
+        (statistics.median(taken), percentile(taken, 0.95), answer.status_code,
+         len(answer.content))
+        for taken, answer in zip(times, answers, strict=True)
+    ]  # fmt: skip
 
 
 def run_backend(
@@ -180,9 +192,14 @@ def run_backend(
 ) -> list[str]:
     from truce.app import create_app
     from truce.config import Settings
+    from truce.storage import schema
+    from truce.storage.db import make_engine
 
     keys_dir = workdir / f"keys-{backend}"
     if populated:
+        engine = make_engine(url)
+        schema.upgrade(engine)  # a kept mechanism built before the newest migration
+        engine.dispose()
         print(f"{backend}: reusing the mechanism in {workdir}", file=sys.stderr)
     else:
         print(f"{backend}: {populate(url, keys_dir, args.incidents, args.batch)}", file=sys.stderr)
@@ -191,19 +208,20 @@ def run_backend(
     rows: list[str] = []
     for who, member, delegate, stem in READERS:
         client = sign_in(app, keys_dir, member, delegate, stem)
-        baseline = 0.0
-        for label, path in REQUESTS:
-            median, p90, status, size = measure(client, path, args.rounds)
-            if path == "/healthz":
-                baseline = median
-            ratio = f"{median / baseline:.0f}x" if baseline and path != "/healthz" else "1x"
-            verdict = "" if path == "/healthz" else ("yes" if median < TARGET_MS else "NO")
+        figures = measure(client, [path for _label, path in REQUESTS], args.rounds)
+        baseline = figures[0][0]
+        for (label, _path), (median, p95, status, size) in zip(REQUESTS, figures, strict=True):
+            ratio = f"{median / baseline:.0f}x" if baseline else "-"
+            targeted = label in TARGETED or label.startswith(TARGETED[-1])
+            verdict = ("yes" if median < TARGET_MS else "NO") if targeted else ""
             rows.append(
-                f"| {backend} | {who} | {label} | {median:.1f} | {p90:.1f} | {ratio} | "
+                f"| {backend} | {who} | {label} | {median:.1f} | {p95:.1f} | {ratio} | "
                 f"{status} | {size:,} | {verdict} |"
             )
         client.close()
     app.state.services.db.dispose()
+    load_average = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"{backend}: measured, load average {load_average:.2f}", file=sys.stderr)
     return rows
 
 
@@ -216,33 +234,37 @@ def main() -> None:
     parser.add_argument(
         "--keep",
         type=Path,
-        help="SQLite only: build the mechanism in this folder and keep it; a later run "
-        "with the same folder measures it again without admitting the lodges anew",
+        help="build the SQLite mechanism in this folder and keep it; a later run with "
+        "the same folder measures it again without admitting the lodges anew "
+        "(PostgreSQL, if measured, is built afresh)",
     )
     args = parser.parse_args()
 
     load_average = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"cores: {os.cpu_count()}, load average at start: {load_average:.2f}", file=sys.stderr)
     rows = [
-        "| backend | reader | request | median ms | p90 ms | x baseline | status | bytes "
+        "| backend | reader | request | median ms | p95 ms | x baseline | status | bytes "
         f"| < {TARGET_MS:.0f} ms |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    if args.keep is not None:
-        args.keep.mkdir(parents=True, exist_ok=True)
-        populated = (args.keep / "bench.db").exists()
-        url = f"sqlite:///{args.keep / 'bench.db'}"
-        rows += run_backend("sqlite", url, args, args.keep, populated=populated)
-        print("\n".join(rows))
-        return
     with tempfile.TemporaryDirectory(prefix="truce-bench-web-") as folder:
         workdir = Path(folder)
-        rows += run_backend("sqlite", f"sqlite:///{workdir / 'bench.db'}", args, workdir)
+        if args.keep is not None:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            kept = args.keep / "bench.db"
+            rows += run_backend(
+                "sqlite", f"sqlite:///{kept}", args, args.keep, populated=kept.exists()
+            )
+        else:
+            rows += run_backend("sqlite", f"sqlite:///{workdir / 'bench.db'}", args, workdir)
         if args.postgres_url:
             with postgres_database(args.postgres_url, "web") as url:
                 rows += run_backend("postgresql", url, args, workdir)
     print("\n".join(rows))
-    print(f"\ntarget: the dashboard, the map's data and the case list < {TARGET_MS:.0f} ms median")
+    print(
+        f"\ntarget: the dashboard, the map's data, the case list and search "
+        f"< {TARGET_MS:.0f} ms median"
+    )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,11 @@
-"""Projection handlers of the ``case.*`` acts: the ``cases`` and ``case_acts`` tables.
+"""Projection handlers of the ``case.*`` acts: the ``cases``, ``case_acts`` and
+``case_counts`` tables.
 
 Each handler runs the same :mod:`truce.domain.cases` step the admission service checked,
-then stores the resulting state, so the live and the rebuilt tables agree.
+then stores the resulting state, so the live and the rebuilt tables agree. A case also
+stores its searchable words (:func:`truce.storage.search.search_text`) and is counted in
+its ``case_counts`` group (status, accused, author, audience, clauses), moved from one
+status's group to the next as it goes.
 
 A member's mirror holds only the bodies addressed to that member: a case whose
 allegation it may not see is not projected there, and an act whose body it lacks joins
@@ -10,14 +14,18 @@ the thread without advancing the state it cannot know.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Hashable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, update
+from sqlalchemy import Connection, Table, and_, bindparam, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from truce.domain import cases
 from truce.ledger.envelope import parse_time
-from truce.storage.models import CaseAct, CaseRecord, FileRef
+from truce.storage.models import CaseAct, CaseCount, CaseRecord, FileRef
 from truce.storage.projections import LoggedAct, ProjectionContext, projected_state, projects
+from truce.storage.search import search_text
 
 
 def actor(context: ProjectionContext, act: LoggedAct) -> cases.Actor:
@@ -33,6 +41,50 @@ def actor(context: ProjectionContext, act: LoggedAct) -> cases.Actor:
 # The Core tables: an insert of one row skips the ORM's bulk-insert machinery.
 _CASES = cast(Table, CaseRecord.__table__)
 _CASE_ACTS = cast(Table, CaseAct.__table__)
+_CASE_COUNTS = cast(Table, CaseCount.__table__)
+
+_GROUP = ("status", "accused", "lodged_by", "audience", "clauses")
+_SAME_GROUP = and_(*(_CASE_COUNTS.c[name] == bindparam(f"group_{name}") for name in _GROUP))
+#: The statements of :func:`_count`, built once: one row's change, by key.
+_COUNT_UP = {
+    dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(_CASE_COUNTS).on_conflict_do_update(
+        index_elements=list(_GROUP),
+        set_={"cases": _CASE_COUNTS.c.cases + dialect.insert(_CASE_COUNTS).excluded.cases},
+    )
+    for dialect in (postgresql, sqlite)
+}
+_COUNT_DOWN = (
+    update(_CASE_COUNTS).where(_SAME_GROUP).values(cases=_CASE_COUNTS.c.cases - bindparam("less"))
+)
+_EMPTY_GROUP = delete(_CASE_COUNTS).where(_SAME_GROUP, _CASE_COUNTS.c.cases <= 0)
+
+
+def _count(context: ProjectionContext, status: str, group: Sequence[Any], *, add: bool) -> None:
+    """Count one case into (``add``) or out of the ``case_counts`` row of ``status`` and
+    ``group`` (accused, author, audience, clauses), at the end of the batch."""
+    accused, lodged_by, audience, clauses = group
+    key = (status, accused, lodged_by, json.dumps(audience), json.dumps(clauses))
+    context.tally(_write_counts, key, 1 if add else -1)
+
+
+def _write_counts(connection: Connection, changes: dict[Hashable, int]) -> None:
+    """Apply a batch's net changes to ``case_counts``: a group is created when missing
+    and removed once it counts none."""
+    more: list[dict[str, Any]] = []
+    less: list[dict[str, Any]] = []
+    for key, delta in changes.items():
+        values = dict(zip(_GROUP, cast(tuple[str, ...], key), strict=True))
+        if delta > 0:
+            more.append({**values, "cases": delta})
+        else:
+            less.append({**{f"group_{name}": v for name, v in values.items()}, "less": -delta})
+    if more:
+        connection.execute(_COUNT_UP[connection.dialect.name], more)
+    if less:
+        connection.execute(_COUNT_DOWN, less)
+        connection.execute(
+            _EMPTY_GROUP, [{k: v for k, v in row.items() if k != "less"} for row in less]
+        )
 
 
 def _insert_case(
@@ -47,7 +99,8 @@ def _insert_case(
     gazetteer = context.scenario().place(place["place_id"]) if place.get("place_id") else None
     lat = place.get("lat") if place.get("lat") is not None else getattr(gazetteer, "lat", None)
     lon = place.get("lon") if place.get("lon") is not None else getattr(gazetteer, "lon", None)
-    audience = act.envelope.audience
+    given = act.envelope.audience
+    audience: str | list[str] = given if isinstance(given, str) else list(given)
     context.insert(
         _CASES,
         dict(
@@ -56,7 +109,7 @@ def _insert_case(
             lodged_by=case.lodged_by,
             accused=case.accused,
             accused_group=body["accused"].get("group"),
-            audience=audience if isinstance(audience, str) else list(audience),
+            audience=audience,
             status=case.status,
             type=incident["type"],
             occurred_at=parse_time(incident["occurred_at"]),
@@ -73,9 +126,12 @@ def _insert_case(
             counter_to=counter_to,
             state=cases.to_json(case),
             updated_idx=act.index,
+            search_text=search_text(body),
         ),
     )
     context.insert(_CASE_ACTS, {"case_id": act.index, "idx": act.index, "kind": act.envelope.kind})
+    group = (case.accused, case.lodged_by, audience, body["clauses"])
+    _count(context, case.status, group, add=True)
 
 
 @projects("case.lodge")
@@ -103,6 +159,14 @@ def _step(context: ProjectionContext, act: LoggedAct) -> None:
         )
         return
     after = cases.step(context.scenario(), case, act.envelope.kind, actor(context, act), act.body)
+    if after.status != case.status:
+        group = context.connection.execute(
+            select(
+                CaseRecord.accused, CaseRecord.lodged_by, CaseRecord.audience, CaseRecord.clauses
+            ).where(CaseRecord.id == case_id)
+        ).one()
+        _count(context, case.status, tuple(group), add=False)
+        _count(context, after.status, tuple(group), add=True)
     context.connection.execute(
         update(CaseRecord)
         .where(CaseRecord.id == case_id)

@@ -276,7 +276,7 @@ class CaseRecord(Base):
     #: The dashboard's reads: open cases by status (and accused), oldest first; confirmed
     #: violations; the latest rulings.
     __table_args__ = (
-        Index("ix_cases_status_lodged_at", "status", "lodged_at"),
+        Index("ix_cases_status_lodged_at_id", "status", "lodged_at", "id"),
         Index("ix_cases_status_accused_lodged_at", "status", "accused", "lodged_at"),
         Index("ix_cases_outcome", "outcome"),
         Index("ix_cases_ruled_at", "ruled_at"),
@@ -308,6 +308,29 @@ class CaseRecord(Base):
     penalty: Mapped[str | None] = mapped_column(String(64), nullable=True)
     state: Mapped[Any] = mapped_column(JSON)
     updated_idx: Mapped[int] = mapped_column(BigInteger)
+    #: The allegation's own words, casefolded, for search (``truce.storage.search.search_text``);
+    #: indexed by full text (``schema.SEARCH_INDEXES``, migration 0009).
+    search_text: Mapped[str] = mapped_column(Text)
+
+
+class CaseCount(Base):
+    """Projection: how many cases have one status, accused, author, audience and list of
+    clauses (the last two as the JSON text ``cases`` stores them).
+
+    The dashboard and the compliance matrix count the open cases a reader may see by
+    status, accused and clause; grouping these few hundred rows, with the audience rule
+    as on ``cases``, gives the same figures as grouping every case. A group's row goes
+    when its last case moves on (``truce.storage.case_projections``).
+    """
+
+    __tablename__ = "case_counts"
+
+    status: Mapped[str] = mapped_column(String(24), primary_key=True)
+    accused: Mapped[str] = mapped_column(String(8), primary_key=True)
+    lodged_by: Mapped[str] = mapped_column(String(8), primary_key=True)
+    audience: Mapped[str] = mapped_column(Text, primary_key=True)
+    clauses: Mapped[str] = mapped_column(Text, primary_key=True)
+    cases: Mapped[int] = mapped_column(BigInteger)
 
 
 class FileRef(Base):
@@ -502,6 +525,7 @@ PROJECTION_TABLES: tuple[Table, ...] = tuple(
         "delegate_keys",
         "acts",
         "cases",
+        "case_counts",
         "case_acts",
         "file_refs",
         "attestations",

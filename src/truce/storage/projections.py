@@ -10,7 +10,7 @@ equal to the live one.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -63,6 +63,7 @@ class ProjectionContext:
     _pending: dict[tuple[Table, tuple[str, ...]], list[dict[str, Any]]] = field(
         default_factory=dict
     )
+    _tallies: dict[TallyWriter, dict[Hashable, int]] = field(default_factory=dict)
 
     @property
     def connection(self) -> Connection:
@@ -80,6 +81,15 @@ class ProjectionContext:
         foreign key from a later table to an earlier one.
         """
         self._pending.setdefault((table, tuple(row)), []).append(row)
+
+    def tally(self, write: TallyWriter, key: Hashable, delta: int) -> None:
+        """Add ``delta`` to the counter ``key`` that ``write`` stores.
+
+        For counters no handler reads: :meth:`flush` hands ``write`` the net change of
+        each counter once per batch, instead of one statement per act.
+        """
+        counts = self._tallies.setdefault(write, {})
+        counts[key] = counts.get(key, 0) + delta
 
     def scenario(self) -> Scenario:
         """The mechanism's scenario, from the genesis act's projection.
@@ -100,11 +110,20 @@ class ProjectionContext:
         return self._scenario
 
     def flush(self) -> None:
-        """Write every queued row and the batched ``acts`` rows."""
+        """Write every queued row, the batched ``acts`` rows and the tallied counters."""
         connection = self.connection
         if self.pending_acts:
             connection.execute(insert(Act), self.pending_acts)
             self.pending_acts.clear()
+        tallies, self._tallies = self._tallies, {}
+        for write, counts in tallies.items():
+            changed = {key: delta for key, delta in counts.items() if delta}
+            if changed:
+                write(connection, changed)
+
+
+TallyWriter = Callable[[Connection, dict[Hashable, int]], None]
+"""Stores the net changes of counters (see :meth:`ProjectionContext.tally`)."""
 
 
 def projected_state(

@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import String, and_, case, cast, func, select
+from sqlalchemy import and_, case, func, select
 
 from truce.api.cases import _awaiting
 from truce.api.deps import Services, ServicesDep
@@ -23,7 +23,7 @@ from truce.domain import cases, compliance
 from truce.domain.cases import OPEN
 from truce.ledger.envelope import audience_includes, format_time, stored_audience
 from truce.services import checkpoints
-from truce.storage.models import CaseAct, CaseRecord, Checkpoint, Member
+from truce.storage.models import CaseAct, CaseCount, CaseRecord, Checkpoint, Member
 from truce.web.deps import Viewer, ViewerDep, now_of, render
 from truce.web.i18n import gettext as _
 from truce.web.keys import pending_requests
@@ -205,31 +205,37 @@ def _cases(
 
     The standings follow ``GET /api/v1/compliance`` (open cases count against the
     accused for the clauses alleged; confirmed violations against the violator for the
-    clauses ruled), but the open cases are counted by the database with the audience
-    rule as a SQL condition (:func:`truce.web.pages.queries.visible`, held to the API's
-    rule by its tests), grouped by status and accused with a sum per clause of the cases
-    alleging it (the quoted clause id in the stored JSON list): a handful of rows however
-    many cases there are, in the order of an index, and no case is decoded.
+    clauses ruled), but the open cases are counted by the database from ``case_counts``
+    (cases by status, accused, author, audience and clauses), with the audience rule as
+    a SQL condition (:func:`truce.web.pages.queries.visible`, held to the API's rule by
+    its tests), grouped by status and accused with a sum per clause of the groups
+    alleging it (the quoted clause id in the JSON list): a few hundred rows however many
+    cases there are, and no case is decoded.
     """
     scenario = found.admission.mechanism().scenario
     reader = Reader(viewer.member, mediator)
-    alleged = cast(CaseRecord.clauses, String)
+    alleged = CaseCount.clauses
     clause_ids = [clause.id for clause in scenario.clauses]
     with found.db.read() as connection:
         # Where a substring starts (0 when absent): a plain search, cheaper than LIKE.
         position = func.strpos if connection.dialect.name == "postgresql" else func.instr
         groups = connection.execute(
             select(
-                CaseRecord.status,
-                CaseRecord.accused,
-                func.count(),
+                CaseCount.status,
+                CaseCount.accused,
+                func.sum(CaseCount.cases),
                 *(
-                    func.sum(case((position(alleged, json.dumps(clause)) > 0, 1), else_=0))
+                    func.sum(
+                        case((position(alleged, json.dumps(clause)) > 0, CaseCount.cases), else_=0)
+                    )
                     for clause in clause_ids
                 ),
             )
-            .where(CaseRecord.status.in_(sorted(OPEN)), visible(reader))
-            .group_by(CaseRecord.status, CaseRecord.accused)
+            .where(
+                CaseCount.status.in_(sorted(OPEN)),
+                visible(reader, CaseCount.audience, CaseCount.lodged_by),
+            )
+            .group_by(CaseCount.status, CaseCount.accused)
         ).all()
         confirmed = connection.execute(
             select(

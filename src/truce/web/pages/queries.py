@@ -25,15 +25,20 @@ from urllib.parse import urlencode
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Connection,
     Select,
     String,
     and_,
     cast,
+    column,
     false,
     func,
+    literal_column,
     or_,
     select,
+    table,
+    union_all,
 )
 
 from truce.domain import cases
@@ -42,7 +47,8 @@ from truce.domain.scenario import Scenario
 from truce.errors import InputError
 from truce.ledger.envelope import audience_includes, stored_audience
 from truce.services.accounts import Identity
-from truce.storage.models import Act, Body, CaseRecord, Member
+from truce.storage.models import Act, Body, CaseCount, CaseRecord, Member
+from truce.storage.schema import SEARCH_TABLE
 
 #: The statuses a case can have, in workflow order.
 STATUSES: tuple[str, ...] = (
@@ -373,19 +379,22 @@ def rfc3339(moment: datetime) -> str:
 def open_allegations(connection: Connection, reader: Reader) -> dict[tuple[str, str], int]:
     """Per (clause, accused member): the visible open cases that allege the clause.
 
-    Counted by the database, grouped by the stored list of clauses, so that a mechanism
-    with many open cases is not read row by row.
+    Counted from ``case_counts`` (cases by status, accused, author, audience and list of
+    clauses, kept by the case projection), so that a mechanism with many open cases is
+    not read row by row.
     """
-    clauses = cast(CaseRecord.clauses, String)
     rows = connection.execute(
-        select(CaseRecord.accused, clauses, func.count())
-        .where(visible(reader), CaseRecord.status.in_(sorted(cases.OPEN)))
-        .group_by(CaseRecord.accused, clauses)
+        select(CaseCount.accused, CaseCount.clauses, func.sum(CaseCount.cases))
+        .where(
+            visible(reader, CaseCount.audience, CaseCount.lodged_by),
+            CaseCount.status.in_(sorted(cases.OPEN)),
+        )
+        .group_by(CaseCount.accused, CaseCount.clauses)
     ).all()
     found: dict[tuple[str, str], int] = {}
     for accused, alleged, number in rows:
         for clause in set(json.loads(alleged)):
-            found[(clause, accused)] = found.get((clause, accused), 0) + number
+            found[(clause, accused)] = found.get((clause, accused), 0) + int(number)
     return found
 
 
@@ -409,105 +418,166 @@ def lodged_text(body: Mapping[str, Any]) -> Mapping[str, Any]:
     return counter if isinstance(counter, Mapping) else body
 
 
-#: Characters a word may hold for its SQL condition to be exact: a word with others
-#: (non-ASCII, which SQLite's ``lower`` leaves alone; a quote or backslash, escaped in
-#: the stored JSON) is matched in Python alone.
-_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789 !#$%&'()*+,-./:;<=>?@[]^_`{|}~")
+def _text_match(connection: Connection, word: str) -> Select[Any]:
+    """SQL: the ids of the cases whose stored words (``cases.search_text``, casefolded)
+    contain ``word`` (casefolded) as a substring, through the text index of migration 0009.
 
-
-def _body_text(connection: Connection) -> Any:
-    """SQL: a body's RFC 8785 bytes as text (UTF-8)."""
+    SQLite's trigram index answers a phrase of three characters or more (FTS5 folds the
+    case of both sides, so it may return a few more, never fewer); a shorter word is
+    looked for in the column, row by row. PostgreSQL's ``LIKE`` is exact on the
+    casefolded text, and its trigram index serves it.
+    """
     if connection.dialect.name == "postgresql":
-        return func.convert_from(Body.content, "UTF8")
-    return cast(Body.content, String)
+        return select(CaseRecord.id).where(CaseRecord.search_text.contains(word, autoescape=True))
+    if len(word) >= 3:
+        index = table(SEARCH_TABLE, column("rowid"))
+        phrase = '"' + word.replace('"', '""') + '"'
+        return select(index.c.rowid).where(literal_column(SEARCH_TABLE).match(phrase))
+    return select(CaseRecord.id).where(func.instr(CaseRecord.search_text, word) > 0)
 
 
-def _word_condition(
-    connection: Connection, scenario: Scenario, word: str
-) -> ColumnElement[bool] | None:
-    """SQL that every case whose search text holds ``word`` meets (and a few more, which
-    the Python check drops), or None where no such condition is exact enough.
+@dataclass(frozen=True, slots=True)
+class _Word:
+    """A searched word as SQL: ``candidates`` selects the ids of a set of cases holding
+    every case whose search text holds the word (through the indexes), ``holds`` says
+    the same of one row (for a walk over the cases). Both may take a few more, which
+    the Python check drops; neither leaves one out."""
+
+    candidates: CompoundSelect[Any] | Select[Any]
+    holds: ColumnElement[bool]
+
+
+def _word(connection: Connection, scenario: Scenario, word: str) -> _Word:
+    """The SQL of ``word`` (casefolded, without a comma).
 
     The text is the title (type label, place name or coordinates), the place's aliases
-    and province, and the allegation's narrative, actors and accused group; all but the
-    gazetteer's words live in the allegation's body, so the body's JSON text is searched.
+    and province, and the allegation's narrative, actors and accused group. The last are
+    the case's ``search_text``, found through the text index; the scenario's words are
+    matched here, and name the types and places whose cases hold them. Every case's type
+    and place come from the scenario (``truce.domain.cases.lodge`` refuses others), so
+    a case without a place is the one titled by its coordinates.
     """
-    if not set(word) <= _PLAIN or "," in word:
-        return None  # see _PLAIN; and a title's "label, place" is not stored as such
-    labels, names = titles(scenario)
-    titled_by_coordinates = or_(
-        CaseRecord.place_id.is_(None), CaseRecord.place_id.not_in(list(names))
-    )
+    labels, _names = titles(scenario)
     types = [kind for kind, label in labels.items() if word in f"{kind} {label}".casefold()]
     places = [
         place.id
         for place in scenario.places
         if word in " ".join([place.name, *place.aliases, place.admin1 or ""]).casefold()
     ]
-    return or_(
-        CaseRecord.type.in_(types) if types else false(),
-        CaseRecord.type.not_in(list(labels)),
-        CaseRecord.place_id.in_(places) if places else false(),
-        titled_by_coordinates if set(word) <= set("0123456789.-") else false(),
-        func.lower(_body_text(connection)).contains(word, autoescape=True),
-    )
+    position = func.strpos if connection.dialect.name == "postgresql" else func.instr
+    holding = [_text_match(connection, word)]
+    holds = [position(CaseRecord.search_text, word) > 0]
+    if types:
+        holding.append(select(CaseRecord.id).where(CaseRecord.type.in_(types)))
+        holds.append(CaseRecord.type.in_(types))
+    if places:
+        holding.append(select(CaseRecord.id).where(CaseRecord.place_id.in_(places)))
+        holds.append(CaseRecord.place_id.in_(places))
+    if set(word) <= set("0123456789.-"):
+        holding.append(select(CaseRecord.id).where(CaseRecord.place_id.is_(None)))
+        holds.append(CaseRecord.place_id.is_(None))
+    return _Word(union_all(*holding) if len(holding) > 1 else holding[0], or_(*holds))
+
+
+#: Above this many candidates for its rarest word, a search walks the cases newest first
+#: instead: every word is then common (in one case of ``cases / SPARSE`` at least), and
+#: the walk tends to meet ``limit`` matches soon, where sorting every candidate would
+#: cost more.
+SPARSE = 2_000
+#: What the search reads of a case before it knows it matches: no JSON to decode.
+_SEARCHED = (
+    CaseRecord.id,
+    CaseRecord.type,
+    CaseRecord.place_id,
+    CaseRecord.lat,
+    CaseRecord.lon,
+    CaseRecord.search_text,
+)
 
 
 def search_cases(
-    connection: Connection, reader: Reader, scenario: Scenario, q: str, limit: int = 100
+    connection: Connection,
+    reader: Reader,
+    scenario: Scenario,
+    q: str,
+    limit: int = 100,
+    *,
+    sparse: int = SPARSE,
 ) -> list[tuple[Any, Mapping[str, Any]]]:
     """Visible cases whose title, narrative, place or actors contain every word of ``q``.
 
-    Case-insensitive; newest incident first, at most ``limit``; each with its
-    allegation's body. The database narrows the cases (audience, and each word in the
-    body's text or the gazetteer's names) and walks them newest first by its index;
-    every row is checked again here, and reading stops once ``limit`` are found.
+    Case-insensitive (both sides casefolded); newest incident first, at most ``limit``;
+    each with its allegation's body. The database counts, up to ``sparse``, the
+    candidates of each word (:class:`_Word`); if the rarest has no more, only its
+    candidates are read, newest first; else the visible cases are walked newest first by
+    the index on ``occurred_at``, each word a condition on the row. Either way each row
+    is checked here against every word, reading stops once ``limit`` are found, and only
+    those are read whole.
     """
     words = [word.casefold() for word in q.split() if word]
     if not words:
         return []
-    narrowing = [
-        condition
-        for condition in (_word_condition(connection, scenario, word) for word in words)
-        if condition is not None
-    ]
-    result = connection.execution_options(yield_per=100).execute(
-        select(CaseRecord, Body.content)
-        .join(Act, Act.idx == CaseRecord.id)
-        .join(Body, Body.digest == Act.body_digest)
-        .where(visible(reader), *narrowing)
-        .order_by(CaseRecord.occurred_at.desc(), CaseRecord.id.desc())
+    # A word with a comma may span a title's "label, place", which no column holds; each
+    # piece of it between commas is still in the text, so the pieces narrow the search.
+    pieces = {piece for word in words for piece in word.split(",") if piece}
+    sql = [_word(connection, scenario, piece) for piece in sorted(pieces)]
+    query = select(*_SEARCHED).where(visible(reader))
+    narrowest: _Word | None = None
+    fewest = sparse + 1
+    for word in sql:
+        number = connection.execute(
+            select(func.count()).select_from(word.candidates.limit(sparse + 1).subquery())
+        ).scalar_one()
+        if number < fewest:
+            narrowest, fewest = word, number
+    if fewest == 0:
+        return []  # a word no case holds
+    if narrowest is not None:
+        query = query.where(CaseRecord.id.in_(narrowest.candidates))
+    else:
+        query = query.where(*(word.holds for word in sql))
+    result = connection.execution_options(yield_per=limit).execute(
+        query.order_by(CaseRecord.occurred_at.desc(), CaseRecord.id.desc())
     )
-    found: list[tuple[Any, Mapping[str, Any]]] = []
+    matching: list[int] = []
     try:
         for row in result:
-            if not reader.sees(row.audience, row.lodged_by):
-                continue
-            body = lodged_text(json.loads(bytes(row.content)))
-            if all(word in _haystack(scenario, row, body) for word in words):
-                found.append((row, body))
-                if len(found) >= limit:
+            if all(word in _haystack(scenario, row) for word in words):
+                matching.append(row.id)
+                if len(matching) >= limit:
                     break
     finally:
         result.close()
-    return found
+    if not matching:
+        return []
+    rows = connection.execute(
+        select(CaseRecord, Body.content)
+        .join(Act, Act.idx == CaseRecord.id)
+        .join(Body, Body.digest == Act.body_digest)
+        .where(CaseRecord.id.in_(matching))
+        .order_by(CaseRecord.occurred_at.desc(), CaseRecord.id.desc())
+    ).all()
+    return [
+        (row, lodged_text(json.loads(bytes(row.content))))
+        for row in rows
+        if reader.sees(row.audience, row.lodged_by)
+    ]
 
 
-def _haystack(scenario: Scenario, row: Any, body: Mapping[str, Any]) -> str:
-    """What a search looks in: the case's title, narrative, actors, place names."""
-    incident = body.get("incident", {})
+def _haystack(scenario: Scenario, row: Any) -> str:
+    """What a search looks in, casefolded: the case's title, its stored words (narrative,
+    actors, accused group: :func:`truce.storage.search.search_text`), and its
+    place's names."""
     place = scenario.place(row.place_id) if row.place_id else None
     return " ".join(
         [
-            case_title(scenario, row),
-            str(body.get("narrative", "")),
-            " ".join(incident.get("actors", [])),
-            str(body.get("accused", {}).get("group") or ""),
-            place.name if place else "",
-            " ".join(place.aliases) if place else "",
-            place.admin1 or "" if place else "",
+            case_title(scenario, row).casefold(),
+            row.search_text,
+            place.name.casefold() if place else "",
+            " ".join(place.aliases).casefold() if place else "",
+            (place.admin1 or "").casefold() if place else "",
         ]
-    ).casefold()
+    )
 
 
 # -- presentation ----------------------------------------------------------------------

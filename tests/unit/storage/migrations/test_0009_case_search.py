@@ -1,0 +1,61 @@
+"""Migration 0009: a 0008 database with cases gains their search words, its text index
+and its counts, exactly as the projection would have written them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from sqlalchemy import inspect, text
+
+from tests.mechanism import SCENARIO_DIR
+from truce.domain.scenario import load_scenario
+from truce.services.demo import genesis_time, load_demo
+from truce.services.setup import initialise
+from truce.storage import projections, schema
+from truce.storage.db import Database
+from truce.web.pages import queries
+
+#: Searches run before and after the round trip through 0008.
+SEARCHES = ("torkham", "shelling", "kunar", "soldiers", "ab", "nowhere", "34.")
+
+
+def _searches(db: Database) -> dict[tuple[str, str], list[int]]:
+    scenario = load_scenario(SCENARIO_DIR)
+    found = {}
+    with db.read() as connection:
+        for reader in (queries.Reader("AF", False), queries.Reader("TR", True)):
+            for q in SEARCHES:
+                rows = queries.search_cases(connection, reader, scenario, q)
+                found[(reader.member, q)] = [row.id for row, _ in rows]
+    return found
+
+
+def test_upgrading_a_0008_database_fills_in_search_and_counts(
+    database_url: str, tmp_path: Path
+) -> None:
+    begins = genesis_time(SCENARIO_DIR)
+    initialise(database_url, SCENARIO_DIR, tmp_path / "keys", clock=lambda: begins)
+    load_demo(database_url, SCENARIO_DIR, tmp_path / "keys")
+    db = Database.from_url(database_url)
+    try:
+        with db.read() as connection:
+            live = projections.snapshot(connection)
+        searched = _searches(db)
+        assert any(searched.values())
+        with db.engine.begin() as connection:
+            command.downgrade(schema.alembic_config(connection), "0008")
+        inspector = inspect(db.engine)
+        assert "search_text" not in {c["name"] for c in inspector.get_columns("cases")}
+        assert "case_counts" not in inspector.get_table_names()
+        schema.upgrade(db.engine)
+        assert schema.current_revision(db.engine) == "0009"
+        with db.read() as connection:
+            assert projections.snapshot(connection) == live
+            if connection.dialect.name == "sqlite":
+                connection.execute(
+                    text("INSERT INTO cases_search (cases_search) VALUES ('integrity-check')")
+                )
+        assert _searches(db) == searched
+    finally:
+        db.dispose()
