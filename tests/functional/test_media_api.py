@@ -239,7 +239,8 @@ def test_a_corroboration_reaches_no_further_than_its_items(
     wide = d.post("tr-officer", "media.corroborate", attach, ref, expect=422)
     assert wide["field"] == "audience"
     assert "must not reach further than the item" in wide["detail"]
-    assert "AF" in wide["detail"] and "SEC" in wide["detail"]
+    assert "AF" in wide["detail"]
+    assert "SEC" in wide["detail"]
     assert d.get("af-officer", f"/api/v1/cases/{case['index']}")["thread"][-1]["kind"] == (
         "case.lodge"
     )
