@@ -33,13 +33,17 @@ async def services(request: Request) -> Services:
     return found
 
 
-def identity(request: Request, found: Annotated[Services, Depends(services)]) -> Identity:
-    """The delegate named by the ``Authorization: Bearer`` token; 401 without one."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+def bearer_token(request: Request) -> str:
+    """The token of ``Authorization: Bearer``; 401 without one."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError("send Authorization: Bearer <token>")
-    return authenticate(found.db, token.strip())
+    return token.strip()
+
+
+def identity(request: Request, found: Annotated[Services, Depends(services)]) -> Identity:
+    """The delegate named by the ``Authorization: Bearer`` token; 401 without one."""
+    return authenticate(found.db, bearer_token(request))
 
 
 ServicesDep = Annotated[Services, Depends(services)]

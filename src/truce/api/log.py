@@ -17,9 +17,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from truce.api import problems
-from truce.api.deps import MAX_INDEX, IdentityDep, LogIndex, ServicesDep, services
+from truce.api.deps import MAX_INDEX, IdentityDep, LogIndex, ServicesDep, bearer_token, services
 from truce.errors import (
-    AuthenticationError,
     ForbiddenError,
     InputError,
     NotFoundError,
@@ -307,14 +306,6 @@ def receipt_of(index: LogIndex, found: ServicesDep) -> Receipt:
         if not 0 <= index < size:
             raise NotFoundError(f"no entry {index} (the log has {size})")
         return Receipt(**checkpoints.receipt(connection, index, mechanism))
-
-
-def bearer_token(request: Request) -> str:
-    """The token of ``Authorization: Bearer``; 401 without one (as :func:`deps.identity`)."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise AuthenticationError("send Authorization: Bearer <token>")
-    return token.strip()
 
 
 async def read_limited(request: Request, limit: int) -> bytes:
