@@ -74,6 +74,19 @@ def from_error(error: TruceError, instance: str | None = None) -> JSONResponse:
     return response
 
 
+def internal_error(method: str, path: str) -> JSONResponse:
+    """The 500 problem of an unexpected exception, logged with its traceback (call it
+    from the ``except`` block): the client learns nothing of the server's internals."""
+    log.exception("unexpected error on %s %s", method, path)
+    return problem(
+        500,
+        "Internal error",
+        "the server failed to handle this request; nothing was recorded",
+        slug="internal-error",
+        instance=path,
+    )
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into problem+json."""
 
@@ -110,14 +123,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return problem(
-            500,
-            "Internal error",
-            "the server failed to handle this request; nothing was recorded",
-            slug="internal-error",
-            instance=request.url.path,
-        )
+        return internal_error(request.method, request.url.path)
 
     @app.get("/problems/{slug}", tags=["problems"], summary="Describe a problem type")
     async def _describe(slug: str) -> dict[str, Any]:

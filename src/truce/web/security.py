@@ -41,6 +41,16 @@ HEADERS: tuple[tuple[bytes, bytes], ...] = (
 EXEMPT = ("/docs", "/redoc")
 
 
+def secure(headers: list[tuple[bytes, bytes]]) -> None:
+    """Add to a response's raw headers each of :data:`HEADERS` it lacks, and
+    ``Cache-Control: no-store`` to an HTML page that sets no caching of its own."""
+    present = {name.lower() for name, _ in headers}
+    headers.extend(item for item in HEADERS if item[0] not in present)
+    content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
+    if content_type.startswith(b"text/html") and b"cache-control" not in present:
+        headers.append((b"cache-control", b"no-store"))
+
+
 class SecurityHeaders:
     """ASGI middleware adding :data:`HEADERS`; HTML pages also get ``no-store``.
 
@@ -59,13 +69,7 @@ class SecurityHeaders:
         async def add_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                headers.extend(item for item in HEADERS if item[0] not in present)
-                content_type = next(
-                    (value for name, value in headers if name.lower() == b"content-type"), b""
-                )
-                if content_type.startswith(b"text/html") and b"cache-control" not in present:
-                    headers.append((b"cache-control", b"no-store"))
+                secure(headers)
                 message["headers"] = headers
             await send(message)
 
