@@ -28,6 +28,7 @@ there is work; the first submission of a quiet period starts it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
@@ -172,7 +173,7 @@ class GroupCommit:
         self.admission = admission
         self.max_batch = max_batch
         self._lock = threading.Lock()
-        self._pending: list[tuple[Submission, Future[Admitted]]] = []
+        self._pending: list[tuple[Submission, _Waiter]] = []
         self._writing = False
 
     @property
@@ -184,23 +185,33 @@ class GroupCommit:
     def enqueue(self, submission: Submission) -> Future[Admitted]:
         """Queue a submission; its future ends with :class:`Admitted` or its own error."""
         future: Future[Admitted] = Future()
-        with self._lock:
-            self._pending.append((submission, future))
-            if self._writing:
-                return future
-            self._writing = True
-        threading.Thread(target=self._drain, name="truce-group-commit", daemon=True).start()
+        self._put(submission, future)
         return future
 
     async def submit(
         self, act: SignedAct, submitter: Identity | None = None, *, token: str | None = None
     ) -> Admitted:
-        """Admit ``act`` with whatever else is queued, without blocking the event loop."""
-        return await asyncio.wrap_future(self.enqueue(Submission(act, submitter, token)))
+        """Admit ``act`` with whatever else is queued, without blocking the event loop.
+
+        The writer settles the futures of one event loop with one callback per batch,
+        not one wake-up of the loop per act.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Admitted] = loop.create_future()
+        self._put(Submission(act, submitter, token), (loop, future))
+        return await future
 
     def submit_sync(self, act: SignedAct, submitter: Identity | None = None) -> Admitted:
         """Admit ``act`` with whatever else is queued, waiting in this thread."""
         return self.enqueue(Submission(act, submitter)).result()
+
+    def _put(self, submission: Submission, waiter: _Waiter) -> None:
+        with self._lock:
+            self._pending.append((submission, waiter))
+            if self._writing:
+                return
+            self._writing = True
+        threading.Thread(target=self._drain, name="truce-group-commit", daemon=True).start()
 
     def _drain(self) -> None:
         while True:
@@ -212,13 +223,42 @@ class GroupCommit:
                     return
             self._write(batch)
 
-    def _write(self, batch: list[tuple[Submission, Future[Admitted]]]) -> None:
+    def _write(self, batch: list[tuple[Submission, _Waiter]]) -> None:
         try:
             outcomes = admit_each(self.admission, [submission for submission, _ in batch])
         except Exception as exc:  # e.g. the database is unreachable
             outcomes = [exc] * len(batch)
-        for (_, future), outcome in zip(batch, outcomes, strict=True):
-            if isinstance(outcome, Admitted):
-                future.set_result(outcome)
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Admitted], Outcome]]]
+        by_loop = {}
+        for (_, waiter), outcome in zip(batch, outcomes, strict=True):
+            if isinstance(waiter, Future):
+                _settle_one(waiter, outcome)
             else:
-                future.set_exception(outcome)
+                loop, future = waiter
+                by_loop.setdefault(loop, []).append((future, outcome))
+        for loop, settled in by_loop.items():
+            # A loop closed meanwhile has no one left waiting.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_settle_all, settled)
+
+
+#: Who waits for an outcome: a thread, or a coroutine on an event loop.
+_Waiter = Future[Admitted] | tuple[asyncio.AbstractEventLoop, "asyncio.Future[Admitted]"]
+
+
+def _settle_one(future: Future[Admitted], outcome: Outcome) -> None:
+    if isinstance(outcome, Admitted):
+        future.set_result(outcome)
+    else:
+        future.set_exception(outcome)
+
+
+def _settle_all(settled: list[tuple[asyncio.Future[Admitted], Outcome]]) -> None:
+    """Called on the futures' event loop: end each that is still awaited."""
+    for future, outcome in settled:
+        if future.done():  # its request was cancelled
+            continue
+        if isinstance(outcome, Admitted):
+            future.set_result(outcome)
+        else:
+            future.set_exception(outcome)

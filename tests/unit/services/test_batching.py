@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import threading
 from typing import Any
@@ -246,3 +247,35 @@ def test_tokens_are_checked_by_the_writer_and_a_bad_one_fails_its_act_alone(
         store = LogStore(connection)
         assert store.index_of(acts[1].envelope.leaf_hash()) is None
         assert store.index_of(acts[2].envelope.leaf_hash()) is None
+
+
+def test_coroutines_get_their_own_outcomes_and_a_cancelled_one_harms_none(
+    mechanism: Mechanism,
+) -> None:
+    group = mechanism.admission.group_commit()
+    acts = [statement(mechanism, "pk-officer", f"awaited {n}") for n in range(10)]
+    token = mechanism.token("pk-officer")
+
+    async def run() -> list[Admitted | BaseException]:
+        with mechanism.db.write() as connection:
+            LogStore(connection).head(lock=True)  # the writer waits: all ten queue up
+            tasks = [asyncio.create_task(group.submit(act, token=token)) for act in acts[:8]]
+            tasks.append(asyncio.create_task(group.submit(acts[8], token="not-a-token")))
+            tasks.append(asyncio.create_task(group.submit(acts[9], token=token)))
+            while group.queued < len(acts) - 1:  # the writer took the first one alone
+                await asyncio.sleep(0.01)
+            tasks[9].cancel()
+        return await asyncio.gather(*tasks, return_exceptions=True)
+
+    outcomes = asyncio.run(run())
+    assert all(isinstance(outcome, Admitted) for outcome in outcomes[:8])
+    assert isinstance(outcomes[8], AuthenticationError)
+    assert isinstance(outcomes[9], asyncio.CancelledError)
+    indices = [outcome.receipt.index for outcome in outcomes[:8] if isinstance(outcome, Admitted)]
+    assert indices == list(range(indices[0], indices[0] + 8))
+    with mechanism.db.read() as connection:
+        store = LogStore(connection)
+        assert store.index_of(acts[8].envelope.leaf_hash()) is None
+        # A cancelled request was already queued: its act is written, as one whose
+        # client went away after sending it would be.
+        assert store.index_of(acts[9].envelope.leaf_hash()) == indices[-1] + 1
