@@ -405,7 +405,7 @@ def breakdown(url: str, keys_dir: Path, count: int, batch: int) -> str:
     timers.wrap(projections, "apply", "  of which projection handlers")
     timers.wrap(Admission, "_sign", "checkpoint signing + insert (once per batch)")
     timers.wrap(checkpoints, "fresh_receipts", "receipts (one node lookup per batch)")
-    timers.wrap(batching, "identify", "token lookup, once per token per batch (with BEGIN)")
+    timers.wrap(batching, "identify_all", "token lookup, one query per batch (with BEGIN)")
     timers.wrap(LogStore, "logged", "replay lookup")
     timers.wrap(admission_module, "load_submission_bytes", "parse posted bytes (strict JSON)")
     prepared = prepare(keys_dir, 2 * count)
@@ -485,6 +485,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="truce serve --workers")
     parser.add_argument("--budget", type=float, default=60.0, help="seconds per phase, at most")
     parser.add_argument("--postgres-url", default=os.environ.get("TRUCE_TEST_POSTGRES_URL"))
+    parser.add_argument(
+        "--backends",
+        default="sqlite,postgresql",
+        help="comma-separated; PostgreSQL only where --postgres-url is given",
+    )
     parser.add_argument("--profile", action="store_true", help="add a breakdown on SQLite")
     parser.add_argument("--profile-lodges", type=int, default=500)
     parser.add_argument("--profile-batch", type=int, default=32, help="acts per batch")
@@ -499,8 +504,10 @@ def main() -> None:
     ]
     with tempfile.TemporaryDirectory(prefix="truce-bench-api-") as folder:
         workdir = Path(folder)
-        rows += run_backend("sqlite", f"sqlite:///{workdir / 'bench.db'}", args, workdir)
-        if args.postgres_url:
+        backends = set(args.backends.split(","))
+        if "sqlite" in backends:
+            rows += run_backend("sqlite", f"sqlite:///{workdir / 'bench.db'}", args, workdir)
+        if args.postgres_url and "postgresql" in backends:
             with postgres_database(args.postgres_url, "api") as url:
                 rows += run_backend("postgresql", url, args, workdir)
         print("\n".join(rows))

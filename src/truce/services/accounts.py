@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -31,7 +32,7 @@ from typing import Any
 
 from argon2 import Parameters, PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -426,24 +427,48 @@ def authenticate(db: Database, token: str) -> Identity:
         return identify(connection, token)
 
 
+#: The accounts of some token hashes; built once, as every group commit runs it.
+_IDENTIFY = (
+    select(
+        ApiToken.token_hash,
+        Account.id,
+        Account.member,
+        Account.delegate,
+        Account.role,
+        Account.disabled_at,
+        ApiToken.revoked_at,
+    )
+    .join(ApiToken, ApiToken.account_id == Account.id)
+    .where(ApiToken.token_hash.in_(bindparam("hashes", expanding=True)))
+)
+
+
 def identify(connection: Connection, token: str) -> Identity:
     """:func:`authenticate` inside a transaction the caller holds (the group commit's)."""
-    row = connection.execute(
-        select(
-            Account.id,
-            Account.member,
-            Account.delegate,
-            Account.role,
-            Account.disabled_at,
-            ApiToken.revoked_at,
-        )
-        .join(ApiToken, ApiToken.account_id == Account.id)
-        .where(ApiToken.token_hash == token_hash(token))
-    ).first()
-    if row is None:
-        raise AuthenticationError("the bearer token is not valid")
-    if row.revoked_at is not None:
-        raise AuthenticationError("the bearer token was revoked")
-    if row.disabled_at is not None:
-        raise AuthenticationError(f"the account of {row.member}/{row.delegate} is disabled")
-    return Identity(row.member, row.delegate, row.role, row.id)
+    found = identify_all(connection, [token])[token]
+    if isinstance(found, AuthenticationError):
+        raise found
+    return found
+
+
+def identify_all(
+    connection: Connection, tokens: Iterable[str]
+) -> dict[str, Identity | AuthenticationError]:
+    """:func:`identify` for several tokens in one query: each token's identity, or the
+    error that says why it authenticates no one."""
+    wanted = {token_hash(token): token for token in tokens}
+    rows = connection.execute(_IDENTIFY, {"hashes": sorted(wanted)}).all()
+    found: dict[str, Identity | AuthenticationError] = {
+        token: AuthenticationError("the bearer token is not valid") for token in wanted.values()
+    }
+    for row in rows:
+        token = wanted[row.token_hash]
+        if row.revoked_at is not None:
+            found[token] = AuthenticationError("the bearer token was revoked")
+        elif row.disabled_at is not None:
+            found[token] = AuthenticationError(
+                f"the account of {row.member}/{row.delegate} is disabled"
+            )
+        else:
+            found[token] = Identity(row.member, row.delegate, row.role, row.id)
+    return found

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from truce.domain.acts import PERMISSIONS, parse_body
 from truce.domain.scenario import Scenario
@@ -328,19 +328,22 @@ class Admission:
                 logged.add(leaf_hash)
                 checked.append((act, canonical))
                 positions.append(position)
-            admitted.extend(zip(positions, self._record(store, checked), strict=True))
+            admitted.extend(
+                zip(positions, self._record(store, checked, mechanism.scenario), strict=True)
+            )
             keys.clear()
         return admitted
 
-    def _sign(self, store: LogStore) -> Note | None:
+    def _sign(self, store: LogStore, *, fresh: bool = False) -> Note | None:
         """Sign the checkpoint of the new head in the appending transaction."""
         if self.signer is None:
             return None
-        return checkpoints.sign_head(store, self.signer, self.clock())
+        return checkpoints.sign_head(store, self.signer, self.clock(), fresh=fresh)
 
-    def sign(self, store: LogStore) -> Note | None:
-        """Sign (once) the checkpoint of the head the caller's transaction appended."""
-        return self._sign(store)
+    def sign(self, store: LogStore, *, fresh: bool = False) -> Note | None:
+        """Sign (once) the checkpoint of the head the caller's transaction appended
+        (``fresh``: it appended at least one entry, see :func:`checkpoints.sign_head`)."""
+        return self._sign(store, fresh=fresh)
 
     def _verify_signatures(
         self, connection: Connection, acts: Sequence[SignedAct], keys: dict[str, _Key | None]
@@ -351,6 +354,7 @@ class Admission:
         while the caller goes on with the other checks, taking each result as it needs it.
         It is the largest single cost of admitting an act.
         """
+        self._load_keys(connection, {act.envelope.key_id for act in acts}, keys)
         jobs = [
             (key.public_key.raw, b64url_decode(act.envelope.sig), act.envelope.signing_bytes())
             if (key := self._key(connection, act.envelope.key_id, keys)) is not None
@@ -373,10 +377,12 @@ class Admission:
                 future.cancel()
 
     @staticmethod
-    def _record(store: LogStore, acts: list[tuple[SignedAct, bytes]]) -> list[Receipt]:
+    def _record(
+        store: LogStore, acts: list[tuple[SignedAct, bytes]], scenario: Scenario | None = None
+    ) -> list[Receipt]:
         """Project and append checked acts (the caller holds the write lock)."""
         head = store.head()
-        context = projections.ProjectionContext(store.connection)
+        context = projections.ProjectionContext(store.connection, known_scenario=scenario)
         for offset, (act, canonical) in enumerate(acts):
             projections.apply(
                 context,
@@ -516,27 +522,28 @@ class Admission:
     @staticmethod
     def _key(connection: Connection, key_id: str, cache: dict[str, _Key | None]) -> _Key | None:
         if key_id not in cache:
-            row = connection.execute(
-                select(
-                    DelegateKey.member,
-                    DelegateKey.delegate,
-                    DelegateKey.role,
-                    DelegateKey.public_key,
-                    DelegateKey.revoked_idx,
-                ).where(DelegateKey.key_id == key_id)
-            ).first()
-            cache[key_id] = (
-                None
-                if row is None
-                else _Key(
-                    member=row.member,
-                    delegate=row.delegate,
-                    role=row.role,
-                    public_key=PublicKey.from_text(row.public_key),
-                    revoked_idx=row.revoked_idx,
-                )
-            )
+            Admission._load_keys(connection, {key_id}, cache)
         return cache[key_id]
+
+    @staticmethod
+    def _load_keys(
+        connection: Connection, key_ids: set[str], cache: dict[str, _Key | None]
+    ) -> None:
+        """Put the registered keys among ``key_ids`` (None for the others) in ``cache``,
+        with one query for those not there yet."""
+        wanted = sorted(key_ids - cache.keys())
+        if not wanted:
+            return
+        rows = connection.execute(_KEYS, {"key_ids": wanted})
+        cache.update(dict.fromkeys(wanted))
+        for row in rows:
+            cache[row.key_id] = _Key(
+                member=row.member,
+                delegate=row.delegate,
+                role=row.role,
+                public_key=PublicKey.from_text(row.public_key),
+                revoked_idx=row.revoked_idx,
+            )
 
     @staticmethod
     def _check_member_key(
@@ -585,6 +592,17 @@ class Admission:
                 f"key {key.key_id} was already revoked at log index {row.revoked_idx}",
                 field="body.public_key",
             )
+
+
+#: Registered keys by id; built once, as every batch runs it.
+_KEYS = select(
+    DelegateKey.key_id,
+    DelegateKey.member,
+    DelegateKey.delegate,
+    DelegateKey.role,
+    DelegateKey.public_key,
+    DelegateKey.revoked_idx,
+).where(DelegateKey.key_id.in_(bindparam("key_ids", expanding=True)))
 
 
 def load_submission_bytes(data: bytes) -> SignedAct:

@@ -40,7 +40,7 @@ from sqlalchemy import Connection
 from truce.errors import AuthenticationError, TruceError
 from truce.ledger.envelope import SignedAct
 from truce.services import checkpoints
-from truce.services.accounts import Identity, identify
+from truce.services.accounts import Identity, identify_all
 from truce.services.admission import Admission, Receipt
 from truce.storage.log import LogStore
 
@@ -99,22 +99,15 @@ def _submitters(
 ) -> list[Identity | AuthenticationError | None]:
     """Who sent each submission; a token that names nobody is that submission's error.
 
-    Tokens are looked up in the batch's own transaction: a token revoked before the
-    batch began authenticates none of its acts.
+    Tokens are looked up in the batch's own transaction, all in one query: a token
+    revoked before the batch began authenticates none of its acts.
     """
-    found: dict[str, Identity | AuthenticationError] = {}
-    result: list[Identity | AuthenticationError | None] = []
-    for submission in submissions:
-        if submission.token is None:
-            result.append(submission.submitter)
-            continue
-        if submission.token not in found:
-            try:
-                found[submission.token] = identify(connection, submission.token)
-            except AuthenticationError as exc:
-                found[submission.token] = exc
-        result.append(found[submission.token])
-    return result
+    tokens = {submission.token for submission in submissions if submission.token is not None}
+    found = identify_all(connection, tokens) if tokens else {}
+    return [
+        submission.submitter if submission.token is None else found[submission.token]
+        for submission in submissions
+    ]
 
 
 def _together(admission: Admission, submissions: Sequence[Submission]) -> list[Outcome]:
@@ -141,7 +134,7 @@ def _together(admission: Admission, submissions: Sequence[Submission]) -> list[O
         ]
         documents: list[dict[str, Any] | None] = [None] * len(admitted)
         if admitted:
-            note = admission.sign(store)
+            note = admission.sign(store, fresh=True)
             if note is not None:
                 documents = list(
                     checkpoints.fresh_receipts(

@@ -66,21 +66,32 @@ class LogSigner:
         return log_verifier(self.origin, self.key.public_key)
 
 
-def sign_head(store: LogStore, signer: LogSigner, now: datetime) -> Note:
-    """Sign (once) and store the checkpoint of the log's current head."""
+#: Built once: a statement object executed again skips SQLAlchemy's cache-key walk.
+_INSERT_CHECKPOINT = insert(CheckpointRow)
+
+
+def sign_head(store: LogStore, signer: LogSigner, now: datetime, *, fresh: bool = False) -> Note:
+    """Sign (once) and store the checkpoint of the log's current head.
+
+    ``fresh``: the caller's transaction has just appended, so the head is larger than
+    any signed before and there is no checkpoint of its size to look for.
+    """
     head = store.head()
-    row = store.connection.execute(
-        select(CheckpointRow.note).where(CheckpointRow.size == head.size)
-    ).first()
+    row = (
+        None
+        if fresh
+        else store.connection.execute(
+            select(CheckpointRow.note).where(CheckpointRow.size == head.size)
+        ).first()
+    )
     if row is not None:
         return Note.parse(row.note)
     note = sign_checkpoint(
         Checkpoint(signer.origin, head.size, head.root), signer.origin, signer.key
     )
     store.connection.execute(
-        insert(CheckpointRow).values(
-            size=head.size, root=head.root, note=note.serialize(), signed_at=now
-        )
+        _INSERT_CHECKPOINT,
+        {"size": head.size, "root": head.root, "note": note.serialize(), "signed_at": now},
     )
     return note
 

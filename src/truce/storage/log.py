@@ -10,10 +10,22 @@ All methods run inside a transaction the caller opened with
 :meth:`truce.storage.db.Database.read` or :meth:`~truce.storage.db.Database.write`;
 :meth:`LogStore.append` requires the write transaction and locks the head row, so that
 the append and the projection updates of the same acts commit together or not at all.
+
+A write transaction reads the database for what it cannot know already, and no more:
+
+- once it holds the head row's lock, no one else can move the head, so the head is
+  read once and then kept as the appends move it;
+- a stored subtree never changes, so the nodes it loaded or wrote are kept for the
+  proofs it builds next (the receipts of the acts it appended need no further query);
+- the right border of the tree (:class:`truce.ledger.merkle.Frontier`) is kept by the
+  process, keyed by the tree head it belongs to: a size and an RFC 6962 root determine
+  every leaf, so a border kept for one head is right for that head in any database,
+  and the next append of this process starts from it without a query.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +39,8 @@ from truce.storage.models import Body, LogEntry, LogHead
 _HEAD_ID = 1
 #: Stored subtrees looked up per query: well under SQLite's limit of bound parameters.
 _NODES_PER_QUERY = 400
+#: How many borders the process keeps (one per database it appends to, in practice).
+_FRONTIERS_KEPT = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +57,9 @@ class LogStore:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self._is_sqlite = connection.dialect.name == "sqlite"
+        #: The head, once this transaction holds its lock (see the module's docstring).
+        self._held: TreeHead | None = None
+        self._known: dict[tuple[int, int], bytes] = {}
 
     # -- set-up ---------------------------------------------------------------------
 
@@ -57,7 +74,13 @@ class LogStore:
     # -- reads ----------------------------------------------------------------------
 
     def head(self, *, lock: bool = False) -> TreeHead:
-        """The current size and root; ``lock`` takes the row lock for an append."""
+        """The current size and root; ``lock`` takes the row lock for an append.
+
+        Must be called with ``lock`` only in a write transaction: from then on the head
+        is this transaction's to move, and is no longer read from the database.
+        """
+        if self._held is not None:
+            return self._held
         # FOR UPDATE is PostgreSQL's row lock; SQLite's write transaction already holds
         # the database's write lock (see truce.storage.db).
         statement = "SELECT size, root FROM log_head WHERE id = ?"
@@ -66,7 +89,10 @@ class LogStore:
         found = self._sql(statement, (_HEAD_ID,)).first()
         if found is None:
             raise NotFoundError("the log has not been initialised: run truce init")
-        return TreeHead(size=int(found[0]), root=bytes(found[1]))
+        head = TreeHead(size=int(found[0]), root=bytes(found[1]))
+        if lock:
+            self._held = head
+        return head
 
     def _sql(self, statement: str, params: Sequence[Any] = ()) -> Any:
         """Run fixed-shape SQL through the driver, with ``?`` placeholders.
@@ -88,8 +114,15 @@ class LogStore:
         self.connection.exec_driver_sql(statement, rows)
 
     def _nodes(self, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-        keys = sorted(set(wanted))
+        known = self._known
         found: dict[tuple[int, int], bytes] = {}
+        keys: list[tuple[int, int]] = []
+        for key in set(wanted):
+            if key in known:
+                found[key] = known[key]
+            else:
+                keys.append(key)
+        keys.sort()
         for start in range(0, len(keys), _NODES_PER_QUERY):
             chunk = keys[start : start + _NODES_PER_QUERY]
             # An OR of (level, idx) pairs: both SQLite and PostgreSQL answer it from the
@@ -99,9 +132,11 @@ class LogStore:
                 f"SELECT level, idx, hash FROM log_nodes WHERE {where}",  # noqa: S608
                 [value for key in chunk for value in key],
             )
-            found.update(((level, idx), bytes(digest)) for level, idx, digest in rows)
-        if len(found) != len(keys):
-            missing = [key for key in keys if key not in found]
+            loaded = {(level, idx): bytes(digest) for level, idx, digest in rows}
+            found.update(loaded)
+            known.update(loaded)
+        missing = [key for key in keys if key not in found]
+        if missing:
             raise NotFoundError(f"the log is missing stored subtrees {missing[:3]}")
         return found
 
@@ -204,8 +239,14 @@ class LogStore:
     # -- writes ---------------------------------------------------------------------
 
     def frontier(self, head: TreeHead) -> merkle.Frontier:
-        """The right border of the tree at ``head``, loaded from stored subtrees."""
+        """The right border of the tree at ``head``: the process's own copy if it kept
+        one for this head, otherwise loaded from stored subtrees."""
         wanted = merkle.frontier_subtrees(head.size)
+        with _FRONTIERS_LOCK:
+            kept = _FRONTIERS.get((head.size, head.root))
+        if kept is not None:
+            self._known.update(zip(wanted, kept.hashes, strict=True))
+            return kept.copy()
         nodes = self._nodes(wanted)
         return merkle.Frontier(head.size, [nodes[node] for node in wanted])
 
@@ -228,10 +269,14 @@ class LogStore:
         if entry_rows:
             self._insert_many("log_entries", "idx, leaf_hash, leaf", entry_rows)
             self._insert_many("log_nodes", "level, idx, hash", node_rows)
+            root = frontier.root()
             self._sql(
                 "UPDATE log_head SET size = ?, root = ? WHERE id = ?",
-                (frontier.size, frontier.root(), _HEAD_ID),
+                (frontier.size, root, _HEAD_ID),
             )
+            self._held = TreeHead(frontier.size, root)
+            self._known.update(((level, idx), digest) for level, idx, digest in node_rows)
+            _keep(self._held, frontier)
         self.store_bodies(bodies)
         return [head.size + offset for offset in range(len(entry_rows))]
 
@@ -248,3 +293,21 @@ class LogStore:
             "ON CONFLICT (digest) DO NOTHING",
             [value for item in fresh.items() for value in item],
         )
+
+
+_FRONTIERS: dict[tuple[int, bytes], merkle.Frontier] = {}
+_FRONTIERS_LOCK = threading.Lock()
+
+
+def _keep(head: TreeHead, frontier: merkle.Frontier) -> None:
+    """Keep the border of ``head`` for the next append (a few heads, newest last).
+
+    Kept before the transaction commits: if it rolls back, the head it names is never
+    the database's, and the entry is simply never asked for.
+    """
+    kept = frontier.copy()
+    with _FRONTIERS_LOCK:
+        _FRONTIERS.pop((head.size, head.root), None)
+        _FRONTIERS[(head.size, head.root)] = kept
+        while len(_FRONTIERS) > _FRONTIERS_KEPT:
+            del _FRONTIERS[next(iter(_FRONTIERS))]

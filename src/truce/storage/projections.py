@@ -13,9 +13,10 @@ import json
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy import Connection, Insert, Table, delete, insert, select, update
 
 from truce.domain.scenario import Scenario
 from truce.ledger.envelope import Envelope
@@ -59,7 +60,8 @@ class ProjectionContext:
 
     _connection: Connection
     pending_acts: list[dict[str, Any]] = field(default_factory=list)
-    _scenario: Scenario | None = None
+    #: The mechanism's scenario, if the caller has it (it is read on first use otherwise).
+    known_scenario: Scenario | None = None
     _pending: dict[tuple[Table, tuple[str, ...]], list[dict[str, Any]]] = field(
         default_factory=dict
     )
@@ -71,7 +73,7 @@ class ProjectionContext:
         if self._pending:
             pending, self._pending = self._pending, {}
             for (table, _), rows in pending.items():
-                self._connection.execute(insert(table), rows)
+                self._connection.execute(_insert(table), rows)
         return self._connection
 
     def insert(self, table: Table, row: dict[str, Any]) -> None:
@@ -97,7 +99,7 @@ class ProjectionContext:
         Validating a scenario costs milliseconds and it never changes once logged, so it
         is parsed once per process per mechanism (keyed by id and genesis time).
         """
-        if self._scenario is None:
+        if self.known_scenario is None:
             connection = self.connection
             row = connection.execute(select(Mechanism.id, Mechanism.genesis_at)).first()
             if row is None:
@@ -106,20 +108,27 @@ class ProjectionContext:
             if key not in _SCENARIOS:
                 data = connection.execute(select(Mechanism.scenario)).scalar_one()
                 _SCENARIOS[key] = Scenario.model_validate(data)
-            self._scenario = _SCENARIOS[key]
-        return self._scenario
+            self.known_scenario = _SCENARIOS[key]
+        return self.known_scenario
 
     def flush(self) -> None:
         """Write every queued row, the batched ``acts`` rows and the tallied counters."""
         connection = self.connection
         if self.pending_acts:
-            connection.execute(insert(Act), self.pending_acts)
+            connection.execute(_insert(Act.__table__), self.pending_acts)
             self.pending_acts.clear()
         tallies, self._tallies = self._tallies, {}
         for write, counts in tallies.items():
             changed = {key: delta for key, delta in counts.items() if delta}
             if changed:
                 write(connection, changed)
+
+
+@cache
+def _insert(table: Table) -> Insert:
+    """``INSERT INTO table``, one object per table: executed again, it skips
+    SQLAlchemy's walk of the statement for its cache key."""
+    return insert(table)
 
 
 TallyWriter = Callable[[Connection, dict[Hashable, int]], None]

@@ -11,8 +11,10 @@ import hashlib
 import random
 import threading
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 
 from truce.errors import NotFoundError
@@ -246,3 +248,62 @@ def test_writers_through_separate_handles_of_one_database_never_fork_the_tree(
         other.dispose()
     assert sorted(stored) == sorted(leaf for leaf, _ in leaves)
     assert head.root == merkle.MerkleTree.from_entries(stored).root()
+
+
+def _statements(db: Database) -> list[str]:
+    """Every SQL statement ``db`` runs from now on (until the test ends)."""
+    seen: list[str] = []
+
+    def record(*args: object) -> None:
+        seen.append(" ".join(str(args[2]).split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_an_appending_transaction_reads_the_head_once_and_proves_from_what_it_wrote(
+    db: Database,
+) -> None:
+    leaves = _leaves(40, seed=77)
+    _append(db, leaves[:13])
+    statements = _statements(db)
+    with db.write() as connection:
+        store = LogStore(connection)
+        before = store.head(lock=True)
+        indices = store.append(leaves[13:])
+        after = store.head()
+        proofs = store.inclusion_proofs(indices, after.size)
+        root = store.root()
+    heads = [s for s in statements if "FROM log_head" in s]
+    node_reads = [s for s in statements if "FROM log_nodes" in s]
+    assert len(heads) == 1
+    # The border of the 13-entry tree was kept by the append that made it, and every
+    # subtree the new entries' audit paths need was either on it or written just now.
+    assert node_reads == []
+    tree = merkle.MerkleTree(h for _, h in leaves)
+    assert (before.size, after.size) == (13, 40)
+    assert after.root == root == tree.root()
+    with db.read() as connection:
+        fresh = LogStore(connection)
+        assert fresh.head() == after
+        assert proofs == [fresh.inclusion_proof(index, 40) for index in indices]
+
+
+def test_a_kept_border_serves_only_the_tree_it_belongs_to(db: Database, tmp_path: Path) -> None:
+    """Two logs of the same sizes but other leaves, appended to in turn by one process."""
+    other = Database.from_url(f"sqlite:///{tmp_path / 'other.db'}")
+    schema.upgrade(other.engine)
+    with other.write() as connection:
+        LogStore(connection).initialise()
+    ours, theirs = _leaves(30, seed=5), _leaves(30, seed=6)
+    try:
+        for start, end in ((0, 7), (7, 8), (8, 19), (19, 30)):
+            _append(db, ours[start:end])
+            _append(other, theirs[start:end])
+        for handle, leaves in ((db, ours), (other, theirs)):
+            with handle.read() as connection:
+                store = LogStore(connection)
+                assert store.head().root == merkle.MerkleTree(h for _, h in leaves).root()
+                assert store.inclusion_proof(3, 30) == store.inclusion_proofs([3], 30)[0]
+    finally:
+        other.dispose()
