@@ -105,13 +105,15 @@ class LogStore:
         return self.connection.exec_driver_sql(statement, tuple(params))
 
     def _insert_many(self, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
+        """One ``INSERT ... VALUES (...), (...)`` (see :func:`truce.storage.projections.insert_rows`
+        for why not ``executemany``)."""
         if not rows:
             return
-        marks = ", ".join("?" for _ in rows[0])
-        statement = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
-        if self.connection.dialect.paramstyle != "qmark":
-            statement = statement.replace("?", "%s")
-        self.connection.exec_driver_sql(statement, rows)
+        row = "(" + ", ".join("?" for _ in rows[0]) + ")"
+        self._sql(
+            f"INSERT INTO {table} ({columns}) VALUES {', '.join(row for _ in rows)}",  # noqa: S608
+            [value for values in rows for value in values],
+        )
 
     def _nodes(self, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         known = self._known
