@@ -318,6 +318,7 @@ async def admit_posted(
     except (InputError, PayloadTooLargeError):
         authenticate(found.db, token)  # a stranger learns nothing about the input: 401
         raise
+    found.admission.precheck_signature(act)
     admitted = await found.admission.group_commit().submit(act, token=token)
     if admitted.document is None:
         raise NotFoundError(f"entry {admitted.receipt.index} is not yet under a signed checkpoint")

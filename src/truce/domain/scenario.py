@@ -21,6 +21,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self, get_args
 
@@ -304,7 +305,17 @@ class Scenario(_Model):
 
     def member(self, code: str) -> Member | None:
         """The member with this code, or ``None``."""
-        return next((m for m in self.members if m.code == code), None)
+        return self.members_by_code.get(code)
+
+    @cached_property
+    def members_by_code(self) -> dict[str, Member]:
+        """The members by code (every admitted act looks its author up)."""
+        return {m.code: m for m in self.members}
+
+    @cached_property
+    def places_by_id(self) -> dict[str, Place]:
+        """The gazetteer by place id (every lodged incident looks its place up)."""
+        return {p.id: p for p in self.places}
 
     def clause(self, clause_id: str) -> Clause | None:
         """The clause with this id, or ``None``."""
@@ -312,7 +323,7 @@ class Scenario(_Model):
 
     def place(self, place_id: str) -> Place | None:
         """The gazetteer place with this id, or ``None``."""
-        return next((p for p in self.places if p.id == place_id), None)
+        return self.places_by_id.get(place_id)
 
     def text(self, text_id: str) -> SourceText | None:
         """The source text with this id, or ``None``."""
@@ -338,7 +349,7 @@ class Scenario(_Model):
         """The members that run witnesses: the parties and the mediators."""
         return [m for m in self.members if m.kind in ("party", "mediator")]
 
-    @property
+    @cached_property
     def incident_type_ids(self) -> tuple[str, ...]:
         """The ids of the incident taxonomy, in file order."""
         return tuple(t.id for t in self.incident_types)

@@ -237,8 +237,20 @@ class Envelope:
         return self._memo("time", lambda: parse_time(self.at))
 
     def verify_signature(self, key: PublicKey) -> bool:
-        """True when ``sig`` is ``key``'s Ed25519 signature of :meth:`signing_bytes`."""
-        return key.verify(b64url_decode(self.sig), self.signing_bytes())
+        """True when ``sig`` is ``key``'s Ed25519 signature of :meth:`signing_bytes`.
+
+        The answer is kept with the envelope: asked again for the same key, it is not
+        computed again (see :meth:`verified_by`).
+        """
+        return self._memo(
+            f"verified:{key.text}",
+            lambda: key.verify(b64url_decode(self.sig), self.signing_bytes()),
+        )
+
+    def verified_by(self, key: PublicKey) -> bool | None:
+        """What :meth:`verify_signature` answered for ``key``; None if it was not asked."""
+        found: bool | None = self._cache.get(f"verified:{key.text}")
+        return found
 
     def check_body(self, body: object) -> bytes:
         """Return the body's RFC 8785 bytes if they match ``body_digest``; raise otherwise."""

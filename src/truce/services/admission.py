@@ -109,6 +109,8 @@ class _Key:
 
 _WORKERS = os.cpu_count() or 1
 _PARALLEL_FROM = 16
+#: Registered public keys a process keeps for :meth:`Admission.precheck_signature`.
+_PUBLIC_KEYS_KEPT = 10_000
 _pool: ThreadPoolExecutor | None = None
 
 
@@ -120,9 +122,9 @@ def _verifier_pool() -> ThreadPoolExecutor:
     return _pool
 
 
-def _verify_chunk(jobs: Sequence[tuple[bytes, bytes, bytes] | None]) -> list[bool | None]:
+def _verify_chunk(jobs: Sequence[tuple[bytes, bytes, bytes]]) -> list[bool]:
     """Verify ``(public key, signature, message)`` triples; the work runs without the GIL."""
-    return [None if job is None else verify_raw(*job) for job in jobs]
+    return [verify_raw(*job) for job in jobs]
 
 
 def _segments(acts: Sequence[SignedAct]) -> Iterator[tuple[int, int]]:
@@ -185,6 +187,10 @@ class Admission:
         self._mechanism: _Mechanism | None = None
         self._group: GroupCommit | None = None
         self._group_lock = threading.Lock()
+        #: Public keys by key id, as the writer found them registered (see
+        #: :meth:`precheck_signature`). A key id is the RFC 7638 thumbprint of its key,
+        #: so an entry never goes stale; revocation is checked at admission.
+        self._public_keys: dict[str, PublicKey] = {}
 
     # -- the mechanism ------------------------------------------------------------------
 
@@ -345,22 +351,48 @@ class Admission:
         (``fresh``: it appended at least one entry, see :func:`checkpoints.sign_head`)."""
         return self._sign(store, fresh=fresh)
 
+    def precheck_signature(self, act: SignedAct) -> None:
+        """Verify the act's signature now, in the calling thread, if this process knows
+        the key it names; admission then takes the answer instead of verifying again.
+
+        The server calls it on the event loop's thread as it receives an act. Ed25519
+        verification releases the GIL, so the writer admitting the previous batch goes
+        on meanwhile, and the batch no longer waits for the largest single cost of an
+        act. An unknown or since revoked key changes nothing: admission checks the key
+        as registered in its own transaction, and verifies whatever was not verified.
+        """
+        key = self._public_keys.get(act.envelope.key_id)
+        if key is not None:
+            act.envelope.verify_signature(key)
+
     def _verify_signatures(
         self, connection: Connection, acts: Sequence[SignedAct], keys: dict[str, _Key | None]
     ) -> Iterator[bool | None]:
-        """Check the signatures of a run of acts on every core; None where no key is known.
+        """Check the signatures of a run of acts; None where no key is known.
 
-        Ed25519 verification releases the GIL, so worker threads verify contiguous chunks
-        while the caller goes on with the other checks, taking each result as it needs it.
-        It is the largest single cost of admitting an act.
+        An answer :meth:`precheck_signature` found for the registered key is taken as
+        it is. The rest are verified on every core: Ed25519 verification releases the
+        GIL, so worker threads verify contiguous chunks while the caller goes on with
+        the other checks, taking each result as it needs it.
         """
         self._load_keys(connection, {act.envelope.key_id for act in acts}, keys)
+        found = [keys[act.envelope.key_id] for act in acts]
+        known = [
+            None if key is None else act.envelope.verified_by(key.public_key)
+            for act, key in zip(acts, found, strict=True)
+        ]
         jobs = [
             (key.public_key.raw, b64url_decode(act.envelope.sig), act.envelope.signing_bytes())
-            if (key := self._key(connection, act.envelope.key_id, keys)) is not None
-            else None
-            for act in acts
+            for act, key, answer in zip(acts, found, known, strict=True)
+            if key is not None and answer is None
         ]
+        verified = iter(self._verify_jobs(jobs))
+        for key, answer in zip(found, known, strict=True):
+            yield next(verified) if key is not None and answer is None else answer
+
+    @staticmethod
+    def _verify_jobs(jobs: Sequence[tuple[bytes, bytes, bytes]]) -> Iterator[bool]:
+        """``verify_raw`` of each job, in order; in the pool's threads for many jobs."""
         if len(jobs) < _PARALLEL_FROM:
             yield from _verify_chunk(jobs)
             return
@@ -519,15 +551,15 @@ class Admission:
                 f"the audience names unknown members {', '.join(unknown)}", field="audience"
             )
 
-    @staticmethod
-    def _key(connection: Connection, key_id: str, cache: dict[str, _Key | None]) -> _Key | None:
+    def _key(
+        self, connection: Connection, key_id: str, cache: dict[str, _Key | None]
+    ) -> _Key | None:
         if key_id not in cache:
-            Admission._load_keys(connection, {key_id}, cache)
+            self._load_keys(connection, {key_id}, cache)
         return cache[key_id]
 
-    @staticmethod
     def _load_keys(
-        connection: Connection, key_ids: set[str], cache: dict[str, _Key | None]
+        self, connection: Connection, key_ids: set[str], cache: dict[str, _Key | None]
     ) -> None:
         """Put the registered keys among ``key_ids`` (None for the others) in ``cache``,
         with one query for those not there yet."""
@@ -537,13 +569,16 @@ class Admission:
         rows = connection.execute(_KEYS, {"key_ids": wanted})
         cache.update(dict.fromkeys(wanted))
         for row in rows:
-            cache[row.key_id] = _Key(
+            key = cache[row.key_id] = _Key(
                 member=row.member,
                 delegate=row.delegate,
                 role=row.role,
                 public_key=PublicKey.from_text(row.public_key),
                 revoked_idx=row.revoked_idx,
             )
+            if len(self._public_keys) >= _PUBLIC_KEYS_KEPT:
+                self._public_keys.clear()
+            self._public_keys[row.key_id] = key.public_key
 
     @staticmethod
     def _check_member_key(

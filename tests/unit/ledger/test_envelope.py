@@ -135,3 +135,23 @@ def test_audience_rules(
     audience: Any, author: str, reader: str, mediator: bool, expected: bool
 ) -> None:
     assert audience_includes(audience, author, reader, mediator) is expected
+
+
+def test_a_verification_is_kept_per_key() -> None:
+    key, other = SigningKey.generate(), SigningKey.generate()
+    act = sign_act(
+        kind="statement.publish",
+        mechanism="istanbul-2025",
+        member="PK",
+        delegate="pk-officer",
+        key=key,
+        body={"title": "t", "text": "x", "language": "en"},
+        at=datetime(2025, 10, 30, tzinfo=UTC),
+    )
+    envelope = act.envelope
+    assert envelope.verified_by(key.public_key) is None
+    assert envelope.verify_signature(other.public_key) is False
+    assert envelope.verified_by(key.public_key) is None
+    assert envelope.verified_by(other.public_key) is False
+    assert envelope.verify_signature(key.public_key) is True
+    assert envelope.verified_by(key.public_key) is True

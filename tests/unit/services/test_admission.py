@@ -351,3 +351,70 @@ def test_key_registrations_are_public(mechanism: Mechanism) -> None:
         RefusedActError,
     )
     assert 'addressed to "all"' in message
+
+
+def test_a_prechecked_signature_still_meets_every_check_of_admission(
+    mechanism: Mechanism, clock: Clock
+) -> None:
+    """The server verifies a signature as it receives the act, with the key the writer
+    last found registered; admission takes that answer but still checks the key as
+    registered in its own transaction."""
+    new_key = SigningKey.generate()
+    body = {
+        "action": "register",
+        "delegate": "pk-analyst",
+        "role": "officer",
+        "public_key": new_key.public_key.text,
+    }
+    admission = mechanism.admission
+    admission.submit(mechanism.act("pk-root", "member.key", body))
+
+    def statement(text: str) -> SignedAct:
+        return sign_act(
+            kind="statement.publish",
+            mechanism=mechanism.scenario.mechanism.id,
+            member="PK",
+            delegate="pk-analyst",
+            key=new_key,
+            body={"title": "Analysis", "text": text, "language": "en"},
+            at=clock(),
+        )
+
+    # The writer learns a key's public half when it first checks an act signed with it.
+    first = statement("not prechecked: the key is new to this process")
+    admission.precheck_signature(first)
+    assert first.envelope.verified_by(new_key.public_key) is None
+    admission.submit(first)
+    second = statement("prechecked")
+    admission.precheck_signature(second)
+    assert second.envelope.verified_by(new_key.public_key) is True
+    admission.submit(second)
+
+    forged = with_envelope(statement("forged"), sig=mechanism.act("pk-officer").envelope.sig)
+    admission.precheck_signature(forged)
+    assert forged.envelope.verified_by(new_key.public_key) is False
+    refused(mechanism, forged, SignatureError)
+
+    # Verified while the key was valid, admitted after it was revoked: refused.
+    late = statement("prechecked before the revocation")
+    admission.precheck_signature(late)
+    assert late.envelope.verified_by(new_key.public_key) is True
+    clock.advance(seconds=1)
+    admission.submit(mechanism.act("pk-root", "member.key", body | {"action": "revoke"}))
+    assert "was revoked at log index" in refused(mechanism, late, UnknownKeyError)
+
+
+def test_an_unknown_key_is_not_prechecked(mechanism: Mechanism) -> None:
+    stranger = SigningKey.generate()
+    act = sign_act(
+        kind="statement.publish",
+        mechanism=mechanism.scenario.mechanism.id,
+        member="PK",
+        delegate="pk-officer",
+        key=stranger,
+        body={"title": "Statement", "text": "Unregistered.", "language": "en"},
+        at=mechanism.clock(),
+    )
+    mechanism.admission.precheck_signature(act)
+    assert act.envelope.verified_by(stranger.public_key) is None
+    refused(mechanism, act, UnknownKeyError)
