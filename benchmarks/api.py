@@ -404,7 +404,7 @@ def breakdown(url: str, keys_dir: Path, count: int, batch: int) -> str:
     timers.wrap(Admission, "_record", "projections + log append (Merkle nodes)")
     timers.wrap(projections, "apply", "  of which projection handlers")
     timers.wrap(Admission, "_sign", "checkpoint signing + insert (once per batch)")
-    timers.wrap(checkpoints, "fresh_receipts", "receipts (one node lookup per batch)")
+    timers.wrap(checkpoints, "fresh_receipts", "receipts (from the subtrees the batch holds)")
     timers.wrap(batching, "identify_all", "token lookup, one query per batch (with BEGIN)")
     timers.wrap(LogStore, "logged", "replay lookup")
     timers.wrap(admission_module, "load_submission_bytes", "parse posted bytes (strict JSON)")

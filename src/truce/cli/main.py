@@ -137,7 +137,7 @@ def serve(
     ] = False,
     backlog: Annotated[int, typer.Option(help="Connections waiting to be accepted.")] = 2048,
 ) -> None:
-    """Serve the API (and, later, the web application) with uvicorn.
+    """Serve the API and the web application with uvicorn.
 
     uvicorn runs on uvloop and httptools (dependencies of the project), and falls
     back to asyncio and h11 where they are missing. Acts posted at the same time are
