@@ -217,29 +217,39 @@ def test_a_batch_is_all_or_nothing(mechanism: Mechanism) -> None:
     assert stored_state(mechanism.db) == before
 
 
-def test_keys_are_registered_and_revoked_by_the_head(mechanism: Mechanism, clock: Clock) -> None:
-    new_key = SigningKey.generate()
-    body = {
+def analyst_registration(key: SigningKey) -> dict[str, Any]:
+    """The body of a ``member.key`` act registering ``key`` for PK's new analyst."""
+    return {
         "action": "register",
         "delegate": "pk-analyst",
         "role": "officer",
-        "public_key": new_key.public_key.text,
+        "public_key": key.public_key.text,
     }
+
+
+def analyst_statement(mechanism: Mechanism, key: SigningKey, text: str) -> SignedAct:
+    """A statement signed by PK's analyst with ``key``, dated now by the mechanism's clock."""
+    return sign_act(
+        kind="statement.publish",
+        mechanism=mechanism.scenario.mechanism.id,
+        member="PK",
+        delegate="pk-analyst",
+        key=key,
+        body={"title": "Analysis", "text": text, "language": "en"},
+        at=mechanism.clock(),
+    )
+
+
+def test_keys_are_registered_and_revoked_by_the_head(mechanism: Mechanism, clock: Clock) -> None:
+    new_key = SigningKey.generate()
+    body = analyst_registration(new_key)
     mechanism.admission.submit(mechanism.act("pk-root", "member.key", body))
     refused(
         mechanism, mechanism.act("pk-root", "member.key", body | {"delegate": "x"}), RefusedActError
     )
 
     def statement(text: str) -> SignedAct:
-        return sign_act(
-            kind="statement.publish",
-            mechanism=mechanism.scenario.mechanism.id,
-            member="PK",
-            delegate="pk-analyst",
-            key=new_key,
-            body={"title": "Analysis", "text": text, "language": "en"},
-            at=clock(),
-        )
+        return analyst_statement(mechanism, new_key, text)
 
     earlier = mechanism.admission.submit(statement("before revocation"))
     clock.advance(seconds=1)
@@ -360,25 +370,12 @@ def test_a_prechecked_signature_still_meets_every_check_of_admission(
     last found registered; admission takes that answer but still checks the key as
     registered in its own transaction."""
     new_key = SigningKey.generate()
-    body = {
-        "action": "register",
-        "delegate": "pk-analyst",
-        "role": "officer",
-        "public_key": new_key.public_key.text,
-    }
+    body = analyst_registration(new_key)
     admission = mechanism.admission
     admission.submit(mechanism.act("pk-root", "member.key", body))
 
     def statement(text: str) -> SignedAct:
-        return sign_act(
-            kind="statement.publish",
-            mechanism=mechanism.scenario.mechanism.id,
-            member="PK",
-            delegate="pk-analyst",
-            key=new_key,
-            body={"title": "Analysis", "text": text, "language": "en"},
-            at=clock(),
-        )
+        return analyst_statement(mechanism, new_key, text)
 
     # The writer learns a key's public half when it first checks an act signed with it.
     first = statement("not prechecked: the key is new to this process")
