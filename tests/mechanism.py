@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +14,7 @@ from truce.ledger.envelope import SignedAct, sign_act
 from truce.ledger.keys import KeyFile
 from truce.services.admission import Admission
 from truce.services.checkpoints import LogSigner
+from truce.services.demo import genesis_time, load_demo
 from truce.services.setup import initialise
 from truce.storage.db import Database
 
@@ -83,3 +86,20 @@ def make_mechanism(url: str, keys_dir: Path, clock: Any) -> Mechanism:
         keys_dir=keys_dir,
         clock=clock,
     )
+
+
+@contextmanager
+def demo_database(url: str, keys_dir: Path) -> Iterator[Database]:
+    """The istanbul-2025 demo acts loaded into a fresh database at ``url``, opened.
+
+    The genesis is dated when the demo's mechanism began, so that the demo's acts,
+    dated October and November 2025, fall after it.
+    """
+    begins = genesis_time(SCENARIO_DIR)
+    initialise(url, SCENARIO_DIR, keys_dir, clock=lambda: begins)
+    load_demo(url, SCENARIO_DIR, keys_dir)
+    db = Database.from_url(url)
+    try:
+        yield db
+    finally:
+        db.dispose()

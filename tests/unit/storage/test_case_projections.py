@@ -9,11 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import Connection, select
 
-from tests.mechanism import SCENARIO_DIR
-from truce.services.demo import genesis_time, load_demo
-from truce.services.setup import initialise
+from tests.mechanism import demo_database
 from truce.storage import projections
-from truce.storage.db import Database
 from truce.storage.models import CaseCount, CaseRecord
 
 
@@ -34,11 +31,7 @@ def _counted(connection: Connection) -> Counter[tuple[str, ...]]:
 
 
 def test_case_counts_follow_every_step_of_the_demo(database_url: str, tmp_path: Path) -> None:
-    begins = genesis_time(SCENARIO_DIR)
-    initialise(database_url, SCENARIO_DIR, tmp_path / "keys", clock=lambda: begins)
-    load_demo(database_url, SCENARIO_DIR, tmp_path / "keys")
-    db = Database.from_url(database_url)
-    try:
+    with demo_database(database_url, tmp_path / "keys") as db:
         with db.read() as connection:
             grouped = _grouped(connection)
             assert _counted(connection) == grouped
@@ -48,5 +41,3 @@ def test_case_counts_follow_every_step_of_the_demo(database_url: str, tmp_path: 
             projections.rebuild(connection)
         with db.read() as connection:
             assert _counted(connection) == grouped
-    finally:
-        db.dispose()

@@ -8,10 +8,8 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import inspect, text
 
-from tests.mechanism import SCENARIO_DIR
+from tests.mechanism import SCENARIO_DIR, demo_database
 from truce.domain.scenario import load_scenario
-from truce.services.demo import genesis_time, load_demo
-from truce.services.setup import initialise
 from truce.storage import projections, schema
 from truce.storage.db import Database
 from truce.web.pages import queries
@@ -34,11 +32,7 @@ def _searches(db: Database) -> dict[tuple[str, str], list[int]]:
 def test_upgrading_a_0008_database_fills_in_search_and_counts(
     database_url: str, tmp_path: Path
 ) -> None:
-    begins = genesis_time(SCENARIO_DIR)
-    initialise(database_url, SCENARIO_DIR, tmp_path / "keys", clock=lambda: begins)
-    load_demo(database_url, SCENARIO_DIR, tmp_path / "keys")
-    db = Database.from_url(database_url)
-    try:
+    with demo_database(database_url, tmp_path / "keys") as db:
         with db.read() as connection:
             live = projections.snapshot(connection)
         searched = _searches(db)
@@ -57,5 +51,3 @@ def test_upgrading_a_0008_database_fills_in_search_and_counts(
                     text("INSERT INTO cases_search (cases_search) VALUES ('integrity-check')")
                 )
         assert _searches(db) == searched
-    finally:
-        db.dispose()
