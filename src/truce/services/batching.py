@@ -239,7 +239,7 @@ class GroupCommit:
 _Waiter = Future[Admitted] | tuple[asyncio.AbstractEventLoop, "asyncio.Future[Admitted]"]
 
 
-def _settle_one(future: Future[Admitted], outcome: Outcome) -> None:
+def _settle_one(future: Future[Admitted] | asyncio.Future[Admitted], outcome: Outcome) -> None:
     if isinstance(outcome, Admitted):
         future.set_result(outcome)
     else:
@@ -249,9 +249,5 @@ def _settle_one(future: Future[Admitted], outcome: Outcome) -> None:
 def _settle_all(settled: list[tuple[asyncio.Future[Admitted], Outcome]]) -> None:
     """Called on the futures' event loop: end each that is still awaited."""
     for future, outcome in settled:
-        if future.done():  # its request was cancelled
-            continue
-        if isinstance(outcome, Admitted):
-            future.set_result(outcome)
-        else:
-            future.set_exception(outcome)
+        if not future.done():  # done: its request was cancelled
+            _settle_one(future, outcome)
