@@ -35,12 +35,7 @@ async def services(request: Request) -> Services:
 
 def bearer_token(request: Request) -> str:
     """The token of ``Authorization: Bearer``; 401 without one."""
-    return token_of(request.headers.get("authorization"))
-
-
-def token_of(authorization: str | None) -> str:
-    """The token of an ``Authorization`` header value of the Bearer scheme (RFC 6750 §2.1)."""
-    scheme, _, token = (authorization or "").partition(" ")
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError("send Authorization: Bearer <token>")
     return token.strip()

@@ -8,7 +8,6 @@ accepted only from an authenticated delegate who also signed them.
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Annotated
 
@@ -26,8 +25,8 @@ from truce.api.deps import (
     LogIndex,
     Services,
     ServicesDep,
+    bearer_token,
     services,
-    token_of,
 )
 from truce.errors import (
     ForbiddenError,
@@ -286,24 +285,14 @@ def consistency(
 async def submit(request: Request) -> Response:
     """Admit the act if every check passes; otherwise nothing is written.
 
-    Served by :func:`serve_submission` ahead of the framework (see :mod:`truce.app`);
+    Served by :func:`answer_submission` ahead of the framework (see :mod:`truce.app`);
     this route documents it in the OpenAPI document and serves it in any app that
     mounts the router without that shortcut.
     """
-    return await admit_posted(
-        await services(request),
-        request.headers.get("authorization"),
-        request.headers.get("content-length"),
-        request.stream(),
-    )
+    return await admit_posted(await services(request), request)
 
 
-async def admit_posted(
-    found: Services,
-    authorization: str | None,
-    declared_length: str | None,
-    chunks: AsyncIterator[bytes],
-) -> JSONResponse:
+async def admit_posted(found: Services, request: Request) -> JSONResponse:
     """The answer to ``POST /log/v1/acts``: 201 with the receipt, or a :class:`TruceError`.
 
     Concurrent submissions are admitted together (:mod:`truce.services.batching`), each
@@ -311,10 +300,9 @@ async def admit_posted(
     and token, and the receipt comes from the admitting transaction.
     """
     await writable(found)
-    token = token_of(authorization)
+    token = bearer_token(request)
     try:
-        data = await read_chunks(declared_length, chunks, found.settings.max_request_bytes)
-        act = load_submission_bytes(data)
+        act = load_submission_bytes(await read_limited(request, found.settings.max_request_bytes))
     except (InputError, PayloadTooLargeError):
         authenticate(found.db, token)  # a stranger learns nothing about the input: 401
         raise
@@ -342,41 +330,17 @@ async def answer_submission(found: Services, scope: Scope, receive: Receive) -> 
     resolution) than in its own checks. The answer is the one the route gives: the
     same receipt and the same problem+json for every error (RFC 9457).
     """
-    authorization: str | None = None
-    declared_length: str | None = None
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            authorization = value.decode("latin-1")
-        elif name == b"content-length":
-            declared_length = value.decode("latin-1")
     path = scope["path"]
-    response: Response
     try:
-        response = await admit_posted(
-            found, authorization, declared_length, _request_chunks(receive)
-        )
+        return await admit_posted(found, Request(scope, receive))
     except ClientDisconnect:
         return None
     except ReadOnlyError as exc:
-        response = read_only_response(exc, path)
+        return read_only_response(exc, path)
     except TruceError as exc:
-        response = problems.from_error(exc, path)
+        return problems.from_error(exc, path)
     except Exception:
-        response = problems.internal_error("POST", path)
-    return response
-
-
-async def _request_chunks(receive: Receive) -> AsyncIterator[bytes]:
-    """The body of an ASGI request, chunk by chunk, as ``Request.stream`` yields it."""
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ClientDisconnect
-        chunk: bytes = message.get("body", b"")
-        if chunk:
-            yield chunk
-        if not message.get("more_body", False):
-            return
+        return problems.internal_error("POST", path)
 
 
 @router.get("/receipts/{index}", response_model=Receipt, summary="The receipt of an entry")
@@ -392,22 +356,17 @@ def receipt_of(index: LogIndex, found: ServicesDep) -> Receipt:
 
 async def read_limited(request: Request, limit: int) -> bytes:
     """The request body, refused with 413 as soon as it exceeds ``limit`` bytes."""
-    return await read_chunks(request.headers.get("content-length"), request.stream(), limit)
-
-
-async def read_chunks(declared: str | None, chunks: AsyncIterator[bytes], limit: int) -> bytes:
-    """A body of at most ``limit`` bytes: refused at once if ``declared`` (its
-    Content-Length) is larger, and as soon as the chunks received exceed it."""
+    declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLargeError(f"the request has {declared} bytes; the limit is {limit}")
-    received: list[bytes] = []
-    size = 0
-    async for chunk in chunks:
-        size += len(chunk)
-        if size > limit:
+    chunks: list[bytes] = []
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > limit:
             raise PayloadTooLargeError(f"the request exceeds the limit of {limit} bytes")
-        received.append(chunk)
-    return b"".join(received)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 @router.get(
