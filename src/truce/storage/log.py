@@ -34,6 +34,7 @@ from sqlalchemy import Connection, insert, select
 
 from truce.errors import NotFoundError
 from truce.ledger import merkle
+from truce.storage.bulk import copy_rows
 from truce.storage.models import Body, LogEntry, LogHead
 
 _HEAD_ID = 1
@@ -105,9 +106,12 @@ class LogStore:
         return self.connection.exec_driver_sql(statement, tuple(params))
 
     def _insert_many(self, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
-        """One ``INSERT ... VALUES (...), (...)`` (see :func:`truce.storage.projections.insert_rows`
-        for why not ``executemany``)."""
+        """All ``rows`` in one statement (see :mod:`truce.storage.bulk` for why):
+        ``COPY`` on PostgreSQL, one ``INSERT ... VALUES (...), (...)`` on SQLite."""
         if not rows:
+            return
+        if not self._is_sqlite:
+            copy_rows(self.connection, table, columns.split(", "), rows)
             return
         row = "(" + ", ".join("?" for _ in rows[0]) + ")"
         self._sql(

@@ -13,14 +13,14 @@ import json
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Insert, Table, delete, insert, select, update
+from sqlalchemy import Connection, Table, delete, insert, select, update
 
 from truce.domain.scenario import Scenario
 from truce.ledger.envelope import Envelope
 from truce.ledger.keys import PublicKey
+from truce.storage.bulk import insert_rows
 from truce.storage.log import LogStore
 from truce.storage.models import (
     PROJECTION_TABLES,
@@ -73,7 +73,7 @@ class ProjectionContext:
         if self._pending:
             pending, self._pending = self._pending, {}
             for (table, _), rows in pending.items():
-                self._connection.execute(_insert(table), rows)
+                insert_rows(self._connection, table, rows)
         return self._connection
 
     def insert(self, table: Table, row: dict[str, Any]) -> None:
@@ -115,7 +115,7 @@ class ProjectionContext:
         """Write every queued row, the batched ``acts`` rows and the tallied counters."""
         connection = self.connection
         if self.pending_acts:
-            connection.execute(_insert(Act.__table__), self.pending_acts)
+            insert_rows(connection, _ACTS, self.pending_acts)
             self.pending_acts.clear()
         tallies, self._tallies = self._tallies, {}
         for write, counts in tallies.items():
@@ -124,12 +124,7 @@ class ProjectionContext:
                 write(connection, changed)
 
 
-@cache
-def _insert(table: Table) -> Insert:
-    """``INSERT INTO table``, one object per table: executed again, it skips
-    SQLAlchemy's walk of the statement for its cache key."""
-    return insert(table)
-
+_ACTS = cast(Table, Act.__table__)
 
 TallyWriter = Callable[[Connection, dict[Hashable, int]], None]
 """Stores the net changes of counters (see :meth:`ProjectionContext.tally`)."""
