@@ -105,17 +105,17 @@ class LogStore:
             statement = statement.replace("?", "%s")
         return self.connection.exec_driver_sql(statement, tuple(params))
 
-    def _insert_many(self, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
+    def _insert_many(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         """All ``rows`` in one statement (see :mod:`truce.storage.bulk` for why):
         ``COPY`` on PostgreSQL, one ``INSERT ... VALUES (...), (...)`` on SQLite."""
         if not rows:
             return
         if not self._is_sqlite:
-            copy_rows(self.connection, table, columns.split(", "), rows)
+            copy_rows(self.connection, table, columns, rows)
             return
         row = "(" + ", ".join("?" for _ in rows[0]) + ")"
         self._sql(
-            f"INSERT INTO {table} ({columns}) VALUES {', '.join(row for _ in rows)}",  # noqa: S608
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join(row for _ in rows)}",  # noqa: S608
             [value for values in rows for value in values],
         )
 
@@ -273,8 +273,8 @@ class LogStore:
             entry_rows.append((head.size + offset, leaf_hash, leaf))
             node_rows.extend(frontier.append(leaf_hash))
         if entry_rows:
-            self._insert_many("log_entries", "idx, leaf_hash, leaf", entry_rows)
-            self._insert_many("log_nodes", "level, idx, hash", node_rows)
+            self._insert_many("log_entries", ("idx", "leaf_hash", "leaf"), entry_rows)
+            self._insert_many("log_nodes", ("level", "idx", "hash"), node_rows)
             root = frontier.root()
             self._sql(
                 "UPDATE log_head SET size = ?, root = ? WHERE id = ?",

@@ -126,7 +126,7 @@ def test_a_refused_bulk_insert_writes_nothing(database_url: str) -> None:
     assert ids == [0, 1, 2]
 
 
-def test_no_rows_is_no_statement(database_url: str) -> None:
+def test_no_rows_inserts_nothing(database_url: str) -> None:
     engine = create_engine(database_url)
     _METADATA.create_all(engine)
     with engine.begin() as connection:
