@@ -4,10 +4,12 @@ keyboard-only use, and axe-core (no serious or critical violation)."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from babel.dates import format_time
 from playwright.sync_api import BrowserContext, Page
 
 from tests.functional.web.browser import (
@@ -203,9 +205,17 @@ def test_dates_read_in_order_in_right_to_left_languages(
     assert runs == 1  # one line
     assert clock[1] <= date[0] + 1 or clock[2] >= date[2] - 1, (date, clock)
     text = str(moment.text_content())
-    assert "UTC" in text
+    # The zone is named as the reader's locale names it (CLDR's short zone name: "UTC"
+    # in Urdu, "التوقيت العالمي" in Arabic since CLDR 47), never left out.
+    assert utc_name(language) in text, text
     assert "2025" in text or "۲۰۲۵" in text or "٢٠٢٥" in text
     page.context.close()
+
+
+def utc_name(language: str) -> str:
+    """UTC as the language's CLDR data names it in a time of the ``long`` style."""
+    locale = {"prs": "fa_AF"}.get(language, language)
+    return format_time(datetime(2025, 1, 1, tzinfo=UTC), "z", tzinfo=UTC, locale=locale)
 
 
 def phone_context(browsing: Browsing, demo: Demo) -> BrowserContext:
