@@ -22,9 +22,9 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 
+from truce.accounts import service as accounts
 from truce.errors import AuthenticationError
-from truce.services import accounts
-from truce.services.setup import initialise
+from truce.log.setup import initialise
 from truce.storage.db import Database
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "istanbul-2025"

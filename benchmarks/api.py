@@ -7,7 +7,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/api.py --lodges 500 --concurrency 8     # a quick run
     .venv/bin/python benchmarks/api.py --profile                        # where time goes
 
-For each backend: a fresh istanbul-2025 demo mechanism (``truce.services.setup.initialise``;
+For each backend: a fresh istanbul-2025 demo mechanism (``truce.log.setup.initialise``;
 PostgreSQL in a throwaway database created on the server of ``--postgres-url`` or
 ``TRUCE_TEST_POSTGRES_URL`` and dropped at the end), a real ``truce serve`` subprocess on
 a free loopback port, ``--lodges`` ``case.lodge`` acts pre-signed by ``pk-officer`` and
@@ -383,14 +383,13 @@ def breakdown(url: str, keys_dir: Path, count: int, batch: int) -> str:
     The lodges go through the group-commit path (``admit_each``) in batches of ``batch``,
     with their bearer tokens, as the writer thread of ``truce serve`` admits them.
     """
-    from truce.services import admission as admission_module
-    from truce.services import batching, checkpoints
-    from truce.services.admission import Admission
-    from truce.services.batching import Submission, admit_each
-    from truce.services.checkpoints import LogSigner
-    from truce.storage import projections
+    from truce.log import admission as admission_module
+    from truce.log import batching, checkpoints, projections
+    from truce.log.admission import Admission
+    from truce.log.batching import Submission, admit_each
+    from truce.log.checkpoints import LogSigner
+    from truce.log.store import LogStore
     from truce.storage.db import Database
-    from truce.storage.log import LogStore
 
     db = Database.from_url(url)
     admission = Admission(
@@ -461,7 +460,7 @@ def breakdown(url: str, keys_dir: Path, count: int, batch: int) -> str:
 
 
 def run_backend(backend: str, url: str, args: argparse.Namespace, workdir: Path) -> list[str]:
-    from truce.services.setup import initialise
+    from truce.log.setup import initialise
 
     keys_dir = workdir / f"keys-{backend}-{uuid.uuid4().hex[:6]}"
     initialise(url, SCENARIO_DIR, keys_dir)
@@ -518,7 +517,7 @@ def main() -> None:
         if args.profile:
             url = f"sqlite:///{workdir / 'profile.db'}"
             keys_dir = workdir / "keys-profile"
-            from truce.services.setup import initialise
+            from truce.log.setup import initialise
 
             initialise(url, SCENARIO_DIR, keys_dir)
             print("\n" + breakdown(url, keys_dir, args.profile_lodges, args.profile_batch))

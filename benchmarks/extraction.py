@@ -59,11 +59,11 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from truce.domain.scenario import load_scenario  # noqa: E402
-from truce.ingest.articles import Article, read_file  # noqa: E402
-from truce.ingest.extract import Extractor  # noqa: E402
-from truce.ingest.schema import Extraction  # noqa: E402
-from truce.ingest.scoring import Score, score_article  # noqa: E402
+from truce.media.ingest.articles import Article, read_file  # noqa: E402
+from truce.media.ingest.extract import Extractor  # noqa: E402
+from truce.media.ingest.schema import Extraction  # noqa: E402
+from truce.media.ingest.scoring import Score, score_article  # noqa: E402
+from truce.scenario.rules import load_scenario  # noqa: E402
 
 ASSETS = ROOT / "tests" / "assets" / "articles"
 SCENARIO = ROOT / "scenarios" / "istanbul-2025"

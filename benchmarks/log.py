@@ -63,16 +63,16 @@ from rich.table import Table
 from sqlalchemy import event, func, select, text
 
 from databases import postgres_database
-from truce.domain.scenario import load_scenario
 from truce.errors import ProofError
 from truce.ledger import merkle
 from truce.ledger.envelope import SignedAct, sign_act
 from truce.ledger.keys import KeyFile
-from truce.services.admission import Admission, parse_submission
-from truce.services.setup import initialise, scenario_path
+from truce.log.admission import Admission, parse_submission
+from truce.log.setup import initialise, scenario_path
+from truce.log.store import LogStore
+from truce.scenario.rules import load_scenario
 from truce.storage import schema
 from truce.storage.db import Database
-from truce.storage.log import LogStore
 from truce.storage.models import LogEntry, LogNode
 
 ROOT = Path(__file__).resolve().parents[1]

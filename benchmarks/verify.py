@@ -25,10 +25,10 @@ What is measured, each figure beside a baseline measured in the same run:
    processes, sampled every 50 ms from ``/proc/PID/smaps_rollup``, beside the largest
    sum of their RSS (which counts the pages forked workers share with their parent
    once per process) and the process's own high-water mark (``VmHWM``).
-   The bundle is written directly with :class:`truce.ledger.bundle.BundleWriter`,
+   The bundle is written directly with :class:`truce.verify.bundle.BundleWriter`,
    every body beside its entry except those addressed to the mediators alone (the
    exporter is a party's officer); signing happens in worker processes.
-3. **Witness catch-up**: a fresh SQLite mechanism (``truce.services.setup.initialise``)
+3. **Witness catch-up**: a fresh SQLite mechanism (``truce.log.setup.initialise``)
    gets ``--witness-entries`` new entries through ``LogStore.append`` (the baseline is
    the time of that append and the signing of its checkpoint); then, against an
    in-process ``TestClient``, one witness fetches the checkpoint and the consistency
@@ -56,15 +56,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from truce.domain.scenario import load_scenario
 from truce.ledger import jcs
-from truce.ledger.bundle import (
-    BundleWriter,
-    make_manifest,
-    manifest_bytes,
-    read_members,
-    readme_text,
-)
 from truce.ledger.checkpoint import (
     Checkpoint,
     cosign,
@@ -77,6 +69,14 @@ from truce.ledger.envelope import sign_act
 from truce.ledger.keys import PublicKey, SigningKey, demo_signing_key, verify_raw
 from truce.ledger.merkle import Frontier, hash_leaf, verify_consistency
 from truce.ledger.note import add_signature
+from truce.scenario.rules import load_scenario
+from truce.verify.bundle import (
+    BundleWriter,
+    make_manifest,
+    manifest_bytes,
+    read_members,
+    readme_text,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "istanbul-2025"
@@ -345,11 +345,11 @@ def witness_catch_up(entries: int, workers: int) -> tuple[float, float]:
     from truce.app import create_app
     from truce.config import Settings
     from truce.ledger.keys import KeyFile
-    from truce.services import checkpoints
-    from truce.services.checkpoints import LogSigner
-    from truce.services.setup import initialise
+    from truce.log import checkpoints
+    from truce.log.checkpoints import LogSigner
+    from truce.log.setup import initialise
+    from truce.log.store import LogStore
     from truce.storage.db import Database
-    from truce.storage.log import LogStore
 
     with tempfile.TemporaryDirectory() as folder:
         keys = Path(folder) / "keys"
@@ -498,7 +498,7 @@ def main() -> None:
         if not args.no_threads:
             console.rule("verify_bundle with worker threads instead")
             code = (
-                "import sys; from truce.ledger.audit import verify_bundle; "
+                "import sys; from truce.verify.audit import verify_bundle; "
                 f"r = verify_bundle(sys.argv[1], workers={args.workers}, executor='threads'); "
                 "print(r.summary())"
             )

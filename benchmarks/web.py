@@ -7,7 +7,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/web.py --incidents 10000 --rounds 10    # a quick run
     .venv/bin/python benchmarks/web.py --keep var/bench-web             # SQLite, kept
 
-For each backend: a fresh istanbul-2025 demo mechanism (``truce.services.setup``;
+For each backend: a fresh istanbul-2025 demo mechanism (``truce.log.setup``;
 PostgreSQL in a throwaway database on the server of ``--postgres-url`` or
 ``TRUCE_TEST_POSTGRES_URL``, dropped at the end), then ``--incidents`` ``case.lodge``
 acts signed with the demo keys of ``pk-officer`` and ``af-officer`` and admitted through
@@ -97,12 +97,12 @@ def lodge_body(
 
 def populate(url: str, keys_dir: Path, incidents: int, batch: int) -> str:
     """Initialise the mechanism and admit ``incidents`` lodges; a line of what it took."""
-    from truce.domain.scenario import load_scenario
     from truce.ledger.envelope import sign_act
     from truce.ledger.keys import KeyFile
-    from truce.services.admission import Admission
-    from truce.services.checkpoints import LogSigner
-    from truce.services.setup import initialise
+    from truce.log.admission import Admission
+    from truce.log.checkpoints import LogSigner
+    from truce.log.setup import initialise
+    from truce.scenario.rules import load_scenario
     from truce.storage.db import Database
 
     initialise(url, SCENARIO_DIR, keys_dir)

@@ -9,13 +9,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from truce.domain.scenario import Scenario, load_scenario
 from truce.ledger.envelope import SignedAct, sign_act
 from truce.ledger.keys import KeyFile
-from truce.services.admission import Admission
-from truce.services.checkpoints import LogSigner
-from truce.services.demo import genesis_time, load_demo
-from truce.services.setup import initialise
+from truce.log.admission import Admission
+from truce.log.checkpoints import LogSigner
+from truce.log.demo import genesis_time, load_demo
+from truce.log.setup import initialise
+from truce.scenario.rules import Scenario, load_scenario
 from truce.storage.db import Database
 
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "istanbul-2025"

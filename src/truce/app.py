@@ -8,12 +8,18 @@ from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
 from truce import __version__, web
-from truce.api import accounts, cases, files, log, media, meta, monitoring, problems
+from truce.accounts import api as accounts
+from truce.api import meta, problems
 from truce.api.deps import Services
+from truce.cases import api as cases
 from truce.config import Settings
 from truce.errors import ReadOnlyError
-from truce.services.admission import Admission, Clock, ReadOnlyAdmission, utc_now
-from truce.services.checkpoints import LogSigner
+from truce.files import api as files
+from truce.log import api as log
+from truce.log.admission import Admission, Clock, ReadOnlyAdmission, utc_now
+from truce.log.checkpoints import LogSigner
+from truce.media import api as media
+from truce.monitoring import api as monitoring
 from truce.storage.db import Database
 from truce.web import security
 
@@ -23,7 +29,7 @@ SUBMIT_PATH = "/log/v1/acts"
 
 class TruceApp(FastAPI):
     """The FastAPI application, which answers ``POST /log/v1/acts`` before its own
-    middleware and routing (:func:`truce.api.log.answer_submission`).
+    middleware and routing (:func:`truce.log.api.answer_submission`).
 
     Every other request, and every other method on that path, goes through FastAPI.
     The shortcut adds the same security headers as the middleware would.

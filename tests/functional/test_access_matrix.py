@@ -30,13 +30,13 @@ from sqlalchemy import select
 
 from tests.conftest import Clock
 from tests.mechanism import Mechanism
+from truce.accounts import service as accounts
+from truce.accounts.service import Identity
 from truce.app import create_app
 from truce.config import Settings
-from truce.ingest.articles import content_hash
 from truce.ledger.envelope import Audience, audience_includes, format_time, stored_audience
-from truce.services import accounts
-from truce.services.accounts import Identity
-from truce.services.export import export_bundle
+from truce.log.export import export_bundle
+from truce.media.ingest.articles import content_hash
 from truce.storage.models import MediaIncident
 
 PROBLEM = "application/problem+json"

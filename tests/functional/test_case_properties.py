@@ -10,7 +10,7 @@ keys and submitted to ``Admission.submit`` of a fresh istanbul-2025 mechanism.
 
 The test keeps its own model of the workflow, written from the rules of ``docs/acts.md``
 and the case workflow (who may take which step, and when), not from
-``truce.domain.cases``. After every step:
+``truce.cases.rules``. After every step:
 
 - the act was accepted exactly when the model says it is allowed (and a refusal has the
   problem type the model expects: ``role-not-permitted`` before any workflow rule);
@@ -48,8 +48,8 @@ from tests.conftest import Clock
 from tests.mechanism import Mechanism, make_mechanism
 from truce.errors import TruceError
 from truce.ledger.envelope import SignedAct
-from truce.storage import projections
-from truce.storage.log import LogStore
+from truce.log import projections
+from truce.log.store import LogStore
 from truce.storage.models import CaseRecord
 
 SQLITE_EXAMPLES = 25

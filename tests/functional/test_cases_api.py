@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from tests.functional.support import Delegations
 from tests.mechanism import Mechanism
-from truce.domain.cases import penalty_for
+from truce.cases.rules import penalty_for
 
 INCIDENT = {
     "type": "shelling",

@@ -22,8 +22,8 @@ from sqlalchemy import delete, func, select
 
 from tests.mechanism import SCENARIO_DIR, Mechanism
 from truce.ledger import merkle
-from truce.storage import projections
-from truce.storage.log import LogStore
+from truce.log import projections
+from truce.log.store import LogStore
 from truce.storage.models import Act, DelegateKey
 
 ROOT = Path(__file__).resolve().parents[2]

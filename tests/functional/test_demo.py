@@ -7,9 +7,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from tests.mechanism import SCENARIO_DIR
-from truce.services.demo import genesis_time, load_demo, read_demo
-from truce.services.setup import initialise
-from truce.storage import projections
+from truce.log import projections
+from truce.log.demo import genesis_time, load_demo, read_demo
+from truce.log.setup import initialise
 from truce.storage.db import Database
 from truce.storage.models import CaseRecord, CrossingReport, JointRequestRecord
 

@@ -13,7 +13,7 @@ from tests.conftest import Clock
 from tests.functional.support import Delegations
 from tests.functional.test_cases_api import lodge_body
 from tests.mechanism import Mechanism
-from tests.unit.domain.test_files import photo
+from tests.unit.files.test_rules import photo
 from truce.app import create_app
 from truce.config import Settings
 

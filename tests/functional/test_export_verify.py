@@ -6,8 +6,8 @@ from pathlib import Path
 
 from tests.functional.test_cli import truce
 from tests.mechanism import Mechanism
-from tests.unit.ledger.test_audit import cosign_latest, flip, statements
-from truce.services import checkpoints
+from tests.unit.verify.test_audit import cosign_latest, flip, statements
+from truce.log import checkpoints
 
 
 def test_export_then_verify(mechanism: Mechanism, tmp_path: Path) -> None:

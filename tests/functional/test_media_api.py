@@ -10,11 +10,11 @@ from fastapi.testclient import TestClient
 
 from tests.functional.support import Delegations
 from tests.mechanism import SCENARIO_DIR, Mechanism
-from truce.domain.scenario import load_scenario
-from truce.ingest.articles import read_file
-from truce.ingest.extract import Extractor
-from truce.services.media import item_body
-from truce.storage import projections
+from truce.log import projections
+from truce.media.ingest.articles import read_file
+from truce.media.ingest.extract import Extractor
+from truce.media.service import item_body
+from truce.scenario.rules import load_scenario
 
 ARTICLES = Path(__file__).resolve().parents[1] / "assets" / "articles"
 WIRE = "wire-2025-11-06-spin-boldak-firing.txt"

@@ -16,8 +16,8 @@ import pytest
 from tests.functional.support import Server
 from tests.functional.test_client_cli import as_delegate, ok
 from tests.mechanism import SCENARIO_DIR, Mechanism
-from truce.services.media import Filters, MediaReader
-from truce.storage import projections
+from truce.log import projections
+from truce.media.service import Filters, MediaReader
 
 ARTICLES = Path(__file__).resolve().parents[1] / "assets" / "articles"
 SPIN_BOLDAK = (

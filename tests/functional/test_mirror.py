@@ -13,9 +13,9 @@ from tests.mechanism import Mechanism
 from truce.ledger import merkle
 from truce.ledger.checkpoint import log_verifier, open_checkpoint
 from truce.ledger.keys import PublicKey
-from truce.services import mirror
+from truce.log import mirror
+from truce.log.store import LogStore
 from truce.storage.db import Database
-from truce.storage.log import LogStore
 
 
 def run_mirror(server: Server, directory: Path, token_file: Path) -> str:

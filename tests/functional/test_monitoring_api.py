@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from tests.conftest import Clock
 from tests.functional.support import Delegations
 from tests.mechanism import Mechanism
-from truce.domain.cases import penalty_for
+from truce.cases.rules import penalty_for
 from truce.ledger.envelope import format_time
-from truce.storage import projections
+from truce.log import projections
 
 
 def attestation(clause: str = "C5") -> dict[str, Any]:

@@ -10,10 +10,10 @@ import httpx
 
 from tests.functional.support import Server
 from tests.mechanism import SCENARIO_DIR, Mechanism
-from truce.domain.scenario import load_scenario
 from truce.ledger import merkle
 from truce.ledger.checkpoint import log_verifier, open_checkpoint
 from truce.ledger.keys import PublicKey
+from truce.scenario.rules import load_scenario
 
 
 def _checkpoint(client: httpx.Client) -> tuple[str, int, bytes]:

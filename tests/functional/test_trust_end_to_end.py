@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.functional.support import Server, truce_env, truce_script
 from tests.mechanism import SCENARIO_DIR, Mechanism
-from truce.services.witness import COSIGNED
+from truce.log.witness import COSIGNED
 
 
 def truce(*args: str | Path) -> subprocess.CompletedProcess[str]:

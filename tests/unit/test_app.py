@@ -21,7 +21,7 @@ from tests.conftest import Clock
 from tests.mechanism import Mechanism
 from truce.app import TruceApp, create_app
 from truce.config import Settings
-from truce.storage.log import LogStore
+from truce.log.store import LogStore
 from truce.web.security import HEADERS
 
 LIMIT = 16 * 1024

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
+from truce.accounts.service import Identity, authenticate
 from truce.config import Settings
 from truce.errors import AuthenticationError
-from truce.services.accounts import Identity, authenticate
-from truce.services.admission import Admission
+from truce.log.admission import Admission
 from truce.storage.db import Database
 
 

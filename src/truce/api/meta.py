@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from truce import __version__
 from truce.api.deps import ServicesDep
-from truce.storage.log import LogStore
+from truce.log.store import LogStore
 from truce.storage.models import Member
 
 router = APIRouter(tags=["meta"])

@@ -19,7 +19,7 @@ from truce.config import Settings
 from truce.errors import InputError
 
 if TYPE_CHECKING:
-    from truce.services import accounts
+    from truce.accounts import service as accounts
     from truce.storage.db import Database
 
 out = Console(soft_wrap=True, emoji=False, highlight=False, markup=False)
@@ -80,7 +80,7 @@ def add(
     database: DatabaseOption = None,
 ) -> None:
     """Create a delegate's account."""
-    from truce.services import accounts
+    from truce.accounts import service as accounts
 
     password = read_password(stdin) if with_password or stdin else None
     db = _database(database)
@@ -102,7 +102,7 @@ def list_(
     database: DatabaseOption = None,
 ) -> None:
     """One line per account: who, role, language, state, password, active tokens."""
-    from truce.services import accounts
+    from truce.accounts import service as accounts
 
     for info in accounts.list_accounts(_database(database), member):
         out.print(_line(info))
@@ -116,7 +116,7 @@ def password(
     database: DatabaseOption = None,
 ) -> None:
     """Set or replace a delegate's password for the web application."""
-    from truce.services import accounts
+    from truce.accounts import service as accounts
 
     db = _database(database)
     accounts.get_account(db, member, delegate)
@@ -132,7 +132,7 @@ def token(
     database: DatabaseOption = None,
 ) -> None:
     """Issue an API token and print it, alone on its line (it is never shown again)."""
-    from truce.services import accounts
+    from truce.accounts import service as accounts
 
     out.print(accounts.issue_token(_database(database), member, delegate, label))
 
@@ -140,7 +140,7 @@ def token(
 @account_app.command("tokens")
 def tokens(member: MemberArg, delegate: DelegateArg, database: DatabaseOption = None) -> None:
     """One line per token of the account: its id, state, creation time and label."""
-    from truce.services import accounts
+    from truce.accounts import service as accounts
 
     for info in accounts.list_tokens(_database(database), member, delegate):
         state = f"revoked {info.revoked_at:%Y-%m-%d}" if info.revoked_at else "active"
@@ -155,7 +155,7 @@ def revoke(
     database: DatabaseOption = None,
 ) -> None:
     """Revoke one of the account's API tokens."""
-    from truce.services import accounts
+    from truce.accounts import service as accounts
 
     info = accounts.revoke_token(_database(database), member, delegate, token_id)
     out.print(f"token {info.token_id[:12]} of {member}/{delegate} revoked")
@@ -164,7 +164,7 @@ def revoke(
 @account_app.command("disable")
 def disable(member: MemberArg, delegate: DelegateArg, database: DatabaseOption = None) -> None:
     """Refuse the account's tokens and password until it is enabled again."""
-    from truce.services import accounts
+    from truce.accounts import service as accounts
 
     accounts.disable_account(_database(database), member, delegate)
     out.print(f"{member}/{delegate} disabled")
@@ -173,7 +173,7 @@ def disable(member: MemberArg, delegate: DelegateArg, database: DatabaseOption =
 @account_app.command("enable")
 def enable(member: MemberArg, delegate: DelegateArg, database: DatabaseOption = None) -> None:
     """Accept the account's unrevoked tokens and its password again."""
-    from truce.services import accounts
+    from truce.accounts import service as accounts
 
     accounts.enable_account(_database(database), member, delegate)
     out.print(f"{member}/{delegate} enabled")

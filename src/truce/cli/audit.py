@@ -18,8 +18,8 @@ from rich.progress import (
 
 from truce.config import Settings
 from truce.errors import ConfigurationError, ProofError
-from truce.ledger.audit import verify_bundle
 from truce.ledger.keys import KeyFile
+from truce.verify.audit import verify_bundle
 
 out = Console(soft_wrap=True, emoji=False, highlight=False)
 err = Console(stderr=True, soft_wrap=True, emoji=False, highlight=False)
@@ -43,7 +43,7 @@ def export(
     ] = None,
 ) -> None:
     """Write an audit bundle: the whole log, its checkpoint, and the bodies you may read."""
-    from truce.services.export import export_bundle, identity_of
+    from truce.log.export import export_bundle, identity_of
     from truce.storage.db import Database
 
     key_file = KeyFile.load(key)

@@ -80,8 +80,8 @@ def init(
     ] = False,
 ) -> None:
     """Create a database for a scenario and log its genesis act."""
-    from truce.services import demo as demo_acts
-    from truce.services import setup
+    from truce.log import demo as demo_acts
+    from truce.log import setup
 
     settings = Settings()
     url = database or settings.database_url
@@ -114,7 +114,7 @@ def keygen(
     role: Annotated[str, typer.Option(help="officer, head, observer, secretariat or witness.")],
 ) -> None:
     """Generate an Ed25519 key file and print its public key for registration."""
-    from truce.domain.acts import ROLES
+    from truce.acts.bodies import ROLES
 
     if role not in ROLES:
         raise InputError(f"unknown role {role!r}", field="role")
@@ -160,7 +160,7 @@ def serve(
 @app.command()
 def rebuild(database: DatabaseOption = None) -> None:
     """Recreate every projection from the log alone, in one transaction."""
-    from truce.storage import projections
+    from truce.log import projections
 
     db = _database(database)
     with (
@@ -189,8 +189,8 @@ def scenario_check(file: Annotated[Path, typer.Argument(help="mechanism.toml")])
     Incomplete translations of its labels (``locale/*/LC_MESSAGES/scenario.po``) are
     reported as warnings: the web application shows those labels as written.
     """
-    from truce.domain.scenario import check_scenario
-    from truce.services import setup
+    from truce.log import setup
+    from truce.scenario.rules import check_scenario
 
     path = setup.scenario_path(file)
     problems = check_scenario(path)
@@ -218,7 +218,7 @@ def _interface_locales() -> list[str]:
 
 def _report_translations(scenario_dir: Path) -> int:
     """Print each catalogue's coverage; a warning per incomplete one. The warnings' count."""
-    from truce.domain import scenario_labels
+    from truce.scenario import labels as scenario_labels
 
     warnings = 0
     for found in scenario_labels.check_catalogues(scenario_dir, _interface_locales()):
@@ -250,7 +250,7 @@ def scenario_messages(
 ) -> None:
     """Extract the scenario's labels to locale/scenario.pot and merge them into each
     language's locale/<locale>/LC_MESSAGES/scenario.po, listing what is untranslated."""
-    from truce.domain import scenario_labels
+    from truce.scenario import labels as scenario_labels
 
     if not (folder / "mechanism.toml").is_file():
         raise NotFoundError(f"{folder}: not a scenario folder (no mechanism.toml)")
@@ -273,7 +273,7 @@ def log_root(
     size: Annotated[int | None, typer.Option(help="Tree size (default: all).")] = None,
 ) -> None:
     """Print a tree size and its RFC 6962 root (base64)."""
-    from truce.storage.log import LogStore
+    from truce.log.store import LogStore
 
     with _database(database).read() as connection:
         store = LogStore(connection)
@@ -289,7 +289,7 @@ def log_entries(
     database: DatabaseOption = None,
 ) -> None:
     """Print entries as ``index leaf-hash-hex leaf-json``, one per line."""
-    from truce.storage.log import LogStore
+    from truce.log.store import LogStore
 
     with _database(database).read() as connection:
         store = LogStore(connection)
@@ -312,7 +312,7 @@ def log_prove(
     database: DatabaseOption = None,
 ) -> None:
     """Print and check an inclusion (--index --size) or consistency (--first --second) proof."""
-    from truce.storage.log import LogStore
+    from truce.log.store import LogStore
 
     with _database(database).read() as connection:
         store = LogStore(connection)

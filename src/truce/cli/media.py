@@ -38,7 +38,7 @@ from truce.errors import InputError, NotFoundError, RemoteRefusalError
 from truce.ledger.envelope import sign_act
 
 if TYPE_CHECKING:
-    from truce.ingest.articles import Article
+    from truce.media.ingest.articles import Article
 
 DEFAULT_SCENARIO = Path("scenarios/istanbul-2025")
 out = Console(soft_wrap=True, emoji=False, highlight=False)
@@ -68,9 +68,9 @@ def extract_command(
     ] = DEFAULT_SCENARIO,
 ) -> None:
     """Extract candidate incidents and attributed claims from news articles."""
-    from truce.domain.scenario import load_scenario
-    from truce.ingest.articles import read_paths
-    from truce.ingest.extract import Extractor
+    from truce.media.ingest.articles import read_paths
+    from truce.media.ingest.extract import Extractor
+    from truce.scenario.rules import load_scenario
 
     reference = _published(published)
     for path in files:
@@ -148,8 +148,8 @@ def _progress() -> Progress:
 def _articles(
     paths: list[Path], feed: str | None, limit: int | None, interval: float
 ) -> tuple[list[Article], list[tuple[str, str]]]:
-    from truce.ingest.articles import article_files, read_file
-    from truce.ingest.feeds import PoliteFetcher, read_feed
+    from truce.media.ingest.articles import article_files, read_file
+    from truce.media.ingest.feeds import PoliteFetcher, read_feed
 
     if feed is not None:
         if paths:
@@ -197,9 +197,9 @@ def ingest(
     ] = DEFAULT_SCENARIO,
 ) -> None:
     """Store articles as media items (signed media.item acts) and print what was found."""
-    from truce.domain.scenario import load_scenario
-    from truce.ingest.extract import Extractor
-    from truce.services.media import item_body
+    from truce.media.ingest.extract import Extractor
+    from truce.media.service import item_body
+    from truce.scenario.rules import load_scenario
 
     reference = _published(published)
     if not scenario.exists():

@@ -15,8 +15,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeE
 from truce.errors import ConfigurationError, RemoteError
 
 if TYPE_CHECKING:
-    from truce.services import mirror as service
-    from truce.services.accounts import Identity
+    from truce.accounts.service import Identity
+    from truce.log import mirror as service
 
 out = Console(soft_wrap=True, emoji=False, highlight=False)
 err = Console(stderr=True, soft_wrap=True, emoji=False, highlight=False)
@@ -39,7 +39,7 @@ def _identity(token_file: Path, member: str | None, delegate: str | None) -> Ide
 
     Only the key file's ``member`` and ``delegate`` are read, never its private key.
     """
-    from truce.services.accounts import Identity
+    from truce.accounts.service import Identity
 
     if member is None:
         beside = token_file.with_suffix(".key")
@@ -59,9 +59,9 @@ def _run_once(
     scenario: Path | None,
     log_key: str | None,
 ) -> service.SyncResult:
-    from truce.domain.scenario import load_scenario
-    from truce.services import mirror as service
-    from truce.services.setup import scenario_path
+    from truce.log import mirror as service
+    from truce.log.setup import scenario_path
+    from truce.scenario.rules import load_scenario
 
     with (
         httpx.Client(base_url=server, timeout=TIMEOUT) as client,
@@ -129,7 +129,7 @@ def mirror(
     verified, and match the entries; otherwise nothing is written. Serve the mirror with
     TRUCE_DATABASE_URL=sqlite:///DIR/truce.db TRUCE_READ_ONLY=1 truce serve.
     """
-    from truce.services import mirror as service
+    from truce.log import mirror as service
 
     token = _read_token(token_file) if token_file else None
     identity = _identity(token_file, member, delegate) if token_file else None

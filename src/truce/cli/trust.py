@@ -12,13 +12,13 @@ import httpx
 import typer
 from rich.console import Console
 
-from truce.domain.scenario import load_scenario
 from truce.errors import ConfigurationError, InputError, ProofError
 from truce.ledger import merkle
 from truce.ledger.checkpoint import log_verifier, open_checkpoint
 from truce.ledger.envelope import Envelope
 from truce.ledger.keys import KeyFile, PublicKey
-from truce.services.witness import Witness
+from truce.log.witness import Witness
+from truce.scenario.rules import load_scenario
 
 out = Console(soft_wrap=True, emoji=False, highlight=False)
 err = Console(stderr=True, soft_wrap=True, emoji=False, highlight=False)

@@ -308,7 +308,7 @@ class CaseRecord(Base):
     penalty: Mapped[str | None] = mapped_column(String(64), nullable=True)
     state: Mapped[Any] = mapped_column(JSON)
     updated_idx: Mapped[int] = mapped_column(BigInteger)
-    #: The allegation's own words, casefolded, for search (``truce.storage.search.search_text``);
+    #: The allegation's own words, casefolded, for search (``truce.cases.search.search_text``);
     #: indexed by full text (``schema.SEARCH_INDEXES``, migration 0009).
     search_text: Mapped[str] = mapped_column(Text)
 
@@ -320,7 +320,7 @@ class CaseCount(Base):
     The dashboard and the compliance matrix count the open cases a reader may see by
     status, accused and clause; grouping these few hundred rows, with the audience rule
     as on ``cases``, gives the same figures as grouping every case. A group's row goes
-    when its last case moves on (``truce.storage.case_projections``).
+    when its last case moves on (``truce.cases.projection``).
     """
 
     __tablename__ = "case_counts"

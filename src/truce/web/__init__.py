@@ -7,8 +7,6 @@ preparation and submission endpoints for acts signed in the browser, and the pag
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -19,8 +17,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from truce.api import problems
+from truce.cases import maps
+from truce.cases import pages as case_pages
 from truce.errors import NotFoundError, TruceError
-from truce.web import acts, auth, dashboard, keys, logpage, scenario_text
+from truce.log import pages as logpage
+from truce.media import pages as media_pages
+from truce.monitoring import pages as compliance_pages
+from truce.web import acts, auth, dashboard, keys, scenario_text
 from truce.web.deps import SignInRequiredError, render, request_language
 from truce.web.i18n import gettext, speaking
 from truce.web.security import SecurityHeaders
@@ -89,8 +92,5 @@ def mount(app: FastAPI) -> None:
     app.include_router(keys.router)
     app.include_router(dashboard.router)
     app.include_router(logpage.router)
-    if importlib.util.find_spec("truce.web.pages") is not None:
-        pages = importlib.import_module("truce.web.pages")
-        router = getattr(pages, "router", None)  # the pages package's one router
-        if router is not None:
-            app.include_router(router)
+    for concept in (case_pages, maps, compliance_pages, media_pages):
+        app.include_router(concept.router)

@@ -5,7 +5,7 @@ envelope, or answers ``422 {"errors": {field: message}}`` in the viewer's langua
 The browser checks the body digest, signs the RFC 8785 bytes of the envelope with its
 non-extractable Ed25519 key and posts ``{"envelope", "body"}`` to
 ``POST /web/acts/submit``, which admits it exactly as the log API admits an act from
-the CLI (:mod:`truce.services.admission`): the server never holds a delegate's key,
+the CLI (:mod:`truce.log.admission`): the server never holds a delegate's key,
 so it cannot sign for anyone; the session only says who may submit.
 """
 
@@ -19,22 +19,22 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
 
+from truce.acts.bodies import BODY_MODELS, PERMISSIONS
 from truce.api.deps import Services, ServicesDep
-from truce.api.log import read_limited, writable
-from truce.domain.acts import BODY_MODELS, PERMISSIONS
 from truce.errors import InputError, PayloadTooLargeError
+from truce.files.store import CheckedFile, check_file, store_file
 from truce.ledger import jcs
 from truce.ledger.envelope import VERSION, format_time
-from truce.services.admission import Receipt, load_submission_bytes
-from truce.services.checkpoints import receipt
-from truce.services.files import CheckedFile, check_file, store_file
+from truce.log.admission import Receipt, load_submission_bytes
+from truce.log.api import read_limited, writable
+from truce.log.checkpoints import receipt
+from truce.media.forms import MEDIA_KINDS, media_body
 from truce.storage.models import CaseRecord, DelegateKey
 from truce.web import i18n
 from truce.web.deps import CsrfViewerDep, Viewer, now_of
 from truce.web.forms import FieldErrors, collect, split_list, validate
 from truce.web.i18n import gettext as _
 from truce.web.keys import approve_registered
-from truce.web.media_forms import MEDIA_KINDS, media_body
 
 router = APIRouter(prefix="/web/acts", include_in_schema=False, dependencies=[Depends(writable)])
 _LEAF_HASH_LENGTH = 64

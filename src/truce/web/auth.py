@@ -13,10 +13,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
+from truce.accounts import sessions
+from truce.accounts.service import set_language, verify_password
 from truce.api.deps import ServicesDep
 from truce.errors import AuthenticationError
-from truce.services.accounts import set_language, verify_password
-from truce.web import i18n, sessions
+from truce.web import i18n
 from truce.web.deps import (
     CSRF_COOKIE,
     LANGUAGE_COOKIE,

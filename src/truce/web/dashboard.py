@@ -16,19 +16,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import and_, case, func, select
 
-from truce.api.cases import _awaiting
 from truce.api.deps import Services, ServicesDep
-from truce.api.monitoring import list_crossings, list_joint_actions
-from truce.domain import cases, compliance
-from truce.domain.cases import OPEN
+from truce.cases import rules as cases
+from truce.cases.api import _awaiting
+from truce.cases.queries import Reader, visible
+from truce.cases.rules import OPEN
+from truce.compliance import rules as compliance
 from truce.ledger.envelope import audience_includes, format_time, stored_audience
-from truce.services import checkpoints
+from truce.log import checkpoints
+from truce.monitoring.api import list_crossings, list_joint_actions
 from truce.storage.models import CaseAct, CaseCount, CaseRecord, Checkpoint, Member
+from truce.web.common import named_crossings
 from truce.web.deps import Viewer, ViewerDep, now_of, render
 from truce.web.i18n import gettext as _
 from truce.web.keys import pending_requests
-from truce.web.pages.common import named_crossings
-from truce.web.pages.queries import Reader, visible
 from truce.web.scenario_text import scenario_in
 
 router = APIRouter(include_in_schema=False)
@@ -175,7 +176,7 @@ def _tasks(found: Services, viewer: Viewer, mediator: bool) -> tuple[list[Task],
 @dataclass(frozen=True, slots=True)
 class GlanceCell:
     """One clause x member: confirmed violations and open allegations, and so its
-    standing (the rule of :attr:`truce.domain.compliance.Cell.standing`)."""
+    standing (the rule of :attr:`truce.compliance.rules.Cell.standing`)."""
 
     confirmed: int
     open: int
@@ -207,7 +208,7 @@ def _cases(
     accused for the clauses alleged; confirmed violations against the violator for the
     clauses ruled), but the open cases are counted by the database from ``case_counts``
     (cases by status, accused, author, audience and clauses), with the audience rule as
-    a SQL condition (:func:`truce.web.pages.queries.visible`, held to the API's rule by
+    a SQL condition (:func:`truce.cases.queries.visible`, held to the API's rule by
     its tests), grouped by status and accused with a sum per clause of the groups
     alleging it (the quoted clause id in the JSON list): a few hundred rows however many
     cases there are, and no case is decoded.

@@ -1,6 +1,6 @@
 """What page routes receive and how they answer: the viewer, CSRF, and ``render``.
 
-``ViewerDep`` gives the signed-in delegate (an :class:`~truce.services.accounts.Identity`
+``ViewerDep`` gives the signed-in delegate (an :class:`~truce.accounts.service.Identity`
 with the account's language, the session's CSRF token and the delegate's active keys);
 without a session a page request is redirected to ``/signin``. ``render`` renders a
 template in the viewer's language with everything the layout needs, including the
@@ -22,13 +22,14 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 
+from truce.accounts import sessions
+from truce.accounts.service import Identity
 from truce.api.deps import Services, ServicesDep
 from truce.errors import ForbiddenError
 from truce.ledger.checkpoint import log_verifier, witness_name
 from truce.ledger.keys import PublicKey
-from truce.services.accounts import Identity
 from truce.storage.models import DelegateKey
-from truce.web import i18n, scenario_text, sessions
+from truce.web import i18n, scenario_text
 from truce.web.labels import script_labels
 
 TEMPLATES = Path(__file__).parent / "templates"

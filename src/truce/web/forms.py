@@ -1,6 +1,6 @@
 """From an act form's fields to an act body, with errors in the viewer's language.
 
-Field names are those of the body models in :mod:`truce.domain.acts`; nested fields
+Field names are those of the body models in :mod:`truce.acts.bodies`; nested fields
 are dotted (``incident.place.lat``, ``killed.civilians``). A list field is given as
 repeated fields or comma-separated (``clauses=A1,A2``). Empty fields are left out, so
 a required one is reported missing and an optional one takes its default. A time field

@@ -21,10 +21,10 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from truce.api.deps import ServicesDep
-from truce.api.log import read_limited, writable
 from truce.errors import ForbiddenError, InputError, NotFoundError
 from truce.ledger import jcs
 from truce.ledger.keys import PublicKey
+from truce.log.api import read_limited, writable
 from truce.storage.db import Database
 from truce.storage.models import DelegateKey, KeyRequest
 from truce.web.deps import CsrfViewerDep, Viewer, now_of

@@ -1,7 +1,7 @@
 """The scenario as a viewer reads it: its labels in the viewer's language.
 
 The scenario recorded in the log is written in one language; its gettext catalogues
-(:mod:`truce.domain.scenario_labels`) live in the scenario folder, which the server finds
+(:mod:`truce.scenario.labels`) live in the scenario folder, which the server finds
 from ``TRUCE_SCENARIO_DIR`` or, by default, at ``scenarios/<mechanism id>`` under the
 working directory. Every page, form and data block of the web application takes its
 member names, clause titles, incident types, penalty steps, places and truces from
@@ -24,9 +24,9 @@ from functools import cache
 from pathlib import Path
 
 from truce.api.deps import Services
-from truce.domain.scenario import SCENARIO_FILE_NAME, Scenario
-from truce.domain.scenario_labels import ScenarioTranslations, localize
 from truce.errors import ConfigurationError
+from truce.scenario.labels import ScenarioTranslations, localize
+from truce.scenario.rules import SCENARIO_FILE_NAME, Scenario
 from truce.web import i18n
 
 #: How many applications' views are kept (a process serves one; tests build many).

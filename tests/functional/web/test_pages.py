@@ -4,8 +4,8 @@ keyboard-only use, and axe-core (no serious or critical violation)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest

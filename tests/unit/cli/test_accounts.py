@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import pytest
 
 from tests.mechanism import Mechanism
+from truce.accounts import service as accounts
 from truce.cli.main import main
-from truce.services import accounts
 
 GOOD = "correct horse battery staple"
 

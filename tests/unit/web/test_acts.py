@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import select
 
 from tests.mechanism import Mechanism
-from tests.unit.domain.test_files import photo
-from tests.unit.web.conftest import Browser, sign
-from truce.domain.acts import BODY_MODELS, PERMISSIONS
+from tests.unit.files.test_rules import photo
+from tests.unit.web_app import Browser, sign
+from truce.acts.bodies import BODY_MODELS, PERMISSIONS
 from truce.ledger import jcs
 from truce.ledger.envelope import format_time
 from truce.ledger.keys import SigningKey

@@ -9,11 +9,11 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import Clock
 from tests.mechanism import Mechanism
-from tests.unit.web.conftest import parse_page, password, sign_in_form
+from tests.unit.web_app import parse_page, password, sign_in_form
+from truce.accounts import sessions
+from truce.accounts.service import get_account
 from truce.app import create_app
 from truce.config import Settings
-from truce.services.accounts import get_account
-from truce.web import sessions
 
 
 def _sign_in(client: TestClient, mechanism: Mechanism, name: str, secret: str | None = None) -> Any:

@@ -6,8 +6,8 @@ import re
 from typing import Any
 
 from tests.mechanism import Mechanism
-from tests.unit.web.conftest import Browser, parse_page
 from tests.unit.web.test_acts import LODGE
+from tests.unit.web_app import Browser, parse_page
 
 
 def test_the_accused_head_sees_the_response_awaited_with_its_deadline(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from truce.domain.acts import JointRequestBody, LodgeBody, RespondBody
+from truce.acts.bodies import JointRequestBody, LodgeBody, RespondBody
 from truce.web import i18n
 from truce.web.forms import FieldErrors, collect, field_name, split_list, validate
 

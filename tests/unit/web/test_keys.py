@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from tests.mechanism import Mechanism
-from tests.unit.web.conftest import Browser, parse_page
+from tests.unit.web_app import Browser, parse_page
 from truce.ledger.keys import SigningKey
 from truce.storage.models import KeyRequest
 

@@ -13,12 +13,12 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import Clock
 from tests.mechanism import SCENARIO_DIR, Mechanism
-from tests.unit.web.conftest import Browser
+from tests.unit.web_app import Browser
 from truce.api.deps import Services
 from truce.app import create_app
 from truce.config import Settings
-from truce.domain.scenario_labels import catalogue_path, read_catalogue
 from truce.errors import ConfigurationError
+from truce.scenario.labels import catalogue_path, read_catalogue
 from truce.web import scenario_text
 
 

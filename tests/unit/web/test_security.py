@@ -7,7 +7,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.mechanism import Mechanism
-from tests.unit.web.conftest import Browser, parse_page
+from tests.unit.web_app import Browser, parse_page
 from truce.web.security import CONTENT_SECURITY_POLICY
 
 DIRECTIVES = {

@@ -10,8 +10,8 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
+from truce.accounts import service as accounts
 from truce.errors import AuthenticationError
-from truce.services import accounts
 from truce.storage import schema
 from truce.storage.db import Database, make_engine
 

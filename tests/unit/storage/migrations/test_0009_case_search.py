@@ -9,10 +9,11 @@ from alembic import command
 from sqlalchemy import inspect, text
 
 from tests.mechanism import SCENARIO_DIR, demo_database
-from truce.domain.scenario import load_scenario
-from truce.storage import projections, schema
+from truce.cases import queries
+from truce.log import projections
+from truce.scenario.rules import load_scenario
+from truce.storage import schema
 from truce.storage.db import Database
-from truce.web.pages import queries
 
 #: Searches run before and after the round trip through 0008.
 SEARCHES = ("torkham", "shelling", "kunar", "soldiers", "ab", "nowhere", "34.")

@@ -13,7 +13,7 @@ awaiting the mediators" walk tests each case's acts from the index alone.
 Search finds the cases whose allegation holds every word looked for, as a substring.
 Until now the database lowered every visible allegation's JSON body to look for a word,
 so a word found nowhere read them all. This revision stores each case's searchable words
-(``truce.storage.search.search_text``: narrative, actors, accused group,
+(``truce.cases.search.search_text``: narrative, actors, accused group,
 casefolded), fills them in from the stored bodies, and indexes them by trigrams, which
 serve substring searches:
 
@@ -38,8 +38,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
+from truce.cases.search import search_text
 from truce.errors import ConfigurationError
-from truce.storage.search import search_text
 
 revision = "0009"
 down_revision = "0008"
@@ -144,7 +144,7 @@ def upgrade() -> None:
         for trigger in SQLITE_TRIGGERS:
             op.execute(trigger)
     else:
-        # Statistics for the audience condition of truce.web.pages.queries.visible: with
+        # Statistics for the audience condition of truce.cases.queries.visible: with
         # none, PostgreSQL guesses that a mediator sees a few cases and sorts them all.
         op.execute("CREATE INDEX ix_cases_audience_text ON cases ((CAST(audience AS VARCHAR)))")
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")

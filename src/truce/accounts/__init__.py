@@ -1,0 +1,1 @@
+"""Delegate accounts: roles, passwords, API tokens and web sessions."""

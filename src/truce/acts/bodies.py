@@ -1,0 +1,412 @@
+"""Act kinds: the body each kind carries and which roles may sign it.
+
+The permission table is the one place that says who may do what; the admission service
+enforces it for every act, whatever entry point it came through. ``docs/acts.md``
+renders it for people.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from truce.errors import MalformedActError
+
+Role = Literal["officer", "head", "observer", "secretariat", "witness"]
+ROLES: tuple[Role, ...] = ("officer", "head", "observer", "secretariat", "witness")
+"""``witness`` keys sign no acts: they only cosign checkpoints (``truce witness``)."""
+
+Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MemberKeyBody(_Body):
+    """``member.key``: register or revoke a delegate's signing key.
+
+    A member's head (or the secretariat, for its own staff) registers the keys of its
+    member's delegates; ``revoke`` ends a key's validity from this point of the log on,
+    leaving every earlier signature valid.
+    """
+
+    action: Literal["register", "revoke"]
+    delegate: Name
+    role: Role
+    public_key: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{43}$")]
+    reason: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class StatementBody(_Body):
+    """``statement.publish``: a member's statement placed on the record.
+
+    Kept in the language it was written in, labelled with that language.
+    """
+
+    title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    text: Annotated[str, StringConstraints(min_length=1, max_length=20000)]
+    language: LanguageTag
+
+
+MemberCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,4}$")]
+ClauseId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z0-9_-]{0,15}$")]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=20000)]
+Short = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Count = Annotated[int, Field(ge=0, le=100_000)]
+Rfc3339 = Annotated[
+    str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
+]
+
+
+class Casualties(_Body):
+    """Killed or injured, by category; None where a category is not stated."""
+
+    soldiers: Count | None = None
+    civilians: Count | None = None
+    militants: Count | None = None
+
+
+class PlaceRef(_Body):
+    """Where: a gazetteer place, or a point, with its precision."""
+
+    place_id: Short | None = None
+    lat: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)] | None = None
+    lon: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)] | None = None
+    precision: Literal["exact", "approximate", "district", "province", "unknown"]
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> PlaceRef:
+        if self.place_id is None and (self.lat is None or self.lon is None):
+            raise ValueError("give a gazetteer place_id, or both lat and lon")
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("give both lat and lon, or neither")
+        return self
+
+
+class Incident(_Body):
+    """What happened: type, time with precision, place, actors, casualties."""
+
+    type: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{0,63}$")]
+    occurred_at: Rfc3339
+    time_precision: Literal["minute", "hour", "day", "week", "month"]
+    place: PlaceRef
+    actors: list[Short] = Field(default_factory=list, max_length=20)
+    killed: Casualties = Field(default_factory=Casualties)
+    injured: Casualties = Field(default_factory=Casualties)
+
+
+class Accused(_Body):
+    """The accused member, and the group it is said to harbour, if the allegation names one."""
+
+    member: MemberCode
+    group: Short | None = None
+
+
+class LodgeBody(_Body):
+    """``case.lodge``: an allegation that a party violated the agreement."""
+
+    incident: Incident
+    accused: Accused
+    clauses: list[ClauseId] = Field(min_length=1, max_length=20)
+    narrative: Text
+    language: LanguageTag
+
+
+class RespondBody(_Body):
+    """``case.respond``: the accused member's answer; a counter-claim lodges a linked case."""
+
+    position: Literal["accept", "deny", "counter_claim", "request_information"]
+    statement: Text
+    language: LanguageTag
+    counter_case: LodgeBody | None = None
+
+    @model_validator(mode="after")
+    def _counter(self) -> RespondBody:
+        if (self.position == "counter_claim") != (self.counter_case is not None):
+            raise ValueError("a counter_claim carries counter_case, and only a counter_claim")
+        return self
+
+
+class FileRef(_Body):
+    """A file stored by its SHA-256, as uploaded."""
+
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    media_type: Short
+    size: Annotated[int, Field(ge=0)]
+    name: Short | None = None
+
+
+class EvidenceBody(_Body):
+    """``case.evidence``: files in support of a claim, with what they show."""
+
+    files: list[FileRef] = Field(min_length=1, max_length=20)
+    description: Text
+    language: LanguageTag
+
+
+class NoteBody(_Body):
+    """A step that needs no more than an optional note (investigate, withdraw, close)."""
+
+    note: Text | None = None
+    language: LanguageTag | None = None
+
+
+class RequestInfoBody(_Body):
+    """``case.request_info``: a mediator asks a party for information, with a deadline."""
+
+    to: MemberCode
+    questions: Text
+    deadline_days: Annotated[int, Field(ge=1, le=90)] | None = None
+    language: LanguageTag
+
+
+class CaseStatementBody(_Body):
+    """``case.provide_info`` and ``case.appeal``: a statement for the record."""
+
+    statement: Text
+    language: LanguageTag
+
+
+class FindingBody(_Body):
+    """``case.finding`` and ``case.rule``: an assessment, with the clauses and reasons."""
+
+    outcome: Literal["violation_confirmed", "not_substantiated", "inconclusive"]
+    violator: MemberCode | None = None
+    clauses: list[ClauseId] = Field(default_factory=list, max_length=20)
+    reasons: Text
+    language: LanguageTag
+
+
+class PenaltyBody(_Body):
+    """``case.penalty``: the schedule's step for the violator's count in the window."""
+
+    member: MemberCode
+    step: Short
+    prior_violations: Annotated[int, Field(ge=0)]
+
+
+Level = Literal["open", "closed", "restricted"]
+
+
+class AttestBody(_Body):
+    """``compliance.attest``: a party states a step it took to comply with a clause."""
+
+    clause: ClauseId
+    statement: Text
+    taken_at: Rfc3339
+    evidence: list[FileRef] = Field(default_factory=list, max_length=20)
+    language: LanguageTag
+
+
+class ReviewBody(_Body):
+    """``compliance.review``: a mediator acknowledges or disputes an attestation (refs[0])."""
+
+    verdict: Literal["acknowledged", "disputed"]
+    reason: Text
+    language: LanguageTag | None = None
+
+
+class CrossingStatusBody(_Body):
+    """``crossing.status``: the state of a border crossing from ``effective_at`` on."""
+
+    crossing: Short
+    trade: Level
+    people: Level
+    stranded_trucks: Count | None = None
+    reason: Text
+    effective_at: Rfc3339
+    language: LanguageTag | None = None
+
+
+class JointRequestBody(_Body):
+    """``joint.request``: a party shares a threat and asks the other party to act on it."""
+
+    to: MemberCode
+    place: PlaceRef
+    group: Short | None = None
+    description: Text
+    requested_action: Text
+    deadline_days: Annotated[int, Field(ge=1, le=90)] | None = None
+    language: LanguageTag
+
+
+class JointReportBody(_Body):
+    """``joint.report``: what the requested party did about a request (refs[0])."""
+
+    action_taken: Text
+    outcome: Literal["completed", "partial", "nothing_found", "declined"]
+    language: LanguageTag
+
+
+IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+Url = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+MAX_ARTICLE_CHARS = 400_000
+MAX_MEDIA_INCIDENTS = 200
+
+
+class MediaCasualties(_Body):
+    """Killed or injured as a report gives them, ``unspecified`` where it names no category."""
+
+    soldiers: Count | None = None
+    civilians: Count | None = None
+    militants: Count | None = None
+    unspecified: Count | None = None
+
+
+class MediaIncident(_Body):
+    """One candidate incident as one source in one article tells it (``truce extract``)."""
+
+    date: IsoDate | None
+    date_precision: Literal["day", "week", "month", "unknown"]
+    place: Short | None
+    place_id: Short | None
+    admin1: Short | None
+    country: MemberCode | None
+    lat: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)] | None
+    lon: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)] | None
+    type: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{0,63}$")]
+    actors: list[Short] = Field(default_factory=list, max_length=20)
+    killed: MediaCasualties = Field(default_factory=MediaCasualties)
+    injured: MediaCasualties = Field(default_factory=MediaCasualties)
+    claimed_by: list[Short] = Field(default_factory=list, max_length=20)
+    disputed_by: list[Short] = Field(default_factory=list, max_length=20)
+    evidence: Annotated[str, StringConstraints(max_length=20000)] = ""
+
+
+class MediaClaim(_Body):
+    """A statement the article attributes to a speaker, with its stance."""
+
+    speaker: Short
+    member: MemberCode | None
+    stance: Literal[
+        "accusation", "denial", "warning", "demand", "commitment", "assessment", "offer"
+    ]
+    quote: Text
+
+
+class MediaItemBody(_Body):
+    """``media.item``: a news article stored in the mechanism, with what was extracted.
+
+    ``content_hash`` is the SHA-256 of the normalised ``text`` (NFC, whitespace
+    collapsed), the key an article is stored once under. The extraction travels in the
+    body, signed by the ingesting delegate, so the projection never re-runs it and a
+    rebuild reproduces it exactly, whatever version of the extraction rules runs then.
+    """
+
+    content_hash: Sha256Hex
+    text: Annotated[str, StringConstraints(min_length=1, max_length=MAX_ARTICLE_CHARS)]
+    title: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = None
+    outlet: Short | None = None
+    url: Url | None = None
+    published: IsoDate | None = None
+    language: Annotated[LanguageTag, StringConstraints(max_length=35)] | None = None
+    incidents: list[MediaIncident] = Field(default_factory=list, max_length=MAX_MEDIA_INCIDENTS)
+    claims: list[MediaClaim] = Field(default_factory=list, max_length=500)
+
+    @model_validator(mode="after")
+    def _hashed(self) -> MediaItemBody:
+        from truce.media.ingest.articles import content_hash
+
+        if content_hash(self.text) != self.content_hash:
+            raise ValueError("content_hash is not the SHA-256 of the normalised text")
+        return self
+
+
+class PressReport(_Body):
+    """A media item named by a corroboration: its ``media.item`` leaf hash and masthead."""
+
+    item: Sha256Hex
+    outlet: Short | None = None
+    title: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = None
+    url: Url | None = None
+    published: IsoDate | None = None
+
+
+class CorroborateBody(_Body):
+    """``media.corroborate``: a mediator attaches a media cluster to a case (``refs[0]``)."""
+
+    cluster: Annotated[int, Field(ge=0, le=2**53)]
+    items: list[PressReport] = Field(min_length=1, max_length=100)
+    note: Text | None = None
+    language: LanguageTag | None = None
+
+
+#: Which roles may sign each kind. ``mechanism.genesis`` is special: only the
+#: secretariat's root key signs it, and only as the first entry of the log.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "mechanism.genesis": frozenset({"secretariat"}),
+    "member.key": frozenset({"head", "secretariat"}),
+    "statement.publish": frozenset({"head", "officer", "secretariat"}),
+    "case.lodge": frozenset({"head", "officer"}),
+    "case.respond": frozenset({"head"}),
+    "case.evidence": frozenset({"head", "officer"}),
+    "case.investigate": frozenset({"head", "officer"}),
+    "case.request_info": frozenset({"head", "officer"}),
+    "case.provide_info": frozenset({"head", "officer"}),
+    "case.finding": frozenset({"head"}),
+    "case.rule": frozenset({"head"}),
+    "case.appeal": frozenset({"head"}),
+    "case.penalty": frozenset({"head"}),
+    "case.withdraw": frozenset({"head"}),
+    "case.close": frozenset({"head", "secretariat"}),
+    "compliance.attest": frozenset({"head", "officer"}),
+    "compliance.review": frozenset({"head", "officer"}),
+    "crossing.status": frozenset({"head", "officer", "secretariat"}),
+    "joint.request": frozenset({"head", "officer"}),
+    "joint.report": frozenset({"head", "officer"}),
+    "media.item": frozenset({"head", "officer", "secretariat"}),
+    "media.corroborate": frozenset({"head", "officer"}),
+}
+
+BODY_MODELS: dict[str, type[_Body]] = {
+    "member.key": MemberKeyBody,
+    "statement.publish": StatementBody,
+    "case.lodge": LodgeBody,
+    "case.respond": RespondBody,
+    "case.evidence": EvidenceBody,
+    "case.investigate": NoteBody,
+    "case.request_info": RequestInfoBody,
+    "case.provide_info": CaseStatementBody,
+    "case.finding": FindingBody,
+    "case.rule": FindingBody,
+    "case.appeal": CaseStatementBody,
+    "case.penalty": PenaltyBody,
+    "case.withdraw": NoteBody,
+    "case.close": NoteBody,
+    "compliance.attest": AttestBody,
+    "compliance.review": ReviewBody,
+    "crossing.status": CrossingStatusBody,
+    "joint.request": JointRequestBody,
+    "joint.report": JointReportBody,
+    "media.item": MediaItemBody,
+    "media.corroborate": CorroborateBody,
+}
+
+
+def parse_body(kind: str, body: Any) -> _Body | None:
+    """Validate ``body`` against its kind's model; raise :class:`MalformedActError`.
+
+    Returns None for kinds whose body is validated elsewhere (the genesis scenario).
+    """
+    model = BODY_MODELS.get(kind)
+    if model is None:
+        return None
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise MalformedActError(
+            f"{kind} body: {where}: {first['msg']}", field=f"body.{where}"
+        ) from exc

@@ -1,0 +1,1 @@
+"""Cases: an allegation, its answer, investigation, findings, ruling, appeal and penalty."""

@@ -1,0 +1,120 @@
+"""Checking ``case.*`` acts against the workflow before anything is written.
+
+:class:`CaseBook` holds the states of the cases one admission transaction touches: read
+from the ``cases`` projection, then advanced act by act, so that several steps of one
+case in one batch are each checked against the state the previous ones left.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from truce.cases import rules as cases
+from truce.errors import RefusedActError
+from truce.ledger.envelope import SignedAct
+from truce.log.states import state_of
+from truce.scenario.rules import Scenario
+from truce.storage.models import CaseRecord, StoredFile
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def prior_violations(
+    connection: Connection,
+    scenario: Scenario,
+    member: str,
+    at: datetime,
+    excluding: str,
+) -> int:
+    """Confirmed violations of ``member`` ruled within the penalty window before ``at``."""
+    since = at - timedelta(days=scenario.penalties.window_days)
+    rows = connection.execute(
+        select(CaseRecord.ruled_at).where(
+            CaseRecord.violator == member,
+            CaseRecord.outcome == "violation_confirmed",
+            CaseRecord.leaf_hash != excluding,
+            CaseRecord.ruled_at.is_not(None),
+        )
+    ).scalars()
+    return len([moment for moment in rows if moment is not None and since <= _aware(moment) <= at])
+
+
+class CaseBook:
+    """Case states for one transaction: the projection's, then as the batch advances them."""
+
+    def __init__(self, connection: Connection, scenario: Scenario) -> None:
+        self.connection = connection
+        self.scenario = scenario
+        self.states: dict[str, cases.Case] = {}
+
+    def _get(self, leaf_hash: str) -> cases.Case:
+        if leaf_hash not in self.states:
+            self.states[leaf_hash] = state_of(
+                self.connection, CaseRecord, leaf_hash, cases.from_json,
+                opened_by="case.lodge", noun="a case",
+            )  # fmt: skip
+        return self.states[leaf_hash]
+
+    def _check_files(self, refs: list[dict[str, Any]]) -> None:
+        """Evidence may cite only files this server holds, as they are."""
+        for ref in refs:
+            stored = _stored(self.connection, ref["sha256"])
+            if stored is None:
+                raise RefusedActError(
+                    f"file {ref['sha256']} has not been uploaded: POST /api/v1/files first",
+                    field="body.files",
+                )
+            if stored != (ref["media_type"], ref["size"]):
+                raise RefusedActError(
+                    f"file {ref['sha256']} is a {stored[0]} of {stored[1]} bytes, not a "
+                    f"{ref['media_type']} of {ref['size']} bytes",
+                    field="body.files",
+                )
+
+    def check(self, act: SignedAct, member_kind: str) -> None:
+        """Refuse the act (RefusedActError) unless the workflow allows it now."""
+        envelope = act.envelope
+        body: dict[str, Any] = act.body
+        actor = cases.Actor(member=envelope.member, kind=member_kind, at=envelope.time)
+        own = envelope.leaf_hash().hex()
+        if envelope.kind == "case.lodge":
+            self.states[own] = cases.lodge(self.scenario, own, actor, body)
+            return
+        if not envelope.refs:
+            raise RefusedActError(f"{envelope.kind} names its case in refs[0]", field="refs")
+        case = self._get(envelope.refs[0])
+        if envelope.kind == "case.evidence":
+            self._check_files(body["files"])
+        if envelope.kind == "case.penalty":
+            count = prior_violations(
+                self.connection, self.scenario, body["member"], envelope.time, envelope.refs[0]
+            )
+            if body["prior_violations"] != count:
+                raise RefusedActError(
+                    f"{body['member']} has {count} earlier confirmed violations within "
+                    f"{self.scenario.penalties.window_days} days, not {body['prior_violations']}",
+                    field="body.prior_violations",
+                )
+        self.states[envelope.refs[0]] = cases.step(self.scenario, case, envelope.kind, actor, body)
+        if envelope.kind == "case.respond" and body["position"] == "counter_claim":
+            self.states[own] = cases.lodge(self.scenario, own, actor, body["counter_case"])
+
+
+def _stored(connection: Connection, sha256: str) -> tuple[str, int] | None:
+    row = connection.execute(
+        select(StoredFile.media_type, StoredFile.size).where(StoredFile.sha256 == sha256)
+    ).first()
+    return None if row is None else (row.media_type, int(row.size))
+
+
+def count_open(connection: Connection) -> int:
+    """How many cases are open (awaiting a response or under investigation)."""
+    total: int = connection.execute(
+        select(func.count()).where(CaseRecord.status.in_(sorted(cases.OPEN)))
+    ).scalar_one()
+    return total

@@ -1,0 +1,252 @@
+"""The case pages: the filtered list, one case's whole thread with its act forms, lodging.
+
+Reads go through the API's own functions (:func:`truce.cases.api.get_case`,
+:func:`truce.files.api` checks) or, for lists, through :mod:`truce.cases.queries`,
+which applies the same audience rule in SQL: a page shows a member exactly what the API
+would. Act forms are those :func:`truce.cases.actions.offers` finds the workflow
+would accept now from the viewer.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+
+from truce.api.deps import LogIndex, ServicesDep
+from truce.cases import actions
+from truce.cases import api as api_cases
+from truce.cases.checks import prior_violations
+from truce.cases.queries import SORTS, Filters, list_cases, parse_filters, reader_of, state_of
+from truce.errors import InputError
+from truce.files import api as api_files
+from truce.ledger.envelope import parse_time
+from truce.media import pages as media
+from truce.storage.models import CaseRecord
+from truce.web.common import (
+    case_item,
+    filter_context,
+    member_names,
+    now_of,
+    scenario_of,
+    type_label,
+)
+from truce.web.deps import ViewerDep, render
+
+router = APIRouter(include_in_schema=False)
+
+#: Evidence types a browser may show inline (everything else is downloaded).
+INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+
+
+def request_filters(request: Request) -> tuple[Filters, InputError | None]:
+    """The shared filters of a page's URL, or none and the error that stopped them."""
+    try:
+        return parse_filters(request.query_params, request.query_params.getlist("status")), None
+    except InputError as exc:
+        return Filters(), exc
+
+
+@router.get("/cases", response_class=HTMLResponse)
+def case_list(
+    request: Request,
+    found: ServicesDep,
+    viewer: ViewerDep,
+    sort: Annotated[str, Query()] = "-occurred",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> HTMLResponse:
+    """Cases the viewer's member may see, filtered, sorted and paginated."""
+    scenario = scenario_of(found, viewer.language)
+    filters, error = request_filters(request)
+    if sort not in SORTS:
+        sort, error = "-occurred", InputError("unknown sort order", field="sort")
+    with found.db.read() as connection:
+        reader = reader_of(connection, viewer.identity)
+        result = list_cases(connection, reader, filters, sort=sort, page=page)
+    now = now_of(found)
+    return render(
+        request,
+        "pages/cases.html",
+        {
+            **filter_context(scenario, filters),
+            "error": error,
+            "items": [case_item(scenario, row, now) for row in result.rows],
+            "result": result,
+            "sort": sort,
+            "sorts": list(SORTS),
+            "query": filters.query(),
+            "may_lodge": actions.may_lodge(scenario, viewer.member, viewer.role),
+            "names": member_names(scenario),
+            "now": now,
+        },
+    )
+
+
+@router.get("/cases/new", response_class=HTMLResponse)
+def lodge_form(
+    request: Request,
+    found: ServicesDep,
+    viewer: ViewerDep,
+    from_cluster: Annotated[int | None, Query(ge=0, le=2**53)] = None,
+) -> HTMLResponse:
+    """The form that lodges an allegation (a ``case.lodge`` act, signed in the browser).
+
+    ``?from_cluster=ID`` starts it from a cluster of press reports: the fields hold the
+    media service's case draft (built from the reports the viewer may see), to edit.
+    """
+    scenario = scenario_of(found, viewer.language)
+    allowed = actions.may_lodge(scenario, viewer.member, viewer.role)
+    initial: dict[str, Any] = {}
+    missing: list[str] = []
+    if from_cluster is not None and allowed:
+        initial, missing = media.lodge_initial(found, viewer.member, from_cluster)
+    return render(
+        request,
+        "pages/case_new.html",
+        {
+            "allowed": allowed,
+            "types": [(t.id, t.label) for t in scenario.incident_types],
+            "places": [
+                (p.id, f"{p.name} ({p.admin1 or p.country})")
+                for p in sorted(scenario.places, key=lambda p: p.name)
+            ],
+            "accusable": [(m.code, m.name) for m in scenario.parties if m.code != viewer.member],
+            "clause_options": [(c.id, f"{c.id} {c.title}") for c in scenario.clauses],
+            "audiences": [m for m in scenario.members if m.code != viewer.member],
+            "initial": initial,
+            "missing": missing,
+            "from_cluster": from_cluster if initial else None,
+        },
+        status_code=200 if allowed else 403,
+    )
+
+
+def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance on a sphere of the Earth's mean radius (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(a))
+
+
+def _photo_check(photo: dict[str, Any] | None, case: Any) -> dict[str, Any]:
+    """How a photo's own time and place compare with the claim's."""
+    found: dict[str, Any] = {}
+    if not photo:
+        return found
+    if photo.get("taken_at"):
+        try:
+            taken = parse_time(photo["taken_at"])
+            found["hours_from_incident"] = round(
+                (taken - parse_time(case.occurred_at)).total_seconds() / 3600, 1
+            )
+        except InputError:
+            pass
+    if photo.get("lat") is not None and case.lat is not None and case.lon is not None:
+        found["km_from_incident"] = round(
+            _distance_km(photo["lat"], photo["lon"], case.lat, case.lon), 1
+        )
+    return found
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+def case_page(
+    request: Request,
+    case_id: LogIndex,
+    found: ServicesDep,
+    viewer: ViewerDep,
+    act: Annotated[str | None, Query(max_length=64)] = None,
+    lodged: Annotated[bool, Query()] = False,
+) -> HTMLResponse:
+    """The whole thread in log order, with the forms for the acts the viewer may take.
+
+    ``?lodged=1`` is where the lodge form leads: the lodger is invited to attach
+    photos and documents with the evidence form, since a ``case.lodge`` names no files.
+    """
+    scenario = scenario_of(found, viewer.language)
+    thread = api_cases.get_case(case_id, found, viewer.identity)
+    now = now_of(found)
+    with found.db.read() as connection:
+        reader = reader_of(connection, viewer.identity)
+        row = connection.execute(select(CaseRecord).where(CaseRecord.id == case_id)).one()
+        related = [
+            other
+            for other in connection.execute(
+                select(CaseRecord).where(CaseRecord.counter_to == case_id)
+            ).all()
+            if reader.sees(other.audience, other.lodged_by)
+        ]
+
+        def prior(member: str) -> int:
+            return prior_violations(connection, scenario, member, now, thread.case.leaf_hash)
+
+        state = state_of(row)
+        offers = actions.offers(scenario, state, viewer.member, viewer.role, now, prior)
+    files = {
+        act.index: [
+            {
+                **ref,
+                "inline": ref["media_type"] in INLINE_TYPES,
+                "check": _photo_check(ref.get("photo"), thread.case),
+            }
+            for ref in act.files
+        ]
+        for act in thread.thread
+    }
+    names = member_names(scenario)
+    chosen = actions.chosen(offers, act)
+    invite = lodged and chosen is not None and chosen.kind == "case.evidence"
+    return render(
+        request,
+        "pages/case.html",
+        {
+            "case": thread.case,
+            "item": case_item(scenario, row, now),
+            "state": state,
+            "thread": thread.thread,
+            "press": [
+                act
+                for act in thread.thread
+                if act.kind == "media.corroborate" and not act.withheld and act.body
+            ],
+            "files": files,
+            "offers": offers,
+            "chosen": chosen,
+            "invite_evidence": invite and thread.case.lodged_by == viewer.member,
+            "related": [case_item(scenario, other, now) for other in related],
+            "names": names,
+            "type_label": type_label(scenario, thread.case.type),
+            "place": scenario.place(thread.case.place_id) if thread.case.place_id else None,
+            "clauses": {c.id: c for c in scenario.clauses},
+            "penalty_steps": {s.id: s for s in scenario.penalties.steps},
+            "parties": [thread.case.lodged_by, thread.case.accused],
+            "types": [(t.id, t.label) for t in scenario.incident_types],
+            "places": [(p.id, p.name) for p in sorted(scenario.places, key=lambda p: p.name)],
+            "accusable_counter": [(thread.case.lodged_by, names[thread.case.lodged_by])],
+            "clause_options": [(c.id, f"{c.id} {c.title}") for c in scenario.clauses],
+            "audiences": [m for m in scenario.members if m.code != viewer.member],
+            "now": now,
+        },
+    )
+
+
+@router.get("/evidence/{sha256}")
+def evidence_file(sha256: str, found: ServicesDep, viewer: ViewerDep) -> Response:
+    """An evidence file for the viewer's member, as the files API allows it.
+
+    Photos are served inline for previews on case pages; any other type is downloaded.
+    """
+    row = api_files._readable(found, sha256, viewer.member)
+    inline = row.media_type in INLINE_TYPES
+    return Response(
+        bytes(row.content),
+        media_type=row.media_type,
+        headers={
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": "inline" if inline else "attachment",
+            "Cache-Control": "private, max-age=3600",
+        },
+    )

@@ -1,0 +1,1 @@
+"""Compliance with each clause of the agreement, per member it binds."""

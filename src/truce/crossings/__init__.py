@@ -1,0 +1,1 @@
+"""Border crossings: their reported status and stranded traffic."""

@@ -1,1 +1,0 @@
-"""Pure domain model: scenarios (members, clauses, taxonomy, gazetteer) and permissions."""

@@ -1,0 +1,1 @@
+"""Evidence files: typed by content, stored once, read within the audience of citing acts."""

@@ -1,0 +1,3 @@
+"""The log in the database: admission, group commit, projections, checkpoints, witnesses,
+mirrors and export.
+"""

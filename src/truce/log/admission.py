@@ -1,0 +1,661 @@
+"""Admission: the only way an act enters the log.
+
+:meth:`Admission.submit_many` checks each act, then appends the accepted acts and
+updates the projections in one write transaction. An act is refused, with the reason
+and nothing written, when:
+
+- its envelope or body is malformed, or its kind is unknown (:class:`MalformedActError`);
+- its body does not match ``body_digest`` (:class:`DigestMismatchError`);
+- its time is impossible, in the future beyond the allowed clock skew, older than the
+  scenario allows, or before the mechanism began (:class:`ImplausibleTimeError`);
+- its key is not registered to its author, or was revoked (:class:`UnknownKeyError`);
+- its signature does not verify (:class:`SignatureError`);
+- its author's role may not sign this kind (:class:`RoleError`);
+- it was already logged (:class:`ReplayError`);
+- it was submitted under another delegate's credentials (:class:`ForbiddenError`).
+
+:meth:`Admission.submit_many` is all or nothing: the first refused act aborts it.
+:meth:`Admission.admit` is the shared core; :mod:`truce.log.batching` uses it to
+admit concurrent submissions together, each accepted or refused on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, bindparam, select
+
+from truce.accounts.service import Identity
+from truce.acts.bodies import PERMISSIONS, parse_body
+from truce.cases.checks import CaseBook
+from truce.errors import (
+    ConfigurationError,
+    ForbiddenError,
+    ImplausibleTimeError,
+    InputError,
+    MalformedActError,
+    PayloadTooLargeError,
+    ReadOnlyError,
+    RefusedActError,
+    ReplayError,
+    RoleError,
+    SignatureError,
+    TruceError,
+    UnknownKeyError,
+)
+from truce.ledger import jcs
+from truce.ledger.envelope import Envelope, SignedAct, format_time, sign_act
+from truce.ledger.keys import PublicKey, SigningKey, b64url_decode, verify_raw
+from truce.ledger.note import Note
+from truce.log import checkpoints, projections
+from truce.log.checkpoints import LogSigner
+from truce.log.store import LogStore
+from truce.monitoring.checks import MonitoringBook, is_monitoring
+from truce.scenario.rules import Scenario
+from truce.storage.db import Database
+from truce.storage.models import DelegateKey, Mechanism
+
+if TYPE_CHECKING:
+    from truce.log.batching import GroupCommit
+
+Clock = Callable[[], datetime]
+GENESIS = "mechanism.genesis"
+#: Kinds that bind the parties and feed what every member reads (a case's outcome and
+#: penalty, the compliance matrix): addressed to anything less than ``all``, their
+#: bodies would show through those views to members outside the audience.
+ADDRESSED_TO_ALL = frozenset({"case.rule", "case.penalty"})
+
+
+def utc_now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """Where an accepted act sits in the log."""
+
+    index: int
+    leaf_hash: bytes
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form returned by the API and printed by the CLI."""
+        return {"index": self.index, "leaf_hash": self.leaf_hash.hex()}
+
+
+@dataclass(frozen=True, slots=True)
+class _Mechanism:
+    id: str
+    genesis_at: datetime
+    scenario: Scenario
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    member: str
+    delegate: str
+    role: str
+    public_key: PublicKey
+    revoked_idx: int | None
+
+
+_WORKERS = os.cpu_count() or 1
+_PARALLEL_FROM = 16
+#: Registered public keys a process keeps for :meth:`Admission.precheck_signature`.
+_PUBLIC_KEYS_KEPT = 10_000
+_pool: ThreadPoolExecutor | None = None
+
+
+def _verifier_pool() -> ThreadPoolExecutor:
+    """The threads that verify signatures (created on first use, one per core)."""
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="truce-verify")
+    return _pool
+
+
+def _verify_chunk(jobs: Sequence[tuple[bytes, bytes, bytes]]) -> list[bool]:
+    """Verify ``(public key, signature, message)`` triples; the work runs without the GIL."""
+    return [verify_raw(*job) for job in jobs]
+
+
+def _segments(acts: Sequence[SignedAct]) -> Iterator[tuple[int, int]]:
+    """``[start, end)`` runs of acts, each ending after a ``member.key`` act.
+
+    A ``member.key`` act changes which keys are valid for the acts after it, so those
+    acts are checked against the registry as it stands once it is recorded.
+    """
+    start = 0
+    for position, act in enumerate(acts):
+        if act.envelope.kind == "member.key":
+            yield start, position + 1
+            start = position + 1
+    if start < len(acts):
+        yield start, len(acts)
+
+
+@dataclass(frozen=True, slots=True)
+class _States:
+    """The workflow states a batch has advanced, kept to undo a refused act's check."""
+
+    cases: dict[str, Any]
+    attestations: dict[str, Any]
+    requests: dict[str, Any]
+
+    @classmethod
+    def save(cls, book: CaseBook, monitor: MonitoringBook) -> _States:
+        return cls(dict(book.states), dict(monitor.attestations), dict(monitor.requests))
+
+    def restore(self, book: CaseBook, monitor: MonitoringBook) -> None:
+        book.states = dict(self.cases)
+        monitor.attestations = dict(self.attestations)
+        monitor.requests = dict(self.requests)
+
+
+def parse_submission(payload: object) -> SignedAct:
+    """Read ``{"envelope": {...}, "body": ...}`` as posted to ``/log/v1/acts``."""
+    if not isinstance(payload, dict) or set(payload) != {"envelope", "body"}:
+        raise MalformedActError(
+            "a submission is a JSON object with exactly envelope and body", field="envelope"
+        )
+    return SignedAct(envelope=Envelope.from_dict(payload["envelope"]), body=payload["body"])
+
+
+class Admission:
+    """Checks signed acts and records them in the log with their projections."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        signer: LogSigner | None = None,
+        clock: Clock = utc_now,
+        max_body_bytes: int = 1024 * 1024,
+    ) -> None:
+        self.db = db
+        self.signer = signer
+        self.clock = clock
+        self.max_body_bytes = max_body_bytes
+        self._mechanism: _Mechanism | None = None
+        self._group: GroupCommit | None = None
+        self._group_lock = threading.Lock()
+        #: Public keys by key id, as the writer found them registered (see
+        #: :meth:`precheck_signature`). A key id is the RFC 7638 thumbprint of its key,
+        #: so an entry never goes stale; revocation is checked at admission.
+        self._public_keys: dict[str, PublicKey] = {}
+
+    # -- the mechanism ------------------------------------------------------------------
+
+    def mechanism(self, connection: Connection | None = None) -> _Mechanism:
+        """The mechanism this database records (read once: it never changes)."""
+        if self._mechanism is None:
+            if connection is None:
+                with self.db.read() as reader:
+                    return self.mechanism(reader)
+            row = connection.execute(
+                select(Mechanism.id, Mechanism.genesis_at, Mechanism.scenario)
+            ).first()
+            if row is None:
+                raise ConfigurationError("the database holds no mechanism: run truce init")
+            genesis_at = row.genesis_at
+            if genesis_at.tzinfo is None:
+                genesis_at = genesis_at.replace(tzinfo=UTC)
+            self._mechanism = _Mechanism(
+                id=row.id,
+                genesis_at=genesis_at,
+                scenario=Scenario.model_validate(row.scenario),
+            )
+        return self._mechanism
+
+    def genesis(self, scenario: Scenario, key: SigningKey, at: datetime | None = None) -> Receipt:
+        """Record the scenario as entry 0, signed by the secretariat's root key."""
+        secretariat = scenario.secretariat
+        if key.public_key.text != secretariat.root_key:
+            raise UnknownKeyError(
+                "the genesis act must be signed by the secretariat's root key of the scenario"
+            )
+        act = sign_act(
+            kind=GENESIS,
+            mechanism=scenario.mechanism.id,
+            member=secretariat.code,
+            delegate="root",
+            key=key,
+            body=scenario.model_dump(mode="json"),
+            at=at or self.clock(),
+        )
+        with self.db.write() as connection:
+            store = LogStore(connection)
+            store.initialise()
+            if store.head(lock=True).size != 0:
+                raise RefusedActError("the log already has a genesis entry")
+            canonical = act.envelope.check_body(act.body)
+            receipt = self._record(store, [(act, canonical)])[0]
+            self._sign(store)
+            return receipt
+
+    # -- submission ---------------------------------------------------------------------
+
+    def group_commit(self) -> GroupCommit:
+        """The queue that admits concurrent submissions together (created on first use)."""
+        from truce.log.batching import GroupCommit  # it builds on this module
+
+        with self._group_lock:
+            if self._group is None:
+                self._group = GroupCommit(self)
+            return self._group
+
+    def submit(self, act: SignedAct, *, submitter: Identity | None = None) -> Receipt:
+        """Admit one act; see :meth:`submit_many`."""
+        return self.submit_many([act], submitter=submitter)[0]
+
+    def submit_many(
+        self, acts: Sequence[SignedAct], *, submitter: Identity | None = None
+    ) -> list[Receipt]:
+        """Check every act and record them all, in order, in one transaction.
+
+        ``submitter`` is the authenticated caller; when given, every act must be signed
+        by that same delegate. The first refused act aborts the whole batch: this is the
+        form for imports and set-up, where the acts belong together. Independent
+        submissions are grouped by :mod:`truce.log.batching` instead, where each
+        act is accepted or refused on its own.
+        """
+        with self.db.write() as connection:
+            store = LogStore(connection)
+            store.head(lock=True)
+            admitted = self.admit(store, acts, [submitter] * len(acts))
+            self._sign(store)
+            return [receipt for _, receipt in admitted]
+
+    def admit(
+        self,
+        store: LogStore,
+        acts: Sequence[SignedAct],
+        submitters: Sequence[Identity | None],
+        refuse: Callable[[int, TruceError], None] | None = None,
+    ) -> list[tuple[int, Receipt]]:
+        """Check and record ``acts`` in the caller's write transaction (head row locked).
+
+        Each act is checked against the log and projections as the acts before it in
+        this call leave them, so replays, key changes and workflow steps inside one call
+        are judged exactly as if the acts had come one by one. Without ``refuse`` the
+        first refusal is raised. With it, a refused act is reported as
+        ``refuse(position, error)`` and skipped: nothing of it is recorded, and the
+        workflow states it touched are put back, so the acts after it are judged as if
+        it had never been sent. Returns ``(position, receipt)`` of each recorded act.
+        """
+        mechanism = self.mechanism(store.connection)
+        connection = store.connection
+        now = self.clock()
+        keys: dict[str, _Key | None] = {}
+        logged = store.logged({act.envelope.leaf_hash() for act in acts})
+        admitted: list[tuple[int, Receipt]] = []
+        book = CaseBook(connection, mechanism.scenario)
+        monitor = MonitoringBook(connection, mechanism.scenario)
+        for start, end in _segments(acts):
+            segment = acts[start:end]
+            signatures = self._verify_signatures(connection, segment, keys)
+            checked: list[tuple[SignedAct, bytes]] = []
+            positions: list[int] = []
+            for position, act, signature_ok in zip(
+                range(start, end), segment, signatures, strict=True
+            ):
+                saved = _States.save(book, monitor) if refuse is not None else None
+                try:
+                    canonical = self._check(
+                        connection,
+                        mechanism,
+                        act,
+                        now,
+                        keys,
+                        submitters[position],
+                        signature_ok,
+                        book,
+                        monitor,
+                    )
+                    leaf_hash = act.envelope.leaf_hash()
+                    if leaf_hash in logged:
+                        raise ReplayError(
+                            f"this act is already in the log (leaf hash {leaf_hash.hex()})"
+                        )
+                except TruceError as exc:
+                    if refuse is None or saved is None:
+                        raise
+                    saved.restore(book, monitor)
+                    refuse(position, exc)
+                    continue
+                logged.add(leaf_hash)
+                checked.append((act, canonical))
+                positions.append(position)
+            admitted.extend(
+                zip(positions, self._record(store, checked, mechanism.scenario), strict=True)
+            )
+            keys.clear()
+        return admitted
+
+    def _sign(self, store: LogStore, *, fresh: bool = False) -> Note | None:
+        """Sign the checkpoint of the new head in the appending transaction."""
+        if self.signer is None:
+            return None
+        return checkpoints.sign_head(store, self.signer, self.clock(), fresh=fresh)
+
+    def sign(self, store: LogStore, *, fresh: bool = False) -> Note | None:
+        """Sign (once) the checkpoint of the head the caller's transaction appended
+        (``fresh``: it appended at least one entry, see :func:`checkpoints.sign_head`)."""
+        return self._sign(store, fresh=fresh)
+
+    def precheck_signature(self, act: SignedAct) -> None:
+        """Verify the act's signature now, in the calling thread, if this process knows
+        the key it names; admission then takes the answer instead of verifying again.
+
+        The server calls it on the event loop's thread as it receives an act. Ed25519
+        verification releases the GIL, so the writer admitting the previous batch goes
+        on meanwhile, and the batch no longer waits for the largest single cost of an
+        act. An unknown or since revoked key changes nothing: admission checks the key
+        as registered in its own transaction, and verifies whatever was not verified.
+        """
+        key = self._public_keys.get(act.envelope.key_id)
+        if key is not None:
+            act.envelope.verify_signature(key)
+
+    def _verify_signatures(
+        self, connection: Connection, acts: Sequence[SignedAct], keys: dict[str, _Key | None]
+    ) -> Iterator[bool | None]:
+        """Check the signatures of a run of acts; None where no key is known.
+
+        An answer :meth:`precheck_signature` found for the registered key is taken as
+        it is. The rest are verified on every core: Ed25519 verification releases the
+        GIL, so worker threads verify contiguous chunks while the caller goes on with
+        the other checks, taking each result as it needs it.
+        """
+        self._load_keys(connection, {act.envelope.key_id for act in acts}, keys)
+        found = [keys[act.envelope.key_id] for act in acts]
+        known = [
+            None if key is None else act.envelope.verified_by(key.public_key)
+            for act, key in zip(acts, found, strict=True)
+        ]
+        jobs = [
+            (key.public_key.raw, b64url_decode(act.envelope.sig), act.envelope.signing_bytes())
+            for act, key, answer in zip(acts, found, known, strict=True)
+            if key is not None and answer is None
+        ]
+        verified = iter(self._verify_jobs(jobs))
+        for key, answer in zip(found, known, strict=True):
+            yield next(verified) if key is not None and answer is None else answer
+
+    @staticmethod
+    def _verify_jobs(jobs: Sequence[tuple[bytes, bytes, bytes]]) -> Iterator[bool]:
+        """``verify_raw`` of each job, in order; in the pool's threads for many jobs."""
+        if len(jobs) < _PARALLEL_FROM:
+            yield from _verify_chunk(jobs)
+            return
+        size = -(-len(jobs) // (2 * _WORKERS))
+        futures = [
+            _verifier_pool().submit(_verify_chunk, jobs[start : start + size])
+            for start in range(0, len(jobs), size)
+        ]
+        try:
+            for future in futures:
+                yield from future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+    @staticmethod
+    def _record(
+        store: LogStore, acts: list[tuple[SignedAct, bytes]], scenario: Scenario | None = None
+    ) -> list[Receipt]:
+        """Project and append checked acts (the caller holds the write lock)."""
+        head = store.head()
+        context = projections.ProjectionContext(store.connection, known_scenario=scenario)
+        for offset, (act, canonical) in enumerate(acts):
+            projections.apply(
+                context,
+                projections.LoggedAct(
+                    index=head.size + offset,
+                    leaf_hash=act.envelope.leaf_hash(),
+                    envelope=act.envelope,
+                    body=json.loads(canonical),
+                ),
+            )
+        context.flush()
+        leaves = [(act.envelope.leaf_bytes(), act.envelope.leaf_hash()) for act, _ in acts]
+        indices = store.append(
+            leaves, [(act.envelope.body_digest, canonical) for act, canonical in acts]
+        )
+        return [Receipt(index, leaf[1]) for index, leaf in zip(indices, leaves, strict=True)]
+
+    # -- the checks ---------------------------------------------------------------------
+
+    def _check(
+        self,
+        connection: Connection,
+        mechanism: _Mechanism,
+        act: SignedAct,
+        now: datetime,
+        keys: dict[str, _Key | None],
+        submitter: Identity | None,
+        signature_ok: bool | None = None,
+        book: CaseBook | None = None,
+        monitor: MonitoringBook | None = None,
+    ) -> bytes:
+        envelope = act.envelope
+        if submitter is not None and (submitter.member, submitter.delegate) != (
+            envelope.member,
+            envelope.delegate,
+        ):
+            raise ForbiddenError(
+                f"the act names {envelope.member}/{envelope.delegate} as its author but was "
+                f"submitted by {submitter.member}/{submitter.delegate}",
+                field="author",
+            )
+        if envelope.mechanism != mechanism.id:
+            raise MalformedActError(
+                f"the act is for mechanism {envelope.mechanism!r}, this log is {mechanism.id!r}",
+                field="mechanism",
+            )
+        allowed = PERMISSIONS.get(envelope.kind)
+        if allowed is None:
+            raise MalformedActError(f"unknown act kind {envelope.kind!r}", field="kind")
+        if envelope.kind == GENESIS:
+            raise RefusedActError("the genesis act is recorded once, by truce init", field="kind")
+        canonical = envelope.check_body(act.body)
+        if len(canonical) > self.max_body_bytes:
+            raise PayloadTooLargeError(
+                f"the body has {len(canonical)} bytes; the limit is {self.max_body_bytes}",
+                field="body",
+            )
+        parse_body(envelope.kind, act.body)
+        self._check_time(mechanism, envelope, now)
+        self._check_audience(mechanism, envelope)
+        key = self._key(connection, envelope.key_id, keys)
+        if key is None or (key.member, key.delegate) != (envelope.member, envelope.delegate):
+            raise UnknownKeyError(
+                f"key {envelope.key_id} is not registered to {envelope.member}/{envelope.delegate}",
+                field="author.key",
+            )
+        if key.revoked_idx is not None:
+            raise UnknownKeyError(
+                f"key {envelope.key_id} of {envelope.member}/{envelope.delegate} was revoked "
+                f"at log index {key.revoked_idx}",
+                field="author.key",
+            )
+        if signature_ok is None:
+            signature_ok = envelope.verify_signature(key.public_key)
+        if not signature_ok:
+            raise SignatureError(
+                "the signature does not verify over the act's canonical envelope", field="sig"
+            )
+        if key.role not in allowed:
+            raise RoleError(
+                f"a {key.role} may not sign {envelope.kind} (allowed: "
+                f"{', '.join(sorted(allowed))})",
+                field="kind",
+            )
+        if envelope.kind in ADDRESSED_TO_ALL and envelope.audience != "all":
+            raise RefusedActError(
+                f"a {envelope.kind} act binds the parties: address it to all", field="audience"
+            )
+        if envelope.kind == "member.key":
+            self._check_member_key(connection, mechanism, envelope, act.body)
+        if envelope.kind.startswith("case."):
+            if book is None:
+                raise RefusedActError("case acts are checked within a batch", field="kind")
+            member = mechanism.scenario.member(envelope.member)
+            book.check(act, member.kind if member is not None else "unknown")
+        if is_monitoring(envelope.kind):
+            if monitor is None:
+                raise RefusedActError("monitoring acts are checked within a batch", field="kind")
+            member = mechanism.scenario.member(envelope.member)
+            monitor.check(act, member.kind if member is not None else "unknown", now)
+        return canonical
+
+    def _check_time(self, mechanism: _Mechanism, envelope: Envelope, now: datetime) -> None:
+        procedure = mechanism.scenario.procedure
+        moment = envelope.time
+        skew = timedelta(seconds=procedure.max_clock_skew_seconds)
+        if moment > now + skew:
+            raise ImplausibleTimeError(
+                f"the act is dated {envelope.at}, later than the server's time "
+                f"{format_time(now)} by more than {procedure.max_clock_skew_seconds} s",
+                field="at",
+            )
+        if moment < now - timedelta(hours=procedure.max_act_age_hours):
+            raise ImplausibleTimeError(
+                f"the act is dated {envelope.at}, more than {procedure.max_act_age_hours} h "
+                f"before the server's time {format_time(now)}",
+                field="at",
+            )
+        if moment < mechanism.genesis_at - skew:
+            raise ImplausibleTimeError(
+                f"the act is dated {envelope.at}, before the mechanism began "
+                f"({format_time(mechanism.genesis_at)})",
+                field="at",
+            )
+
+    @staticmethod
+    def _check_audience(mechanism: _Mechanism, envelope: Envelope) -> None:
+        if isinstance(envelope.audience, str):
+            return
+        codes = {member.code for member in mechanism.scenario.members}
+        unknown = [code for code in envelope.audience if code not in codes]
+        if unknown:
+            raise MalformedActError(
+                f"the audience names unknown members {', '.join(unknown)}", field="audience"
+            )
+
+    def _key(
+        self, connection: Connection, key_id: str, cache: dict[str, _Key | None]
+    ) -> _Key | None:
+        if key_id not in cache:
+            self._load_keys(connection, {key_id}, cache)
+        return cache[key_id]
+
+    def _load_keys(
+        self, connection: Connection, key_ids: set[str], cache: dict[str, _Key | None]
+    ) -> None:
+        """Put the registered keys among ``key_ids`` (None for the others) in ``cache``,
+        with one query for those not there yet."""
+        wanted = sorted(key_ids - cache.keys())
+        if not wanted:
+            return
+        rows = connection.execute(_KEYS, {"key_ids": wanted})
+        cache.update(dict.fromkeys(wanted))
+        for row in rows:
+            key = cache[row.key_id] = _Key(
+                member=row.member,
+                delegate=row.delegate,
+                role=row.role,
+                public_key=PublicKey.from_text(row.public_key),
+                revoked_idx=row.revoked_idx,
+            )
+            if len(self._public_keys) >= _PUBLIC_KEYS_KEPT:
+                self._public_keys.clear()
+            self._public_keys[row.key_id] = key.public_key
+
+    @staticmethod
+    def _check_member_key(
+        connection: Connection, mechanism: _Mechanism, envelope: Envelope, body: Any
+    ) -> None:
+        secretariat = mechanism.scenario.secretariat.code
+        if envelope.audience != "all":
+            raise RefusedActError(
+                'a member.key act is addressed to "all": every member must be able to check '
+                "the signatures made with the key",
+                field="audience",
+            )
+        try:
+            key = PublicKey.parse(body["public_key"])
+        except InputError as exc:
+            raise MalformedActError(
+                f"member.key body: public_key: {exc}", field="body.public_key"
+            ) from exc
+        row = connection.execute(
+            select(DelegateKey.member, DelegateKey.delegate, DelegateKey.revoked_idx).where(
+                DelegateKey.key_id == key.key_id
+            )
+        ).first()
+        if body["action"] == "register":
+            if row is not None:
+                raise RefusedActError(
+                    f"key {key.key_id} is already registered (to {row.member}/{row.delegate})",
+                    field="body.public_key",
+                )
+            if body["role"] == "secretariat" and envelope.member != secretariat:
+                raise RoleError(
+                    "only the secretariat registers secretariat keys", field="body.role"
+                )
+            if body["role"] != "secretariat" and envelope.member == secretariat:
+                raise RoleError(
+                    "the secretariat registers only its own staff's keys", field="body.role"
+                )
+            return
+        if row is None or (row.member, row.delegate) != (envelope.member, body["delegate"]):
+            raise RefusedActError(
+                f"key {key.key_id} is not registered to {envelope.member}/{body['delegate']}",
+                field="body.public_key",
+            )
+        if row.revoked_idx is not None:
+            raise RefusedActError(
+                f"key {key.key_id} was already revoked at log index {row.revoked_idx}",
+                field="body.public_key",
+            )
+
+
+#: Registered keys by id; built once, as every batch runs it.
+_KEYS = select(
+    DelegateKey.key_id,
+    DelegateKey.member,
+    DelegateKey.delegate,
+    DelegateKey.role,
+    DelegateKey.public_key,
+    DelegateKey.revoked_idx,
+).where(DelegateKey.key_id.in_(bindparam("key_ids", expanding=True)))
+
+
+def load_submission_bytes(data: bytes) -> SignedAct:
+    """Parse posted bytes strictly (see :func:`truce.ledger.jcs.loads`)."""
+    return parse_submission(jcs.loads(data))
+
+
+class ReadOnlyAdmission(Admission):
+    """Admission for a mirror served read-only: every write is refused."""
+
+    def genesis(self, *_args: Any, **_kwargs: Any) -> Receipt:
+        raise ReadOnlyError("this server is a read-only mirror: it records nothing")
+
+    def admit(self, *_args: Any, **_kwargs: Any) -> list[tuple[int, Receipt]]:
+        raise ReadOnlyError(
+            "this server is a read-only mirror: submit acts to the secretariat's server"
+        )
+
+    def submit_many(self, *_args: Any, **_kwargs: Any) -> list[Receipt]:
+        raise ReadOnlyError(
+            "this server is a read-only mirror: submit acts to the secretariat's server"
+        )

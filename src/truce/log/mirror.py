@@ -1,0 +1,666 @@
+"""A member's verified replica of the log: ``truce mirror``.
+
+A member keeps a full copy of the log, and of the bodies it may read, so that it keeps
+its evidence if the secretariat's server disappears. The mirror is a directory holding
+a normal truce database (``truce.db``, so ``TRUCE_READ_ONLY=1 truce serve`` serves the
+same read API from it) and ``mirror.json``: the server, the origin, the trusted
+checkpoint key, the member whose bodies are kept, and the last verified checkpoint.
+
+Nothing the server says is stored before it is verified. A run:
+
+1. on the first run only, fetches entry 0 (the ``mechanism.genesis`` act) and its body,
+   the scenario (from the server, or from a local file whose canonical digest must equal
+   the genesis ``body_digest``), and checks the genesis signature against the
+   secretariat's root key in that scenario; the scenario gives the origin and the
+   checkpoint key (``log_key`` pins another);
+2. fetches the newest checkpoint and verifies the log's signature on it; a checkpoint
+   smaller than the last verified one (a rollback) or of the same size with another
+   root (a split view) is refused;
+3. fetches the new entries in pages, recomputes the root over the local and the new
+   entries from the local tree's frontier, and checks it equals the checkpoint's root;
+   checks the server's RFC 6962 consistency proof from the last verified checkpoint;
+   checks every new entry's signature against the keys the log itself registered;
+4. fetches the bodies of the new entries addressed to the member (403: skipped) and
+   checks each against its digest;
+5. appends everything, with projections, bodies, the checkpoint and its verified
+   cosignatures, in one write transaction; then rewrites ``mirror.json``.
+
+Any failure raises before step 5, so a refused run leaves the mirror exactly as it was.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import insert, select
+
+from truce.accounts import service as accounts
+from truce.accounts.service import Identity
+from truce.errors import (
+    ConfigurationError,
+    InputError,
+    ProofError,
+    RemoteError,
+    TruceError,
+)
+from truce.ledger import jcs, merkle
+from truce.ledger.checkpoint import (
+    Checkpoint,
+    log_verifier,
+    open_checkpoint,
+    verify_cosignature,
+)
+from truce.ledger.envelope import Envelope, audience_includes
+from truce.ledger.keys import PublicKey
+from truce.ledger.note import Note, Verifier
+from truce.log import checkpoints, projections
+from truce.log.admission import GENESIS
+from truce.log.remote import Remote
+from truce.log.store import LogStore
+from truce.scenario.rules import Scenario
+from truce.storage import schema
+from truce.storage.db import Database
+from truce.storage.models import Account, ApiToken, Body, Cosignature, DelegateKey, Member
+from truce.storage.models import Checkpoint as CheckpointRow
+
+CONFIG_FILE = "mirror.json"
+DATABASE_FILE = "truce.db"
+CONFIG_VERSION = 1
+PAGE = 1000
+#: Kinds whose bodies every mirror must hold: the projections cannot do without them.
+REQUIRED_BODIES = frozenset({GENESIS, "member.key"})
+
+Progress = Callable[[str, int, int], None]
+
+
+# --------------------------------------------------------------------------- serving
+
+
+# --------------------------------------------------------------------------- state
+
+
+@dataclass
+class MirrorConfig:
+    """What ``mirror.json`` holds (never a secret: the token stays in its own file)."""
+
+    server: str
+    mechanism: str
+    origin: str
+    checkpoint_key: str
+    member: str | None = None
+    delegate: str | None = None
+    checkpoint: str | None = None
+    v: int = CONFIG_VERSION
+
+    def verifier(self) -> Verifier:
+        """The log's note verifier under the trusted checkpoint key."""
+        return log_verifier(self.origin, PublicKey.parse(self.checkpoint_key))
+
+
+def database_url(directory: Path) -> str:
+    """The SQLAlchemy URL of the mirror's database."""
+    return f"sqlite:///{directory / DATABASE_FILE}"
+
+
+def load_config(directory: Path) -> MirrorConfig | None:
+    """The mirror's ``mirror.json``, or None when the directory holds no mirror yet."""
+    path = directory / CONFIG_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read {path}: {exc.strerror}") from exc
+    try:
+        data = json.loads(text)
+        if data.get("v") != CONFIG_VERSION:
+            raise ValueError(f"unknown version {data.get('v')!r}")
+        return MirrorConfig(**data)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise ConfigurationError(f"{path} is not a truce mirror file: {exc}") from exc
+
+
+def save_config(directory: Path, config: MirrorConfig) -> None:
+    """Replace ``mirror.json`` atomically."""
+    path = directory / CONFIG_FILE
+    temporary = path.with_suffix(".json.tmp")
+    temporary.write_text(json.dumps(asdict(config), indent=2) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
+
+
+# --------------------------------------------------------------------------- sync
+
+
+@dataclass
+class SyncResult:
+    """What one run did."""
+
+    added: int = 0
+    bodies_stored: int = 0
+    bodies_skipped: int = 0
+    cosignatures: int = 0
+    size: int = 0
+    root: bytes = merkle.EMPTY_ROOT
+    first_run: bool = False
+
+    def summary(self) -> str:
+        """One line for the CLI."""
+        root = base64.b64encode(self.root).decode("ascii")
+        return (
+            f"{'created mirror: ' if self.first_run else ''}added {self.added} entries, "
+            f"stored {self.bodies_stored} bodies, skipped {self.bodies_skipped} "
+            f"(outside the audience); size {self.size} root {root}"
+        )
+
+
+@dataclass
+class _Key:
+    member: str
+    delegate: str
+    public_key: PublicKey
+    revoked_idx: int | None
+
+
+@dataclass
+class _Local:
+    """The mirror's database as a run finds it."""
+
+    size: int = 0
+    root: bytes = merkle.EMPTY_ROOT
+    frontier: merkle.Frontier = field(default_factory=merkle.Frontier.empty)
+    keys: dict[str, _Key] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+    checkpoint_size: int | None = None
+
+
+def _parse_leaf(leaf: bytes, index: int) -> Envelope:
+    try:
+        envelope = Envelope.from_dict(jcs.loads(leaf))
+    except InputError as exc:
+        raise ProofError(f"refused: entry {index} is not a signed act: {exc.message}") from exc
+    if envelope.leaf_bytes() != leaf:
+        raise ProofError(f"refused: entry {index} is not in RFC 8785 canonical form")
+    return envelope
+
+
+def _check_body(digest: str, content: bytes, what: str) -> Any:
+    if jcs.digest_bytes(content) != digest:
+        raise ProofError(f"refused: the body of {what} does not match its digest {digest}")
+    try:
+        return jcs.loads(content)
+    except InputError as exc:
+        raise ProofError(f"refused: the body of {what} is not JSON: {exc.message}") from exc
+
+
+def _genesis(
+    remote: Remote, scenario: Scenario | None, log_key: str | None, server: str
+) -> tuple[MirrorConfig, bytes, bytes]:
+    """Check entry 0; return the new mirror's configuration, the leaf and the scenario bytes."""
+    [leaf] = remote.entries(0, 0)[:1]
+    envelope = _parse_leaf(leaf, 0)
+    if envelope.kind != GENESIS:
+        raise ProofError(f"refused: entry 0 is a {envelope.kind} act, not {GENESIS}")
+    if scenario is not None:
+        canonical = jcs.canonicalize(scenario.model_dump(mode="json"))
+        if jcs.digest_bytes(canonical) != envelope.body_digest:
+            raise ProofError(
+                f"refused: the scenario file's digest {jcs.digest_bytes(canonical)} is not "
+                f"the genesis body_digest {envelope.body_digest}: it is not this log's scenario"
+            )
+    else:
+        if remote.token is None:
+            raise ConfigurationError(
+                "the first run needs the scenario: give --token-file or --scenario"
+            )
+        fetched = remote.body(envelope.body_digest)
+        if fetched is None:
+            raise RemoteError("the server refused the genesis body to this token")
+        data = _check_body(envelope.body_digest, fetched, "the genesis act")
+        try:
+            scenario = Scenario.model_validate(data)
+        except ValueError as exc:
+            raise ProofError("refused: the genesis body is not a valid scenario") from exc
+        canonical = fetched
+    secretariat = scenario.secretariat
+    root_key = PublicKey.from_text(secretariat.root_key)
+    if (
+        envelope.mechanism != scenario.mechanism.id
+        or (envelope.member, envelope.delegate) != (secretariat.code, "root")
+        or envelope.key_id != root_key.key_id
+        or not envelope.verify_signature(root_key)
+    ):
+        raise ProofError(
+            "refused: entry 0 is not signed by the secretariat's root key of the scenario"
+        )
+    if log_key is not None:
+        _public_key(log_key)
+    config = MirrorConfig(
+        server=server,
+        mechanism=scenario.mechanism.id,
+        origin=scenario.mechanism.origin,
+        checkpoint_key=log_key or scenario.mechanism.checkpoint_key,
+    )
+    return config, leaf, canonical
+
+
+def _public_key(text: str) -> PublicKey:
+    try:
+        return PublicKey.parse(text)
+    except InputError as exc:
+        raise ConfigurationError(f"--log-key is not an Ed25519 public key: {exc.message}") from exc
+
+
+def _read_local(db: Database) -> _Local:
+    with db.read() as connection:
+        store = LogStore(connection)
+        head = store.head()
+        local = _Local(size=head.size, root=head.root, frontier=store.frontier(head))
+        for row in connection.execute(
+            select(
+                DelegateKey.key_id,
+                DelegateKey.member,
+                DelegateKey.delegate,
+                DelegateKey.public_key,
+                DelegateKey.revoked_idx,
+            )
+        ):
+            local.keys[row.key_id] = _Key(
+                row.member, row.delegate, PublicKey.from_text(row.public_key), row.revoked_idx
+            )
+        local.kinds = {
+            row.code: row.kind for row in connection.execute(select(Member.code, Member.kind))
+        }
+        local.checkpoint_size = checkpoints.latest_size(connection)
+    return local
+
+
+def _stored_bodies(db: Database | None, digests: Sequence[str]) -> set[str]:
+    if db is None or not digests:
+        return set()
+    found: set[str] = set()
+    with db.read() as connection:
+        for start in range(0, len(digests), 500):
+            chunk = list(digests[start : start + 500])
+            found.update(
+                connection.execute(select(Body.digest).where(Body.digest.in_(chunk))).scalars()
+            )
+    return found
+
+
+def _open_database(directory: Path, *, create: bool) -> Database:
+    path = directory / DATABASE_FILE
+    if not create and not path.exists():
+        raise ConfigurationError(f"{path} is missing: the mirror's database is gone")
+    db = Database.from_url(database_url(directory))
+    if create:
+        schema.upgrade(db.engine)
+        with db.write() as connection:
+            LogStore(connection).initialise()
+    return db
+
+
+def sync(
+    client: httpx.Client,
+    directory: Path,
+    *,
+    server: str,
+    token: str | None = None,
+    identity: Identity | None = None,
+    scenario: Scenario | None = None,
+    log_key: str | None = None,
+    progress: Progress | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> SyncResult:
+    """Bring the mirror in ``directory`` up to the server's newest checkpoint, verified."""
+    remote = Remote(client, token)
+    config = load_config(directory)
+    genesis_leaf = genesis_body = None
+    db: Database | None = None
+    if config is None:
+        if (directory / DATABASE_FILE).exists():
+            raise ConfigurationError(
+                f"{directory} holds a database but no {CONFIG_FILE}: use an empty directory"
+            )
+        config, genesis_leaf, genesis_body = _genesis(remote, scenario, log_key, server)
+        local = _Local()
+    else:
+        if log_key is not None:
+            _public_key(log_key)
+            config.checkpoint_key = log_key
+        config.server = server
+        db = _open_database(directory, create=False)
+        local = _read_local(db)
+    try:
+        return _sync(
+            remote,
+            directory,
+            config,
+            db,
+            local,
+            (genesis_leaf, genesis_body),
+            identity,
+            progress,
+            now,
+        )
+    finally:
+        if db is not None:
+            db.dispose()
+
+
+def _sync(
+    remote: Remote,
+    directory: Path,
+    config: MirrorConfig,
+    db: Database | None,
+    local: _Local,
+    genesis: tuple[bytes | None, bytes | None],
+    identity: Identity | None,
+    progress: Progress | None,
+    now: Callable[[], datetime],
+) -> SyncResult:
+    result = SyncResult(first_run=db is None)
+    genesis_leaf, genesis_body = genesis
+    token = remote.token
+    if identity is not None:
+        if config.member is not None and config.member != identity.member:
+            raise ConfigurationError(
+                f"this mirror keeps the bodies of {config.member}, not {identity.member}"
+            )
+        config.member, config.delegate = identity.member, identity.delegate
+    verifier = config.verifier()
+
+    # The last verified checkpoint: the newest one stored in the database, which the
+    # run that verified it committed together with its entries.
+    last_size, last_root = 0, merkle.EMPTY_ROOT
+    if local.checkpoint_size is not None:
+        last_size = local.checkpoint_size
+        if last_size != local.size:
+            raise ConfigurationError(
+                f"the mirror's database has {local.size} entries but its last verified "
+                f"checkpoint has {last_size}: it was changed outside truce mirror"
+            )
+        last_root = local.root
+
+    # -- the checkpoint
+    served = remote.checkpoint()
+    try:
+        checkpoint, note = open_checkpoint(served, verifier, origin=config.origin)
+    except TruceError as exc:
+        raise ProofError(f"refused: the server's checkpoint: {exc.message}") from exc
+    if checkpoint.size < last_size:
+        raise ProofError(
+            f"refused: the server's checkpoint has {checkpoint.size} entries, fewer than the "
+            f"{last_size} already verified: the log was rolled back"
+        )
+    if checkpoint.size == last_size and checkpoint.root != last_root:
+        raise ProofError(
+            f"refused: the server's checkpoint of {checkpoint.size} entries has another root "
+            "than the one already verified at that size: a split view of the log"
+        )
+
+    # -- the entries, checked against the checkpoint before anything is stored
+    leaves: list[bytes] = []
+    frontier = local.frontier.copy()
+    total = checkpoint.size - local.size
+    while frontier.size < checkpoint.size:
+        start = frontier.size
+        page = remote.entries(start, min(start + PAGE, checkpoint.size) - 1)
+        for leaf in page:
+            frontier.append(merkle.hash_leaf(leaf))
+        leaves.extend(page)
+        if progress is not None:
+            progress("entries", len(leaves), total)
+    if frontier.root() != checkpoint.root:
+        raise ProofError(
+            f"refused: the entries the server returned do not hash to the root of its "
+            f"checkpoint of {checkpoint.size} entries"
+        )
+    if 0 < last_size < checkpoint.size:
+        proof = remote.consistency(last_size, checkpoint.size)
+        try:
+            merkle.verify_consistency(last_size, checkpoint.size, last_root, checkpoint.root, proof)
+        except ProofError as exc:
+            raise ProofError(
+                f"refused: the server's checkpoint of {checkpoint.size} entries is not "
+                f"consistent with the verified one of {last_size}: {exc.message}"
+            ) from exc
+
+    # -- the envelopes, their signatures and the bodies
+    envelopes = [_parse_leaf(leaf, local.size + n) for n, leaf in enumerate(leaves)]
+    if genesis_leaf is not None and leaves and leaves[0] != genesis_leaf:
+        raise ProofError("refused: the server returned another entry 0 on a second request")
+    bodies, wanted = _fetch_bodies(remote, db, config, envelopes, local, genesis_body, progress)
+    result.bodies_stored = len(bodies)
+    result.bodies_skipped = wanted - len(bodies)
+    acts = _check_acts(envelopes, leaves, local, bodies)
+
+    # -- one write transaction
+    if db is None:
+        directory.mkdir(parents=True, exist_ok=True)
+        db = _open_database(directory, create=True)
+    try:
+        with db.write() as connection:
+            store = LogStore(connection)
+            head = store.head(lock=True)
+            if head.size != local.size:
+                raise ConfigurationError("another process wrote to the mirror during this run")
+            context = projections.ProjectionContext(connection)
+            for act in acts:
+                projections.apply(context, act)
+            context.flush()
+            store.append(
+                list(zip(leaves, (act.leaf_hash for act in acts), strict=True)),
+                list(bodies.items()),
+            )
+            after = store.head()
+            if (after.size, after.root) != (checkpoint.size, checkpoint.root):
+                raise ProofError("refused: the stored tree does not match the checkpoint")
+            result.cosignatures = _store_checkpoint(connection, config, checkpoint, note, now())
+            if token is not None and config.member is not None:
+                _add_account(connection, token, config.member, config.delegate or "mirror")
+    except BaseException:
+        if result.first_run:
+            db.dispose()
+            _remove_new_database(directory)
+        raise
+    finally:
+        if result.first_run:
+            db.dispose()
+    config.checkpoint = Note(
+        note.text, tuple(sig for sig in note.signatures if verifier.matches(sig))
+    ).serialize()
+    save_config(directory, config)
+    result.added = len(leaves)
+    result.size, result.root = checkpoint.size, checkpoint.root
+    return result
+
+
+def _fetch_bodies(
+    remote: Remote,
+    db: Database | None,
+    config: MirrorConfig,
+    envelopes: Sequence[Envelope],
+    local: _Local,
+    genesis_body: bytes | None,
+    progress: Progress | None,
+) -> tuple[dict[str, bytes], int]:
+    """The bodies of the new entries the member may read; and how many were wanted."""
+    bodies: dict[str, bytes] = {}
+    if genesis_body is not None and envelopes:
+        bodies[envelopes[0].body_digest] = genesis_body
+    kinds = _member_kinds(genesis_body, local)
+    member = config.member
+    wanted: dict[str, None] = {}
+    for envelope in envelopes:
+        digest = envelope.body_digest
+        if digest in bodies or digest in wanted:
+            continue
+        if envelope.kind in REQUIRED_BODIES or (
+            member is not None
+            and audience_includes(
+                envelope.audience, envelope.member, member, kinds.get(member) == "mediator"
+            )
+        ):
+            wanted[digest] = None
+    held = _stored_bodies(db, list(wanted))
+    wanted = {digest: None for digest in wanted if digest not in held}
+    if wanted and remote.token is None:
+        raise ConfigurationError(
+            "the log holds member.key acts whose bodies every mirror needs: give --token-file"
+        )
+    for done, digest in enumerate(wanted, start=1):
+        content = remote.body(digest)
+        if content is not None:
+            _check_body(digest, content, f"an act ({digest})")
+            bodies[digest] = content
+        if progress is not None:
+            progress("bodies", done, len(wanted))
+    return bodies, len(wanted) + (1 if genesis_body is not None and envelopes else 0)
+
+
+def _member_kinds(genesis_body: bytes | None, local: _Local) -> dict[str, str]:
+    """Member code to kind, from the scenario (in the genesis body or the database)."""
+    if genesis_body is not None:
+        data = json.loads(genesis_body)
+        return {m["code"]: m["kind"] for m in data["members"]}
+    return local.kinds
+
+
+def _check_acts(
+    envelopes: Sequence[Envelope],
+    leaves: Sequence[bytes],
+    local: _Local,
+    bodies: dict[str, bytes],
+) -> list[projections.LoggedAct]:
+    """Check each new entry's signature against the keys the log registered before it."""
+    keys = local.keys
+    acts: list[projections.LoggedAct] = []
+    for offset, (envelope, leaf) in enumerate(zip(envelopes, leaves, strict=True)):
+        index = local.size + offset
+        content = bodies.get(envelope.body_digest)
+        body: Any = None if content is None else json.loads(content)
+        if body is None and envelope.kind in REQUIRED_BODIES:
+            raise ProofError(
+                f"refused: the body of entry {index} ({envelope.kind}) is not available"
+            )
+        if index == 0:
+            if envelope.kind != GENESIS:
+                raise ProofError(f"refused: entry 0 is a {envelope.kind} act")
+            for member in body["members"]:
+                key = PublicKey.from_text(member["root_key"])
+                keys[key.key_id] = _Key(member["code"], "root", key, None)
+        elif envelope.kind == GENESIS:
+            raise ProofError(f"refused: entry {index} is a second genesis act")
+        key_record = keys.get(envelope.key_id)
+        if (
+            key_record is None
+            or (key_record.member, key_record.delegate) != (envelope.member, envelope.delegate)
+            or (key_record.revoked_idx is not None and index > key_record.revoked_idx)
+            or not envelope.verify_signature(key_record.public_key)
+        ):
+            raise ProofError(
+                f"refused: entry {index} is not validly signed by a key the log registered "
+                f"to {envelope.member}/{envelope.delegate}"
+            )
+        if envelope.kind == "member.key":
+            try:
+                key = PublicKey.from_text(body["public_key"])
+                if body["action"] == "register":
+                    keys[key.key_id] = _Key(envelope.member, str(body["delegate"]), key, None)
+                elif key.key_id in keys and keys[key.key_id].revoked_idx is None:
+                    keys[key.key_id].revoked_idx = index
+            except (KeyError, TypeError, InputError) as exc:
+                raise ProofError(f"refused: entry {index} has a malformed member.key body") from exc
+        acts.append(projections.LoggedAct(index, merkle.hash_leaf(leaf), envelope, body))
+    return acts
+
+
+def _store_checkpoint(
+    connection: Any, config: MirrorConfig, checkpoint: Checkpoint, note: Note, now: datetime
+) -> int:
+    """Store the checkpoint (log signature only) and its verifiable cosignatures."""
+    verifier = config.verifier()
+    exists = connection.execute(
+        select(CheckpointRow.size).where(CheckpointRow.size == checkpoint.size)
+    ).first()
+    if exists is None:
+        signed = Note(note.text, tuple(sig for sig in note.signatures if verifier.matches(sig)))
+        connection.execute(
+            insert(CheckpointRow).values(
+                size=checkpoint.size, root=checkpoint.root, note=signed.serialize(), signed_at=now
+            )
+        )
+    have = set(
+        connection.execute(
+            select(Cosignature.member).where(Cosignature.size == checkpoint.size)
+        ).scalars()
+    )
+    added = 0
+    for member, verifiers in checkpoints.witness_verifiers(connection, config.origin).items():
+        for signature in note.signatures:
+            witness = next((v for v in verifiers if v.matches(signature)), None)
+            if witness is None:
+                continue
+            try:
+                timestamp = verify_cosignature(checkpoint, signature, witness)
+            except ProofError as exc:
+                raise ProofError(f"refused: the server's checkpoint: {exc.message}") from exc
+            if member not in have:
+                connection.execute(
+                    insert(Cosignature).values(
+                        size=checkpoint.size,
+                        member=member,
+                        key_id=witness.public_key.key_id,
+                        timestamp=timestamp,
+                        line=signature.line,
+                    )
+                )
+                have.add(member)
+                added += 1
+    return added
+
+
+def _add_account(connection: Any, token: str, member: str, delegate: str) -> None:
+    """Let the mirror's read API accept the token its owner gave it for the server.
+
+    The account's role is that of the delegate's newest key in the mirrored log, else
+    ``observer``: it only chooses what the web application offers.
+    """
+    digest = accounts.token_hash(token)
+    if connection.execute(select(ApiToken.token_hash).where(ApiToken.token_hash == digest)).first():
+        return
+    account_id = connection.execute(
+        select(Account.id).where(Account.member == member, Account.delegate == delegate)
+    ).scalar()
+    if account_id is None:
+        role = connection.execute(
+            select(DelegateKey.role)
+            .where(DelegateKey.member == member, DelegateKey.delegate == delegate)
+            .order_by(DelegateKey.registered_idx.desc())
+        ).scalar()
+        account_id = connection.execute(
+            insert(Account)
+            .values(
+                member=member,
+                delegate=delegate,
+                role=role or "observer",
+                language="en",
+                created_at=datetime.now(UTC),
+            )
+            .returning(Account.id)
+        ).scalar_one()
+    accounts.add_token_hash(connection, account_id, digest, "mirror")
+
+
+def _remove_new_database(directory: Path) -> None:
+    """Remove the database a refused first run created, so the directory is as it was."""
+    for suffix in ("", "-wal", "-shm"):
+        (directory / f"{DATABASE_FILE}{suffix}").unlink(missing_ok=True)

@@ -1,0 +1,1 @@
+"""Media monitoring: press items, their candidate incidents and attributed claims, clusters."""

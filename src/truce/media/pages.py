@@ -1,0 +1,170 @@
+"""The press pages: clusters of reports of one event, each source's figures side by side.
+
+Reads go through :class:`truce.media.service.MediaReader`, as the media API does, with
+the viewer's member: a party sees only the items addressed to it, and a cluster is built
+from those alone. ``/media`` lists clusters (filters kept in the URL), with the form that
+stores a pasted article (``media.item``); ``/media/clusters/{id}`` shows the sources,
+the extracted incidents and attributed claims, a link that opens the lodge form
+prefilled from the cluster's case draft, and for mediators the form that attaches the
+cluster to a case (``media.corroborate``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from truce.acts.bodies import PERMISSIONS
+from truce.api.deps import LogIndex, Services, ServicesDep
+from truce.cases import actions
+from truce.errors import InputError
+from truce.media.service import Filters, MediaReader, case_draft
+from truce.scenario.rules import Scenario
+from truce.web.common import scenario_of
+from truce.web.deps import ViewerDep, render
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 20
+_FILTERS = ("since", "until", "place", "type", "outlet")
+
+
+def _filters(request: Request) -> tuple[Filters, dict[str, str], InputError | None]:
+    """The filters of the URL, the values to keep in links, and the error that stopped them."""
+    given = {
+        name: request.query_params.get(name, "").strip()[:200]
+        for name in _FILTERS
+        if request.query_params.get(name, "").strip()
+    }
+    try:
+        days = {
+            name: dt.date.fromisoformat(given[name]) for name in ("since", "until") if name in given
+        }
+        filters = Filters(
+            since=days.get("since"),
+            until=days.get("until"),
+            place=given.get("place"),
+            type=given.get("type"),
+            outlet=given.get("outlet"),
+        )
+        filters.check()
+    except ValueError:
+        return Filters(), given, InputError("not a date", field="since")
+    except InputError as exc:
+        return Filters(), given, exc
+    return filters, given, None
+
+
+def may_store(role: str) -> bool:
+    """Whether the viewer's role may sign a ``media.item``."""
+    return role in PERMISSIONS["media.item"]
+
+
+@router.get("/media", response_class=HTMLResponse)
+def media_list(
+    request: Request,
+    found: ServicesDep,
+    viewer: ViewerDep,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    stored: Annotated[int | None, Query(ge=0)] = None,
+) -> HTMLResponse:
+    """Clusters the viewer's member may see, latest event first, with every figure."""
+    scenario = scenario_of(found, viewer.language)
+    filters, given, error = _filters(request)
+    with found.db.read() as connection:
+        reader = MediaReader(connection, found.admission.mechanism().scenario, viewer.member)
+        result = reader.clusters(filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    pages = max(1, -(-result["total"] // PAGE_SIZE))
+    return render(
+        request,
+        "pages/media.html",
+        {
+            "clusters": result["clusters"],
+            "total": result["total"],
+            "page": page,
+            "pages": pages,
+            "query": urlencode(given),
+            "given": given,
+            "error": error,
+            "stored": stored,
+            "types": [(t.id, t.label) for t in scenario.incident_types],
+            "places": _place_options(found.admission.mechanism().scenario, scenario),
+            "may_store": may_store(viewer.role),
+            "audiences": [m for m in scenario.members if m.code != viewer.member],
+        },
+    )
+
+
+def _place_options(written: Scenario, shown: Scenario) -> list[tuple[str, str]]:
+    """The place filter's options: provinces (by their name as written, which the filter
+    matches) and places (by id), each labelled as ``shown`` (the viewer's language)."""
+    provinces = {
+        place.admin1: label.admin1 or place.admin1
+        for place, label in zip(written.places, shown.places, strict=True)
+        if place.admin1
+    }
+    return sorted(provinces.items(), key=lambda option: option[1]) + [
+        (p.id, p.name) for p in sorted(shown.places, key=lambda p: p.name)
+    ]
+
+
+@router.get("/media/clusters/{cluster_id}", response_class=HTMLResponse)
+def cluster_page(
+    request: Request, cluster_id: LogIndex, found: ServicesDep, viewer: ViewerDep
+) -> HTMLResponse:
+    """One cluster: its sources, incidents, claims; a case draft; corroboration for mediators."""
+    scenario = scenario_of(found, viewer.language)
+    with found.db.read() as connection:
+        reader = MediaReader(connection, found.admission.mechanism().scenario, viewer.member)
+        view = reader.cluster(cluster_id)
+        items = [reader.item(item["id"]) for item in view["items"]]
+        mediator = reader.mediator
+    return render(
+        request,
+        "pages/media_cluster.html",
+        {
+            "cluster": view,
+            "items": items,
+            "languages": {item["id"]: item["language"] for item in items},
+            "types": {t.id: t.label for t in scenario.incident_types},
+            "may_lodge": actions.may_lodge(scenario, viewer.member, viewer.role),
+            "may_corroborate": mediator and viewer.role in PERMISSIONS["media.corroborate"],
+            "audiences": [m for m in scenario.members if m.code != viewer.member],
+        },
+    )
+
+
+def lodge_initial(
+    found: Services, member: str, cluster_id: int
+) -> tuple[dict[str, Any], list[str]]:
+    """The lodge form's initial values from a cluster's case draft, and what is missing.
+
+    Names are the form's dotted field names; the draft is the media API's
+    (:func:`truce.media.service.case_draft`), built from the items ``member`` may see.
+    """
+    scenario = found.admission.mechanism().scenario
+    with found.db.read() as connection:
+        view = MediaReader(connection, scenario, member).cluster(cluster_id)
+    draft = case_draft(view, scenario)
+    body = draft["body"]
+    incident = body["incident"]
+    initial: dict[str, Any] = {
+        "incident.type": incident["type"],
+        "incident.time_precision": incident["time_precision"],
+        "incident.actors": ", ".join(incident["actors"]),
+        "narrative": body["narrative"],
+        "language": body["language"],
+    }
+    if incident["occurred_at"]:
+        initial["incident.occurred_at"] = incident["occurred_at"][:16]
+    for name, value in (incident["place"] or {}).items():
+        initial[f"incident.place.{name}"] = value
+    for measure in ("killed", "injured"):
+        for category, value in incident[measure].items():
+            initial[f"incident.{measure}.{category}"] = value
+    if body["accused"]["member"] and body["accused"]["member"] != member:
+        initial["accused.member"] = body["accused"]["member"]
+    return initial, draft["missing"]

@@ -1,0 +1,1 @@
+"""Compliance, crossings and joint action, read and written together."""

@@ -1,0 +1,1 @@
+"""The scenario: one TOML file that defines a mechanism, and its translated labels."""

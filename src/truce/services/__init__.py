@@ -1,1 +1,0 @@
-"""Services: admission of signed acts and the operations the entry points call."""

@@ -1,0 +1,274 @@
+"""The in-order half of offline verification: the key registry, the tree, the witnesses.
+
+:class:`Replay` takes the :class:`~truce.verify.leaves.BatchResult` of each batch
+in log order. It replays the key registry (root keys from the genesis scenario, then
+every ``member.key`` register and revoke), checks that each entry's key was registered to
+its author and not revoked at that point, that the author's role may sign the kind
+(:data:`truce.acts.bodies.PERMISSIONS`), that its signature verified and that its body
+(if present) matched its digest, and folds the batch's complete subtrees into an RFC 6962
+frontier. A batch's entries share a few signers, so an entry whose signer has already
+passed the registry checks (and whose registry has not changed since) costs a byte
+comparison: the per-entry work is in the workers.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Final
+
+from truce.acts.bodies import PERMISSIONS, parse_body
+from truce.errors import LogMisbehaviourError, ProofError, TruceError
+from truce.ledger.checkpoint import Checkpoint, verify_cosignature, witness_name, witness_verifier
+from truce.ledger.keys import PublicKey
+from truce.ledger.merkle import Frontier
+from truce.ledger.note import Note, Verifier
+from truce.scenario.rules import Scenario
+from truce.verify.bundle import ENTRIES_PER_FILE, body_file_name
+from truce.verify.leaves import BODY_ABSENT, BODY_MISMATCH, BODY_OK, SIG_OK, BatchResult, Signer
+
+__all__ = ["GENESIS", "MEMBER_KEY", "AuditError", "Replay", "cosignatures"]
+
+GENESIS: Final = "mechanism.genesis"
+MEMBER_KEY: Final = "member.key"
+_GOOD: Final = (SIG_OK + BODY_ABSENT, SIG_OK + BODY_OK)
+
+
+class AuditError(ProofError):
+    """The bundle does not verify; ``index`` is the first bad entry, when it is one."""
+
+    slug = "audit-failed"
+    title = "The audit bundle does not verify"
+
+    def __init__(self, message: str, *, index: int | None = None) -> None:
+        super().__init__(f"entry {index}: {message}" if index is not None else message)
+        self.index = index
+        self.reason = message
+
+
+def b64(data: bytes) -> str:
+    """Standard base64, as checkpoints write roots."""
+    return base64.b64encode(data).decode("ascii")
+
+
+@dataclass(slots=True)
+class _Key:
+    member: str
+    delegate: str
+    role: str
+    public_key: bytes
+    registered: int
+    revoked: int | None = None
+
+
+class Replay:
+    """The state of one verification in log order: registry, tree, counters."""
+
+    def __init__(self, scenario: Scenario, trusted: Checkpoint | None) -> None:
+        self.scenario = scenario
+        self.mechanism = scenario.mechanism.id
+        self.secretariat = scenario.secretariat.code
+        self.trusted = trusted
+        self.registry: dict[str, _Key] = {}
+        self.size = 0
+        self._hashes: list[bytes] = []
+        self.checked = 0
+        self.outside = 0
+        self._passed: set[Signer] = set()
+        for member in scenario.members:
+            key = member.public_key()
+            self.registry[key.key_id] = _Key(
+                member=member.code,
+                delegate="root",
+                role="secretariat" if member.kind == "secretariat" else "head",
+                public_key=key.raw,
+                registered=0,
+            )
+
+    def root(self) -> bytes:
+        """The RFC 6962 root of the entries replayed so far."""
+        return Frontier(self.size, self._hashes).root()
+
+    def batch(self, result: BatchResult) -> None:
+        """Check a batch of entries in log order, then add them to the tree.
+
+        Raises :class:`AuditError` naming the first bad entry, or
+        :class:`~truce.errors.LogMisbehaviourError` when the trusted checkpoint's root is
+        not that of the log's first entries.
+        """
+        first, flags, ids, signers = result.first, result.flags, result.ids, result.signers
+        if first != self.size:
+            raise AssertionError(f"batch at {first} replayed at {self.size}")
+        passed = self._passed
+        good = _GOOD
+        for offset, state in enumerate(flags):
+            signer = signers[ids[offset]]
+            if state in good and signer in passed:
+                continue
+            self._entry(first + offset, signer, state, result)
+        self.outside += flags.count(SIG_OK + BODY_ABSENT)
+        self.checked += len(flags) - flags.count(SIG_OK + BODY_ABSENT)
+        trusted = self.trusted
+        if trusted is not None and first < trusted.size <= first + len(flags):
+            self._check_trusted(trusted, result)
+        else:
+            for level, node in result.subtrees:
+                self._add(level, node)
+        if result.error is not None:
+            offset, message = result.error
+            raise AuditError(message, index=first + offset)
+
+    def _add(self, level: int, node: bytes) -> None:
+        """Append a complete subtree of ``2**level`` leaves (the tree's size is a multiple)."""
+        hashes = self._hashes
+        units = self.size >> level
+        while units & 1:
+            node = hashlib.sha256(b"\x01" + hashes.pop() + node).digest()
+            units >>= 1
+        hashes.append(node)
+        self.size += 1 << level
+
+    def _check_trusted(self, trusted: Checkpoint, result: BatchResult) -> None:
+        """Add the batch leaf by leaf, checking the root at the trusted checkpoint's size."""
+        leaf_hashes = result.leaf_hashes
+        for start in range(0, len(result.flags) * 32, 32):
+            self._add(0, leaf_hashes[start : start + 32])
+            if self.size == trusted.size:
+                root = self.root()
+                if root != trusted.root:
+                    raise LogMisbehaviourError(
+                        "the log was rewritten (split view or rollback): the root of its "
+                        f"first {trusted.size} entries is {b64(root)}, but your trusted "
+                        f"checkpoint of that size has {b64(trusted.root)}"
+                    )
+
+    def _entry(self, index: int, signer: Signer, state: int, result: BatchResult) -> None:
+        """Every check of one entry, in the order that decides which reason is given."""
+        kind, member, delegate, key_id, mechanism, to_all = signer
+        if mechanism != self.mechanism:
+            raise AuditError(
+                f"the act is for mechanism {mechanism!r}, not {self.mechanism!r}", index=index
+            )
+        allowed = PERMISSIONS.get(kind)
+        if allowed is None:
+            raise AuditError(f"unknown act kind {kind!r}", index=index)
+        if (kind == GENESIS) != (index == 0):
+            raise AuditError(
+                "the first entry must be the mechanism.genesis act"
+                if index == 0
+                else "a second mechanism.genesis act",
+                index=index,
+            )
+        key = self.registry.get(key_id)
+        if key is None or (key.member, key.delegate) != (member, delegate):
+            raise AuditError(f"key {key_id} is not registered to {member}/{delegate}", index=index)
+        if key.revoked is not None:
+            raise AuditError(
+                f"key {key_id} of {member}/{delegate} was revoked at entry {key.revoked}, "
+                "before it signed this act",
+                index=index,
+            )
+        if state & ~3 != SIG_OK:
+            raise AuditError(f"the signature of {member}/{delegate} does not verify", index=index)
+        if key.role not in allowed:
+            raise AuditError(f"a {key.role} may not sign {kind}", index=index)
+        if kind == GENESIS and delegate != "root":
+            raise AuditError("the genesis act is signed by the secretariat's root key", index=index)
+        body = state & 3
+        if body == BODY_MISMATCH:
+            digest = result.digests[index - result.first]
+            raise AuditError(
+                f"its body in {body_file_name(index // ENTRIES_PER_FILE)} does not match "
+                f"body_digest {digest}",
+                index=index,
+            )
+        if kind == MEMBER_KEY:
+            self._member_key(index, member, to_all, result.bodies.get(index - result.first))
+        elif kind != GENESIS:
+            self._passed.add(signer)
+
+    def _member_key(self, index: int, author: str, to_all: bool, content: bytes | None) -> None:
+        """Replay one ``member.key`` act: a registration or a revocation."""
+        if content is None:
+            raise AuditError("key registration body not disclosed", index=index)
+        if not to_all:
+            raise AuditError('a member.key act must be addressed to "all"', index=index)
+        try:
+            body = json.loads(content)
+            parse_body(MEMBER_KEY, body)
+            key = PublicKey.parse(body["public_key"])
+        except TruceError as exc:
+            raise AuditError(f"bad key registration: {exc.message}", index=index) from exc
+        except (ValueError, TypeError, KeyError) as exc:
+            raise AuditError(f"bad key registration: {exc}", index=index) from exc
+        action, delegate, role = body["action"], body["delegate"], body["role"]
+        known = self.registry.get(key.key_id)
+        # A registry change may turn a signer's verdict: check each one afresh.
+        self._passed.clear()
+        if action == "register":
+            if known is not None:
+                raise AuditError(
+                    f"key {key.key_id} is already registered to {known.member}/{known.delegate}",
+                    index=index,
+                )
+            if (role == "secretariat") != (author == self.secretariat):
+                raise AuditError(
+                    "only the secretariat registers secretariat keys, and only those", index=index
+                )
+            self.registry[key.key_id] = _Key(author, delegate, role, key.raw, index)
+            return
+        if known is None or (known.member, known.delegate) != (author, delegate):
+            raise AuditError(
+                f"revokes key {key.key_id}, which is not {author}/{delegate}'s", index=index
+            )
+        if known.revoked is not None:
+            raise AuditError(
+                f"key {key.key_id} was already revoked at entry {known.revoked}", index=index
+            )
+        known.revoked = index
+
+    def witness_verifiers(self, origin: str) -> dict[str, list[Verifier]]:
+        """Per party or mediator, its registered witness keys not revoked."""
+        kinds = {member.code: member.kind for member in self.scenario.members}
+        verifiers: dict[str, list[Verifier]] = {}
+        for key in self.registry.values():
+            if (
+                key.role == "witness"
+                and key.revoked is None
+                and kinds.get(key.member) in ("party", "mediator")
+            ):
+                name = witness_name(origin, key.member)
+                verifiers.setdefault(key.member, []).append(
+                    witness_verifier(name, PublicKey(key.public_key))
+                )
+        return verifiers
+
+
+def cosignatures(
+    replay: Replay, checkpoint: Checkpoint, note: Note, log: Verifier, origin: str
+) -> tuple[tuple[str, ...], int]:
+    """The members whose witness cosigned the checkpoint, and the signatures ignored.
+
+    A cosignature from a witness key registered (and not revoked) in the log must verify
+    (C2SP ``tlog-cosignature``); a signature by any other key is ignored and counted.
+    """
+    verifiers = replay.witness_verifiers(origin)
+    cosigned: set[str] = set()
+    ignored = 0
+    for signature in note.signatures:
+        if log.matches(signature):
+            continue
+        matched = False
+        for member, candidates in verifiers.items():
+            for candidate in candidates:
+                if candidate.matches(signature):
+                    matched = True
+                    try:
+                        verify_cosignature(checkpoint, signature, candidate)
+                    except TruceError as exc:
+                        raise AuditError(f"checkpoint.txt: bad cosignature: {exc.message}") from exc
+                    cosigned.add(member)
+        ignored += not matched
+    return tuple(sorted(cosigned)), ignored
