@@ -36,7 +36,7 @@ from truce.app import create_app
 from truce.config import Settings
 from truce.ledger.envelope import Audience, audience_includes, format_time, stored_audience
 from truce.log.export import export_bundle
-from truce.media.ingest.articles import content_hash
+from truce.media.rules import content_hash
 from truce.storage.models import MediaIncident
 
 PROBLEM = "application/problem+json"

@@ -16,7 +16,7 @@ from tests.mechanism import Mechanism
 from truce.acts.bodies import PERMISSIONS, ROLES
 from truce.cases.rules import penalty_for
 from truce.errors import RoleError, TruceError
-from truce.media.ingest.articles import content_hash
+from truce.media.rules import content_hash
 
 DOCS = Path(__file__).parents[2] / "docs" / "acts.md"
 

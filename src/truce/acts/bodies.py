@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from truce.errors import MalformedActError
+from truce.media.rules import content_hash
 
 Role = Literal["officer", "head", "observer", "secretariat", "witness"]
 ROLES: tuple[Role, ...] = ("officer", "head", "observer", "secretariat", "witness")
@@ -316,8 +317,6 @@ class MediaItemBody(_Body):
 
     @model_validator(mode="after")
     def _hashed(self) -> MediaItemBody:
-        from truce.media.ingest.articles import content_hash
-
         if content_hash(self.text) != self.content_hash:
             raise ValueError("content_hash is not the SHA-256 of the normalised text")
         return self

@@ -9,12 +9,11 @@ import base64
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import select
 
 from truce import __version__
 from truce.api.deps import ServicesDep
+from truce.log.queries import members
 from truce.log.store import LogStore
-from truce.storage.models import Member
 
 router = APIRouter(tags=["meta"])
 
@@ -25,11 +24,11 @@ def mechanism(found: ServicesDep) -> dict[str, Any]:
     scenario = found.admission.mechanism().scenario
     with found.db.read() as connection:
         head = LogStore(connection).head()
-        members = connection.execute(select(Member.code, Member.name, Member.kind)).all()
+        listed = members(connection)
     return {
         "truce": __version__,
         "mechanism": {"id": scenario.mechanism.id, "name": scenario.mechanism.name},
-        "members": [{"code": m.code, "name": m.name, "kind": m.kind} for m in members],
+        "members": [{"code": code, "name": name, "kind": kind} for code, name, kind in listed],
         "log": {"size": head.size, "root": base64.b64encode(head.root).decode("ascii")},
         "links": {
             "api": "/docs",

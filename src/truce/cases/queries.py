@@ -619,3 +619,19 @@ def aware(moment: datetime) -> datetime:
 def state_of(row: Any) -> cases.Case:
     """The workflow state kept on a case row."""
     return cases.from_json(row.state)
+
+
+def case_leaf(connection: Connection, case_id: int) -> str | None:
+    """The leaf hash of the act that lodged case ``case_id``; None if there is no such case."""
+    leaf: str | None = connection.execute(
+        select(CaseRecord.leaf_hash).where(CaseRecord.id == case_id)
+    ).scalar()
+    return leaf
+
+
+def case_of_leaf(connection: Connection, leaf_hash: str) -> int | None:
+    """The number of the case lodged by the act of ``leaf_hash``; None if it lodged none."""
+    case_id: int | None = connection.execute(
+        select(CaseRecord.id).where(CaseRecord.leaf_hash == leaf_hash)
+    ).scalar()
+    return case_id

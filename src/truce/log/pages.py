@@ -14,10 +14,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 
 from truce.api.deps import ServicesDep
-from truce.storage.models import Checkpoint, Cosignature
+from truce.log.queries import recent_checkpoints
 from truce.web.dashboard import witnessing
 from truce.web.deps import ViewerDep, render
 
@@ -33,27 +32,15 @@ def _aware(moment: datetime) -> datetime:
 def log_page(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
     """The newest checkpoints with their cosigners, and the witnesses' last cosignatures."""
     with found.db.read() as connection:
-        rows = connection.execute(
-            select(Checkpoint.size, Checkpoint.root, Checkpoint.signed_at)
-            .order_by(Checkpoint.size.desc())
-            .limit(SHOWN)
-        ).all()
-        sizes = [row.size for row in rows]
-        cosigners: dict[int, list[str]] = {}
-        for size, member in connection.execute(
-            select(Cosignature.size, Cosignature.member)
-            .where(Cosignature.size.in_(sizes))
-            .order_by(Cosignature.member)
-        ):
-            cosigners.setdefault(size, []).append(member)
+        rows = recent_checkpoints(connection, SHOWN)
     quorum = found.admission.mechanism().scenario.witness_threshold
     checkpoints: list[dict[str, Any]] = [
         {
             "size": row.size,
             "root": base64.b64encode(row.root).decode("ascii"),
             "signed_at": _aware(row.signed_at),
-            "cosigners": cosigners.get(row.size, []),
-            "witnessed": len(cosigners.get(row.size, [])) >= quorum,
+            "cosigners": row.cosigners,
+            "witnessed": len(row.cosigners) >= quorum,
         }
         for row in rows
     ]

@@ -16,25 +16,25 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
+from truce.accounts.devices import approve_registered
 from truce.acts.bodies import BODY_MODELS, PERMISSIONS
 from truce.api.deps import Services, ServicesDep
-from truce.errors import InputError, PayloadTooLargeError
+from truce.cases.queries import case_leaf, case_of_leaf
+from truce.errors import InputError, NotFoundError, PayloadTooLargeError
 from truce.files.store import CheckedFile, check_file, store_file
 from truce.ledger import jcs
-from truce.ledger.envelope import VERSION, format_time
-from truce.log.admission import Receipt, load_submission_bytes
+from truce.ledger.envelope import VERSION, SignedAct, format_time
+from truce.log.admission import load_submission_bytes
 from truce.log.api import read_limited, writable
-from truce.log.checkpoints import receipt
+from truce.log.queries import key_role
 from truce.media.forms import MEDIA_KINDS, media_body
-from truce.storage.models import CaseRecord, DelegateKey
 from truce.web import i18n
 from truce.web.deps import CsrfViewerDep, Viewer, now_of
 from truce.web.forms import FieldErrors, collect, split_list, validate
 from truce.web.i18n import gettext as _
-from truce.web.keys import approve_registered
 
 router = APIRouter(prefix="/web/acts", include_in_schema=False, dependencies=[Depends(writable)])
 _LEAF_HASH_LENGTH = 64
@@ -77,9 +77,11 @@ def _key_role(found: Services, viewer: Viewer, key_id: str) -> str:
             {"key_id": _("This browser's key is not registered to you, or was revoked.")}
         )
     with found.db.read() as connection:
-        role: str = connection.execute(
-            select(DelegateKey.role).where(DelegateKey.key_id == key_id)
-        ).scalar_one()
+        role = key_role(connection, key_id)
+    if role is None:
+        raise FieldErrors(
+            {"key_id": _("This browser's key is not registered to you, or was revoked.")}
+        )
     return role
 
 
@@ -95,9 +97,7 @@ def _refs(found: Services, values: dict[str, list[str]]) -> list[str]:
         except ValueError:
             raise FieldErrors({"case": _("No such case.")}) from None
         with found.db.read() as connection:
-            leaf_hash = connection.execute(
-                select(CaseRecord.leaf_hash).where(CaseRecord.id == case_id)
-            ).scalar()
+            leaf_hash = case_leaf(connection, case_id)
         if leaf_hash is None:
             raise FieldErrors({"case": _("No such case.")})
         refs = [leaf_hash, *(ref for ref in refs if ref != leaf_hash)]
@@ -117,8 +117,39 @@ def _audience(found: Services, kind: str, values: dict[str, list[str]]) -> str |
 
 
 async def prepare_act(form: FormData, found: Services, viewer: Viewer, now: datetime) -> Any:
-    """The unsigned envelope and the body of the act a form describes."""
-    values = _form_values(form)
+    """The unsigned envelope and the body of the act a form describes.
+
+    The uploads are read on the event loop; everything that reads or writes the
+    database runs on a worker thread, so a slow query never stalls other requests.
+    """
+    uploads, names = await _uploads(form, found)
+    language = i18n.current()
+    return await run_in_threadpool(
+        _prepare, _form_values(form), uploads, names, found, viewer, now, language
+    )
+
+
+def _prepare(
+    values: dict[str, list[str]],
+    uploads: list[CheckedFile],
+    names: list[str],
+    found: Services,
+    viewer: Viewer,
+    now: datetime,
+    language: str,
+) -> Any:
+    with i18n.speaking(language):
+        return _prepared(values, uploads, names, found, viewer, now)
+
+
+def _prepared(
+    values: dict[str, list[str]],
+    uploads: list[CheckedFile],
+    names: list[str],
+    found: Services,
+    viewer: Viewer,
+    now: datetime,
+) -> Any:
     kind = (values.get("kind") or [""])[0].strip()
     model = BODY_MODELS.get(kind)
     if model is None or kind not in PERMISSIONS:
@@ -137,7 +168,6 @@ async def prepare_act(form: FormData, found: Services, viewer: Viewer, now: date
         raise FieldErrors({"kind": _("Your role may not sign this act.")})
     refs = _refs(found, values)
     audience = _audience(found, kind, values)
-    uploads, names = await _uploads(form, found)
     if uploads and "files" not in model.model_fields:
         # A file the act cannot name would be stored but never recorded.
         raise FieldErrors(
@@ -207,9 +237,7 @@ def _redirect(found: Services, kind: str, refs: tuple[str, ...], index: int) -> 
         return f"/media?stored={index}"
     if (kind.startswith("case.") or kind == "media.corroborate") and refs:
         with found.db.read() as connection:
-            case_id = connection.execute(
-                select(CaseRecord.id).where(CaseRecord.leaf_hash == refs[0])
-            ).scalar()
+            case_id = case_of_leaf(connection, refs[0])
         return f"/cases/{case_id}" if case_id is not None else "/cases"
     if kind.startswith("case."):
         return "/cases"
@@ -222,21 +250,35 @@ def _redirect(found: Services, kind: str, refs: tuple[str, ...], index: int) -> 
 
 @router.post("/submit")
 async def submit(request: Request, found: ServicesDep, viewer: CsrfViewerDep) -> JSONResponse:
-    """Admit a signed act as the log API does; the receipt and where to go next."""
+    """Admit a signed act as the log API does; the receipt and where to go next.
+
+    The act joins the same group commit as ``POST /log/v1/acts``
+    (:mod:`truce.log.batching`), checked first against its signature on arrival; the
+    receipt is the one the admitting transaction built. What follows an admission
+    (settling a device request, finding the case to show) runs on a worker thread.
+    """
     data = await read_limited(request, found.settings.max_request_bytes)
     act = load_submission_bytes(data)
-    admitted: Receipt = found.admission.submit(act, submitter=viewer.identity)
+    found.admission.precheck_signature(act)
+    admitted = await found.admission.group_commit().submit(act, viewer.identity)
+    if admitted.document is None:
+        raise NotFoundError(f"entry {admitted.receipt.index} is not yet under a signed checkpoint")
+    index = admitted.receipt.index
+    redirect = await run_in_threadpool(_after_admission, found, act, index, now_of(found))
+    return JSONResponse(
+        {
+            "index": index,
+            "leaf_hash": admitted.receipt.leaf_hash.hex(),
+            "receipt": admitted.document,
+            "redirect": redirect,
+        }
+    )
+
+
+def _after_admission(found: Services, act: SignedAct, index: int, now: datetime) -> str:
+    """Settle the device request a key registration answers; where the browser goes next."""
     envelope = act.envelope
     if envelope.kind == "member.key" and act.body.get("action") == "register":
         with found.db.write() as connection:
-            approve_registered(connection, envelope.member, now_of(found))
-    with found.db.read() as connection:
-        proof = receipt(connection, admitted.index, envelope.mechanism)
-    return JSONResponse(
-        {
-            "index": admitted.index,
-            "leaf_hash": admitted.leaf_hash.hex(),
-            "receipt": proof,
-            "redirect": _redirect(found, envelope.kind, envelope.refs, admitted.index),
-        }
-    )
+            approve_registered(connection, envelope.member, now)
+    return _redirect(found, envelope.kind, envelope.refs, index)

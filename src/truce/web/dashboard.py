@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import and_, case, func, select
 
+from truce.accounts.devices import pending_requests
 from truce.api.deps import Services, ServicesDep
 from truce.cases import rules as cases
 from truce.cases.api import _awaiting
@@ -29,7 +30,6 @@ from truce.storage.models import CaseAct, CaseCount, CaseRecord, Checkpoint, Mem
 from truce.web.common import named_crossings
 from truce.web.deps import Viewer, ViewerDep, now_of, render
 from truce.web.i18n import gettext as _
-from truce.web.keys import pending_requests
 from truce.web.scenario_text import scenario_in
 
 router = APIRouter(include_in_schema=False)

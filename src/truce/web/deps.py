@@ -20,7 +20,6 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select
 
 from truce.accounts import sessions
 from truce.accounts.service import Identity
@@ -28,7 +27,8 @@ from truce.api.deps import Services, ServicesDep
 from truce.errors import ForbiddenError
 from truce.ledger.checkpoint import log_verifier, witness_name
 from truce.ledger.keys import PublicKey
-from truce.storage.models import DelegateKey
+from truce.log.queries import active_keys as registered_keys
+from truce.log.queries import witness_keys
 from truce.web import i18n, scenario_text
 from truce.web.labels import script_labels
 
@@ -96,16 +96,7 @@ def request_language(request: Request) -> str:
 def active_keys(found: Services, identity: Identity) -> tuple[str, ...]:
     """The key ids registered to the delegate and not revoked."""
     with found.db.read() as connection:
-        rows = connection.execute(
-            select(DelegateKey.key_id)
-            .where(
-                DelegateKey.member == identity.member,
-                DelegateKey.delegate == identity.delegate,
-                DelegateKey.revoked_idx.is_(None),
-            )
-            .order_by(DelegateKey.key_id)
-        ).scalars()
-        return tuple(rows)
+        return registered_keys(connection, identity.member, identity.delegate)
 
 
 def viewer(request: Request, found: ServicesDep) -> Viewer:
@@ -195,11 +186,7 @@ def log_config(found: Services) -> dict[str, Any]:
     origin = scenario.mechanism.origin
     log_key = PublicKey.from_text(scenario.mechanism.checkpoint_key)
     with found.db.read() as connection:
-        rows = connection.execute(
-            select(DelegateKey.member, DelegateKey.public_key)
-            .where(DelegateKey.role == "witness", DelegateKey.revoked_idx.is_(None))
-            .order_by(DelegateKey.member, DelegateKey.key_id)
-        ).all()
+        rows = witness_keys(connection)
     witness_members = {member.code for member in scenario.witnesses}
     return {
         "origin": origin,
@@ -212,12 +199,12 @@ def log_config(found: Services) -> dict[str, Any]:
         ],
         "witnesses": [
             {
-                "name": witness_name(origin, row.member),
-                "member": row.member,
-                "public_key": row.public_key,
+                "name": witness_name(origin, member),
+                "member": member,
+                "public_key": public_key,
             }
-            for row in rows
-            if row.member in witness_members
+            for member, public_key in rows
+            if member in witness_members
         ],
         "witness_quorum": scenario.witness_threshold,
     }

@@ -13,8 +13,8 @@ from tests.mechanism import Mechanism
 from tests.unit.log.test_mirror import serving, sync
 from truce.errors import MalformedActError, RefusedActError
 from truce.log import mirror, projections
-from truce.media.ingest.articles import content_hash
 from truce.media.projection import SLOTS
+from truce.media.rules import content_hash
 from truce.storage.db import Database
 from truce.storage.models import (
     CaseAct,

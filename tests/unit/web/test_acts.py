@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from tests.mechanism import Mechanism
@@ -14,6 +15,8 @@ from truce.acts.bodies import BODY_MODELS, PERMISSIONS
 from truce.ledger import jcs
 from truce.ledger.envelope import format_time
 from truce.ledger.keys import SigningKey
+from truce.log.admission import Admission
+from truce.log.batching import GroupCommit
 from truce.storage.models import MediaCluster, StoredFile
 
 WIRE_TEXT = (
@@ -280,3 +283,31 @@ def test_the_audience_comes_from_the_form(browsers: Any, mechanism: Mechanism) -
             assert set(answer.json()["errors"]) == {"audience"}
         else:
             assert answer.json()["envelope"]["audience"] == expected
+
+
+def test_a_browser_act_joins_the_group_commit_of_the_log_api(
+    browsers: Any, mechanism: Mechanism, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The web admits through the same writer as ``POST /log/v1/acts``, not beside it."""
+    officer: Browser = browsers("pk-officer")
+    key = mechanism.key("pk-officer").key
+
+    def refuse(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("the web must not admit an act outside the group commit")
+
+    monkeypatch.setattr(Admission, "submit", refuse)
+    written: list[int] = []
+    original = GroupCommit._write
+
+    def counted(self: GroupCommit, batch: list[Any]) -> None:
+        written.append(len(batch))
+        original(self, batch)
+
+    monkeypatch.setattr(GroupCommit, "_write", counted)
+    prepared = officer.prepare({**STATEMENT, "key_id": key.key_id}).json()
+    answer = officer.submit({"envelope": sign(key, prepared["envelope"]), "body": prepared["body"]})
+    assert answer.status_code == 200, answer.text
+    assert written == [1]
+    result = answer.json()
+    logged = officer.client.get(f"/log/v1/receipts/{result['index']}").json()
+    assert result["receipt"] == logged

@@ -14,15 +14,14 @@ key.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
 
 from truce.errors import InputError, NotFoundError
+from truce.media.rules import content_hash, normalise_text
 
 SUFFIXES_TEXT = {".txt", ".text"}
 SUFFIXES_HTML = {".html", ".htm", ".xhtml"}
@@ -46,16 +45,6 @@ class Article:
     def key(self) -> str:
         """SHA-256 (hex) of the normalised text."""
         return content_hash(self.text)
-
-
-def normalise_text(text: str) -> str:
-    """NFC, every run of whitespace one space, trimmed."""
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
-
-
-def content_hash(text: str) -> str:
-    """The SHA-256 hex digest of the normalised text."""
-    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
 
 
 _SCRIPTS = (
