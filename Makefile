@@ -48,6 +48,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Every figure the issues ask for, each printed beside a baseline from the same run.
 bench: system-deps $(STAMP)
