@@ -21,8 +21,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
+from truce.acts.bodies import PERMISSIONS
 from truce.acts.refusal import require as _require
 from truce.errors import RefusedActError
 from truce.scenario.rules import Scenario
@@ -32,6 +33,8 @@ Status = Literal[
 ]
 Position = Literal["accept", "deny", "counter_claim", "request_information"]
 Outcome = Literal["violation_confirmed", "not_substantiated", "inconclusive"]
+#: The statuses a case can have, in workflow order.
+STATUSES: tuple[Status, ...] = get_args(Status)
 OPEN: frozenset[Status] = frozenset({"awaiting_response", "under_investigation"})
 CASE_KINDS = (
     "case.lodge",
@@ -160,12 +163,19 @@ def step(scenario: Scenario, case: Case, kind: str, actor: Actor, body: Mapping[
     handler = _STEPS.get(kind)
     if handler is None:
         raise _refuse(f"{kind} is not a step of a case")
-    if case.status in ("closed", "withdrawn") and kind != "case.evidence":
-        raise _refuse(f"case {case.id} is {case.status}")
+    _admits(scenario, case, kind, actor)
     return handler(scenario, case, actor, body)
 
 
-def _respond(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
+def _admits(scenario: Scenario, case: Case, kind: str, actor: Actor) -> None:
+    """Raise unless the case's state, the deadlines and the actor allow ``kind`` now,
+    whatever its body: the part of each step that :func:`next_steps` asks too."""
+    if case.status in ("closed", "withdrawn") and kind != "case.evidence":
+        raise _refuse(f"case {case.id} is {case.status}")
+    _GUARDS[kind](scenario, case, actor)
+
+
+def _may_respond(scenario: Scenario, case: Case, actor: Actor) -> None:
     _require(actor.member == case.accused, f"only {case.accused}, the accused, responds")
     _require(case.status == "awaiting_response", f"case {case.id} is {case.status}")
     _require(case.response is None, f"{case.accused} has already responded")
@@ -174,13 +184,16 @@ def _respond(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, An
         f"the response deadline passed at {case.response_deadline.isoformat()}",
         "at",
     )
+
+
+def _respond(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
     position: Position = body["position"]
     if position == "request_information":
         return replace(case, information_requested=True)
     return replace(case, response=position)
 
 
-def _evidence(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
+def _may_evidence(scenario: Scenario, case: Case, actor: Actor) -> None:
     _require(
         actor.member in (case.lodged_by, case.accused) or actor.kind == "mediator",
         "evidence comes from the parties to the case or a mediator",
@@ -189,22 +202,31 @@ def _evidence(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, A
         case.status not in ("ruled", "penalised", "closed", "withdrawn"),
         f"case {case.id} is {case.status}: the record is closed to evidence",
     )
+
+
+def _evidence(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
     return case
 
 
-def _investigate(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
+def _may_investigate(scenario: Scenario, case: Case, actor: Actor) -> None:
     _require(actor.kind == "mediator", "only a mediator opens an investigation")
     _require(case.status == "awaiting_response", f"case {case.id} is {case.status}")
     _require(
         case.response is not None or actor.at > case.response_deadline,
         f"{case.accused} may still respond until {case.response_deadline.isoformat()}",
     )
+
+
+def _investigate(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
     return replace(case, status="under_investigation")
 
 
-def _request_info(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
+def _may_request_info(scenario: Scenario, case: Case, actor: Actor) -> None:
     _require(actor.kind == "mediator", "only a mediator requests information")
     _require(case.status == "under_investigation", f"case {case.id} is {case.status}")
+
+
+def _request_info(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
     to = body["to"]
     _require(to in (case.lodged_by, case.accused), f"{to} is not a party to this case", "body.to")
     days = body.get("deadline_days") or scenario.procedure.information_request_days
@@ -212,21 +234,33 @@ def _request_info(scenario: Scenario, case: Case, actor: Actor, body: Mapping[st
     return replace(case, requests=(*case.requests, request))
 
 
+def _open_requests(case: Case, member: str) -> list[InfoRequest]:
+    return [r for r in case.requests if r.to == member and not r.answered]
+
+
+def _may_provide_info(scenario: Scenario, case: Case, actor: Actor) -> None:
+    _require(
+        bool(_open_requests(case, actor.member)),
+        f"no open request for information to {actor.member}",
+    )
+
+
 def _provide_info(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
-    open_requests = [r for r in case.requests if r.to == actor.member and not r.answered]
-    _require(bool(open_requests), f"no open request for information to {actor.member}")
-    answered = open_requests[0]
+    answered = _open_requests(case, actor.member)[0]
     requests = tuple(replace(r, answered=True) if r is answered else r for r in case.requests)
     return replace(case, requests=requests)
 
 
-def _finding(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
+def _may_find(scenario: Scenario, case: Case, actor: Actor) -> None:
     _require(actor.kind == "mediator", "only a mediator records a finding")
     _require(case.status == "under_investigation", f"case {case.id} is {case.status}")
     _require(
         actor.member not in case.findings,
         f"{actor.member} has already recorded its finding in round {case.round}",
     )
+
+
+def _finding(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
     finding = _read_finding(actor.member, case, body)
     return replace(case, findings={**case.findings, actor.member: finding})
 
@@ -254,16 +288,40 @@ def _read_finding(member: str, case: Case, body: Mapping[str, Any]) -> Finding:
     )
 
 
-def _rule(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
+def _may_rule(scenario: Scenario, case: Case, actor: Actor) -> None:
     _require(actor.kind == "mediator", "only a mediator records the ruling")
     _require(case.status == "under_investigation", f"case {case.id} is {case.status}")
-    ruling = _read_finding(actor.member, case, body)
-    agreeing = [
+
+
+def _agreeing(case: Case, ruling: Finding) -> list[Finding]:
+    """The current findings that match ``ruling`` (outcome, violator, set of clauses)."""
+    return [
         f
         for f in case.findings.values()
         if (f.outcome, f.violator, set(f.clauses))
         == (ruling.outcome, ruling.violator, set(ruling.clauses))
     ]
+
+
+def rulings(scenario: Scenario, case: Case) -> list[dict[str, Any]]:
+    """The rulings the quorum of concurring findings supports now, in the order the
+    findings were recorded: each as the body fields ``outcome``, ``violator`` and
+    ``clauses`` (sorted) a ``case.rule`` must carry."""
+    found: list[dict[str, Any]] = []
+    for finding in case.findings.values():
+        ruling = {
+            "outcome": finding.outcome,
+            "violator": finding.violator,
+            "clauses": sorted(finding.clauses),
+        }
+        if ruling not in found and len(_agreeing(case, finding)) >= scenario.ruling_threshold:
+            found.append(ruling)
+    return found
+
+
+def _rule(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
+    ruling = _read_finding(actor.member, case, body)
+    agreeing = _agreeing(case, ruling)
     quorum = scenario.ruling_threshold
     _require(
         len(agreeing) >= quorum,
@@ -275,7 +333,7 @@ def _rule(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any])
     )
 
 
-def _appeal(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
+def _may_appeal(scenario: Scenario, case: Case, actor: Actor) -> None:
     _require(actor.member in (case.lodged_by, case.accused), "only a party to the case appeals")
     _require(
         case.status == "ruled", f"case {case.id} is {case.status}: there is no ruling to appeal"
@@ -287,6 +345,9 @@ def _appeal(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any
         f"the appeal window closed at {deadline.isoformat() if deadline else '?'}",
         "at",
     )
+
+
+def _appeal(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
     return replace(
         case,
         status="under_investigation",
@@ -307,10 +368,13 @@ def penalty_for(scenario: Scenario, prior_confirmed: int) -> str:
     return step_.id
 
 
-def _penalty(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
+def _may_penalise(scenario: Scenario, case: Case, actor: Actor) -> None:
     _require(actor.kind == "mediator", "only a mediator records the penalty")
     _require(case.status == "ruled", f"case {case.id} is {case.status}")
     _require(case.outcome == "violation_confirmed", "no violation was confirmed")
+
+
+def _penalty(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
     _require(body["member"] == case.violator, f"the violator is {case.violator}", "body.member")
     expected = penalty_for(scenario, int(body["prior_violations"]))
     _require(
@@ -321,13 +385,16 @@ def _penalty(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, An
     return replace(case, status="penalised", penalty=body["step"])
 
 
-def _withdraw(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
+def _may_withdraw(scenario: Scenario, case: Case, actor: Actor) -> None:
     _require(actor.member == case.lodged_by, f"only {case.lodged_by}, who lodged it, withdraws")
     _require(case.status in OPEN, f"case {case.id} is {case.status}: too late to withdraw")
+
+
+def _withdraw(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
     return replace(case, status="withdrawn")
 
 
-def _close(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
+def _may_close(scenario: Scenario, case: Case, actor: Actor) -> None:
     _require(actor.kind in ("mediator", "secretariat"), "a mediator or the secretariat closes")
     if case.status == "ruled":
         _require(case.outcome != "violation_confirmed", "record the penalty before closing")
@@ -338,6 +405,9 @@ def _close(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]
         )
     else:
         _require(case.status == "penalised", f"case {case.id} is {case.status}: not ruled yet")
+
+
+def _close(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
     return replace(case, status="closed")
 
 
@@ -354,6 +424,118 @@ _STEPS = {
     "case.withdraw": _withdraw,
     "case.close": _close,
 }
+#: What each step asks of the case, the time and the actor, whatever the act's body.
+_GUARDS = {
+    "case.respond": _may_respond,
+    "case.evidence": _may_evidence,
+    "case.investigate": _may_investigate,
+    "case.request_info": _may_request_info,
+    "case.provide_info": _may_provide_info,
+    "case.finding": _may_find,
+    "case.rule": _may_rule,
+    "case.appeal": _may_appeal,
+    "case.penalty": _may_penalise,
+    "case.withdraw": _may_withdraw,
+    "case.close": _may_close,
+}
+#: The steps of a case after its lodging, in the order of :data:`CASE_KINDS`.
+CASE_STEPS: tuple[str, ...] = tuple(kind for kind in CASE_KINDS if kind in _STEPS)
+
+
+@dataclass(frozen=True, slots=True)
+class NextStep:
+    """A step of a case that a member may take now, or that waits on it.
+
+    ``allowed``: :func:`step` would accept ``kind`` now from the member, for a body a
+    form can send (``preset`` holds the values the workflow fixes), and the viewer's
+    role may sign it (:data:`~truce.acts.bodies.PERMISSIONS`). ``awaited``: the case
+    waits on the member for it, whatever the role of its delegate: what an inbox lists,
+    with ``due`` its deadline (or, for closing a ruling, the end of the appeal window).
+    An awaited step may not be allowed yet (a response past its deadline, a close
+    before the appeal window ends), and most allowed steps are not awaited (evidence).
+    """
+
+    kind: str
+    allowed: bool
+    awaited: bool = False
+    due: datetime | None = None
+    preset: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _awaited(
+    scenario: Scenario, case: Case, kind: str, actor: Actor, admitted: bool
+) -> tuple[bool, datetime | None]:
+    """Whether ``kind`` waits on ``actor``'s member, and until when."""
+    mediator = actor.kind == "mediator"
+    if kind == "case.respond":
+        waiting = case.status == "awaiting_response" and actor.member == case.accused
+        return waiting and case.response is None, case.response_deadline
+    if kind in ("case.investigate", "case.finding", "case.penalty"):
+        return admitted, None
+    if kind == "case.rule":
+        ready = len(case.findings) >= scenario.ruling_threshold
+        return case.status == "under_investigation" and mediator and ready, None
+    if kind == "case.close":
+        waiting = case.status == "ruled" and mediator
+        return waiting and case.outcome != "violation_confirmed", case.appeal_deadline(scenario)
+    return False, None
+
+
+def next_steps(
+    scenario: Scenario,
+    case: Case,
+    member: str,
+    role: str,
+    now: datetime,
+    *,
+    violator_prior: int | None = None,
+) -> list[NextStep]:
+    """What a delegate of ``member`` with ``role`` may do next on ``case`` at ``now``.
+
+    Each step of :data:`CASE_STEPS` that is allowed or awaited, in that order; a request
+    for information gives one step per open request to the member, each due at its
+    deadline. Asked of the same guards :func:`step` applies before it reads a body, so
+    a step listed as allowed is one admission accepts. A ruling is allowed only where a
+    quorum of findings concurs (:func:`rulings`; the first is the preset); a penalty
+    names the violator, and with ``violator_prior`` (the violator's earlier confirmed
+    violations within the penalty window, counted by the caller) the schedule's step,
+    and is allowed only if the schedule has one.
+    """
+    found = scenario.member(member)
+    if found is None:
+        return []
+    actor = Actor(member=member, kind=found.kind, at=now)
+    shown: list[NextStep] = []
+    for kind in CASE_STEPS:
+        try:
+            _admits(scenario, case, kind, actor)
+            admitted = True
+        except RefusedActError:
+            admitted = False
+        allowed = admitted and role in PERMISSIONS[kind]
+        preset: dict[str, Any] = {}
+        if kind == "case.rule":
+            supported = rulings(scenario, case)
+            allowed = allowed and bool(supported)
+            preset = supported[0] if supported else {}
+        elif kind == "case.penalty":
+            preset = {"member": case.violator}
+            allowed = allowed and case.violator is not None
+            if violator_prior is not None:
+                try:
+                    preset["step"] = penalty_for(scenario, violator_prior)
+                    preset["prior_violations"] = violator_prior
+                except RefusedActError:
+                    allowed = False
+        if kind == "case.provide_info":
+            waiting = case.status == "under_investigation"
+            for request in _open_requests(case, member):
+                shown.append(NextStep(kind, allowed, waiting, request.deadline))
+            continue
+        awaited, due = _awaited(scenario, case, kind, actor, admitted)
+        if allowed or awaited:
+            shown.append(NextStep(kind, allowed, awaited, due, preset))
+    return shown
 
 
 def to_json(case: Case) -> dict[str, Any]:
