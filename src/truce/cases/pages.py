@@ -1,10 +1,9 @@
 """The case pages: the filtered list, one case's whole thread with its act forms, lodging.
 
-Reads go through the API's own functions (:func:`truce.cases.api.get_case`,
-:func:`truce.files.api` checks) or, for lists, through :mod:`truce.cases.queries`,
-which applies the same audience rule in SQL: a page shows a member exactly what the API
-would. Act forms are those :func:`truce.cases.actions.offers` finds the workflow
-would accept now from the viewer.
+Reads go through the read side the JSON API uses too (:mod:`truce.cases.queries`,
+:mod:`truce.cases.queries_case`, :func:`truce.files.queries.readable`): a page shows a
+member exactly what the API would. Act forms are those
+:func:`truce.cases.actions.offers` finds the workflow would accept now from the viewer.
 """
 
 from __future__ import annotations
@@ -14,18 +13,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 
 from truce.api.deps import LogIndex, ServicesDep
 from truce.cases import actions
-from truce.cases import api as api_cases
 from truce.cases.checks import prior_violations
 from truce.cases.queries import SORTS, Filters, list_cases, parse_filters, reader_of, state_of
+from truce.cases.queries_case import case_thread, counter_cases
 from truce.errors import InputError
-from truce.files import api as api_files
+from truce.files.queries import readable
 from truce.ledger.envelope import parse_time
 from truce.media import pages as media
-from truce.storage.models import CaseRecord
 from truce.web.common import (
     case_item,
     filter_context,
@@ -167,18 +164,11 @@ def case_page(
     photos and documents with the evidence form, since a ``case.lodge`` names no files.
     """
     scenario = scenario_of(found, viewer.language)
-    thread = api_cases.get_case(case_id, found, viewer.identity)
     now = now_of(found)
     with found.db.read() as connection:
         reader = reader_of(connection, viewer.identity)
-        row = connection.execute(select(CaseRecord).where(CaseRecord.id == case_id)).one()
-        related = [
-            other
-            for other in connection.execute(
-                select(CaseRecord).where(CaseRecord.counter_to == case_id)
-            ).all()
-            if reader.sees(other.audience, other.lodged_by)
-        ]
+        row, thread = case_thread(connection, reader, scenario, case_id, now)
+        related = counter_cases(connection, reader, case_id)
 
         def prior(member: str) -> int:
             return prior_violations(connection, scenario, member, now, thread.case.leaf_hash)
@@ -239,7 +229,8 @@ def evidence_file(sha256: str, found: ServicesDep, viewer: ViewerDep) -> Respons
 
     Photos are served inline for previews on case pages; any other type is downloaded.
     """
-    row = api_files._readable(found, sha256, viewer.member)
+    with found.db.read() as connection:
+        row = readable(connection, reader_of(connection, viewer.identity), sha256)
     inline = row.media_type in INLINE_TYPES
     return Response(
         bytes(row.content),

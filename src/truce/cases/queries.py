@@ -1,17 +1,18 @@
-"""Case queries for the pages: filters, audience, sorting and paging done in SQL.
+"""The read side of cases: every list, count and map the API and the pages read.
 
-The JSON API (:mod:`truce.cases.api`) reads every case row and checks each one's
-audience in Python; the pages list, map and chart up to every incident of a busy
-mechanism, so here the same rule (:func:`truce.ledger.envelope.audience_includes`) is
-written as a SQL condition on the stored audience, and only one page of rows is read.
-The stored audience is JSON: ``"all"``, ``"mediators"`` or a list of member codes such
-as ``["AF", "TR", "QA"]``; member codes are capital letters only, so the quoted code
-``"AF"`` occurs in the JSON text exactly when the list names that member. Every row
-read is checked again with :func:`audience_includes` before it is shown.
+Each function takes a connection and the :class:`~truce.cases.audience.Reader` (the
+viewer's member, whether it is a mediator, its delegate's role) and reads only what the
+reader may see, with the one audience rule as a SQL condition
+(:func:`~truce.cases.audience.visible`); every row read is checked again with
+:meth:`~truce.cases.audience.Reader.sees` before it is shown. Filters, sorting and
+paging are done in SQL, so that a busy mechanism's pages read one page of rows.
+One case's thread, the inbox and the dashboard's tasks are in
+:mod:`truce.cases.queries_case`; search in :mod:`truce.cases.queries_search`.
 
 The filters are the query parameters that the case list, the map and the timeline share
 (``docs/web.md``): ``from``, ``to``, ``type``, ``member``, ``accused``, ``status``,
-``clause``, ``bbox``, and the compliance matrix's ``violator`` and ``violated``.
+``clause``, ``bbox``, and the compliance matrix's ``violator`` and ``violated``; the
+JSON API adds ``since``, ``until`` (moments) and ``sector`` (a province).
 """
 
 from __future__ import annotations
@@ -25,40 +26,56 @@ from urllib.parse import urlencode
 
 from sqlalchemy import (
     ColumnElement,
-    CompoundSelect,
     Connection,
     Select,
     String,
     and_,
+    case,
     cast,
-    column,
-    false,
     func,
-    literal_column,
     or_,
     select,
-    table,
-    union_all,
 )
 
-from truce.accounts.service import Identity
 from truce.cases import rules as cases
+from truce.cases.audience import Reader, is_mediator, reader_of, visible
+from truce.cases.queries_search import case_title, lodged_text, search_cases, titles
 from truce.compliance.rules import ruled_clauses
 from truce.errors import InputError
-from truce.ledger.envelope import audience_includes, stored_audience
-from truce.scenario.rules import Scenario
-from truce.storage.models import Act, Body, CaseCount, CaseRecord, Member
-from truce.storage.schema import SEARCH_TABLE
+from truce.storage.models import CaseCount, CaseRecord
+
+__all__ = [
+    "COUNT_CAP",
+    "PAGE_SIZE",
+    "SORTS",
+    "STATUSES",
+    "CasePage",
+    "Filters",
+    "Reader",
+    "Standing",
+    "aware",
+    "case_title",
+    "cases_page",
+    "confirmed_violations",
+    "dated_cases",
+    "is_mediator",
+    "list_cases",
+    "located_cases",
+    "lodged_text",
+    "open_allegations",
+    "parse_bbox",
+    "parse_filters",
+    "reader_of",
+    "rfc3339",
+    "search_cases",
+    "standing",
+    "state_of",
+    "titles",
+    "visible",
+]
 
 #: The statuses a case can have, in workflow order.
-STATUSES: tuple[str, ...] = (
-    "awaiting_response",
-    "under_investigation",
-    "ruled",
-    "penalised",
-    "closed",
-    "withdrawn",
-)
+STATUSES: tuple[str, ...] = cases.STATUSES
 #: Sort orders of the case list: the query value and its columns.
 SORTS: dict[str, tuple[Any, ...]] = {
     "-occurred": (CaseRecord.occurred_at.desc(), CaseRecord.id.desc()),
@@ -88,6 +105,9 @@ class Filters:
     violator: str | None = None
     violated: str | None = None
     bbox: tuple[float, float, float, float] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    sector: str | None = None
 
     def query(self, **extra: Any) -> str:
         """These filters (and ``extra``) as a URL query string, empty values left out."""
@@ -125,7 +145,8 @@ def _date(value: str | None, name: str) -> date | None:
         raise InputError(f"{name} is a date such as 2025-10-30", field=name) from exc
 
 
-def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """``west,south,east,north`` in degrees, checked; None for no text."""
     if not text:
         return None
     try:
@@ -169,40 +190,7 @@ def parse_filters(params: Mapping[str, Any], getlist: Sequence[str] = ()) -> Fil
         clause=_code(params.get("clause"), "clause"),
         violator=_code(params.get("violator"), "violator"),
         violated=_code(params.get("violated"), "violated"),
-        bbox=_bbox(params.get("bbox")),
-    )
-
-
-# -- audience ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Reader:
-    """Who reads: the member and whether it is a mediator (audience ``mediators``)."""
-
-    member: str
-    mediator: bool
-
-    def sees(self, audience: Any, author: str) -> bool:
-        """:func:`audience_includes` for a stored audience."""
-        return audience_includes(stored_audience(audience), author, self.member, self.mediator)
-
-
-def reader_of(connection: Connection, identity: Identity) -> Reader:
-    """The reader for ``identity``, with its member's kind from the projection."""
-    kind = connection.execute(select(Member.kind).where(Member.code == identity.member)).scalar()
-    return Reader(identity.member, kind == "mediator")
-
-
-def visible(reader: Reader, audience: Any = CaseRecord.audience, author: Any = None) -> Any:
-    """SQL: the row's audience includes ``reader`` (see the module's docstring)."""
-    author = CaseRecord.lodged_by if author is None else author
-    text = cast(audience, String)
-    return or_(
-        author == reader.member,
-        text == json.dumps("all"),
-        text == json.dumps("mediators") if reader.mediator else false(),
-        text.contains(json.dumps(reader.member), autoescape=True),
+        bbox=parse_bbox(params.get("bbox")),
     )
 
 
@@ -234,6 +222,12 @@ def conditions(filters: Filters) -> list[ColumnElement[bool]]:
         found.append(
             cast(CaseRecord.clauses, String).contains(json.dumps(filters.clause), autoescape=True)
         )
+    if filters.since:
+        found.append(CaseRecord.occurred_at >= aware(filters.since))
+    if filters.until:
+        found.append(CaseRecord.occurred_at < aware(filters.until))
+    if filters.sector:
+        found.append(CaseRecord.admin1 == filters.sector)
     if filters.violator:
         found.append(CaseRecord.violator == filters.violator)
     if filters.violated:
@@ -315,6 +309,22 @@ def list_cases(
         rows = [row for row in window if _keep(row, reader, filters)]
     pages = max(1, -(-total // size))
     return CasePage(total=total, page=page, pages=pages, rows=rows, more=more)
+
+
+def cases_page(
+    connection: Connection, reader: Reader, filters: Filters, *, limit: int, offset: int
+) -> tuple[int, list[Any]]:
+    """How many visible cases match ``filters`` (counted exactly), and ``limit`` of them
+    from ``offset``, newest incident first: the JSON API's list."""
+    query = _where(select(CaseRecord.id), reader, filters)
+    total: int = connection.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    window = connection.execute(
+        _where(select(CaseRecord), reader, filters)
+        .order_by(CaseRecord.occurred_at.desc(), CaseRecord.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return total, [row for row in window if _keep(row, reader, filters)]
 
 
 #: What a map or a timeline reads of a case: no JSON column, nothing to decode.
@@ -409,206 +419,84 @@ def confirmed_violations(connection: Connection, reader: Reader) -> list[Any]:
     ]
 
 
-# -- search -----------------------------------------------------------------------------
-
-
-def lodged_text(body: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The allegation in a case's opening body: a lodge, or a counter-claim's ``counter_case``."""
-    counter = body.get("counter_case")
-    return counter if isinstance(counter, Mapping) else body
-
-
-def _text_match(connection: Connection, word: str) -> Select[Any]:
-    """SQL: the ids of the cases whose stored words (``cases.search_text``, casefolded)
-    contain ``word`` (casefolded) as a substring, through the text index of migration 0009.
-
-    SQLite's trigram index answers a phrase of three characters or more (FTS5 folds the
-    case of both sides, so it may return a few more, never fewer); a shorter word is
-    looked for in the column, row by row. PostgreSQL's ``LIKE`` is exact on the
-    casefolded text, and its trigram index serves it.
-    """
-    if connection.dialect.name == "postgresql":
-        return select(CaseRecord.id).where(CaseRecord.search_text.contains(word, autoescape=True))
-    if len(word) >= 3:
-        index = table(SEARCH_TABLE, column("rowid"))
-        phrase = '"' + word.replace('"', '""') + '"'
-        return select(index.c.rowid).where(literal_column(SEARCH_TABLE).match(phrase))
-    return select(CaseRecord.id).where(func.instr(CaseRecord.search_text, word) > 0)
-
-
 @dataclass(frozen=True, slots=True)
-class _Word:
-    """A searched word as SQL: ``candidates`` selects the ids of a set of cases holding
-    every case whose search text holds the word (through the indexes), ``holds`` says
-    the same of one row (for a walk over the cases). Both may take a few more, which
-    the Python check drops; neither leaves one out."""
+class Standing:
+    """How the visible cases stand: open cases by status, open allegations per (clause,
+    accused), confirmed violations per (clause, violator), and the latest rulings."""
 
-    candidates: CompoundSelect[Any] | Select[Any]
-    holds: ColumnElement[bool]
+    by_status: dict[str, int]
+    alleged: dict[tuple[str, str], int]
+    violations: dict[tuple[str, str], int]
+    recent: list[Any]
 
 
-def _word(connection: Connection, scenario: Scenario, word: str) -> _Word:
-    """The SQL of ``word`` (casefolded, without a comma).
+def standing(
+    connection: Connection, reader: Reader, clause_ids: Sequence[str], recent: int
+) -> Standing:
+    """The dashboard's figures, counted by the database where it can.
 
-    The text is the title (type label, place name or coordinates), the place's aliases
-    and province, and the allegation's narrative, actors and accused group. The last are
-    the case's ``search_text``, found through the text index; the scenario's words are
-    matched here, and name the types and places whose cases hold them. Every case's type
-    and place come from the scenario (``truce.cases.rules.lodge`` refuses others), so
-    a case without a place is the one titled by its coordinates.
+    The open cases are counted from ``case_counts`` (cases by status, accused, author,
+    audience and clauses), grouped by status and accused with a sum per clause of the
+    groups alleging it (the quoted clause id in the JSON list): a few hundred rows
+    however many cases there are, and no case is decoded. Confirmed violations count
+    against the violator for the clauses ruled (:func:`ruled_clauses`).
     """
-    labels, _names = titles(scenario)
-    types = [kind for kind, label in labels.items() if word in f"{kind} {label}".casefold()]
-    places = [
-        place.id
-        for place in scenario.places
-        if word in " ".join([place.name, *place.aliases, place.admin1 or ""]).casefold()
-    ]
+    alleged_json = CaseCount.clauses
+    # Where a substring starts (0 when absent): a plain search, cheaper than LIKE.
     position = func.strpos if connection.dialect.name == "postgresql" else func.instr
-    holding = [_text_match(connection, word)]
-    holds = [position(CaseRecord.search_text, word) > 0]
-    if types:
-        holding.append(select(CaseRecord.id).where(CaseRecord.type.in_(types)))
-        holds.append(CaseRecord.type.in_(types))
-    if places:
-        holding.append(select(CaseRecord.id).where(CaseRecord.place_id.in_(places)))
-        holds.append(CaseRecord.place_id.in_(places))
-    if set(word) <= set("0123456789.-"):
-        holding.append(select(CaseRecord.id).where(CaseRecord.place_id.is_(None)))
-        holds.append(CaseRecord.place_id.is_(None))
-    return _Word(union_all(*holding) if len(holding) > 1 else holding[0], or_(*holds))
-
-
-#: Above this many candidates for its rarest word, a search walks the cases newest first
-#: instead: every word is then common (in one case of ``cases / SPARSE`` at least), and
-#: the walk tends to meet ``limit`` matches soon, where sorting every candidate would
-#: cost more.
-SPARSE = 2_000
-#: What the search reads of a case before it knows it matches: no JSON to decode.
-_SEARCHED = (
-    CaseRecord.id,
-    CaseRecord.type,
-    CaseRecord.place_id,
-    CaseRecord.lat,
-    CaseRecord.lon,
-    CaseRecord.search_text,
-)
-
-
-def search_cases(
-    connection: Connection,
-    reader: Reader,
-    scenario: Scenario,
-    q: str,
-    limit: int = 100,
-    *,
-    sparse: int = SPARSE,
-) -> list[tuple[Any, Mapping[str, Any]]]:
-    """Visible cases whose title, narrative, place or actors contain every word of ``q``.
-
-    Case-insensitive (both sides casefolded); newest incident first, at most ``limit``;
-    each with its allegation's body. The database counts, up to ``sparse``, the
-    candidates of each word (:class:`_Word`); if the rarest has no more, only its
-    candidates are read, newest first; else the visible cases are walked newest first by
-    the index on ``occurred_at``, each word a condition on the row. Either way each row
-    is checked here against every word, reading stops once ``limit`` are found, and only
-    those are read whole.
-    """
-    words = [word.casefold() for word in q.split() if word]
-    if not words:
-        return []
-    # A word with a comma may span a title's "label, place", which no column holds; each
-    # piece of it between commas is still in the text, so the pieces narrow the search.
-    pieces = {piece for word in words for piece in word.split(",") if piece}
-    sql = [_word(connection, scenario, piece) for piece in sorted(pieces)]
-    query = select(*_SEARCHED).where(visible(reader))
-    narrowest: _Word | None = None
-    fewest = sparse + 1
-    for word in sql:
-        number = connection.execute(
-            select(func.count()).select_from(word.candidates.limit(sparse + 1).subquery())
-        ).scalar_one()
-        if number < fewest:
-            narrowest, fewest = word, number
-    if fewest == 0:
-        return []  # a word no case holds
-    if narrowest is not None:
-        query = query.where(CaseRecord.id.in_(narrowest.candidates))
-    else:
-        query = query.where(*(word.holds for word in sql))
-    result = connection.execution_options(yield_per=limit).execute(
-        query.order_by(CaseRecord.occurred_at.desc(), CaseRecord.id.desc())
-    )
-    matching: list[int] = []
-    try:
-        for row in result:
-            if all(word in _haystack(scenario, row) for word in words):
-                matching.append(row.id)
-                if len(matching) >= limit:
-                    break
-    finally:
-        result.close()
-    if not matching:
-        return []
-    rows = connection.execute(
-        select(CaseRecord, Body.content)
-        .join(Act, Act.idx == CaseRecord.id)
-        .join(Body, Body.digest == Act.body_digest)
-        .where(CaseRecord.id.in_(matching))
-        .order_by(CaseRecord.occurred_at.desc(), CaseRecord.id.desc())
-    ).all()
-    return [
-        (row, lodged_text(json.loads(bytes(row.content))))
-        for row in rows
-        if reader.sees(row.audience, row.lodged_by)
-    ]
-
-
-def _haystack(scenario: Scenario, row: Any) -> str:
-    """What a search looks in, casefolded: the case's title, its stored words (narrative,
-    actors, accused group: :func:`truce.cases.search.search_text`), and its
-    place's names."""
-    place = scenario.place(row.place_id) if row.place_id else None
-    return " ".join(
-        [
-            case_title(scenario, row).casefold(),
-            row.search_text,
-            place.name.casefold() if place else "",
-            " ".join(place.aliases).casefold() if place else "",
-            (place.admin1 or "").casefold() if place else "",
-        ]
-    )
-
-
-# -- presentation ----------------------------------------------------------------------
-
-
-_NAMES: dict[int, tuple[Scenario, dict[str, str], dict[str, str]]] = {}
-
-
-def titles(scenario: Scenario) -> tuple[dict[str, str], dict[str, str]]:
-    """Incident type labels and place names by id (kept per scenario object)."""
-    found = _NAMES.get(id(scenario))
-    if found is None or found[0] is not scenario:
-        found = (
-            scenario,
-            {t.id: t.label for t in scenario.incident_types},
-            {p.id: p.name for p in scenario.places},
+    groups = connection.execute(
+        select(
+            CaseCount.status,
+            CaseCount.accused,
+            func.sum(CaseCount.cases),
+            *(
+                func.sum(
+                    case((position(alleged_json, json.dumps(clause)) > 0, CaseCount.cases), else_=0)
+                )
+                for clause in clause_ids
+            ),
         )
-        _NAMES[id(scenario)] = found
-    return found[1], found[2]
-
-
-def case_title(scenario: Scenario, row: Any) -> str:
-    """A case's title: its incident type's label and where (the scenario's words)."""
-    labels, places = titles(scenario)
-    label = labels.get(row.type, row.type)
-    place = places.get(row.place_id) if row.place_id else None
-    if place is not None:
-        return f"{label}, {place}"
-    if row.lat is not None and row.lon is not None:
-        return f"{label}, {row.lat:.3f} {row.lon:.3f}"
-    return str(label)
+        .where(
+            CaseCount.status.in_(sorted(cases.OPEN)),
+            visible(reader, CaseCount.audience, CaseCount.lodged_by),
+        )
+        .group_by(CaseCount.status, CaseCount.accused)
+    ).all()
+    confirmed = connection.execute(
+        select(
+            CaseRecord.audience, CaseRecord.lodged_by, CaseRecord.violator, CaseRecord.state
+        ).where(CaseRecord.outcome == "violation_confirmed", visible(reader))
+    ).all()
+    ruled = connection.execute(
+        select(
+            CaseRecord.id,
+            CaseRecord.audience,
+            CaseRecord.lodged_by,
+            CaseRecord.accused,
+            CaseRecord.type,
+            CaseRecord.outcome,
+            CaseRecord.violator,
+            CaseRecord.penalty,
+            CaseRecord.ruled_at,
+            CaseRecord.status,
+        )
+        .where(CaseRecord.ruled_at.is_not(None), visible(reader))
+        .order_by(CaseRecord.ruled_at.desc(), CaseRecord.id.desc())
+        .limit(recent * 4)
+    ).all()
+    by_status: dict[str, int] = {}
+    alleged: dict[tuple[str, str], int] = {}
+    for status, accused, number, *by_clause in groups:
+        by_status[status] = by_status.get(status, 0) + number
+        for clause, alleging in zip(clause_ids, by_clause, strict=True):
+            alleged[(clause, accused)] = alleged.get((clause, accused), 0) + (alleging or 0)
+    violations: dict[tuple[str, str], int] = {}
+    for row in confirmed:
+        if row.violator is not None and reader.sees(row.audience, row.lodged_by):
+            for clause in ruled_clauses(row.state):
+                violations[(clause, row.violator)] = violations.get((clause, row.violator), 0) + 1
+    shown = [row for row in ruled if reader.sees(row.audience, row.lodged_by)][:recent]
+    return Standing(by_status, alleged, violations, shown)
 
 
 def aware(moment: datetime) -> datetime:

@@ -7,14 +7,13 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import select
 
+from truce.accounts.service import Identity
 from truce.api.deps import IdentityDep, ServicesDep
-from truce.errors import ForbiddenError, NotFoundError
+from truce.cases.audience import reader_of
+from truce.files.queries import readable
 from truce.files.store import check_file, store_file
-from truce.ledger.envelope import audience_includes, stored_audience
 from truce.log.api import read_limited, writable
-from truce.storage.models import Act, FileRef, Member, StoredFile
 
 router = APIRouter(prefix="/api/v1/files", tags=["files"])
 
@@ -56,24 +55,9 @@ async def upload(request: Request, found: ServicesDep, caller: IdentityDep) -> F
     return info
 
 
-def _readable(found: Any, sha256: str, member: str) -> Any:
+def _readable(found: Any, sha256: str, identity: Identity) -> Any:
     with found.db.read() as connection:
-        row = connection.execute(select(StoredFile).where(StoredFile.sha256 == sha256)).first()
-        if row is None:
-            raise NotFoundError(f"no file {sha256}")
-        kind = connection.execute(select(Member.kind).where(Member.code == member)).scalar()
-        citing = connection.execute(
-            select(Act.member, Act.audience)
-            .join(FileRef, FileRef.idx == Act.idx)
-            .where(FileRef.sha256 == sha256)
-        ).all()
-    allowed = row.uploaded_by == member or any(
-        audience_includes(stored_audience(act.audience), act.member, member, kind == "mediator")
-        for act in citing
-    )
-    if not allowed:
-        raise ForbiddenError(f"{member} is not in the audience of any act citing this file")
-    return row
+        return readable(connection, reader_of(connection, identity), sha256)
 
 
 @router.get(
@@ -84,7 +68,7 @@ def _readable(found: Any, sha256: str, member: str) -> Any:
 )
 def download(sha256: str, found: ServicesDep, caller: IdentityDep) -> Response:
     """The bytes, as uploaded, with the type judged at upload."""
-    row = _readable(found, sha256, caller.member)
+    row = _readable(found, sha256, caller)
     return Response(
         bytes(row.content),
         media_type=row.media_type,
@@ -95,5 +79,5 @@ def download(sha256: str, found: ServicesDep, caller: IdentityDep) -> Response:
 @router.get("/{sha256}/info", response_model=FileInfo, summary="A file's type, size, metadata")
 def file_info(sha256: str, found: ServicesDep, caller: IdentityDep) -> FileInfo:
     """What is known of the file, without its bytes."""
-    row = _readable(found, sha256, caller.member)
+    row = _readable(found, sha256, caller)
     return FileInfo(sha256=row.sha256, media_type=row.media_type, size=row.size, photo=row.photo)

@@ -6,27 +6,23 @@ identity, so a delegate sees exactly what its member's audience allows there.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import select
 
 from truce.accounts.devices import pending_requests
 from truce.api.deps import Services, ServicesDep
-from truce.cases import rules as cases
-from truce.cases.api import _awaiting
-from truce.cases.queries import Reader, visible
-from truce.cases.rules import OPEN
-from truce.compliance import rules as compliance
-from truce.ledger.envelope import audience_includes, format_time, stored_audience
+from truce.cases import queries, queries_case
+from truce.cases.audience import Reader
+from truce.ledger.envelope import format_time
 from truce.log import checkpoints
 from truce.monitoring.api import list_crossings, list_joint_actions
-from truce.storage.models import CaseAct, CaseCount, CaseRecord, Checkpoint, Member
+from truce.storage.models import Checkpoint
 from truce.web.common import named_crossings
 from truce.web.deps import Viewer, ViewerDep, now_of, render
 from truce.web.i18n import gettext as _
@@ -79,85 +75,35 @@ class Task:
     overdue: bool
 
 
-def _is_mediator(found: Services, member: str) -> bool:
+def _reader(found: Services, viewer: Viewer) -> Reader:
     with found.db.read() as connection:
-        kind = connection.execute(select(Member.kind).where(Member.code == member)).scalar()
-    return kind == "mediator"
+        return queries.reader_of(connection, viewer.identity)
 
 
-def _task_queries(found: Services, viewer: Viewer, mediator: bool) -> list[Any]:
-    """Queries of the cases that can hold a step for the member, each in lodging order.
-
-    Each is narrow enough for an index: a party responds to allegations against it and
-    answers requests; the mediators investigate once a response came or its deadline
-    passed, then find, rule and close.
-    """
-    scenario = found.admission.mechanism().scenario
-    columns = select(CaseRecord.id, CaseRecord.audience, CaseRecord.lodged_by, CaseRecord.state)
-    awaiting = CaseRecord.status == "awaiting_response"
-
-    def with_act(kind: str) -> Any:
-        return CaseRecord.id.in_(select(CaseAct.case_id).where(CaseAct.kind == kind))
-
-    if mediator:
-        cutoff = now_of(found) - timedelta(hours=scenario.procedure.response_deadline_hours)
-        wheres = [
-            and_(awaiting, CaseRecord.lodged_at < cutoff),
-            and_(awaiting, CaseRecord.lodged_at >= cutoff, with_act("case.respond")),
-            CaseRecord.status.in_(("under_investigation", "ruled")),
-        ]
-    else:
-        wheres = [
-            and_(awaiting, CaseRecord.accused == viewer.member),
-            and_(CaseRecord.status == "under_investigation", with_act("case.request_info")),
-        ]
-    seen = visible(Reader(viewer.member, mediator))
-    return [
-        columns.where(where, seen).order_by(CaseRecord.lodged_at, CaseRecord.id) for where in wheres
-    ]
-
-
-def _case_tasks(found: Services, viewer: Viewer, mediator: bool) -> tuple[list[Task], bool]:
-    """Up to :data:`TASKS_SHOWN` case steps awaiting the member, and whether there are more.
-
-    The steps are those of ``GET /api/v1/inbox`` (the same rule, ``_awaiting``), but
-    only the cases that can hold one for this member are read, oldest first, and each
-    query stops once it has filled the list: a dashboard must not parse every open case.
-    """
+def _case_tasks(found: Services, reader: Reader) -> tuple[list[Task], bool]:
+    """Up to :data:`TASKS_SHOWN` case steps awaiting the member, and whether there are
+    more: those of ``GET /api/v1/inbox``, read as :func:`truce.cases.queries_case.tasks`
+    reads them (only the cases that can hold one for this member)."""
     scenario = found.admission.mechanism().scenario
     now = now_of(found)
-    tasks: list[Task] = []
-    more = False
     with found.db.read() as connection:
-        for query in _task_queries(found, viewer, mediator):
-            found_here = 0
-            for row in connection.execution_options(yield_per=200).execute(query):
-                if not audience_includes(
-                    stored_audience(row.audience), row.lodged_by, viewer.member, mediator
-                ):
-                    continue
-                state = cases.from_json(row.state)
-                for action, due in _awaiting(state, viewer.member, mediator, scenario):
-                    found_here += 1
-                    tasks.append(
-                        Task(
-                            action,
-                            f"/cases/{row.id}",
-                            f"#{row.id}",
-                            None if due is None else format_time(due),
-                            due is not None and now > due,
-                        )
-                    )
-                if found_here > TASKS_SHOWN:
-                    more = True
-                    break
-    tasks.sort(key=lambda task: (task.due is None, task.due or ""))
-    return tasks[:TASKS_SHOWN], more or len(tasks) > TASKS_SHOWN
+        waiting, more = queries_case.tasks(connection, reader, scenario, now, TASKS_SHOWN)
+    tasks = [
+        Task(
+            item.action,
+            f"/cases/{item.case}",
+            f"#{item.case}",
+            None if item.due is None else format_time(item.due),
+            item.due is not None and now > item.due,
+        )
+        for item in waiting
+    ]
+    return tasks, more
 
 
-def _tasks(found: Services, viewer: Viewer, mediator: bool) -> tuple[list[Task], bool]:
+def _tasks(found: Services, viewer: Viewer, reader: Reader) -> tuple[list[Task], bool]:
     """What awaits the member: case steps and reports on joint requests, soonest due first."""
-    tasks, more = _case_tasks(found, viewer, mediator)
+    tasks, more = _case_tasks(found, reader)
     requests = list_joint_actions(found, viewer.identity, status=None, member=viewer.member)
     tasks.extend(
         Task(
@@ -198,93 +144,32 @@ class Glance:
     cells: dict[tuple[str, str], GlanceCell]
 
 
-def _cases(
-    found: Services, viewer: Viewer, mediator: bool
-) -> tuple[Counter[str], list[Any], Glance]:
+def _cases(found: Services, reader: Reader) -> tuple[Counter[str], list[Any], Glance]:
     """Among the cases the viewer may see: open cases by status, the latest rulings, and
     each clause x member's standing.
 
     The standings follow ``GET /api/v1/compliance`` (open cases count against the
     accused for the clauses alleged; confirmed violations against the violator for the
-    clauses ruled), but the open cases are counted by the database from ``case_counts``
-    (cases by status, accused, author, audience and clauses), with the audience rule as
-    a SQL condition (:func:`truce.cases.queries.visible`, held to the API's rule by
-    its tests), grouped by status and accused with a sum per clause of the groups
-    alleging it (the quoted clause id in the JSON list): a few hundred rows however many
-    cases there are, and no case is decoded.
+    clauses ruled), counted as :func:`truce.cases.queries.standing` counts them.
     """
     scenario = found.admission.mechanism().scenario
-    reader = Reader(viewer.member, mediator)
-    alleged = CaseCount.clauses
-    clause_ids = [clause.id for clause in scenario.clauses]
     with found.db.read() as connection:
-        # Where a substring starts (0 when absent): a plain search, cheaper than LIKE.
-        position = func.strpos if connection.dialect.name == "postgresql" else func.instr
-        groups = connection.execute(
-            select(
-                CaseCount.status,
-                CaseCount.accused,
-                func.sum(CaseCount.cases),
-                *(
-                    func.sum(
-                        case((position(alleged, json.dumps(clause)) > 0, CaseCount.cases), else_=0)
-                    )
-                    for clause in clause_ids
-                ),
-            )
-            .where(
-                CaseCount.status.in_(sorted(OPEN)),
-                visible(reader, CaseCount.audience, CaseCount.lodged_by),
-            )
-            .group_by(CaseCount.status, CaseCount.accused)
-        ).all()
-        confirmed = connection.execute(
-            select(
-                CaseRecord.audience, CaseRecord.lodged_by, CaseRecord.violator, CaseRecord.state
-            ).where(CaseRecord.outcome == "violation_confirmed", visible(reader))
-        ).all()
-        ruled = connection.execute(
-            select(
-                CaseRecord.id,
-                CaseRecord.audience,
-                CaseRecord.lodged_by,
-                CaseRecord.accused,
-                CaseRecord.type,
-                CaseRecord.outcome,
-                CaseRecord.violator,
-                CaseRecord.penalty,
-                CaseRecord.ruled_at,
-                CaseRecord.status,
-            )
-            .where(CaseRecord.ruled_at.is_not(None), visible(reader))
-            .order_by(CaseRecord.ruled_at.desc(), CaseRecord.id.desc())
-            .limit(RECENT * 4)
-        ).all()
-
-    counts: Counter[str] = Counter()
-    open_counts: Counter[tuple[str, str]] = Counter()
-    for status, accused, number, *by_clause in groups:
-        counts[status] += number
-        for clause, alleging in zip(clause_ids, by_clause, strict=True):
-            open_counts[(clause, accused)] += alleging or 0
-    violations: Counter[tuple[str, str]] = Counter()
-    for row in confirmed:
-        if row.violator is not None and reader.sees(row.audience, row.lodged_by):
-            for clause in compliance.ruled_clauses(row.state):
-                violations[(clause, row.violator)] += 1
+        found_standing = queries.standing(
+            connection, reader, [clause.id for clause in scenario.clauses], RECENT
+        )
     glance = Glance(
         clauses=list(scenario.clauses),
         members=[member.code for member in scenario.parties],
         cells={
             (clause.id, member): GlanceCell(
-                violations[(clause.id, member)], open_counts[(clause.id, member)]
+                found_standing.violations.get((clause.id, member), 0),
+                found_standing.alleged.get((clause.id, member), 0),
             )
             for clause in scenario.clauses
             for member in clause.binds
         },
     )
-    recent = [row for row in ruled if reader.sees(row.audience, row.lodged_by)][:RECENT]
-    return counts, recent, glance
+    return Counter(found_standing.by_status), found_standing.recent, glance
 
 
 def witnessing(found: Services, language: str) -> dict[str, Any]:
@@ -324,9 +209,9 @@ def witnessing(found: Services, language: str) -> dict[str, Any]:
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
     """What awaits the viewer's member, its cases, rulings, compliance, crossings, log."""
-    mediator = _is_mediator(found, viewer.member)
-    counts, recent, glance = _cases(found, viewer, mediator)
-    tasks, more_tasks = _tasks(found, viewer, mediator)
+    reader = _reader(found, viewer)
+    counts, recent, glance = _cases(found, reader)
+    tasks, more_tasks = _tasks(found, viewer, reader)
     crossings = list_crossings(found, viewer.identity)
     scenario = scenario_in(found, viewer.language)
     return render(

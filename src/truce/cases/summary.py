@@ -1,0 +1,206 @@
+"""What the read side answers about a case: its summary, its thread, its next steps.
+
+A case row becomes a :class:`CaseSummary` (the JSON API's shape, times as RFC 3339
+strings) or a :class:`CaseItem` (the pages', times as datetimes, with the scenario's
+labels); both take the workflow state's deadline from :func:`_response_due`, so a list,
+a case page and the API agree on whether a response is overdue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from truce.cases import rules as cases
+from truce.cases.queries import aware, case_title
+from truce.ledger.envelope import format_time
+from truce.scenario.rules import Scenario
+
+
+class CaseSummary(BaseModel):
+    """One case as lists show it."""
+
+    id: int
+    leaf_hash: str
+    status: str
+    lodged_by: str
+    accused: str
+    accused_group: str | None
+    type: str
+    occurred_at: str
+    place_id: str | None
+    sector: str | None = Field(description="the province (admin1) of the place")
+    lat: float | None
+    lon: float | None
+    clauses: list[str]
+    killed: dict[str, int | None]
+    injured: dict[str, int | None]
+    lodged_at: str
+    response_deadline: str
+    response_overdue: bool
+    outcome: str | None
+    violator: str | None
+    penalty: str | None
+    counter_to: int | None
+
+
+class ThreadAct(BaseModel):
+    """One act of a case's thread; ``body`` is null where the reader is not in its audience."""
+
+    index: int
+    kind: str
+    member: str
+    delegate: str
+    at: str
+    audience: str | list[str]
+    leaf_hash: str
+    body: Any | None
+    withheld: bool
+    files: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="for evidence: each cited file's type, size and photo metadata",
+    )
+
+
+class NextAct(BaseModel):
+    """A step of the case the reader's member may take, or that waits on it."""
+
+    kind: str
+    allowed: bool = Field(description="the workflow accepts it now from the reader's role")
+    awaited: bool = Field(description="the case waits on the reader's member for it")
+    due: str | None
+    preset: dict[str, Any] = Field(description="body values the workflow fixes")
+
+
+class CaseThread(BaseModel):
+    """A case and every act of it, in log order."""
+
+    case: CaseSummary
+    state: dict[str, Any]
+    thread: list[ThreadAct]
+    next_steps: list[NextAct] = Field(
+        default_factory=list, description="what the reader may do next on the case"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CaseItem:
+    """A case as lists, maps and search results show it."""
+
+    id: int
+    url: str
+    title: str
+    type: str
+    type_label: str
+    status: str
+    lodged_by: str
+    accused: str
+    accused_group: str | None
+    occurred_at: datetime
+    time_precision: str
+    lodged_at: datetime
+    place: str | None
+    lat: float | None
+    lon: float | None
+    precision: str
+    clauses: tuple[str, ...]
+    killed: int
+    injured: int
+    response_deadline: datetime | None
+    response_overdue: bool
+    outcome: str | None
+    penalty: str | None
+
+
+def _response_due(row: Any, now: datetime) -> tuple[datetime, bool, bool]:
+    """The response deadline, whether the case still awaits the response, and whether
+    it is overdue."""
+    state = cases.from_json(row.state)
+    awaiting = state.status == "awaiting_response"
+    return state.response_deadline, awaiting, awaiting and state.response_overdue(now)
+
+
+def case_summary(row: Any, now: datetime) -> CaseSummary:
+    """A full case row as the API lists it."""
+    deadline, _awaiting, overdue = _response_due(row, now)
+    return CaseSummary(
+        id=row.id,
+        leaf_hash=row.leaf_hash,
+        status=row.status,
+        lodged_by=row.lodged_by,
+        accused=row.accused,
+        accused_group=row.accused_group,
+        type=row.type,
+        occurred_at=format_time(aware(row.occurred_at)),
+        place_id=row.place_id,
+        sector=row.admin1,
+        lat=row.lat,
+        lon=row.lon,
+        clauses=list(row.clauses),
+        killed=dict(row.killed),
+        injured=dict(row.injured),
+        lodged_at=format_time(aware(row.lodged_at)),
+        response_deadline=format_time(deadline),
+        response_overdue=overdue,
+        outcome=row.outcome,
+        violator=row.violator,
+        penalty=row.penalty,
+        counter_to=row.counter_to,
+    )
+
+
+def type_label(scenario: Scenario, type_id: str) -> str:
+    """The taxonomy's label of an incident type (the type id when unknown)."""
+    return next((t.label for t in scenario.incident_types if t.id == type_id), type_id)
+
+
+def _total(counts: Any) -> int:
+    return sum(value for value in (counts or {}).values() if isinstance(value, int))
+
+
+def case_item(scenario: Scenario, row: Any, now: datetime) -> CaseItem:
+    """A full case row as a page lists it, in ``scenario``'s words."""
+    deadline, awaiting, overdue = _response_due(row, now)
+    place = scenario.place(row.place_id) if row.place_id else None
+    return CaseItem(
+        id=row.id,
+        url=f"/cases/{row.id}",
+        title=case_title(scenario, row),
+        type=row.type,
+        type_label=type_label(scenario, row.type),
+        status=row.status,
+        lodged_by=row.lodged_by,
+        accused=row.accused,
+        accused_group=row.accused_group,
+        occurred_at=aware(row.occurred_at),
+        time_precision=row.time_precision,
+        lodged_at=aware(row.lodged_at),
+        place=place.name if place else None,
+        lat=row.lat,
+        lon=row.lon,
+        precision=row.precision,
+        clauses=tuple(row.clauses),
+        killed=_total(row.killed),
+        injured=_total(row.injured),
+        response_deadline=deadline if awaiting else None,
+        response_overdue=overdue,
+        outcome=row.outcome,
+        penalty=row.penalty,
+    )
+
+
+def next_acts(steps: list[cases.NextStep]) -> list[NextAct]:
+    """:func:`truce.cases.rules.next_steps` as the API answers it."""
+    return [
+        NextAct(
+            kind=step.kind,
+            allowed=step.allowed,
+            awaited=step.awaited,
+            due=None if step.due is None else format_time(step.due),
+            preset=dict(step.preset),
+        )
+        for step in steps
+    ]
