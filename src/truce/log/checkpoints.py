@@ -102,6 +102,16 @@ def latest_size(connection: Connection) -> int | None:
     return size
 
 
+def latest(connection: Connection) -> Any:
+    """The newest signed checkpoint's size and signing time (``size``, ``signed_at``),
+    or None before the first."""
+    return connection.execute(
+        select(CheckpointRow.size, CheckpointRow.signed_at)
+        .order_by(CheckpointRow.size.desc())
+        .limit(1)
+    ).first()
+
+
 def cosigned_note(connection: Connection, size: int | None = None) -> Note:
     """The checkpoint of ``size`` (default: the newest) with every cosignature it has."""
     size = latest_size(connection) if size is None else size

@@ -13,7 +13,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 
 from truce.accounts.devices import pending_requests
 from truce.api.deps import Services, ServicesDep
@@ -22,7 +21,6 @@ from truce.cases.audience import Reader
 from truce.ledger.envelope import format_time
 from truce.log import checkpoints
 from truce.monitoring.api import list_crossings, list_joint_actions
-from truce.storage.models import Checkpoint
 from truce.web.common import named_crossings
 from truce.web.deps import Viewer, ViewerDep, now_of, render
 from truce.web.i18n import gettext as _
@@ -177,9 +175,7 @@ def witnessing(found: Services, language: str) -> dict[str, Any]:
     cosigned it."""
     scenario = scenario_in(found, language)
     with found.db.read() as connection:
-        latest = connection.execute(
-            select(Checkpoint.size, Checkpoint.signed_at).order_by(Checkpoint.size.desc()).limit(1)
-        ).first()
+        latest = checkpoints.latest(connection)
         counts = checkpoints.cosignature_counts(connection)
     size = latest.size if latest is not None else None
     witnesses = [
