@@ -35,6 +35,10 @@ from sqlalchemy import Connection, bindparam, select
 from truce.accounts.service import Identity
 from truce.acts.bodies import PERMISSIONS, parse_body
 from truce.cases.checks import CaseBook
+from truce.cases.rules import Actor
+from truce.compliance import checks as compliance_checks
+from truce.compliance.checks import AttestationBook
+from truce.crossings import checks as crossing_checks
 from truce.errors import (
     ConfigurationError,
     ForbiddenError,
@@ -50,6 +54,8 @@ from truce.errors import (
     TruceError,
     UnknownKeyError,
 )
+from truce.joint import checks as joint_checks
+from truce.joint.checks import RequestBook
 from truce.ledger import jcs
 from truce.ledger.envelope import Envelope, SignedAct, format_time, sign_act
 from truce.ledger.keys import PublicKey, SigningKey, b64url_decode, verify_raw
@@ -57,7 +63,6 @@ from truce.ledger.note import Note
 from truce.log import checkpoints, projections
 from truce.log.checkpoints import LogSigner
 from truce.log.store import LogStore
-from truce.monitoring.checks import MonitoringBook, is_monitoring
 from truce.scenario.rules import Scenario
 from truce.storage.db import Database
 from truce.storage.models import DelegateKey, Mechanism
@@ -71,6 +76,9 @@ GENESIS = "mechanism.genesis"
 #: penalty, the compliance matrix): addressed to anything less than ``all``, their
 #: bodies would show through those views to members outside the audience.
 ADDRESSED_TO_ALL = frozenset({"case.rule", "case.penalty"})
+#: Kinds checked by their concept's ``checks`` module, against the workflow states of
+#: the batch (:class:`_Books`).
+_BOOKED = ("case.", compliance_checks.PREFIX, crossing_checks.PREFIX, joint_checks.PREFIX)
 
 
 def utc_now() -> datetime:
@@ -142,21 +150,40 @@ def _segments(acts: Sequence[SignedAct]) -> Iterator[tuple[int, int]]:
 
 
 @dataclass(frozen=True, slots=True)
+class _Books:
+    """The workflow states one transaction reads and advances: of cases, attestations
+    and requests for joint action (crossing reports keep none)."""
+
+    cases: CaseBook
+    attestations: AttestationBook
+    requests: RequestBook
+
+    @classmethod
+    def open(cls, connection: Connection, scenario: Scenario) -> _Books:
+        return cls(
+            CaseBook(connection, scenario),
+            AttestationBook(connection, scenario),
+            RequestBook(connection, scenario),
+        )
+
+    def save(self) -> _States:
+        return _States(
+            dict(self.cases.states), dict(self.attestations.states), dict(self.requests.states)
+        )
+
+    def restore(self, saved: _States) -> None:
+        self.cases.states = dict(saved.cases)
+        self.attestations.states = dict(saved.attestations)
+        self.requests.states = dict(saved.requests)
+
+
+@dataclass(frozen=True, slots=True)
 class _States:
     """The workflow states a batch has advanced, kept to undo a refused act's check."""
 
     cases: dict[str, Any]
     attestations: dict[str, Any]
     requests: dict[str, Any]
-
-    @classmethod
-    def save(cls, book: CaseBook, monitor: MonitoringBook) -> _States:
-        return cls(dict(book.states), dict(monitor.attestations), dict(monitor.requests))
-
-    def restore(self, book: CaseBook, monitor: MonitoringBook) -> None:
-        book.states = dict(self.cases)
-        monitor.attestations = dict(self.attestations)
-        monitor.requests = dict(self.requests)
 
 
 def parse_submission(payload: object) -> SignedAct:
@@ -296,8 +323,7 @@ class Admission:
         keys: dict[str, _Key | None] = {}
         logged = store.logged({act.envelope.leaf_hash() for act in acts})
         admitted: list[tuple[int, Receipt]] = []
-        book = CaseBook(connection, mechanism.scenario)
-        monitor = MonitoringBook(connection, mechanism.scenario)
+        books = _Books.open(connection, mechanism.scenario)
         for start, end in _segments(acts):
             segment = acts[start:end]
             signatures = self._verify_signatures(connection, segment, keys)
@@ -306,7 +332,7 @@ class Admission:
             for position, act, signature_ok in zip(
                 range(start, end), segment, signatures, strict=True
             ):
-                saved = _States.save(book, monitor) if refuse is not None else None
+                saved = books.save() if refuse is not None else None
                 try:
                     canonical = self._check(
                         connection,
@@ -316,8 +342,7 @@ class Admission:
                         keys,
                         submitters[position],
                         signature_ok,
-                        book,
-                        monitor,
+                        books,
                     )
                     leaf_hash = act.envelope.leaf_hash()
                     if leaf_hash in logged:
@@ -327,7 +352,7 @@ class Admission:
                 except TruceError as exc:
                     if refuse is None or saved is None:
                         raise
-                    saved.restore(book, monitor)
+                    books.restore(saved)
                     refuse(position, exc)
                     continue
                 logged.add(leaf_hash)
@@ -442,8 +467,7 @@ class Admission:
         keys: dict[str, _Key | None],
         submitter: Identity | None,
         signature_ok: bool | None = None,
-        book: CaseBook | None = None,
-        monitor: MonitoringBook | None = None,
+        books: _Books | None = None,
     ) -> bytes:
         envelope = act.envelope
         if submitter is not None and (submitter.member, submitter.delegate) != (
@@ -504,17 +528,29 @@ class Admission:
             )
         if envelope.kind == "member.key":
             self._check_member_key(connection, mechanism, envelope, act.body)
-        if envelope.kind.startswith("case."):
-            if book is None:
-                raise RefusedActError("case acts are checked within a batch", field="kind")
-            member = mechanism.scenario.member(envelope.member)
-            book.check(act, member.kind if member is not None else "unknown")
-        if is_monitoring(envelope.kind):
-            if monitor is None:
-                raise RefusedActError("monitoring acts are checked within a batch", field="kind")
-            member = mechanism.scenario.member(envelope.member)
-            monitor.check(act, member.kind if member is not None else "unknown", now)
+        if envelope.kind.startswith(_BOOKED):
+            if books is None:
+                raise RefusedActError(f"{envelope.kind} is checked within a batch", field="kind")
+            self._check_workflow(mechanism.scenario, act, now, books)
         return canonical
+
+    @staticmethod
+    def _check_workflow(scenario: Scenario, act: SignedAct, now: datetime, books: _Books) -> None:
+        """The checks of the act's concept: its workflow, against the states ``books``
+        holds, or (a crossing report) the scenario and the clock."""
+        envelope = act.envelope
+        member = scenario.member(envelope.member)
+        member_kind = member.kind if member is not None else "unknown"
+        if envelope.kind.startswith("case."):
+            books.cases.check(act, member_kind)
+            return
+        actor = Actor(member=envelope.member, kind=member_kind, at=envelope.time)
+        if envelope.kind.startswith(compliance_checks.PREFIX):
+            books.attestations.check(act, actor)
+        elif envelope.kind.startswith(crossing_checks.PREFIX):
+            crossing_checks.check(scenario, act, actor, now)
+        elif envelope.kind.startswith(joint_checks.PREFIX):
+            books.requests.check(act, actor)
 
     def _check_time(self, mechanism: _Mechanism, envelope: Envelope, now: datetime) -> None:
         procedure = mechanism.scenario.procedure
