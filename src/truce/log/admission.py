@@ -34,11 +34,6 @@ from sqlalchemy import Connection, bindparam, select
 
 from truce.accounts.service import Identity
 from truce.acts.bodies import PERMISSIONS, parse_body
-from truce.cases.checks import CaseBook
-from truce.cases.rules import Actor
-from truce.compliance import checks as compliance_checks
-from truce.compliance.checks import AttestationBook
-from truce.crossings import checks as crossing_checks
 from truce.errors import (
     ConfigurationError,
     ForbiddenError,
@@ -54,13 +49,12 @@ from truce.errors import (
     TruceError,
     UnknownKeyError,
 )
-from truce.joint import checks as joint_checks
-from truce.joint.checks import RequestBook
 from truce.ledger import jcs
 from truce.ledger.envelope import Envelope, SignedAct, format_time, sign_act
 from truce.ledger.keys import PublicKey, SigningKey, b64url_decode, verify_raw
 from truce.ledger.note import Note
 from truce.log import checkpoints, projections
+from truce.log.books import Books, is_checked
 from truce.log.checkpoints import LogSigner
 from truce.log.store import LogStore
 from truce.scenario.rules import Scenario
@@ -76,9 +70,6 @@ GENESIS = "mechanism.genesis"
 #: penalty, the compliance matrix): addressed to anything less than ``all``, their
 #: bodies would show through those views to members outside the audience.
 ADDRESSED_TO_ALL = frozenset({"case.rule", "case.penalty"})
-#: Kinds checked by their concept's ``checks`` module, against the workflow states of
-#: the batch (:class:`_Books`).
-_BOOKED = ("case.", compliance_checks.PREFIX, crossing_checks.PREFIX, joint_checks.PREFIX)
 
 
 def utc_now() -> datetime:
@@ -147,43 +138,6 @@ def _segments(acts: Sequence[SignedAct]) -> Iterator[tuple[int, int]]:
             start = position + 1
     if start < len(acts):
         yield start, len(acts)
-
-
-@dataclass(frozen=True, slots=True)
-class _Books:
-    """The workflow states one transaction reads and advances: of cases, attestations
-    and requests for joint action (crossing reports keep none)."""
-
-    cases: CaseBook
-    attestations: AttestationBook
-    requests: RequestBook
-
-    @classmethod
-    def open(cls, connection: Connection, scenario: Scenario) -> _Books:
-        return cls(
-            CaseBook(connection, scenario),
-            AttestationBook(connection, scenario),
-            RequestBook(connection, scenario),
-        )
-
-    def save(self) -> _States:
-        return _States(
-            dict(self.cases.states), dict(self.attestations.states), dict(self.requests.states)
-        )
-
-    def restore(self, saved: _States) -> None:
-        self.cases.states = dict(saved.cases)
-        self.attestations.states = dict(saved.attestations)
-        self.requests.states = dict(saved.requests)
-
-
-@dataclass(frozen=True, slots=True)
-class _States:
-    """The workflow states a batch has advanced, kept to undo a refused act's check."""
-
-    cases: dict[str, Any]
-    attestations: dict[str, Any]
-    requests: dict[str, Any]
 
 
 def parse_submission(payload: object) -> SignedAct:
@@ -323,7 +277,7 @@ class Admission:
         keys: dict[str, _Key | None] = {}
         logged = store.logged({act.envelope.leaf_hash() for act in acts})
         admitted: list[tuple[int, Receipt]] = []
-        books = _Books.open(connection, mechanism.scenario)
+        books = Books.open(connection, mechanism.scenario)
         for start, end in _segments(acts):
             segment = acts[start:end]
             signatures = self._verify_signatures(connection, segment, keys)
@@ -467,7 +421,7 @@ class Admission:
         keys: dict[str, _Key | None],
         submitter: Identity | None,
         signature_ok: bool | None = None,
-        books: _Books | None = None,
+        books: Books | None = None,
     ) -> bytes:
         envelope = act.envelope
         if submitter is not None and (submitter.member, submitter.delegate) != (
@@ -528,29 +482,11 @@ class Admission:
             )
         if envelope.kind == "member.key":
             self._check_member_key(connection, mechanism, envelope, act.body)
-        if envelope.kind.startswith(_BOOKED):
+        if is_checked(envelope.kind):
             if books is None:
                 raise RefusedActError(f"{envelope.kind} is checked within a batch", field="kind")
-            self._check_workflow(mechanism.scenario, act, now, books)
+            books.check(mechanism.scenario, act, now)
         return canonical
-
-    @staticmethod
-    def _check_workflow(scenario: Scenario, act: SignedAct, now: datetime, books: _Books) -> None:
-        """The checks of the act's concept: its workflow, against the states ``books``
-        holds, or (a crossing report) the scenario and the clock."""
-        envelope = act.envelope
-        member = scenario.member(envelope.member)
-        member_kind = member.kind if member is not None else "unknown"
-        if envelope.kind.startswith("case."):
-            books.cases.check(act, member_kind)
-            return
-        actor = Actor(member=envelope.member, kind=member_kind, at=envelope.time)
-        if envelope.kind.startswith(compliance_checks.PREFIX):
-            books.attestations.check(act, actor)
-        elif envelope.kind.startswith(crossing_checks.PREFIX):
-            crossing_checks.check(scenario, act, actor, now)
-        elif envelope.kind.startswith(joint_checks.PREFIX):
-            books.requests.check(act, actor)
 
     def _check_time(self, mechanism: _Mechanism, envelope: Envelope, now: datetime) -> None:
         procedure = mechanism.scenario.procedure
