@@ -12,14 +12,16 @@ from truce.accounts import api as accounts
 from truce.api import meta, problems
 from truce.api.deps import Services
 from truce.cases import api as cases
+from truce.compliance import api as compliance
 from truce.config import Settings
+from truce.crossings import api as crossings
 from truce.errors import ReadOnlyError
 from truce.files import api as files
+from truce.joint import api as joint
 from truce.log import api as log
 from truce.log.admission import Admission, Clock, ReadOnlyAdmission, utc_now
 from truce.log.checkpoints import LogSigner
 from truce.media import api as media
-from truce.monitoring import api as monitoring
 from truce.storage.db import Database
 from truce.web import security
 
@@ -75,7 +77,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> T
     app.include_router(meta.router)
     app.include_router(cases.router)
     app.include_router(files.router)
-    app.include_router(monitoring.router)
+    app.include_router(compliance.router)
+    app.include_router(crossings.router)
+    app.include_router(joint.router)
     app.include_router(media.router)
     app.include_router(accounts.router)
     web.mount(app)

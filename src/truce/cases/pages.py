@@ -1,4 +1,5 @@
-"""The case pages: the filtered list, one case's whole thread with its act forms, lodging.
+"""The case pages: the filtered list, one case's whole thread with its act forms, lodging,
+and search.
 
 Reads go through the read side the JSON API uses too (:mod:`truce.cases.queries`,
 :mod:`truce.cases.queries_case`, :func:`truce.files.queries.readable`): a page shows a
@@ -17,7 +18,15 @@ from fastapi.responses import HTMLResponse
 from truce.api.deps import LogIndex, ServicesDep
 from truce.cases import actions
 from truce.cases.checks import prior_violations
-from truce.cases.queries import SORTS, Filters, list_cases, parse_filters, reader_of, state_of
+from truce.cases.queries import (
+    SORTS,
+    Filters,
+    list_cases,
+    parse_filters,
+    reader_of,
+    search_cases,
+    state_of,
+)
 from truce.cases.queries_case import case_thread, counter_cases
 from truce.errors import InputError
 from truce.files.queries import readable
@@ -240,4 +249,33 @@ def evidence_file(sha256: str, found: ServicesDep, viewer: ViewerDep) -> Respons
             "Content-Disposition": "inline" if inline else "attachment",
             "Cache-Control": "private, max-age=3600",
         },
+    )
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(
+    request: Request,
+    found: ServicesDep,
+    viewer: ViewerDep,
+    q: Annotated[str, Query(max_length=200)] = "",
+) -> HTMLResponse:
+    """Cases whose title, narrative, place or actors contain every word searched for."""
+    scenario = scenario_of(found, viewer.language)
+    now = now_of(found)
+    results: list[dict[str, Any]] = []
+    if q.strip():
+        with found.db.read() as connection:
+            reader = reader_of(connection, viewer.identity)
+            for row, body in search_cases(connection, reader, scenario, q):
+                results.append(
+                    {
+                        "item": case_item(scenario, row, now),
+                        "narrative": body.get("narrative", ""),
+                        "language": body.get("language"),
+                    }
+                )
+    return render(
+        request,
+        "pages/search.html",
+        {"q": q, "results": results, "names": member_names(scenario)},
     )

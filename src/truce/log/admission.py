@@ -34,7 +34,6 @@ from sqlalchemy import Connection, bindparam, select
 
 from truce.accounts.service import Identity
 from truce.acts.bodies import PERMISSIONS, parse_body
-from truce.cases.checks import CaseBook
 from truce.errors import (
     ConfigurationError,
     ForbiddenError,
@@ -55,9 +54,9 @@ from truce.ledger.envelope import Envelope, SignedAct, format_time, sign_act
 from truce.ledger.keys import PublicKey, SigningKey, b64url_decode, verify_raw
 from truce.ledger.note import Note
 from truce.log import checkpoints, projections
+from truce.log.books import Books, is_checked
 from truce.log.checkpoints import LogSigner
 from truce.log.store import LogStore
-from truce.monitoring.checks import MonitoringBook, is_monitoring
 from truce.scenario.rules import Scenario
 from truce.storage.db import Database
 from truce.storage.models import DelegateKey, Mechanism
@@ -139,24 +138,6 @@ def _segments(acts: Sequence[SignedAct]) -> Iterator[tuple[int, int]]:
             start = position + 1
     if start < len(acts):
         yield start, len(acts)
-
-
-@dataclass(frozen=True, slots=True)
-class _States:
-    """The workflow states a batch has advanced, kept to undo a refused act's check."""
-
-    cases: dict[str, Any]
-    attestations: dict[str, Any]
-    requests: dict[str, Any]
-
-    @classmethod
-    def save(cls, book: CaseBook, monitor: MonitoringBook) -> _States:
-        return cls(dict(book.states), dict(monitor.attestations), dict(monitor.requests))
-
-    def restore(self, book: CaseBook, monitor: MonitoringBook) -> None:
-        book.states = dict(self.cases)
-        monitor.attestations = dict(self.attestations)
-        monitor.requests = dict(self.requests)
 
 
 def parse_submission(payload: object) -> SignedAct:
@@ -296,8 +277,7 @@ class Admission:
         keys: dict[str, _Key | None] = {}
         logged = store.logged({act.envelope.leaf_hash() for act in acts})
         admitted: list[tuple[int, Receipt]] = []
-        book = CaseBook(connection, mechanism.scenario)
-        monitor = MonitoringBook(connection, mechanism.scenario)
+        books = Books.open(connection, mechanism.scenario)
         for start, end in _segments(acts):
             segment = acts[start:end]
             signatures = self._verify_signatures(connection, segment, keys)
@@ -306,7 +286,7 @@ class Admission:
             for position, act, signature_ok in zip(
                 range(start, end), segment, signatures, strict=True
             ):
-                saved = _States.save(book, monitor) if refuse is not None else None
+                saved = books.save() if refuse is not None else None
                 try:
                     canonical = self._check(
                         connection,
@@ -316,8 +296,7 @@ class Admission:
                         keys,
                         submitters[position],
                         signature_ok,
-                        book,
-                        monitor,
+                        books,
                     )
                     leaf_hash = act.envelope.leaf_hash()
                     if leaf_hash in logged:
@@ -327,7 +306,7 @@ class Admission:
                 except TruceError as exc:
                     if refuse is None or saved is None:
                         raise
-                    saved.restore(book, monitor)
+                    books.restore(saved)
                     refuse(position, exc)
                     continue
                 logged.add(leaf_hash)
@@ -442,8 +421,7 @@ class Admission:
         keys: dict[str, _Key | None],
         submitter: Identity | None,
         signature_ok: bool | None = None,
-        book: CaseBook | None = None,
-        monitor: MonitoringBook | None = None,
+        books: Books | None = None,
     ) -> bytes:
         envelope = act.envelope
         if submitter is not None and (submitter.member, submitter.delegate) != (
@@ -504,16 +482,10 @@ class Admission:
             )
         if envelope.kind == "member.key":
             self._check_member_key(connection, mechanism, envelope, act.body)
-        if envelope.kind.startswith("case."):
-            if book is None:
-                raise RefusedActError("case acts are checked within a batch", field="kind")
-            member = mechanism.scenario.member(envelope.member)
-            book.check(act, member.kind if member is not None else "unknown")
-        if is_monitoring(envelope.kind):
-            if monitor is None:
-                raise RefusedActError("monitoring acts are checked within a batch", field="kind")
-            member = mechanism.scenario.member(envelope.member)
-            monitor.check(act, member.kind if member is not None else "unknown", now)
+        if is_checked(envelope.kind):
+            if books is None:
+                raise RefusedActError(f"{envelope.kind} is checked within a batch", field="kind")
+            books.check(mechanism.scenario, act, now)
         return canonical
 
     def _check_time(self, mechanism: _Mechanism, envelope: Envelope, now: datetime) -> None:

@@ -47,6 +47,12 @@ class LoggedAct:
     envelope: Envelope
     body: Any
 
+    @property
+    def stored_audience(self) -> str | list[str]:
+        """The envelope's audience as a projection row stores it: a word, or a list."""
+        audience = self.envelope.audience
+        return audience if isinstance(audience, str) else list(audience)
+
 
 @dataclass(slots=True)
 class ProjectionContext:
@@ -313,5 +319,7 @@ def _comparable(value: Any) -> Any:
 
 # Handlers of other act kinds live beside their domain; importing them registers them.
 from truce.cases import projection as case_projections  # noqa: E402, F401
+from truce.compliance import projection as compliance_projections  # noqa: E402, F401
+from truce.crossings import projection as crossing_projections  # noqa: E402, F401
+from truce.joint import projection as joint_projections  # noqa: E402, F401
 from truce.media import projection as media_projections  # noqa: E402, F401
-from truce.monitoring import projection as monitoring_projections  # noqa: E402, F401

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, select
 
 from truce.errors import RefusedActError
+from truce.ledger.envelope import SignedAct
 
 T = TypeVar("T")
 
@@ -33,3 +34,13 @@ def state_of(
             field="refs",
         )
     return parse(row.state)
+
+
+def first_ref(act: SignedAct, what: str) -> str:
+    """``refs[0]`` of a follow-up act: the leaf hash of ``what`` it continues, which it
+    must name (RefusedActError otherwise)."""
+    if not act.envelope.refs:
+        raise RefusedActError(
+            f"{act.envelope.kind} names {what} in refs[0]: its leaf hash", field="refs"
+        )
+    return act.envelope.refs[0]

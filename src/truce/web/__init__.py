@@ -19,10 +19,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from truce.api import problems
 from truce.cases import maps
 from truce.cases import pages as case_pages
+from truce.compliance import pages as compliance_pages
+from truce.crossings import pages as crossing_pages
 from truce.errors import NotFoundError, TruceError
+from truce.joint import pages as joint_pages
 from truce.log import pages as logpage
 from truce.media import pages as media_pages
-from truce.monitoring import pages as compliance_pages
 from truce.web import acts, auth, dashboard, keys, scenario_text
 from truce.web.deps import SignInRequiredError, render, request_language
 from truce.web.i18n import gettext, speaking
@@ -92,5 +94,5 @@ def mount(app: FastAPI) -> None:
     app.include_router(keys.router)
     app.include_router(dashboard.router)
     app.include_router(logpage.router)
-    for concept in (case_pages, maps, compliance_pages, media_pages):
+    for concept in (case_pages, maps, compliance_pages, crossing_pages, joint_pages, media_pages):
         app.include_router(concept.router)

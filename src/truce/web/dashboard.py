@@ -18,9 +18,10 @@ from truce.accounts.devices import pending_requests
 from truce.api.deps import Services, ServicesDep
 from truce.cases import queries, queries_case
 from truce.cases.audience import Reader
+from truce.crossings.api import list_crossings
+from truce.joint.api import list_joint_actions
 from truce.ledger.envelope import format_time
 from truce.log import checkpoints
-from truce.monitoring.api import list_crossings, list_joint_actions
 from truce.web.common import named_crossings
 from truce.web.deps import Viewer, ViewerDep, now_of, render
 from truce.web.i18n import gettext as _

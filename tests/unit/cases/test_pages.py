@@ -1,4 +1,4 @@
-"""The case list, the case page and lodging, through the web application."""
+"""The case list, the case page, lodging and search, through the web application."""
 
 from __future__ import annotations
 
@@ -348,3 +348,37 @@ def test_the_accused_head_responds_or_counter_claims(
     assert claimed.json()["body"]["counter_case"]["accused"] == {"member": "PK"}
     mismatched = _prepare(browser, page, {**base, "position": "deny", **counter})
     assert mismatched.status_code == 422
+
+
+@pytest.mark.parametrize("who", sorted(DELEGATES))
+def test_the_search_page_renders_for_every_role(browsers: dict[str, TestClient], who: str) -> None:
+    assert browsers[who].get("/search").status_code == 200
+
+
+def test_search_respects_the_audience(demo: Demo, browsers: dict[str, TestClient]) -> None:
+    def found(who: str, q: str) -> list[int]:
+        page = browsers[who].get("/search", params={"q": q}).text
+        return [int(n) for n in re.findall(r'<h3><a href="/cases/(\d+)">', page)]
+
+    assert found("af-head", PUBLIC_LODGE) == [demo.public_case]
+    assert found("af-head", SECRET_LODGE) == []
+    assert found("pk-observer", SECRET_LODGE) == [demo.secret_case]
+    assert found("qa-head", SECRET_LODGE.lower()) == [demo.secret_case]
+    assert found("pk-head", SECRET_RESPONSE) == []  # responses are not searched
+    assert demo.public_case in found("tr-officer", "Chaman shelling")
+    assert found("tr-officer", "Chaman nowhere-at-all") == []
+
+
+def test_search_finds_words_of_the_gazetteer_and_the_type_label(
+    demo: Demo, browsers: dict[str, TestClient]
+) -> None:
+    """Words found only in the scenario (a province, an incident type's label) and not in
+    the stored allegation still find it: the database's narrowing keeps such cases."""
+
+    def found(q: str) -> list[int]:
+        page = browsers["tr-officer"].get("/search", params={"q": q}).text
+        return [int(n) for n in re.findall(r'<h3><a href="/cases/(\d+)">', page)]
+
+    assert found(f"BALOCHISTAN artillery {PUBLIC_LODGE}") == [demo.public_case]
+    assert found(f"Balochistan {SECRET_LODGE}") == []  # the secret case is at Torkham
+    assert found(f"100%_ {PUBLIC_LODGE}") == []  # LIKE's wildcards are plain characters

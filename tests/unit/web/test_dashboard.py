@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from html import escape
 from typing import Any
 
-from tests.mechanism import Mechanism
+from tests.mechanism import SCENARIO_DIR, Mechanism
+from tests.unit.demo_pages import Demo
 from tests.unit.web.test_acts import LODGE
 from tests.unit.web_app import Browser, parse_page
+from truce.scenario.rules import load_scenario
 
 
 def test_the_accused_head_sees_the_response_awaited_with_its_deadline(
@@ -72,3 +75,10 @@ def test_the_mediators_see_a_case_to_investigate_once_answered(
     html = mediator.page("/").text
     assert f'href="/cases/{case_id}"' in html
     assert "Open the investigation" in html
+
+
+def test_the_dashboard_names_penalties_by_the_schedule(demo: Demo) -> None:
+    page = demo.browser("tr-head").get("/").text
+    steps = load_scenario(SCENARIO_DIR).penalties.steps
+    assert any(f"<td>{escape(step.name)}</td>" in page for step in steps)
+    assert not any(f"<td>{step.id}</td>" in page for step in steps)

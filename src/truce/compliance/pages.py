@@ -1,0 +1,95 @@
+"""The compliance page: the clause x member matrix, each cell linking to its cases.
+
+The matrix applies the API's rule (:func:`truce.compliance.rules.matrix`) to the
+visible confirmed violations and attestations, and counts open allegations in SQL
+(:func:`truce.compliance.queries.counted_matrix_facts`), so a mechanism with many open
+cases is not read row by row; the tests hold each cell to the API's. Each matrix cell
+links to the case list filtered to the cases behind its figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from truce.accounts.service import Identity
+from truce.api.deps import Services, ServicesDep
+from truce.cases.queries import Filters
+from truce.cases.rules import OPEN
+from truce.compliance import queries
+from truce.compliance import rules as compliance
+from truce.web.common import member_names, scenario_of
+from truce.web.deps import ViewerDep, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixCell:
+    """One clause x member as the page shows it: figures, and the cases behind them."""
+
+    standing: str
+    confirmed_violations: int
+    open_allegations: int
+    last_violation_at: datetime | None
+    penalties: tuple[tuple[int, str], ...]
+    attestations: int
+    acknowledged: int
+    disputed: int
+
+
+def matrix_cells(found: Services, identity: Identity) -> dict[tuple[str, str], MatrixCell]:
+    """The compliance matrix by the rule of ``GET /api/v1/compliance``, counted so that
+    only confirmed violations and attestations are read row by row: open allegations are
+    counted by the database (:func:`truce.cases.queries.open_allegations`)."""
+    scenario = found.admission.mechanism().scenario
+    with found.db.read() as connection:
+        facts, opened = queries.counted_matrix_facts(connection, identity)
+    states = [compliance.from_json(row.state) for row in facts.attestations]
+    cells: dict[tuple[str, str], MatrixCell] = {}
+    for cell in compliance.matrix(scenario, facts.cases, states):
+        count = opened.get((cell.clause, cell.member), 0)
+        standing = "violated" if cell.confirmed else ("alleged" if count else "clear")
+        cells[(cell.clause, cell.member)] = MatrixCell(
+            standing=standing,
+            confirmed_violations=len(cell.confirmed),
+            open_allegations=count,
+            last_violation_at=cell.last_violation_at,
+            penalties=cell.penalties,
+            attestations=len(cell.attestations),
+            acknowledged=len(cell.acknowledged),
+            disputed=len(cell.disputed),
+        )
+    return cells
+
+
+def cell_links(clause: str, member: str) -> dict[str, str]:
+    """The case-list URLs behind a matrix cell: its open allegations and its violations."""
+    return {
+        "open": "/cases?"
+        + Filters(clause=clause, accused=member, status=tuple(sorted(OPEN))).query(),
+        "confirmed": "/cases?" + Filters(violated=clause, violator=member).query(),
+        "all": "/cases?" + Filters(clause=clause, accused=member).query(),
+    }
+
+
+@router.get("/compliance", response_class=HTMLResponse)
+def compliance_page(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
+    """The clause x member matrix, each cell linking to its cases."""
+    scenario = scenario_of(found, viewer.language)
+    cells = matrix_cells(found, viewer.identity)
+    return render(
+        request,
+        "pages/compliance.html",
+        {
+            "clauses": scenario.clauses,
+            "members": [member.code for member in scenario.parties],
+            "cells": cells,
+            "links": {key: cell_links(*key) for key in cells},
+            "names": member_names(scenario),
+            "penalty_steps": {s.id: s for s in scenario.penalties.steps},
+        },
+    )

@@ -1,0 +1,47 @@
+"""The crossings pages: every crossing's state now, and one crossing's history.
+
+They show what the JSON API answers (:func:`truce.crossings.api.list_crossings`,
+:func:`truce.crossings.api.get_crossing`), called with the viewer's identity, so they
+follow exactly the API's audience rule; only the names are the viewer's language's.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from truce.api.deps import ServicesDep
+from truce.crossings import api as api_crossings
+from truce.web.common import member_names, named_crossings, scenario_of
+from truce.web.deps import ViewerDep, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/crossings", response_class=HTMLResponse)
+def crossings_page(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
+    """Every crossing's state now and how long it has held."""
+    scenario = scenario_of(found, viewer.language)
+    listed = api_crossings.list_crossings(found, viewer.identity)
+    listed = listed.model_copy(update={"crossings": named_crossings(scenario, listed.crossings)})
+    return render(
+        request,
+        "pages/crossings.html",
+        {"listed": listed, "names": member_names(scenario)},
+    )
+
+
+@router.get("/crossings/{place_id}", response_class=HTMLResponse)
+def crossing_page(
+    request: Request, place_id: str, found: ServicesDep, viewer: ViewerDep
+) -> HTMLResponse:
+    """A crossing's history: every report and each run of a state with its duration."""
+    scenario = scenario_of(found, viewer.language)
+    history = api_crossings.get_crossing(place_id, found, viewer.identity)
+    (crossing,) = named_crossings(scenario, [history.crossing])
+    history = history.model_copy(update={"crossing": crossing})
+    return render(
+        request,
+        "pages/crossing.html",
+        {"history": history, "names": member_names(scenario)},
+    )

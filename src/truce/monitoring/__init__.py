@@ -1,1 +1,0 @@
-"""Compliance, crossings and joint action, read and written together."""
