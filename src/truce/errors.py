@@ -9,83 +9,92 @@ points need to report it without a traceback:
 - the CLI prints ``error: <message>`` on one line and exits with :attr:`TruceError.exit_code`;
 - the web shows the message next to the field named by :attr:`TruceError.field`.
 
-The tree::
+The tree (``*``: defined in :mod:`truce.ledger.errors`, re-exported here, because the
+log format and the offline verifier raise it and import nothing of truce outside
+:mod:`truce.ledger` and :mod:`truce.verify`)::
 
-    TruceError
-    ├── InputError                    400  the input cannot be understood
-    │   ├── CanonicalJSONError             not representable as RFC 8785 canonical JSON
-    │   ├── MalformedActError              an envelope or body of the wrong shape
+    TruceError *
+    ├── InputError *                  400  the input cannot be understood
+    │   ├── CanonicalJSONError *           not representable as RFC 8785 canonical JSON
+    │   ├── MalformedActError *            an envelope or body of the wrong shape
     │   ├── FetchError                     a feed or article page that could not be fetched
-    │   ├── ImplausibleTimeError           an impossible or implausible timestamp
+    │   ├── ImplausibleTimeError *         an impossible or implausible timestamp
     │   ├── ScenarioError                  a scenario file with problems (all listed)
-    │   ├── MalformedNoteError             not a C2SP signed note
-    │   ├── MalformedVerifierKeyError      not a C2SP signed-note verifier key
-    │   └── MalformedCheckpointError       not a C2SP tlog-checkpoint body
+    │   ├── MalformedNoteError *           not a C2SP signed note
+    │   ├── MalformedVerifierKeyError *    not a C2SP signed-note verifier key
+    │   └── MalformedCheckpointError *     not a C2SP tlog-checkpoint body
     ├── AuthenticationError           401  no or bad credentials
-    ├── RefusedActError               422  a well-formed act the ledger will not record
-    │   ├── SignatureError                 the signature does not verify
-    │   ├── UnknownKeyError                the key is not registered to the author
-    │   ├── RoleError                      the author's role may not perform this act
-    │   ├── DigestMismatchError            the body does not match ``body_digest``
-    │   └── ReplayError                    the act is already in the log
+    ├── RefusedActError *             422  a well-formed act the ledger will not record
+    │   ├── SignatureError *               the signature does not verify
+    │   ├── UnknownKeyError *              the key is not registered to the author
+    │   ├── RoleError *                    the author's role may not perform this act
+    │   ├── DigestMismatchError *          the body does not match ``body_digest``
+    │   └── ReplayError *                  the act is already in the log
     ├── ForbiddenError                403  the reader is outside the audience
     │   └── NotPermittedError              the caller's role may not do this
     ├── NotFoundError                 404  no such entry, body or tree size
     ├── ConflictError                 409  it already exists (an account)
     ├── PayloadTooLargeError          413  the upload exceeds the configured limit
-    ├── ProofError                    422  a Merkle proof or root that does not verify
+    ├── ProofError *                  422  a Merkle proof or root that does not verify
+    │   └── LogMisbehaviourError *         a rollback, fork or split view, with evidence
     ├── ReadOnlyError                 405  a write sent to a read-only mirror
-    │   └── LogMisbehaviourError           a rollback, fork or split view, with evidence
     ├── RemoteError                   502  another server failed (mirror, client)
     │   └── RemoteRefusalError             it refused the request, saying why
-    └── ConfigurationError            500  the deployment itself is misconfigured
+    └── ConfigurationError *          500  the deployment itself is misconfigured
 """
 
 from __future__ import annotations
 
+from truce.ledger.errors import (
+    CanonicalJSONError,
+    ConfigurationError,
+    DigestMismatchError,
+    ImplausibleTimeError,
+    InputError,
+    LogMisbehaviourError,
+    MalformedActError,
+    MalformedCheckpointError,
+    MalformedNoteError,
+    MalformedVerifierKeyError,
+    ProofError,
+    RefusedActError,
+    ReplayError,
+    RoleError,
+    SignatureError,
+    TruceError,
+    UnknownKeyError,
+)
 
-class TruceError(Exception):
-    """Base of every error truce raises on purpose.
-
-    ``message`` is a complete sentence for a person; ``field`` names the input field at
-    fault, when there is one.
-    """
-
-    status: int = 500
-    slug: str = "error"
-    title: str = "Error"
-    exit_code: int = 1
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-    def __str__(self) -> str:
-        return self.message
-
-
-class InputError(TruceError):
-    """The input cannot be understood: bad JSON, a wrong type, a value out of range."""
-
-    status = 400
-    slug = "invalid-input"
-    title = "Invalid input"
-    exit_code = 2
-
-
-class CanonicalJSONError(InputError):
-    """A value that RFC 8785 cannot serialise (NaN, infinities, lone surrogates, big ints)."""
-
-    slug = "not-canonical-json"
-    title = "Not representable as canonical JSON"
-
-
-class MalformedActError(InputError):
-    """An act envelope or body that does not have the shape of log format version 1."""
-
-    slug = "malformed-act"
-    title = "Malformed act"
+__all__ = [
+    "AuthenticationError",
+    "CanonicalJSONError",
+    "ConfigurationError",
+    "ConflictError",
+    "DigestMismatchError",
+    "FetchError",
+    "ForbiddenError",
+    "ImplausibleTimeError",
+    "InputError",
+    "LogMisbehaviourError",
+    "MalformedActError",
+    "MalformedCheckpointError",
+    "MalformedNoteError",
+    "MalformedVerifierKeyError",
+    "NotFoundError",
+    "NotPermittedError",
+    "PayloadTooLargeError",
+    "ProofError",
+    "ReadOnlyError",
+    "RefusedActError",
+    "RemoteError",
+    "RemoteRefusalError",
+    "ReplayError",
+    "RoleError",
+    "ScenarioError",
+    "SignatureError",
+    "TruceError",
+    "UnknownKeyError",
+]
 
 
 class FetchError(InputError):
@@ -93,13 +102,6 @@ class FetchError(InputError):
 
     slug = "fetch-failed"
     title = "Fetch failed"
-
-
-class ImplausibleTimeError(InputError):
-    """A timestamp that is impossible (30 February) or implausible (far future or past)."""
-
-    slug = "implausible-time"
-    title = "Implausible time"
 
 
 class ScenarioError(InputError):
@@ -113,27 +115,6 @@ class ScenarioError(InputError):
         self.problems = problems or []
 
 
-class MalformedNoteError(InputError):
-    """Text that breaks a rule of the C2SP signed-note format (c2sp.org/signed-note)."""
-
-    slug = "malformed-note"
-    title = "Malformed signed note"
-
-
-class MalformedVerifierKeyError(InputError):
-    """A verifier key that is not ``<name>+<hex key ID>+<base64(type || public key)>``."""
-
-    slug = "malformed-verifier-key"
-    title = "Malformed verifier key"
-
-
-class MalformedCheckpointError(InputError):
-    """A note text that is not a C2SP checkpoint body (c2sp.org/tlog-checkpoint)."""
-
-    slug = "malformed-checkpoint"
-    title = "Malformed checkpoint"
-
-
 class AuthenticationError(TruceError):
     """No credentials, or credentials that match no delegate."""
 
@@ -141,51 +122,6 @@ class AuthenticationError(TruceError):
     slug = "unauthenticated"
     title = "Authentication required"
     exit_code = 3
-
-
-class RefusedActError(TruceError):
-    """A well-formed act that the ledger refuses to record. Nothing is written."""
-
-    status = 422
-    slug = "act-refused"
-    title = "Act refused"
-    exit_code = 4
-
-
-class SignatureError(RefusedActError):
-    """The Ed25519 signature does not verify over the canonical envelope."""
-
-    slug = "bad-signature"
-    title = "Signature does not verify"
-
-
-class UnknownKeyError(RefusedActError):
-    """The signing key is not (or no longer) registered to the act's author."""
-
-    slug = "unknown-key"
-    title = "Key not registered to the author"
-
-
-class RoleError(RefusedActError):
-    """The author's role does not permit this kind of act."""
-
-    slug = "role-not-permitted"
-    title = "Role not permitted"
-
-
-class DigestMismatchError(RefusedActError):
-    """The body's canonical SHA-256 digest differs from the envelope's ``body_digest``."""
-
-    slug = "digest-mismatch"
-    title = "Body does not match its digest"
-
-
-class ReplayError(RefusedActError):
-    """The very same signed act is already in the log."""
-
-    status = 409
-    slug = "replayed-act"
-    title = "Act already logged"
 
 
 class ForbiddenError(TruceError):
@@ -231,25 +167,6 @@ class PayloadTooLargeError(TruceError):
     exit_code = 2
 
 
-class ProofError(TruceError):
-    """A Merkle inclusion or consistency proof, or a root, that does not verify."""
-
-    status = 422
-    slug = "proof-failed"
-    title = "Proof does not verify"
-    exit_code = 5
-
-
-class LogMisbehaviourError(ProofError):
-    """The log was caught misbehaving: a rollback, a fork, a split view, a wrong genesis.
-
-    A witness or a mirror that raises it refuses to go on and keeps the signed evidence.
-    """
-
-    slug = "log-misbehaviour"
-    title = "The log misbehaved"
-
-
 class RemoteError(TruceError):
     """Another truce server could not be reached, failed, or answered something unreadable."""
 
@@ -265,15 +182,6 @@ class RemoteRefusalError(RemoteError):
     slug = "remote-refusal"
     title = "The server refused"
     exit_code = 4
-
-
-class ConfigurationError(TruceError):
-    """The deployment is misconfigured: missing keys, an uninitialised database."""
-
-    status = 500
-    slug = "configuration"
-    title = "Configuration error"
-    exit_code = 6
 
 
 class ReadOnlyError(TruceError):

@@ -1,6 +1,6 @@
 """The permission table (role by act kind): documented, generated, and enforced.
 
-``docs/acts.md`` holds the table generated from :data:`truce.acts.bodies.PERMISSIONS`
+``docs/acts.md`` holds the table generated from :data:`truce.verify.registry.PERMISSIONS`
 (``python -m tests.functional.test_permission_table`` rewrites it), and admission is
 checked to refuse every kind to exactly the roles the table leaves out.
 """
@@ -13,10 +13,10 @@ from typing import Any
 
 from tests.functional.test_access_matrix import finding, lodge, statement
 from tests.mechanism import Mechanism
-from truce.acts.bodies import PERMISSIONS, ROLES
 from truce.cases.rules import penalty_for
 from truce.errors import RoleError, TruceError
 from truce.media.rules import content_hash
+from truce.verify.registry import PERMISSIONS, ROLES
 
 DOCS = Path(__file__).parents[2] / "docs" / "acts.md"
 

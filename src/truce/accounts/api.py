@@ -16,9 +16,10 @@ from pydantic import BaseModel, Field
 
 from truce.accounts import service as accounts
 from truce.accounts.service import AccountInfo, Identity, TokenInfo
-from truce.acts.bodies import LanguageTag, MemberCode, Name, Role
+from truce.acts.bodies import LanguageTag, MemberCode, Name
 from truce.api.deps import IdentityDep, ServicesDep
 from truce.errors import NotPermittedError
+from truce.verify.registry import Role
 
 router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
 

@@ -36,10 +36,11 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from truce.acts.bodies import ROLES, LanguageTag, Name
+from truce.acts.bodies import LanguageTag, Name
 from truce.errors import AuthenticationError, ConflictError, InputError, NotFoundError
 from truce.storage.db import Database
 from truce.storage.models import Account, ApiToken, Member
+from truce.verify.registry import ROLES
 
 #: The shortest password accepted. Length is what makes a passphrase strong (NIST SP
 #: 800-63B §5.1.1.2); no composition rules are imposed.

@@ -1,8 +1,11 @@
-"""Act kinds: the body each kind carries and which roles may sign it.
+"""Act kinds: the body each kind carries.
 
-The permission table is the one place that says who may do what; the admission service
-enforces it for every act, whatever entry point it came through. ``docs/acts.md``
-renders it for people.
+Which roles may sign each kind is part of what every verifier checks, so the permission
+table lives with the key registry (:data:`truce.verify.registry.PERMISSIONS`); admission,
+the mirror and the offline verifier enforce it for every act, whatever entry point it
+came through. ``docs/acts.md`` renders it for people. The registry also reads
+``member.key`` bodies on its own (:func:`truce.verify.registry.parse_member_key`); a test
+holds it to :class:`MemberKeyBody`.
 """
 
 from __future__ import annotations
@@ -20,10 +23,7 @@ from pydantic import (
 
 from truce.errors import MalformedActError
 from truce.media.rules import content_hash
-
-Role = Literal["officer", "head", "observer", "secretariat", "witness"]
-ROLES: tuple[Role, ...] = ("officer", "head", "observer", "secretariat", "witness")
-"""``witness`` keys sign no acts: they only cosign checkpoints (``truce witness``)."""
+from truce.verify.registry import Role
 
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
@@ -340,33 +340,6 @@ class CorroborateBody(_Body):
     note: Text | None = None
     language: LanguageTag | None = None
 
-
-#: Which roles may sign each kind. ``mechanism.genesis`` is special: only the
-#: secretariat's root key signs it, and only as the first entry of the log.
-PERMISSIONS: dict[str, frozenset[Role]] = {
-    "mechanism.genesis": frozenset({"secretariat"}),
-    "member.key": frozenset({"head", "secretariat"}),
-    "statement.publish": frozenset({"head", "officer", "secretariat"}),
-    "case.lodge": frozenset({"head", "officer"}),
-    "case.respond": frozenset({"head"}),
-    "case.evidence": frozenset({"head", "officer"}),
-    "case.investigate": frozenset({"head", "officer"}),
-    "case.request_info": frozenset({"head", "officer"}),
-    "case.provide_info": frozenset({"head", "officer"}),
-    "case.finding": frozenset({"head"}),
-    "case.rule": frozenset({"head"}),
-    "case.appeal": frozenset({"head"}),
-    "case.penalty": frozenset({"head"}),
-    "case.withdraw": frozenset({"head"}),
-    "case.close": frozenset({"head", "secretariat"}),
-    "compliance.attest": frozenset({"head", "officer"}),
-    "compliance.review": frozenset({"head", "officer"}),
-    "crossing.status": frozenset({"head", "officer", "secretariat"}),
-    "joint.request": frozenset({"head", "officer"}),
-    "joint.report": frozenset({"head", "officer"}),
-    "media.item": frozenset({"head", "officer", "secretariat"}),
-    "media.corroborate": frozenset({"head", "officer"}),
-}
 
 BODY_MODELS: dict[str, type[_Body]] = {
     "member.key": MemberKeyBody,

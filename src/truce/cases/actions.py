@@ -1,7 +1,7 @@
 """Which act forms a case page offers the viewer, asked of the workflow itself.
 
 A form is offered for each step :func:`truce.cases.rules.next_steps` lists as allowed:
-the viewer's role may sign it (:data:`truce.acts.bodies.PERMISSIONS`) and the workflow
+the viewer's role may sign it (:data:`truce.verify.registry.PERMISSIONS`) and the workflow
 accepts it now from the viewer's member, through the same guards the admission service
 applies, so a page never offers what admission would refuse for the case's state, the
 deadlines or the member. (Admission also checks the delegate's key; the browser
@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from truce.acts.bodies import PERMISSIONS
 from truce.cases import rules as cases
 from truce.scenario.rules import Scenario
+from truce.verify.registry import PERMISSIONS
 
 #: The steps of a case after its lodging, in the order a page lists their forms.
 CASE_STEPS: tuple[str, ...] = cases.CASE_STEPS

@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
-from truce.acts.bodies import PERMISSIONS
 from truce.cases import rules as cases
 from truce.cases.audience import Reader, visible
 from truce.cases.checks import prior_violations
@@ -27,6 +26,7 @@ from truce.errors import NotFoundError
 from truce.ledger.envelope import format_time, stored_audience
 from truce.scenario.rules import Scenario
 from truce.storage.models import Act, Body, CaseAct, CaseRecord, StoredFile
+from truce.verify.registry import PERMISSIONS
 
 #: The inbox's name of each act kind that can wait on a member.
 INBOX_ACTIONS: dict[str, str] = {

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, get_args
 
-from truce.acts.bodies import PERMISSIONS
 from truce.acts.refusal import require as _require
 from truce.errors import RefusedActError
 from truce.scenario.rules import Scenario
+from truce.verify.registry import PERMISSIONS
 
 Status = Literal[
     "awaiting_response", "under_investigation", "ruled", "penalised", "closed", "withdrawn"
@@ -448,7 +448,7 @@ class NextStep:
 
     ``allowed``: :func:`step` would accept ``kind`` now from the member, for a body a
     form can send (``preset`` holds the values the workflow fixes), and the viewer's
-    role may sign it (:data:`~truce.acts.bodies.PERMISSIONS`). ``awaited``: the case
+    role may sign it (:data:`~truce.verify.registry.PERMISSIONS`). ``awaited``: the case
     waits on the member for it, whatever the role of its delegate: what an inbox lists,
     with ``due`` its deadline (or, for closing a ruling, the end of the appeal window).
     An awaited step may not be allowed yet (a response past its deadline, a close

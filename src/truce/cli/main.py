@@ -114,7 +114,7 @@ def keygen(
     role: Annotated[str, typer.Option(help="officer, head, observer, secretariat or witness.")],
 ) -> None:
     """Generate an Ed25519 key file and print its public key for registration."""
-    from truce.acts.bodies import ROLES
+    from truce.verify.registry import ROLES
 
     if role not in ROLES:
         raise InputError(f"unknown role {role!r}", field="role")

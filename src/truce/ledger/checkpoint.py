@@ -42,7 +42,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from truce.errors import InputError, MalformedCheckpointError, ProofError
+from truce.ledger.errors import InputError, MalformedCheckpointError, ProofError
 from truce.ledger.keys import PublicKey, SigningKey
 from truce.ledger.note import (
     KEY_ID_SIZE,

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
-from truce.errors import DigestMismatchError, ImplausibleTimeError, MalformedActError
 from truce.ledger import jcs
+from truce.ledger.errors import DigestMismatchError, ImplausibleTimeError, MalformedActError
 from truce.ledger.keys import PublicKey, SigningKey, b64url_decode, b64url_encode
 from truce.ledger.merkle import hash_leaf
 

@@ -39,7 +39,7 @@ import re
 from decimal import Decimal
 from typing import Any, Final, cast
 
-from truce.errors import CanonicalJSONError, InputError
+from truce.ledger.errors import CanonicalJSONError, InputError
 
 __all__ = [
     "MAX_DEPTH",

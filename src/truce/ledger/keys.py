@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
-from truce.errors import ConfigurationError, InputError
+from truce.ledger.errors import ConfigurationError, InputError
 
 KEY_FILE_KIND = "truce-ed25519-key"
 

@@ -31,7 +31,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Final
 
-from truce.errors import ProofError
+from truce.ledger.errors import ProofError
 
 __all__ = [
     "EMPTY_ROOT",

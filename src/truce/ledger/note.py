@@ -57,7 +57,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-from truce.errors import InputError, MalformedNoteError, MalformedVerifierKeyError, ProofError
+from truce.ledger.errors import (
+    InputError,
+    MalformedNoteError,
+    MalformedVerifierKeyError,
+    ProofError,
+)
 from truce.ledger.keys import PublicKey, SigningKey, check_public_key
 
 __all__ = [

@@ -11,12 +11,22 @@ and nothing written, when:
 - its key is not registered to its author, or was revoked (:class:`UnknownKeyError`);
 - its signature does not verify (:class:`SignatureError`);
 - its author's role may not sign this kind (:class:`RoleError`);
+- it is a ``member.key`` act that breaks a rule of the key registry (:class:`RoleError`,
+  :class:`RefusedActError`);
 - it was already logged (:class:`ReplayError`);
 - it was submitted under another delegate's credentials (:class:`ForbiddenError`).
 
 :meth:`Admission.submit_many` is all or nothing: the first refused act aborts it.
 :meth:`Admission.admit` is the shared core; :mod:`truce.log.batching` uses it to
 admit concurrent submissions together, each accepted or refused on its own.
+
+The signer and ``member.key`` rules are those of :class:`truce.verify.registry.KeyRegistry`,
+the registry the mirror and the offline verifier replay too. Admission fills it, per
+batch, from the rows the projections keep (``delegate_keys``, one query for the keys a
+run of acts names) instead of replaying the log; it checks each act's signer
+(registered to the author, not revoked, role permitted) and each ``member.key`` act
+(addressed to ``all``, a key never registered, the secretariat's rule, only the author's
+own unrevoked keys revoked), and leaves recording the change to the projections.
 """
 
 from __future__ import annotations
@@ -33,18 +43,16 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, bindparam, select
 
 from truce.accounts.service import Identity
-from truce.acts.bodies import PERMISSIONS, parse_body
+from truce.acts.bodies import parse_body
 from truce.errors import (
     ConfigurationError,
     ForbiddenError,
     ImplausibleTimeError,
-    InputError,
     MalformedActError,
     PayloadTooLargeError,
     ReadOnlyError,
     RefusedActError,
     ReplayError,
-    RoleError,
     SignatureError,
     TruceError,
     UnknownKeyError,
@@ -60,6 +68,7 @@ from truce.log.store import LogStore
 from truce.scenario.rules import Scenario
 from truce.storage.db import Database
 from truce.storage.models import DelegateKey, Mechanism
+from truce.verify.registry import KeyRegistry, RegisteredKey, parse_member_key
 
 if TYPE_CHECKING:
     from truce.log.batching import GroupCommit
@@ -96,13 +105,13 @@ class _Mechanism:
     scenario: Scenario
 
 
-@dataclass(frozen=True, slots=True)
-class _Key:
-    member: str
-    delegate: str
-    role: str
-    public_key: PublicKey
-    revoked_idx: int | None
+@dataclass(slots=True)
+class _Keys:
+    """The key registry as the batch's transaction sees it, filled on demand from rows;
+    ``looked_up`` holds every key id already asked for, registered or not."""
+
+    registry: KeyRegistry
+    looked_up: set[str]
 
 
 _WORKERS = os.cpu_count() or 1
@@ -274,7 +283,7 @@ class Admission:
         mechanism = self.mechanism(store.connection)
         connection = store.connection
         now = self.clock()
-        keys: dict[str, _Key | None] = {}
+        keys = _Keys(KeyRegistry(mechanism.scenario.secretariat.code), set())
         logged = store.logged({act.envelope.leaf_hash() for act in acts})
         admitted: list[tuple[int, Receipt]] = []
         books = Books.open(connection, mechanism.scenario)
@@ -315,7 +324,7 @@ class Admission:
             admitted.extend(
                 zip(positions, self._record(store, checked, mechanism.scenario), strict=True)
             )
-            keys.clear()
+            keys = _Keys(KeyRegistry(keys.registry.secretariat), set())
         return admitted
 
     def _sign(self, store: LogStore, *, fresh: bool = False) -> Note | None:
@@ -344,7 +353,7 @@ class Admission:
             act.envelope.verify_signature(key)
 
     def _verify_signatures(
-        self, connection: Connection, acts: Sequence[SignedAct], keys: dict[str, _Key | None]
+        self, connection: Connection, acts: Sequence[SignedAct], keys: _Keys
     ) -> Iterator[bool | None]:
         """Check the signatures of a run of acts; None where no key is known.
 
@@ -354,7 +363,8 @@ class Admission:
         the other checks, taking each result as it needs it.
         """
         self._load_keys(connection, {act.envelope.key_id for act in acts}, keys)
-        found = [keys[act.envelope.key_id] for act in acts]
+        get = keys.registry.keys.get
+        found = [get(act.envelope.key_id) for act in acts]
         known = [
             None if key is None else act.envelope.verified_by(key.public_key)
             for act, key in zip(acts, found, strict=True)
@@ -418,7 +428,7 @@ class Admission:
         mechanism: _Mechanism,
         act: SignedAct,
         now: datetime,
-        keys: dict[str, _Key | None],
+        keys: _Keys,
         submitter: Identity | None,
         signature_ok: bool | None = None,
         books: Books | None = None,
@@ -438,9 +448,8 @@ class Admission:
                 f"the act is for mechanism {envelope.mechanism!r}, this log is {mechanism.id!r}",
                 field="mechanism",
             )
-        allowed = PERMISSIONS.get(envelope.kind)
-        if allowed is None:
-            raise MalformedActError(f"unknown act kind {envelope.kind!r}", field="kind")
+        registry = keys.registry
+        registry.permitted(envelope.kind)
         if envelope.kind == GENESIS:
             raise RefusedActError("the genesis act is recorded once, by truce init", field="kind")
         canonical = envelope.check_body(act.body)
@@ -452,36 +461,25 @@ class Admission:
         parse_body(envelope.kind, act.body)
         self._check_time(mechanism, envelope, now)
         self._check_audience(mechanism, envelope)
-        key = self._key(connection, envelope.key_id, keys)
-        if key is None or (key.member, key.delegate) != (envelope.member, envelope.delegate):
-            raise UnknownKeyError(
-                f"key {envelope.key_id} is not registered to {envelope.member}/{envelope.delegate}",
-                field="author.key",
-            )
-        if key.revoked_idx is not None:
-            raise UnknownKeyError(
-                f"key {envelope.key_id} of {envelope.member}/{envelope.delegate} was revoked "
-                f"at log index {key.revoked_idx}",
-                field="author.key",
-            )
+        if envelope.key_id not in keys.looked_up:
+            self._load_keys(connection, {envelope.key_id}, keys)
+        key = registry.signer(envelope.key_id, envelope.member, envelope.delegate)
         if signature_ok is None:
             signature_ok = envelope.verify_signature(key.public_key)
         if not signature_ok:
             raise SignatureError(
                 "the signature does not verify over the act's canonical envelope", field="sig"
             )
-        if key.role not in allowed:
-            raise RoleError(
-                f"a {key.role} may not sign {envelope.kind} (allowed: "
-                f"{', '.join(sorted(allowed))})",
-                field="kind",
-            )
+        registry.check_role(key, envelope.kind)
         if envelope.kind in ADDRESSED_TO_ALL and envelope.audience != "all":
             raise RefusedActError(
                 f"a {envelope.kind} act binds the parties: address it to all", field="audience"
             )
         if envelope.kind == "member.key":
-            self._check_member_key(connection, mechanism, envelope, act.body)
+            to_all = envelope.audience == "all"
+            if to_all:
+                self._load_keys(connection, {parse_member_key(act.body).public_key.key_id}, keys)
+            registry.check_member_key(envelope.member, to_all, act.body)
         if is_checked(envelope.kind):
             if books is None:
                 raise RefusedActError(f"{envelope.kind} is checked within a batch", field="kind")
@@ -522,82 +520,31 @@ class Admission:
                 f"the audience names unknown members {', '.join(unknown)}", field="audience"
             )
 
-    def _key(
-        self, connection: Connection, key_id: str, cache: dict[str, _Key | None]
-    ) -> _Key | None:
-        if key_id not in cache:
-            self._load_keys(connection, {key_id}, cache)
-        return cache[key_id]
-
-    def _load_keys(
-        self, connection: Connection, key_ids: set[str], cache: dict[str, _Key | None]
-    ) -> None:
-        """Put the registered keys among ``key_ids`` (None for the others) in ``cache``,
-        with one query for those not there yet."""
-        wanted = sorted(key_ids - cache.keys())
+    def _load_keys(self, connection: Connection, key_ids: set[str], keys: _Keys) -> None:
+        """Put the registered keys among ``key_ids`` in the registry, with one query for
+        those not looked up yet."""
+        wanted = sorted(key_ids - keys.looked_up)
         if not wanted:
             return
-        rows = connection.execute(_KEYS, {"key_ids": wanted})
-        cache.update(dict.fromkeys(wanted))
-        for row in rows:
-            key = cache[row.key_id] = _Key(
-                member=row.member,
-                delegate=row.delegate,
-                role=row.role,
-                public_key=PublicKey.from_text(row.public_key),
-                revoked_idx=row.revoked_idx,
-            )
-            if len(self._public_keys) >= _PUBLIC_KEYS_KEPT:
-                self._public_keys.clear()
-            self._public_keys[row.key_id] = key.public_key
-
-    @staticmethod
-    def _check_member_key(
-        connection: Connection, mechanism: _Mechanism, envelope: Envelope, body: Any
-    ) -> None:
-        secretariat = mechanism.scenario.secretariat.code
-        if envelope.audience != "all":
-            raise RefusedActError(
-                'a member.key act is addressed to "all": every member must be able to check '
-                "the signatures made with the key",
-                field="audience",
-            )
-        try:
-            key = PublicKey.parse(body["public_key"])
-        except InputError as exc:
-            raise MalformedActError(
-                f"member.key body: public_key: {exc}", field="body.public_key"
-            ) from exc
-        row = connection.execute(
-            select(DelegateKey.member, DelegateKey.delegate, DelegateKey.revoked_idx).where(
-                DelegateKey.key_id == key.key_id
-            )
-        ).first()
-        if body["action"] == "register":
-            if row is not None:
-                raise RefusedActError(
-                    f"key {key.key_id} is already registered (to {row.member}/{row.delegate})",
-                    field="body.public_key",
+        keys.looked_up.update(wanted)
+        add = keys.registry.add
+        public_keys = self._public_keys
+        for row in connection.execute(_KEYS, {"key_ids": wanted}):
+            public_key = PublicKey.from_text(row.public_key)
+            add(
+                RegisteredKey(
+                    row.key_id,
+                    row.member,
+                    row.delegate,
+                    row.role,
+                    public_key,
+                    row.registered_idx,
+                    row.revoked_idx,
                 )
-            if body["role"] == "secretariat" and envelope.member != secretariat:
-                raise RoleError(
-                    "only the secretariat registers secretariat keys", field="body.role"
-                )
-            if body["role"] != "secretariat" and envelope.member == secretariat:
-                raise RoleError(
-                    "the secretariat registers only its own staff's keys", field="body.role"
-                )
-            return
-        if row is None or (row.member, row.delegate) != (envelope.member, body["delegate"]):
-            raise RefusedActError(
-                f"key {key.key_id} is not registered to {envelope.member}/{body['delegate']}",
-                field="body.public_key",
             )
-        if row.revoked_idx is not None:
-            raise RefusedActError(
-                f"key {key.key_id} was already revoked at log index {row.revoked_idx}",
-                field="body.public_key",
-            )
+            if len(public_keys) >= _PUBLIC_KEYS_KEPT:
+                public_keys.clear()
+            public_keys[row.key_id] = public_key
 
 
 #: Registered keys by id; built once, as every batch runs it.
@@ -607,6 +554,7 @@ _KEYS = select(
     DelegateKey.delegate,
     DelegateKey.role,
     DelegateKey.public_key,
+    DelegateKey.registered_idx,
     DelegateKey.revoked_idx,
 ).where(DelegateKey.key_id.in_(bindparam("key_ids", expanding=True)))
 

@@ -19,7 +19,10 @@ Nothing the server says is stored before it is verified. A run:
 3. fetches the new entries in pages, recomputes the root over the local and the new
    entries from the local tree's frontier, and checks it equals the checkpoint's root;
    checks the server's RFC 6962 consistency proof from the last verified checkpoint;
-   checks every new entry's signature against the keys the log itself registered;
+   checks every new entry's signer against the key registry the log itself builds
+   (:class:`truce.verify.registry.KeyRegistry`, the registry admission and the offline
+   verifier use, with the same rules: registered to the author, not revoked, a role that
+   may sign the kind, ``member.key`` acts as admission accepts them) and its signature;
 4. fetches the bodies of the new entries addressed to the member (403: skipped) and
    checks each against its digest;
 5. appends everything, with projections, bodies, the checkpoint and its verified
@@ -70,6 +73,8 @@ from truce.storage import schema
 from truce.storage.db import Database
 from truce.storage.models import Account, ApiToken, Body, Cosignature, DelegateKey, Member
 from truce.storage.models import Checkpoint as CheckpointRow
+from truce.verify.genesis import read_genesis
+from truce.verify.registry import MEMBER_KEY, KeyRegistry, RegisteredKey
 
 CONFIG_FILE = "mirror.json"
 DATABASE_FILE = "truce.db"
@@ -162,21 +167,13 @@ class SyncResult:
 
 
 @dataclass
-class _Key:
-    member: str
-    delegate: str
-    public_key: PublicKey
-    revoked_idx: int | None
-
-
-@dataclass
 class _Local:
     """The mirror's database as a run finds it."""
 
     size: int = 0
     root: bytes = merkle.EMPTY_ROOT
     frontier: merkle.Frontier = field(default_factory=merkle.Frontier.empty)
-    keys: dict[str, _Key] = field(default_factory=dict)
+    keys: KeyRegistry | None = None
     kinds: dict[str, str] = field(default_factory=dict)
     checkpoint_size: int | None = None
 
@@ -263,21 +260,37 @@ def _read_local(db: Database) -> _Local:
         store = LogStore(connection)
         head = store.head()
         local = _Local(size=head.size, root=head.root, frontier=store.frontier(head))
-        for row in connection.execute(
-            select(
-                DelegateKey.key_id,
-                DelegateKey.member,
-                DelegateKey.delegate,
-                DelegateKey.public_key,
-                DelegateKey.revoked_idx,
-            )
-        ):
-            local.keys[row.key_id] = _Key(
-                row.member, row.delegate, PublicKey.from_text(row.public_key), row.revoked_idx
-            )
         local.kinds = {
             row.code: row.kind for row in connection.execute(select(Member.code, Member.kind))
         }
+        secretariat = next(
+            (code for code, kind in local.kinds.items() if kind == "secretariat"), ""
+        )
+        local.keys = KeyRegistry(
+            secretariat,
+            (
+                RegisteredKey(
+                    row.key_id,
+                    row.member,
+                    row.delegate,
+                    row.role,
+                    PublicKey.from_text(row.public_key),
+                    row.registered_idx,
+                    row.revoked_idx,
+                )
+                for row in connection.execute(
+                    select(
+                        DelegateKey.key_id,
+                        DelegateKey.member,
+                        DelegateKey.delegate,
+                        DelegateKey.role,
+                        DelegateKey.public_key,
+                        DelegateKey.registered_idx,
+                        DelegateKey.revoked_idx,
+                    )
+                )
+            ),
+        )
         local.checkpoint_size = checkpoints.latest_size(connection)
     return local
 
@@ -540,7 +553,8 @@ def _check_acts(
     local: _Local,
     bodies: dict[str, bytes],
 ) -> list[projections.LoggedAct]:
-    """Check each new entry's signature against the keys the log registered before it."""
+    """Check each new entry's signer against the key registry as the log built it so far
+    (:class:`~truce.verify.registry.KeyRegistry`), and its signature."""
     keys = local.keys
     acts: list[projections.LoggedAct] = []
     for offset, (envelope, leaf) in enumerate(zip(envelopes, leaves, strict=True)):
@@ -554,31 +568,29 @@ def _check_acts(
         if index == 0:
             if envelope.kind != GENESIS:
                 raise ProofError(f"refused: entry 0 is a {envelope.kind} act")
-            for member in body["members"]:
-                key = PublicKey.from_text(member["root_key"])
-                keys[key.key_id] = _Key(member["code"], "root", key, None)
+            try:
+                keys = KeyRegistry.from_genesis(read_genesis(body))
+            except TruceError as exc:
+                raise ProofError(f"refused: entry 0: {exc.message}") from exc
         elif envelope.kind == GENESIS:
             raise ProofError(f"refused: entry {index} is a second genesis act")
-        key_record = keys.get(envelope.key_id)
-        if (
-            key_record is None
-            or (key_record.member, key_record.delegate) != (envelope.member, envelope.delegate)
-            or (key_record.revoked_idx is not None and index > key_record.revoked_idx)
-            or not envelope.verify_signature(key_record.public_key)
-        ):
+        if keys is None:
+            raise ConfigurationError("the mirror's database holds no key registry")
+        try:
+            key = keys.signer(envelope.key_id, envelope.member, envelope.delegate)
+        except TruceError as exc:
+            raise ProofError(f"refused: entry {index}: {exc.message}") from exc
+        if not envelope.verify_signature(key.public_key):
             raise ProofError(
                 f"refused: entry {index} is not validly signed by a key the log registered "
                 f"to {envelope.member}/{envelope.delegate}"
             )
-        if envelope.kind == "member.key":
-            try:
-                key = PublicKey.from_text(body["public_key"])
-                if body["action"] == "register":
-                    keys[key.key_id] = _Key(envelope.member, str(body["delegate"]), key, None)
-                elif key.key_id in keys and keys[key.key_id].revoked_idx is None:
-                    keys[key.key_id].revoked_idx = index
-            except (KeyError, TypeError, InputError) as exc:
-                raise ProofError(f"refused: entry {index} has a malformed member.key body") from exc
+        try:
+            keys.check_role(key, envelope.kind)
+            if envelope.kind == MEMBER_KEY:
+                keys.apply(index, envelope.member, envelope.audience == "all", body)
+        except TruceError as exc:
+            raise ProofError(f"refused: entry {index}: {exc.message}") from exc
         acts.append(projections.LoggedAct(index, merkle.hash_leaf(leaf), envelope, body))
     return acts
 

@@ -18,12 +18,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from truce.acts.bodies import PERMISSIONS
 from truce.api.deps import LogIndex, Services, ServicesDep
 from truce.cases import actions
 from truce.errors import InputError
 from truce.media.service import Filters, MediaReader, case_draft
 from truce.scenario.rules import Scenario
+from truce.verify.registry import PERMISSIONS
 from truce.web.common import scenario_of
 from truce.web.deps import ViewerDep, render
 

@@ -42,14 +42,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Final, Literal
 
-from pydantic import ValidationError
-
-from truce.errors import LogMisbehaviourError, TruceError
 from truce.ledger.checkpoint import Checkpoint, log_verifier, open_checkpoint
 from truce.ledger.envelope import parse_time
+from truce.ledger.errors import LogMisbehaviourError, TruceError
 from truce.ledger.keys import PublicKey
 from truce.ledger.note import Note, Verifier
-from truce.scenario.rules import Scenario
 from truce.verify import bundle as bundle_format
 from truce.verify.bundle import (
     ENTRIES_PER_FILE,
@@ -59,6 +56,7 @@ from truce.verify.bundle import (
     read_members,
     record_offsets,
 )
+from truce.verify.genesis import Genesis, read_genesis
 from truce.verify.leaves import BODY_MISMATCH, BODY_OK, BatchResult, check_batch
 from truce.verify.replay import GENESIS, AuditError, Replay, b64, cosignatures
 
@@ -248,7 +246,7 @@ def _manifest(head: _Head) -> dict[str, Any]:
     return manifest
 
 
-def _scenario(pair: _Pair) -> tuple[bytes, Scenario]:
+def _scenario(pair: _Pair) -> tuple[bytes, Genesis]:
     """The scenario carried by entry 0 (its signature is checked with the entry)."""
     leaf = next(bundle_format.iter_leaves(pair.entries, entry_file_name(0)))
     body = next(bundle_format.iter_bodies(pair.bodies, body_file_name(0)))
@@ -269,19 +267,19 @@ def _scenario(pair: _Pair) -> tuple[bytes, Scenario]:
         )
     content = result.bodies[0]
     try:
-        scenario = Scenario.model_validate(json.loads(content))
-    except (ValueError, ValidationError) as exc:
+        scenario = read_genesis(json.loads(content))
+    except (ValueError, TruceError) as exc:
         raise _fail(f"the genesis body is not a valid scenario: {exc}", 0) from exc
     return content, scenario
 
 
 def _check_head(
-    head: _Head, manifest: dict[str, Any], scenario_bytes: bytes, scenario: Scenario
+    head: _Head, manifest: dict[str, Any], scenario_bytes: bytes, scenario: Genesis
 ) -> None:
     wanted = {
-        "mechanism": scenario.mechanism.id,
-        "origin": scenario.mechanism.origin,
-        "checkpoint_key": scenario.mechanism.checkpoint_key,
+        "mechanism": scenario.mechanism,
+        "origin": scenario.origin,
+        "checkpoint_key": scenario.checkpoint_key.text,
     }
     for name, value in wanted.items():
         if manifest.get(name) != value:
@@ -378,7 +376,7 @@ def _verify(
         raise _fail("the bundle holds no entries")
     scenario_bytes, scenario = _scenario(first_pair)
     _check_head(head, manifest, scenario_bytes, scenario)
-    origin = scenario.mechanism.origin
+    origin = scenario.origin
     if log_key is not None:
         try:
             checkpoint_key = PublicKey.parse(log_key.strip())
@@ -386,7 +384,7 @@ def _verify(
             raise _fail(f"--log-key: {exc.message}") from exc
         source: Literal["--log-key", "scenario"] = "--log-key"
     else:
-        checkpoint_key = PublicKey.parse(scenario.mechanism.checkpoint_key)
+        checkpoint_key = scenario.checkpoint_key
         source = "scenario"
     verifier = log_verifier(origin, checkpoint_key)
     checkpoint, note = _open(head.checkpoint, verifier, origin, "checkpoint.txt")
@@ -406,7 +404,7 @@ def _verify(
         if trusted.size == 0:
             trusted = None
     replay = Replay(scenario, trusted)
-    keys = {key_id: key.public_key for key_id, key in replay.registry.items()}
+    keys = {key_id: key.public_key.raw for key_id, key in replay.registry.keys.items()}
     pending: deque[Future[BatchResult]] = deque()
     try:
         held = [first_pair]
@@ -450,7 +448,7 @@ def _verify(
         )
     cosigned, ignored = cosignatures(replay, checkpoint, note, verifier, origin)
     return Report(
-        mechanism=scenario.mechanism.id,
+        mechanism=scenario.mechanism,
         origin=origin,
         size=total,
         root=root,

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, Final
 
-from truce.errors import InputError
+from truce.ledger.errors import InputError
 
 __all__ = [
     "BODY_NAME",

@@ -30,8 +30,8 @@ from typing import Final
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from truce.errors import TruceError
 from truce.ledger.envelope import Envelope, parse_time
+from truce.ledger.errors import TruceError
 from truce.verify.bundle import iter_bodies, iter_leaves
 
 __all__ = [

@@ -1,14 +1,15 @@
 """The in-order half of offline verification: the key registry, the tree, the witnesses.
 
 :class:`Replay` takes the :class:`~truce.verify.leaves.BatchResult` of each batch
-in log order. It replays the key registry (root keys from the genesis scenario, then
-every ``member.key`` register and revoke), checks that each entry's key was registered to
-its author and not revoked at that point, that the author's role may sign the kind
-(:data:`truce.acts.bodies.PERMISSIONS`), that its signature verified and that its body
-(if present) matched its digest, and folds the batch's complete subtrees into an RFC 6962
-frontier. A batch's entries share a few signers, so an entry whose signer has already
-passed the registry checks (and whose registry has not changed since) costs a byte
-comparison: the per-entry work is in the workers.
+in log order. It replays the key registry (:class:`~truce.verify.registry.KeyRegistry`,
+the one admission and the mirror use: root keys from the genesis scenario, then every
+``member.key`` register and revoke, with admission's rules), checks that each entry's key
+was registered to its author and not revoked at that point, that the author's role may
+sign the kind (:data:`truce.verify.registry.PERMISSIONS`), that its signature verified
+and that its body (if present) matched its digest, and folds the batch's complete
+subtrees into an RFC 6962 frontier. A batch's entries share a few signers, so an entry
+whose signer has already passed the registry checks (and whose registry has not changed
+since) costs a byte comparison: the per-entry work is in the workers.
 """
 
 from __future__ import annotations
@@ -16,23 +17,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from dataclasses import dataclass
 from typing import Final
 
-from truce.acts.bodies import PERMISSIONS, parse_body
-from truce.errors import LogMisbehaviourError, ProofError, TruceError
 from truce.ledger.checkpoint import Checkpoint, verify_cosignature, witness_name, witness_verifier
-from truce.ledger.keys import PublicKey
+from truce.ledger.errors import LogMisbehaviourError, ProofError, TruceError
 from truce.ledger.merkle import Frontier
 from truce.ledger.note import Note, Verifier
-from truce.scenario.rules import Scenario
 from truce.verify.bundle import ENTRIES_PER_FILE, body_file_name
+from truce.verify.genesis import Genesis
 from truce.verify.leaves import BODY_ABSENT, BODY_MISMATCH, BODY_OK, SIG_OK, BatchResult, Signer
+from truce.verify.registry import GENESIS, MEMBER_KEY, KeyRegistry
 
 __all__ = ["GENESIS", "MEMBER_KEY", "AuditError", "Replay", "cosignatures"]
 
-GENESIS: Final = "mechanism.genesis"
-MEMBER_KEY: Final = "member.key"
 _GOOD: Final = (SIG_OK + BODY_ABSENT, SIG_OK + BODY_OK)
 
 
@@ -53,39 +50,19 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-@dataclass(slots=True)
-class _Key:
-    member: str
-    delegate: str
-    role: str
-    public_key: bytes
-    registered: int
-    revoked: int | None = None
-
-
 class Replay:
     """The state of one verification in log order: registry, tree, counters."""
 
-    def __init__(self, scenario: Scenario, trusted: Checkpoint | None) -> None:
-        self.scenario = scenario
-        self.mechanism = scenario.mechanism.id
-        self.secretariat = scenario.secretariat.code
+    def __init__(self, genesis: Genesis, trusted: Checkpoint | None) -> None:
+        self.genesis = genesis
+        self.mechanism = genesis.mechanism
         self.trusted = trusted
-        self.registry: dict[str, _Key] = {}
+        self.registry = KeyRegistry.from_genesis(genesis)
         self.size = 0
         self._hashes: list[bytes] = []
         self.checked = 0
         self.outside = 0
         self._passed: set[Signer] = set()
-        for member in scenario.members:
-            key = member.public_key()
-            self.registry[key.key_id] = _Key(
-                member=member.code,
-                delegate="root",
-                role="secretariat" if member.kind == "secretariat" else "head",
-                public_key=key.raw,
-                registered=0,
-            )
 
     def root(self) -> bytes:
         """The RFC 6962 root of the entries replayed so far."""
@@ -151,29 +128,26 @@ class Replay:
             raise AuditError(
                 f"the act is for mechanism {mechanism!r}, not {self.mechanism!r}", index=index
             )
-        allowed = PERMISSIONS.get(kind)
-        if allowed is None:
-            raise AuditError(f"unknown act kind {kind!r}", index=index)
-        if (kind == GENESIS) != (index == 0):
-            raise AuditError(
-                "the first entry must be the mechanism.genesis act"
-                if index == 0
-                else "a second mechanism.genesis act",
-                index=index,
-            )
-        key = self.registry.get(key_id)
-        if key is None or (key.member, key.delegate) != (member, delegate):
-            raise AuditError(f"key {key_id} is not registered to {member}/{delegate}", index=index)
-        if key.revoked is not None:
-            raise AuditError(
-                f"key {key_id} of {member}/{delegate} was revoked at entry {key.revoked}, "
-                "before it signed this act",
-                index=index,
-            )
-        if state & ~3 != SIG_OK:
-            raise AuditError(f"the signature of {member}/{delegate} does not verify", index=index)
-        if key.role not in allowed:
-            raise AuditError(f"a {key.role} may not sign {kind}", index=index)
+        registry = self.registry
+        try:
+            registry.permitted(kind)
+            if (kind == GENESIS) != (index == 0):
+                raise AuditError(
+                    "the first entry must be the mechanism.genesis act"
+                    if index == 0
+                    else "a second mechanism.genesis act",
+                    index=index,
+                )
+            key = registry.signer(key_id, member, delegate)
+            if state & ~3 != SIG_OK:
+                raise AuditError(
+                    f"the signature of {member}/{delegate} does not verify", index=index
+                )
+            registry.check_role(key, kind)
+        except AuditError:
+            raise
+        except TruceError as exc:
+            raise AuditError(exc.message, index=index) from exc
         if kind == GENESIS and delegate != "root":
             raise AuditError("the genesis act is signed by the secretariat's root key", index=index)
         body = state & 3
@@ -193,56 +167,29 @@ class Replay:
         """Replay one ``member.key`` act: a registration or a revocation."""
         if content is None:
             raise AuditError("key registration body not disclosed", index=index)
-        if not to_all:
-            raise AuditError('a member.key act must be addressed to "all"', index=index)
-        try:
-            body = json.loads(content)
-            parse_body(MEMBER_KEY, body)
-            key = PublicKey.parse(body["public_key"])
-        except TruceError as exc:
-            raise AuditError(f"bad key registration: {exc.message}", index=index) from exc
-        except (ValueError, TypeError, KeyError) as exc:
-            raise AuditError(f"bad key registration: {exc}", index=index) from exc
-        action, delegate, role = body["action"], body["delegate"], body["role"]
-        known = self.registry.get(key.key_id)
         # A registry change may turn a signer's verdict: check each one afresh.
         self._passed.clear()
-        if action == "register":
-            if known is not None:
-                raise AuditError(
-                    f"key {key.key_id} is already registered to {known.member}/{known.delegate}",
-                    index=index,
-                )
-            if (role == "secretariat") != (author == self.secretariat):
-                raise AuditError(
-                    "only the secretariat registers secretariat keys, and only those", index=index
-                )
-            self.registry[key.key_id] = _Key(author, delegate, role, key.raw, index)
-            return
-        if known is None or (known.member, known.delegate) != (author, delegate):
-            raise AuditError(
-                f"revokes key {key.key_id}, which is not {author}/{delegate}'s", index=index
-            )
-        if known.revoked is not None:
-            raise AuditError(
-                f"key {key.key_id} was already revoked at entry {known.revoked}", index=index
-            )
-        known.revoked = index
+        try:
+            body = json.loads(content)
+        except ValueError as exc:
+            raise AuditError(f"bad key registration: {exc}", index=index) from exc
+        try:
+            self.registry.apply(index, author, to_all, body)
+        except TruceError as exc:
+            raise AuditError(f"bad key registration: {exc.message}", index=index) from exc
 
     def witness_verifiers(self, origin: str) -> dict[str, list[Verifier]]:
         """Per party or mediator, its registered witness keys not revoked."""
-        kinds = {member.code: member.kind for member in self.scenario.members}
+        kinds = {member.code: member.kind for member in self.genesis.members}
         verifiers: dict[str, list[Verifier]] = {}
-        for key in self.registry.values():
+        for key in self.registry.keys.values():
             if (
                 key.role == "witness"
                 and key.revoked is None
                 and kinds.get(key.member) in ("party", "mediator")
             ):
                 name = witness_name(origin, key.member)
-                verifiers.setdefault(key.member, []).append(
-                    witness_verifier(name, PublicKey(key.public_key))
-                )
+                verifiers.setdefault(key.member, []).append(witness_verifier(name, key.public_key))
         return verifiers
 
 

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from truce.accounts.devices import approve_registered
-from truce.acts.bodies import BODY_MODELS, PERMISSIONS
+from truce.acts.bodies import BODY_MODELS
 from truce.api.deps import Services, ServicesDep
 from truce.cases.queries import case_leaf, case_of_leaf
 from truce.errors import InputError, NotFoundError, PayloadTooLargeError
@@ -31,6 +31,7 @@ from truce.log.admission import load_submission_bytes
 from truce.log.api import read_limited, writable
 from truce.log.queries import key_role
 from truce.media.forms import MEDIA_KINDS, media_body
+from truce.verify.registry import PERMISSIONS
 from truce.web import i18n
 from truce.web.deps import CsrfViewerDep, Viewer, now_of
 from truce.web.forms import FieldErrors, collect, split_list, validate

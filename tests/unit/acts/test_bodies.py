@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from truce.acts.bodies import PERMISSIONS, ROLES, parse_body
+from truce.acts.bodies import parse_body
 from truce.errors import MalformedActError
+from truce.verify.registry import PERMISSIONS, ROLES
 
 DOCS = Path(__file__).parents[3] / "docs" / "acts.md"
 

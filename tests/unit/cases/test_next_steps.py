@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from tests.mechanism import SCENARIO_DIR
-from truce.acts.bodies import PERMISSIONS, ROLES
 from truce.cases import rules as cases
 from truce.errors import RefusedActError
 from truce.scenario.rules import Scenario, load_scenario
+from truce.verify.registry import PERMISSIONS, ROLES
 
 LODGED = datetime(2025, 11, 1, 8, tzinfo=UTC)
 DURING = LODGED + timedelta(hours=1)

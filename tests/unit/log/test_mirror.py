@@ -23,8 +23,10 @@ from truce.accounts.service import Identity
 from truce.app import create_app
 from truce.config import Settings
 from truce.errors import ProofError
+from truce.ledger.envelope import SignedAct
 from truce.ledger.keys import SigningKey
 from truce.log import mirror
+from truce.log.admission import Admission
 from truce.log.store import LogStore
 from truce.storage.db import Database
 from truce.storage.models import Act, Body, Checkpoint, Cosignature, LogEntry, LogNode
@@ -208,3 +210,41 @@ def test_a_scenario_file_that_is_not_the_genesis_body_is_refused(
     )
     with serving(mechanism, clock) as client, pytest.raises(ProofError, match="scenario"):
         sync(client, tmp_path / "fresh", mechanism, scenario=changed)
+
+
+def record_unchecked(mechanism: Mechanism, act: SignedAct) -> None:
+    """Append ``act`` and sign the new head as a compromised server would: no admission."""
+    canonical = act.envelope.check_body(act.body)
+    with mechanism.db.write() as connection:
+        store = LogStore(connection)
+        store.head(lock=True)
+        Admission._record(store, [(act, canonical)], mechanism.scenario)
+        mechanism.admission.sign(store, fresh=True)
+
+
+def test_an_act_signed_by_a_role_not_permitted_is_refused(
+    synced: Path, mechanism: Mechanism, clock: Clock
+) -> None:
+    """The observer's key is registered to its author, but an observer signs no statement:
+    the mirror holds the log to the registry's permission table, as admission does."""
+    record_unchecked(mechanism, mechanism.act("pk-observer"))
+    message = refuse(synced, mechanism, mechanism, clock)
+    assert message.startswith("refused: entry ")
+    assert "a observer may not sign statement.publish" in message
+
+
+def test_a_key_registration_the_registry_refuses_is_refused(
+    synced: Path, mechanism: Mechanism, clock: Clock
+) -> None:
+    """A ``member.key`` act that breaks a registry rule stops the mirror, as it would
+    have been refused at admission: a party's head may not register a secretariat key."""
+    fresh = SigningKey.generate().public_key.text
+    body = {
+        "action": "register",
+        "delegate": "pk-clerk",
+        "role": "secretariat",
+        "public_key": fresh,
+    }
+    record_unchecked(mechanism, mechanism.act("pk-root", "member.key", body))
+    message = refuse(synced, mechanism, mechanism, clock)
+    assert message.endswith("only the secretariat registers secretariat keys")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tarfile
 from collections.abc import Callable
 from datetime import timedelta
@@ -272,27 +273,37 @@ def test_a_log_key_given_by_the_user(mechanism: Mechanism, witnessed: Path) -> N
 
 
 @pytest.mark.parametrize(
-    ("member", "where"),
+    ("member", "where", "reason"),
     [
-        ("entries/000000.bin", 2),  # a length prefix
-        ("entries/000000.bin", 300),  # inside the genesis envelope
-        ("entries/000000.bin", -3),  # the end of the last envelope
-        ("bodies/000000.bin", 2),  # the length of the genesis body
-        ("bodies/000000.bin", 100),  # inside the genesis body (the scenario)
-        ("bodies/000000.bin", -3),  # the end of the last body
-        ("checkpoint.txt", 5),  # the origin line
-        ("checkpoint.txt", 40),  # size or root
-        ("scenario.json", 100),
-        ("README.txt", 10),
-        ("manifest.json", 5),
+        # a length prefix
+        ("entries/000000.bin", 2, r"entries/000000\.bin holds an entry of impossible length \d+"),
+        # inside the genesis envelope
+        ("entries/000000.bin", 300, r"entry 0: malformed envelope: .*"),
+        # the end of the last envelope
+        ("entries/000000.bin", -3, r"entry \d+: the entry is not a JSON act envelope: .*"),
+        # the length of the genesis body
+        ("bodies/000000.bin", 2, r"bodies/000000\.bin holds a body of impossible length \d+"),
+        # inside the genesis body (the scenario)
+        ("bodies/000000.bin", 100, r"entry 0: the genesis body does not match its body_digest"),
+        # the end of the last body
+        ("bodies/000000.bin", -3, r"bodies/000000\.bin holds a body of impossible length \d+"),
+        # the origin line; size or root
+        ("checkpoint.txt", 5, r"checkpoint\.txt: the log signature of .* does not verify .*"),
+        ("checkpoint.txt", 40, r"checkpoint\.txt: the log signature of .* does not verify .*"),
+        ("scenario.json", 100, r"scenario\.json differs from the scenario of the genesis entry"),
+        ("README.txt", 10, r"README\.txt differs from the README of this manifest"),
+        ("manifest.json", 5, r"manifest\.json: the format is not truce-bundle/2"),
     ],
 )
 def test_a_flipped_byte_is_refused(
-    witnessed: Path, tmp_path: Path, member: str, where: int
+    witnessed: Path, tmp_path: Path, member: str, where: int, reason: str
 ) -> None:
+    """Each flipped byte is refused for what it broke, named in the audit's reason."""
     data = dict(members_of(witnessed))[member]
     offset = where % len(data)
-    bad(flip(witnessed, tmp_path / "x", member, offset), ".")
+    with pytest.raises(AuditError) as caught:
+        verify_bundle(flip(witnessed, tmp_path / "x", member, offset), workers=2)
+    assert re.fullmatch(reason, str(caught.value)), str(caught.value)
 
 
 def test_a_flipped_byte_in_a_signature_names_the_entry(witnessed: Path, tmp_path: Path) -> None:
@@ -488,7 +499,7 @@ def test_an_act_signed_after_its_key_was_revoked(mechanism: Mechanism, tmp_path:
         checkpoints.sign_head(store, signer, mechanism.clock())
     cosign_latest(mechanism)
     path = export(mechanism, tmp_path / "b", "pk-root")
-    bad(path, f"entry {index}: key .* was revoked at entry {index - 1}")
+    bad(path, f"entry {index}: key .* was revoked at log index {index - 1}")
 
 
 def test_not_a_bundle(tmp_path: Path) -> None:

@@ -11,13 +11,14 @@ from sqlalchemy import select
 from tests.mechanism import Mechanism
 from tests.unit.files.test_rules import photo
 from tests.unit.web_app import Browser, sign
-from truce.acts.bodies import BODY_MODELS, PERMISSIONS
+from truce.acts.bodies import BODY_MODELS
 from truce.ledger import jcs
 from truce.ledger.envelope import format_time
 from truce.ledger.keys import SigningKey
 from truce.log.admission import Admission
 from truce.log.batching import GroupCommit
 from truce.storage.models import MediaCluster, StoredFile
+from truce.verify.registry import PERMISSIONS
 
 WIRE_TEXT = (
     "Gunfire broke out at the Chaman-Spin Boldak crossing on Thursday, November 6. Five "
