@@ -16,8 +16,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from truce.config import Settings
-from truce.errors import ConfigurationError, ProofError
+from truce.ledger.errors import ConfigurationError, ProofError
 from truce.ledger.keys import KeyFile
 from truce.verify.audit import verify_bundle
 
@@ -43,6 +42,7 @@ def export(
     ] = None,
 ) -> None:
     """Write an audit bundle: the whole log, its checkpoint, and the bodies you may read."""
+    from truce.config import Settings
     from truce.log.export import export_bundle, identity_of
     from truce.storage.db import Database
 

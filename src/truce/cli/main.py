@@ -5,13 +5,18 @@ standard error (``error: ...``) and a non-zero exit code from
 :attr:`truce.errors.TruceError.exit_code`; usage errors exit with 2.
 
 Commands import the database layer (SQLAlchemy, Alembic) and the services inside their
-own bodies, so that the offline commands (``truce verify``, ``truce receipt check``)
-start in a fraction of the time: they never touch a database.
+own bodies, and the modules that define the other commands (:mod:`truce.cli.client`,
+:mod:`truce.cli.mirror`, ...) are imported only when a command of theirs runs or the help
+lists them (:class:`_Commands`). The offline commands (``truce verify``, ``truce receipt
+check``) so load nothing of truce but :mod:`truce.ledger`, :mod:`truce.verify` and the
+modules that define them: they start in a fraction of the time, never touch a database,
+and depend only on the verifier (``tests/unit/cli/test_main.py`` holds them to it).
 """
 
 from __future__ import annotations
 
 import base64
+import importlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -19,17 +24,59 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from typer.core import TyperGroup
 
-from truce.cli import accounts, audit, client, media, mirror, trust
-from truce.config import Settings
-from truce.errors import ConfigurationError, InputError, NotFoundError, TruceError
 from truce.ledger import merkle
+from truce.ledger.errors import ConfigurationError, InputError, TruceError
 from truce.ledger.keys import KeyFile, SigningKey
 
 if TYPE_CHECKING:
+    from typer import _click as click
+
     from truce.storage.db import Database
 
+#: The modules that add commands to ``truce`` (each has ``register(app)``), in help order.
+_COMMAND_MODULES = ("trust", "client", "mirror", "audit", "media", "accounts")
+#: The offline commands, and the one module each needs.
+_OFFLINE = {"verify": "audit", "receipt": "trust"}
+
+
+class _Commands(TyperGroup):
+    """The ``truce`` group: imports a command module when one of its commands is needed.
+
+    ``truce verify`` and ``truce receipt`` import only their own module; any other name,
+    and the help, import them all.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._loaded: set[str] = set()
+
+    def _load(self, names: tuple[str, ...]) -> None:
+        for name in names:
+            if name in self._loaded:
+                continue
+            self._loaded.add(name)
+            commands = typer.Typer()
+            importlib.import_module(f"truce.cli.{name}").register(commands)
+            group = typer.main.get_group(commands)
+            for command_name, command in group.commands.items():
+                self.add_command(command, command_name)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            self._load((_OFFLINE[cmd_name],) if cmd_name in _OFFLINE else _COMMAND_MODULES)
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load(_COMMAND_MODULES)
+        names = super().list_commands(ctx)
+        groups = [name for name in names if isinstance(self.commands[name], TyperGroup)]
+        return [name for name in names if name not in groups] + groups
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="truce",
     help="Ceasefire monitoring and verification on a signed, witnessed Merkle log.",
     no_args_is_help=True,
@@ -51,6 +98,7 @@ DatabaseOption = Annotated[
 
 
 def _database(url: str | None) -> Database:
+    from truce.config import Settings
     from truce.storage.db import Database
 
     return Database.open_existing(url or Settings().database_url)
@@ -80,6 +128,7 @@ def init(
     ] = False,
 ) -> None:
     """Create a database for a scenario and log its genesis act."""
+    from truce.config import Settings
     from truce.log import demo as demo_acts
     from truce.log import setup
 
@@ -144,6 +193,8 @@ def serve(
     admitted together by one writer per process (see docs/architecture.md).
     """
     import uvicorn
+
+    from truce.config import Settings
 
     Settings()  # fail early on bad settings
     uvicorn.run(
@@ -250,6 +301,7 @@ def scenario_messages(
 ) -> None:
     """Extract the scenario's labels to locale/scenario.pot and merge them into each
     language's locale/<locale>/LC_MESSAGES/scenario.po, listing what is untranslated."""
+    from truce.errors import NotFoundError
     from truce.scenario import labels as scenario_labels
 
     if not (folder / "mechanism.toml").is_file():
@@ -289,6 +341,7 @@ def log_entries(
     database: DatabaseOption = None,
 ) -> None:
     """Print entries as ``index leaf-hash-hex leaf-json``, one per line."""
+    from truce.errors import NotFoundError
     from truce.log.store import LogStore
 
     with _database(database).read() as connection:
@@ -333,10 +386,6 @@ def log_prove(
             raise InputError("give --index (and --size) or --first (and --second)")
     for node in proof:
         out.print(_b64(node), highlight=False)
-
-
-for _commands in (trust, client, mirror, audit, media, accounts):
-    _commands.register(app)
 
 
 def _fail(message: str, code: int) -> NoReturn:

@@ -1,4 +1,8 @@
-"""``truce witness`` and ``truce receipt check``: what a member runs on its own machine."""
+"""``truce witness`` and ``truce receipt check``: what a member runs on its own machine.
+
+``truce receipt check`` is offline verification: this module imports nothing of truce
+but :mod:`truce.ledger` and :mod:`truce.verify` (the witness's imports are in its body).
+"""
 
 from __future__ import annotations
 
@@ -12,13 +16,12 @@ import httpx
 import typer
 from rich.console import Console
 
-from truce.errors import ConfigurationError, InputError, ProofError
 from truce.ledger import merkle
 from truce.ledger.checkpoint import log_verifier, open_checkpoint
 from truce.ledger.envelope import Envelope
+from truce.ledger.errors import ConfigurationError, InputError, ProofError
 from truce.ledger.keys import KeyFile, PublicKey
-from truce.log.witness import Witness
-from truce.scenario.rules import load_scenario
+from truce.verify.genesis import read_scenario_file
 
 out = Console(soft_wrap=True, emoji=False, highlight=False)
 err = Console(stderr=True, soft_wrap=True, emoji=False, highlight=False)
@@ -45,6 +48,9 @@ def witness(
     interval: Annotated[float, typer.Option(min=1.0, help="Seconds between runs.")] = 30.0,
 ) -> None:
     """Check the newest checkpoint against the last one cosigned, then cosign it."""
+    from truce.log.witness import Witness
+    from truce.scenario.rules import load_scenario
+
     key_file = KeyFile.load(key)
     agreed = load_scenario(scenario) if scenario is not None else None
     peers = [_client(url) for url in peer or []]
@@ -86,9 +92,9 @@ def receipt_check(
 ) -> None:
     """Verify a receipt offline: leaf, signed checkpoint and inclusion proof."""
     if scenario is not None:
-        agreed = load_scenario(scenario)
-        origin = origin or agreed.mechanism.origin
-        log_key = log_key or agreed.mechanism.checkpoint_key
+        agreed_origin, agreed_key = read_scenario_file(scenario)
+        origin = origin or agreed_origin
+        log_key = log_key or agreed_key.text
     if log_key is None or origin is None:
         raise InputError("give --scenario, or --log-key and --origin")
     try:
