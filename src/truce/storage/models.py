@@ -22,7 +22,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -36,6 +35,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from truce.storage.types import UTCDateTime
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -102,7 +103,7 @@ class Checkpoint(Base):
     size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     root: Mapped[bytes] = mapped_column(LargeBinary(32))
     note: Mapped[str] = mapped_column(Text)
-    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Cosignature(Base):
@@ -134,7 +135,7 @@ class StoredFile(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     photo: Mapped[Any] = mapped_column(JSON, nullable=True)
     uploaded_by: Mapped[str] = mapped_column(String(8))
-    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Account(Base):
@@ -155,8 +156,8 @@ class Account(Base):
     display_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     language: Mapped[str] = mapped_column(String(16), default="en")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class ApiToken(Base):
@@ -167,8 +168,8 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     label: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class WebSession(Base):
@@ -179,9 +180,9 @@ class WebSession(Base):
     id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class SignInAttempt(Base):
@@ -192,7 +193,7 @@ class SignInAttempt(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     subject: Mapped[str] = mapped_column(String(200))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
     succeeded: Mapped[bool] = mapped_column(Boolean)
 
 
@@ -212,8 +213,8 @@ class KeyRequest(Base):
     public_key: Mapped[str] = mapped_column(String(64))
     key_id: Mapped[str] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(16))
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Act(Base):
@@ -227,7 +228,7 @@ class Act(Base):
     member: Mapped[str] = mapped_column(String(8), index=True)
     delegate: Mapped[str] = mapped_column(String(64))
     key_id: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     audience: Mapped[Any] = mapped_column(JSON)
     body_digest: Mapped[str] = mapped_column(String(71), index=True)
 
@@ -241,7 +242,7 @@ class Mechanism(Base):
     name: Mapped[str] = mapped_column(String(200))
     origin: Mapped[str] = mapped_column(String(200))
     scenario: Mapped[Any] = mapped_column(JSON)
-    genesis_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    genesis_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Member(Base):
@@ -290,7 +291,7 @@ class CaseRecord(Base):
     audience: Mapped[Any] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(24), index=True)
     type: Mapped[str] = mapped_column(String(64), index=True)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     time_precision: Mapped[str] = mapped_column(String(8))
     place_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
     admin1: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
@@ -300,11 +301,11 @@ class CaseRecord(Base):
     clauses: Mapped[Any] = mapped_column(JSON)
     killed: Mapped[Any] = mapped_column(JSON)
     injured: Mapped[Any] = mapped_column(JSON)
-    lodged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    lodged_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     counter_to: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(24), nullable=True)
     violator: Mapped[str | None] = mapped_column(String(8), nullable=True, index=True)
-    ruled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    ruled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     penalty: Mapped[str | None] = mapped_column(String(64), nullable=True)
     state: Mapped[Any] = mapped_column(JSON)
     updated_idx: Mapped[int] = mapped_column(BigInteger)
@@ -366,8 +367,8 @@ class AttestationRecord(Base):
     statement: Mapped[str] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(35))
     evidence: Mapped[Any] = mapped_column(JSON)
-    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    attested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attested_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     audience: Mapped[Any] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), index=True)
     state: Mapped[Any] = mapped_column(JSON)
@@ -384,7 +385,7 @@ class AttestationReview(Base):
     idx: Mapped[int] = mapped_column(BigInteger, unique=True)
     verdict: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
     audience: Mapped[Any] = mapped_column(JSON)
 
 
@@ -401,8 +402,8 @@ class CrossingReport(Base):
     people: Mapped[str] = mapped_column(String(16))
     stranded_trucks: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     reason: Mapped[str] = mapped_column(Text)
-    effective_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    effective_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
     audience: Mapped[Any] = mapped_column(JSON)
 
 
@@ -423,10 +424,10 @@ class JointRequestRecord(Base):
     description: Mapped[str] = mapped_column(Text)
     requested_action: Mapped[str] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(35))
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     audience: Mapped[Any] = mapped_column(JSON)
-    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     report_idx: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     report_audience: Mapped[Any | None] = mapped_column(JSON, nullable=True)
     action_taken: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -452,7 +453,7 @@ class MediaItem(Base):
     published: Mapped[str | None] = mapped_column(String(10), nullable=True, index=True)
     language: Mapped[str | None] = mapped_column(String(35), nullable=True)
     audience: Mapped[Any] = mapped_column(JSON)
-    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claims: Mapped[Any] = mapped_column(JSON)
 
 
