@@ -142,13 +142,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite returns the UTC instants it stores without their zone."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InputError(
@@ -184,8 +177,8 @@ def _info(connection: Connection, account: Any) -> AccountInfo:
         language=account.language,
         has_password=account.password_hash is not None,
         active_tokens=int(active),
-        created_at=account.created_at.replace(tzinfo=account.created_at.tzinfo or UTC),
-        disabled_at=_aware(account.disabled_at),
+        created_at=account.created_at,
+        disabled_at=account.disabled_at,
     )
 
 
@@ -367,8 +360,8 @@ def _token_info(row: Any, revoked_at: datetime | None = None) -> TokenInfo:
     return TokenInfo(
         token_id=row.token_hash,
         label=row.label,
-        created_at=row.created_at.replace(tzinfo=row.created_at.tzinfo or UTC),
-        revoked_at=_aware(revoked_at or row.revoked_at),
+        created_at=row.created_at,
+        revoked_at=revoked_at or row.revoked_at,
     )
 
 

@@ -17,7 +17,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select, update
 
@@ -38,10 +38,6 @@ WINDOW = timedelta(minutes=15)
 
 def _hash(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def tokens_equal(given: str | None, expected: str) -> bool:
@@ -112,8 +108,8 @@ def find_session(db: Database, value: str | None, now: datetime) -> Session | No
         ).first()
     if row is None or row.disabled_at is not None:
         return None
-    last_seen = _aware(row.last_seen_at)
-    if now >= _aware(row.expires_at) or now - last_seen >= IDLE_TIMEOUT:
+    last_seen = row.last_seen_at
+    if now >= row.expires_at or now - last_seen >= IDLE_TIMEOUT:
         close_session(db, value)
         return None
     if now - last_seen >= TOUCH_EVERY:
@@ -122,7 +118,7 @@ def find_session(db: Database, value: str | None, now: datetime) -> Session | No
                 update(WebSession).where(WebSession.id_hash == id_hash).values(last_seen_at=now)
             )
     identity = Identity(row.member, row.delegate, row.role, row.id)
-    return Session(id_hash, identity, row.csrf_token, row.language, _aware(row.expires_at))
+    return Session(id_hash, identity, row.csrf_token, row.language, row.expires_at)
 
 
 def close_session(db: Database, value: str | None) -> None:
@@ -149,10 +145,9 @@ def retry_at(db: Database, keys: tuple[str, ...], now: datetime) -> datetime | N
                     SignInAttempt.subject == subject, SignInAttempt.succeeded.is_(True)
                 )
             ).scalar()
-            start = max(since, _aware(last_success)) if last_success is not None else since
-            failures = [
-                _aware(moment)
-                for moment in connection.execute(
+            start = max(since, last_success) if last_success is not None else since
+            failures = list(
+                connection.execute(
                     select(SignInAttempt.at)
                     .where(
                         SignInAttempt.subject == subject,
@@ -162,7 +157,7 @@ def retry_at(db: Database, keys: tuple[str, ...], now: datetime) -> datetime | N
                     .order_by(SignInAttempt.at.desc())
                     .limit(MAX_FAILURES)
                 ).scalars()
-            ]
+            )
             if len(failures) >= MAX_FAILURES:
                 until = failures[-1] + WINDOW
                 latest = until if latest is None else max(latest, until)

@@ -7,7 +7,7 @@ case in one batch are each checked against the state the previous ones left.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -18,10 +18,6 @@ from truce.ledger.envelope import SignedAct
 from truce.log.states import state_of
 from truce.scenario.rules import Scenario
 from truce.storage.models import CaseRecord, StoredFile
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def prior_violations(
@@ -41,7 +37,7 @@ def prior_violations(
             CaseRecord.ruled_at.is_not(None),
         )
     ).scalars()
-    return len([moment for moment in rows if moment is not None and since <= _aware(moment) <= at])
+    return len([moment for moment in rows if moment is not None and since <= moment <= at])
 
 
 class CaseBook:

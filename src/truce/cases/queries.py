@@ -53,7 +53,6 @@ __all__ = [
     "Filters",
     "Reader",
     "Standing",
-    "aware",
     "case_title",
     "cases_page",
     "confirmed_violations",
@@ -201,6 +200,11 @@ def _start(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
+def _given(moment: datetime) -> datetime:
+    """A time a reader gave (a query parameter): one written without a zone is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def conditions(filters: Filters) -> list[ColumnElement[bool]]:
     """SQL conditions for every filter but ``violated`` (which needs the ruling)."""
     found: list[ColumnElement[bool]] = []
@@ -223,9 +227,9 @@ def conditions(filters: Filters) -> list[ColumnElement[bool]]:
             cast(CaseRecord.clauses, String).contains(json.dumps(filters.clause), autoescape=True)
         )
     if filters.since:
-        found.append(CaseRecord.occurred_at >= aware(filters.since))
+        found.append(CaseRecord.occurred_at >= _given(filters.since))
     if filters.until:
-        found.append(CaseRecord.occurred_at < aware(filters.until))
+        found.append(CaseRecord.occurred_at < _given(filters.until))
     if filters.sector:
         found.append(CaseRecord.admin1 == filters.sector)
     if filters.violator:
@@ -381,9 +385,7 @@ def dated_cases(
 
 def rfc3339(moment: datetime) -> str:
     """A stored time as RFC 3339 UTC to the second, quickly (thousands per page)."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment.isoformat(timespec="seconds") + "Z"
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def open_allegations(connection: Connection, reader: Reader) -> dict[tuple[str, str], int]:
@@ -497,11 +499,6 @@ def standing(
                 violations[(clause, row.violator)] = violations.get((clause, row.violator), 0) + 1
     shown = [row for row in ruled if reader.sees(row.audience, row.lodged_by)][:recent]
     return Standing(by_status, alleged, violations, shown)
-
-
-def aware(moment: datetime) -> datetime:
-    """A stored time as UTC (SQLite gives naive datetimes back)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def state_of(row: Any) -> cases.Case:

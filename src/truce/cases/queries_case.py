@@ -20,7 +20,6 @@ from sqlalchemy import Connection, and_, select
 from truce.cases import rules as cases
 from truce.cases.audience import Reader, visible
 from truce.cases.checks import prior_violations
-from truce.cases.queries import aware
 from truce.cases.summary import CaseThread, ThreadAct, case_summary, next_acts
 from truce.errors import NotFoundError
 from truce.ledger.envelope import format_time, stored_audience
@@ -172,7 +171,7 @@ def _thread_act(
         kind=act.kind,
         member=act.member,
         delegate=act.delegate,
-        at=format_time(aware(act.at)),
+        at=format_time(act.at),
         audience=audience if isinstance(audience, str) else list(audience),
         leaf_hash=act.leaf_hash,
         body=body,

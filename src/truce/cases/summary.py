@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from truce.cases import rules as cases
-from truce.cases.queries import aware, case_title
+from truce.cases.queries import case_title
 from truce.ledger.envelope import format_time
 from truce.scenario.rules import Scenario
 
@@ -134,7 +134,7 @@ def case_summary(row: Any, now: datetime) -> CaseSummary:
         accused=row.accused,
         accused_group=row.accused_group,
         type=row.type,
-        occurred_at=format_time(aware(row.occurred_at)),
+        occurred_at=format_time(row.occurred_at),
         place_id=row.place_id,
         sector=row.admin1,
         lat=row.lat,
@@ -142,7 +142,7 @@ def case_summary(row: Any, now: datetime) -> CaseSummary:
         clauses=list(row.clauses),
         killed=dict(row.killed),
         injured=dict(row.injured),
-        lodged_at=format_time(aware(row.lodged_at)),
+        lodged_at=format_time(row.lodged_at),
         response_deadline=format_time(deadline),
         response_overdue=overdue,
         outcome=row.outcome,
@@ -175,9 +175,9 @@ def case_item(scenario: Scenario, row: Any, now: datetime) -> CaseItem:
         lodged_by=row.lodged_by,
         accused=row.accused,
         accused_group=row.accused_group,
-        occurred_at=aware(row.occurred_at),
+        occurred_at=row.occurred_at,
         time_precision=row.time_precision,
-        lodged_at=aware(row.lodged_at),
+        lodged_at=row.lodged_at,
         place=place.name if place else None,
         lat=row.lat,
         lon=row.lon,

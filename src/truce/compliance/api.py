@@ -13,7 +13,6 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from truce.api.deps import IdentityDep, ServicesDep
-from truce.cases.queries import aware
 from truce.compliance import queries
 from truce.compliance import rules as compliance
 from truce.ledger.envelope import format_time
@@ -135,7 +134,7 @@ def _review_out(review: queries.SeenReview) -> ReviewOut:
     return ReviewOut(
         member=row.member,
         index=row.idx,
-        at=format_time(aware(row.at)),
+        at=format_time(row.at),
         verdict=row.verdict if review.shown else None,
         reason=row.reason if review.shown else None,
         withheld=not review.shown,
@@ -168,8 +167,8 @@ def list_attestations(
                 statement=item.row.statement,
                 language=item.row.language,
                 evidence=list(item.row.evidence),
-                taken_at=format_time(aware(item.row.taken_at)),
-                attested_at=format_time(aware(item.row.attested_at)),
+                taken_at=format_time(item.row.taken_at),
+                attested_at=format_time(item.row.attested_at),
                 status=item.row.status,
                 reviews=[_review_out(review) for review in item.reviews],
             )

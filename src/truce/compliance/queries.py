@@ -18,7 +18,7 @@ from sqlalchemy import Connection, select
 
 from truce.accounts.service import Identity
 from truce.cases.audience import Reader, reader_of
-from truce.cases.queries import aware, confirmed_violations, open_allegations
+from truce.cases.queries import confirmed_violations, open_allegations
 from truce.compliance import rules as compliance
 from truce.storage.models import AttestationRecord, AttestationReview, CaseRecord
 
@@ -55,7 +55,7 @@ def _facts(row: Any, alleged: tuple[str, ...]) -> compliance.CaseFacts:
         accused=row.accused,
         alleged=alleged,
         status=row.status,
-        occurred_at=aware(row.occurred_at),
+        occurred_at=row.occurred_at,
         outcome=row.outcome,
         violator=row.violator,
         ruled_clauses=compliance.ruled_clauses(row.state),

@@ -15,7 +15,6 @@ from sqlalchemy import Connection, select
 
 from truce.accounts.service import Identity
 from truce.cases.audience import reader_of
-from truce.cases.queries import aware
 from truce.crossings import rules as crossings
 from truce.storage.models import CrossingReport
 
@@ -37,7 +36,7 @@ def _report(row: Any) -> crossings.Report:
         people=row.people,
         stranded_trucks=row.stranded_trucks,
         reason=row.reason,
-        effective_at=aware(row.effective_at),
+        effective_at=row.effective_at,
     )
 
 
@@ -53,5 +52,5 @@ def visible_reports(
     for row in connection.execute(query).all():
         if reader.sees(row.audience, row.member):
             found.by_crossing.setdefault(row.crossing, []).append(_report(row))
-            found.reported_at[row.idx] = aware(row.at)
+            found.reported_at[row.idx] = row.at
     return found

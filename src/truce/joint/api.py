@@ -16,7 +16,6 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from truce.api.deps import IdentityDep, LogIndex, ServicesDep
-from truce.cases.queries import aware
 from truce.errors import NotFoundError
 from truce.joint import queries
 from truce.joint import rules as joint
@@ -72,7 +71,7 @@ def _joint_out(seen: queries.SeenRequest, now: datetime) -> JointActionOut:
     if row.report_idx is not None and row.answered_at is not None:
         report = JointReportOut(
             index=row.report_idx,
-            at=format_time(aware(row.answered_at)),
+            at=format_time(row.answered_at),
             late=state.late,
             action_taken=row.action_taken if seen.report_shown else None,
             outcome=row.outcome if seen.report_shown else None,
@@ -91,8 +90,8 @@ def _joint_out(seen: queries.SeenRequest, now: datetime) -> JointActionOut:
         description=row.description,
         requested_action=row.requested_action,
         language=row.language,
-        requested_at=format_time(aware(row.requested_at)),
-        deadline=format_time(aware(row.deadline)),
+        requested_at=format_time(row.requested_at),
+        deadline=format_time(row.deadline),
         status=state.status(now),
         report=report,
     )

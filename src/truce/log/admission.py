@@ -194,12 +194,9 @@ class Admission:
             ).first()
             if row is None:
                 raise ConfigurationError("the database holds no mechanism: run truce init")
-            genesis_at = row.genesis_at
-            if genesis_at.tzinfo is None:
-                genesis_at = genesis_at.replace(tzinfo=UTC)
             self._mechanism = _Mechanism(
                 id=row.id,
-                genesis_at=genesis_at,
+                genesis_at=row.genesis_at,
                 scenario=Scenario.model_validate(row.scenario),
             )
         return self._mechanism

@@ -9,7 +9,6 @@ current checkpoint and write the result into it (``docs/web.md``).
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -24,10 +23,6 @@ router = APIRouter(include_in_schema=False)
 SHOWN = 20
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 @router.get("/log", response_class=HTMLResponse)
 def log_page(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
     """The newest checkpoints with their cosigners, and the witnesses' last cosignatures."""
@@ -38,7 +33,7 @@ def log_page(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLRes
         {
             "size": row.size,
             "root": base64.b64encode(row.root).decode("ascii"),
-            "signed_at": _aware(row.signed_at),
+            "signed_at": row.signed_at,
             "cosigners": row.cosigners,
             "witnessed": len(row.cosigners) >= quorum,
         }

@@ -85,14 +85,10 @@ def _item_view(row: Any) -> dict[str, Any]:
         "published": row.published,
         "language": row.language,
         "ingested_by": f"{row.member}/{row.delegate}",
-        "ingested_at": format_time(_utc(row.ingested_at)),
+        "ingested_at": format_time(row.ingested_at),
         "audience": stored_audience(row.audience),
         "claims": list(row.claims),
     }
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def _incident_view(row: Any) -> dict[str, Any]:

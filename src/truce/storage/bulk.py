@@ -12,19 +12,24 @@ travels costs the writer more than the database's own work on it:
 - on SQLite the rows are inserted in process, and ``executemany`` is already a loop in C.
 
 Both paths store the same values: a JSON column's value is serialised as SQLAlchemy's
-``JSON`` type does (``json.dumps``; None is JSON ``null``, not SQL ``NULL``), and every
-other value is passed to the driver as it is.
+``JSON`` type does (``json.dumps``; None is JSON ``null``, not SQL ``NULL``), a time
+column's value is refused when naive and sent in UTC as
+:class:`~truce.storage.types.UTCDateTime` binds it, and every other value is passed to
+the driver as it is.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Insert, Table, insert
 from sqlalchemy.exc import DBAPIError
+
+from truce.storage.types import UTCDateTime, to_utc
 
 
 def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -39,16 +44,13 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
         connection.execute(_insert(table), list(rows))
         return
     columns = list(rows[0])
-    as_json = _json_columns(table)
-    encode = [(name, name in as_json) for name in columns]
+    encoders = _encoders(table)
+    encode = [(name, encoders.get(name)) for name in columns]
     copy_rows(
         connection,
         table.name,
         columns,
-        (
-            [json.dumps(row[name]) if is_json else row[name] for name, is_json in encode]
-            for row in rows
-        ),
+        ([row[name] if how is None else how(row[name]) for name, how in encode] for row in rows),
     )
 
 
@@ -84,6 +86,17 @@ def _insert(table: Table) -> Insert:
     return insert(table)
 
 
+def _utc_or_none(value: datetime | None) -> datetime | None:
+    return None if value is None else to_utc(value)
+
+
 @cache
-def _json_columns(table: Table) -> frozenset[str]:
-    return frozenset(column.name for column in table.columns if isinstance(column.type, JSON))
+def _encoders(table: Table) -> dict[str, Callable[[Any], Any]]:
+    """How ``COPY`` must be given the value of each column whose type would process it."""
+    found: dict[str, Callable[[Any], Any]] = {}
+    for column in table.columns:
+        if isinstance(column.type, JSON):
+            found[column.name] = json.dumps
+        elif isinstance(column.type, UTCDateTime):
+            found[column.name] = _utc_or_none
+    return found

@@ -33,10 +33,6 @@ RECENT = 8
 TASKS_SHOWN = 20
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def action_labels() -> dict[str, str]:
     """What an inbox action asks, in the language being rendered."""
     return {
@@ -195,7 +191,7 @@ def witnessing(found: Services, language: str) -> dict[str, Any]:
     ]
     return {
         "size": size,
-        "signed_at": format_time(_aware(latest.signed_at)) if latest is not None else None,
+        "signed_at": format_time(latest.signed_at) if latest is not None else None,
         "witnesses": witnesses,
         "all": size is not None and all(w["current"] for w in witnesses),
         "quorum": scenario.witness_threshold,

@@ -154,14 +154,13 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return translations(_current.get()).ungettext(singular, plural, count)
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def parse_moment(moment: datetime | str) -> datetime:
-    if isinstance(moment, str):
-        return _aware(datetime.fromisoformat(moment.replace("Z", "+00:00")))
-    return _aware(moment)
+    """A moment given as a datetime (aware, as every stored time is) or as ISO 8601 text,
+    which is read as UTC when it names no zone."""
+    if isinstance(moment, datetime):
+        return moment
+    parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _moment_parts(moment: datetime | str, style: str) -> tuple[str, str, str]:
@@ -217,7 +216,7 @@ def format_day(moment: datetime | str | None, style: str = "medium") -> str:
 def format_clock(moment: datetime) -> str:
     """A time of day (hours and minutes, UTC) in the current language's locale."""
     locale = babel_locale(_current.get())
-    return format_time(_aware(moment), "short", tzinfo=UTC, locale=locale) + " UTC"
+    return format_time(moment, "short", tzinfo=UTC, locale=locale) + " UTC"
 
 
 def format_span(delta: timedelta) -> str:
