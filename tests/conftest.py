@@ -1,32 +1,20 @@
 """Shared fixtures: a real database per test (SQLite file, and PostgreSQL when available).
 
-``make test`` starts a throwaway PostgreSQL cluster and exports
-``TRUCE_TEST_POSTGRES_URL`` (and ``TRUCE_TEST_REQUIRE_POSTGRES=1``, which turns a
-missing server into a failure instead of a skip). Each PostgreSQL test gets a database
-of its own, dropped afterwards.
+``make test`` starts a throwaway PostgreSQL cluster (see :mod:`tests.databases`). Each
+PostgreSQL test gets a database of its own, dropped afterwards.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
+from tests.databases import postgres_admin_url, postgres_database
 from tests.mechanism import Mechanism, make_mechanism
-
-
-def _postgres_admin_url() -> str | None:
-    url = os.environ.get("TRUCE_TEST_POSTGRES_URL")
-    if not url and os.environ.get("TRUCE_TEST_REQUIRE_POSTGRES"):
-        pytest.fail("TRUCE_TEST_REQUIRE_POSTGRES is set but TRUCE_TEST_POSTGRES_URL is not")
-    return url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -35,19 +23,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'truce.db'}"
         return
-    admin_url = _postgres_admin_url()
+    admin_url = postgres_admin_url()
     if admin_url is None:
         pytest.skip("no PostgreSQL server (run the suite with make test)")
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database(admin_url) as url:
+        yield url
 
 
 @pytest.fixture

@@ -29,7 +29,6 @@ is set) runs fewer, ``POSTGRES_EXAMPLES``, since each example creates a database
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,10 +40,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from tests.conftest import Clock
+from tests.databases import postgres_admin_url, postgres_database
 from tests.mechanism import Mechanism, make_mechanism
 from truce.errors import TruceError
 from truce.ledger.envelope import SignedAct
@@ -637,19 +636,12 @@ def sqlite_mechanism(folder: Path, clock: Clock) -> Iterator[Mechanism]:
 
 @contextmanager
 def postgres_mechanism(folder: Path, clock: Clock, admin_url: str) -> Iterator[Mechanism]:
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    built = make_mechanism(url, folder / f"{name}-keys", clock)
-    try:
-        yield built
-    finally:
-        built.db.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database(admin_url) as url:
+        built = make_mechanism(url, folder / f"{uuid.uuid4().hex[:12]}-keys", clock)
+        try:
+            yield built
+        finally:
+            built.db.dispose()
 
 
 @settings(
@@ -678,10 +670,8 @@ def test_random_case_acts_on_sqlite(
 def test_random_case_acts_on_postgresql(
     tmp_path_factory: pytest.TempPathFactory, steps: list[Step]
 ) -> None:
-    admin_url = os.environ.get("TRUCE_TEST_POSTGRES_URL")
-    if not admin_url:
-        if os.environ.get("TRUCE_TEST_REQUIRE_POSTGRES"):
-            pytest.fail("TRUCE_TEST_REQUIRE_POSTGRES is set but TRUCE_TEST_POSTGRES_URL is not")
+    admin_url = postgres_admin_url()
+    if admin_url is None:
         pytest.skip("no PostgreSQL server (run the suite with make test)")
     clock = Clock()
     with postgres_mechanism(tmp_path_factory.mktemp("cases"), clock, admin_url) as built:

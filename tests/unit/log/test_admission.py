@@ -172,7 +172,14 @@ def test_an_implausible_time_is_refused(
 def test_a_time_within_the_allowed_skew_is_accepted(mechanism: Mechanism, clock: Clock) -> None:
     from datetime import timedelta
 
-    mechanism.admission.submit(mechanism.act("pk-officer", at=clock() + timedelta(minutes=4)))
+    ahead = clock() + timedelta(minutes=4)
+    before = stored_state(mechanism.db)
+    receipt = mechanism.admission.submit(mechanism.act("pk-officer", at=ahead))
+    assert receipt.index == before["size"]
+    with mechanism.db.read() as connection:
+        assert LogStore(connection).head().size == before["size"] + 1
+        logged = connection.execute(select(Act.at).where(Act.idx == receipt.index)).scalar_one()
+    assert logged == ahead
 
 
 def test_an_impossible_date_is_refused_when_parsed() -> None:
