@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -22,9 +22,10 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, StatementError
 
 from truce.storage.bulk import insert_rows
+from truce.storage.types import UTCDateTime
 
 _METADATA = MetaData()
 _TABLE = Table(
@@ -38,7 +39,9 @@ _TABLE = Table(
     Column("at", DateTime(timezone=True), nullable=True),
     Column("ratio", Float, nullable=True),
     Column("note", Text, nullable=True, server_default="unset"),
+    Column("utc", UTCDateTime, nullable=True),
 )
+KARACHI = timezone(timedelta(hours=5))
 
 
 def _rows(first: int) -> list[dict[str, Any]]:
@@ -52,6 +55,7 @@ def _rows(first: int) -> list[dict[str, Any]]:
             "flag": True,
             "at": datetime(2025, 10, 15, 4, 30, tzinfo=UTC),
             "ratio": 0.1,
+            "utc": datetime(2025, 10, 15, 9, 30, tzinfo=KARACHI),
         },
         {
             "id": first + 1,
@@ -61,6 +65,7 @@ def _rows(first: int) -> list[dict[str, Any]]:
             "flag": False,
             "at": None,
             "ratio": None,
+            "utc": None,
         },
         {
             "id": first + 2,
@@ -70,6 +75,7 @@ def _rows(first: int) -> list[dict[str, Any]]:
             "flag": None,
             "at": datetime(2025, 11, 1, tzinfo=UTC),
             "ratio": -3.25e-7,
+            "utc": datetime(2025, 11, 1, tzinfo=UTC),
         },
     ]
 
@@ -87,6 +93,7 @@ def _stored(connection: Any, first: int) -> list[tuple[Any, ...]]:
             _TABLE.c.at,
             _TABLE.c.ratio,
             _TABLE.c.note,
+            _TABLE.c.utc,
         )
         .where(_TABLE.c.id >= first, _TABLE.c.id < first + 100)
         .order_by(_TABLE.c.id)
@@ -111,6 +118,21 @@ def test_bulk_rows_equal_plain_inserts(database_url: str) -> None:
     assert bulk[0][4] == b"\x00\\\t\n\xff"
     assert bulk[1][1:3] == (False, "null")  # JSON null, as SQLAlchemy's JSON type stores None
     assert bulk[0][8] == "unset"  # a column left out takes its default
+    assert bulk[0][9] == datetime(2025, 10, 15, 4, 30, tzinfo=UTC)
+    assert bulk[0][9].tzinfo is UTC
+
+
+def test_a_naive_time_is_refused_by_a_bulk_insert(database_url: str) -> None:
+    engine = create_engine(database_url)
+    _METADATA.create_all(engine)
+    rows = _rows(0)
+    rows[2]["utc"] = datetime(2025, 11, 1)
+    with pytest.raises((ValueError, StatementError), match="naive"), engine.begin() as connection:
+        insert_rows(connection, _TABLE, rows)
+    with engine.connect() as connection:
+        count = connection.execute(text("SELECT COUNT(*) FROM bulk_rows")).scalar_one()
+    engine.dispose()
+    assert count == 0
 
 
 def test_a_refused_bulk_insert_writes_nothing(database_url: str) -> None:
