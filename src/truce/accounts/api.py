@@ -129,7 +129,7 @@ def _require(caller: Identity, member: str) -> None:
 
 @router.get("", response_model=list[AccountOut], summary="List accounts")
 def list_accounts(
-    found: ServicesDep,
+    services: ServicesDep,
     caller: IdentityDep,
     member: Annotated[str | None, Query(pattern=r"^[A-Z]{2,4}$")] = None,
 ) -> list[AccountOut]:
@@ -138,15 +138,15 @@ def list_accounts(
         member = member or caller.member
     if member is not None:
         _require(caller, member)
-    return [AccountOut.of(info) for info in accounts.list_accounts(found.db, member)]
+    return [AccountOut.of(info) for info in accounts.list_accounts(services.db, member)]
 
 
 @router.post("", response_model=AccountOut, status_code=201, summary="Create an account")
-def create_account(found: ServicesDep, caller: IdentityDep, new: NewAccount) -> AccountOut:
+def create_account(services: ServicesDep, caller: IdentityDep, new: NewAccount) -> AccountOut:
     """Create a delegate's account, with an initial password if given."""
     _require(caller, new.member)
     accounts.create_account(
-        found.db,
+        services.db,
         member=new.member,
         delegate=new.delegate,
         role=new.role,
@@ -154,46 +154,46 @@ def create_account(found: ServicesDep, caller: IdentityDep, new: NewAccount) -> 
         language=new.language,
         display_name=new.display_name,
     )
-    return AccountOut.of(accounts.get_account(found.db, new.member, new.delegate))
+    return AccountOut.of(accounts.get_account(services.db, new.member, new.delegate))
 
 
 @router.get("/me", response_model=AccountOut, summary="The caller's own account")
-def my_account(found: ServicesDep, caller: IdentityDep) -> AccountOut:
+def my_account(services: ServicesDep, caller: IdentityDep) -> AccountOut:
     """The account the bearer token belongs to."""
-    return AccountOut.of(accounts.get_account(found.db, caller.member, caller.delegate))
+    return AccountOut.of(accounts.get_account(services.db, caller.member, caller.delegate))
 
 
 @router.get("/{member}/{delegate}", response_model=AccountOut, summary="One account")
 def get_account(
-    found: ServicesDep, caller: IdentityDep, member: MemberPath, delegate: DelegatePath
+    services: ServicesDep, caller: IdentityDep, member: MemberPath, delegate: DelegatePath
 ) -> AccountOut:
     """One account, for whoever administers it."""
     _require(caller, member)
-    return AccountOut.of(accounts.get_account(found.db, member, delegate))
+    return AccountOut.of(accounts.get_account(services.db, member, delegate))
 
 
 @router.post(
     "/{member}/{delegate}/disable", response_model=AccountOut, summary="Disable an account"
 )
 def disable_account(
-    found: ServicesDep, caller: IdentityDep, member: MemberPath, delegate: DelegatePath
+    services: ServicesDep, caller: IdentityDep, member: MemberPath, delegate: DelegatePath
 ) -> AccountOut:
     """Refuse the account's tokens and password until it is enabled again."""
     _require(caller, member)
     if (member, delegate) == (caller.member, caller.delegate):
         raise NotPermittedError("an administrator does not disable its own account")
-    accounts.disable_account(found.db, member, delegate)
-    return AccountOut.of(accounts.get_account(found.db, member, delegate))
+    accounts.disable_account(services.db, member, delegate)
+    return AccountOut.of(accounts.get_account(services.db, member, delegate))
 
 
 @router.post("/{member}/{delegate}/enable", response_model=AccountOut, summary="Enable an account")
 def enable_account(
-    found: ServicesDep, caller: IdentityDep, member: MemberPath, delegate: DelegatePath
+    services: ServicesDep, caller: IdentityDep, member: MemberPath, delegate: DelegatePath
 ) -> AccountOut:
     """Accept the account's unrevoked tokens and its password again."""
     _require(caller, member)
-    accounts.enable_account(found.db, member, delegate)
-    return AccountOut.of(accounts.get_account(found.db, member, delegate))
+    accounts.enable_account(services.db, member, delegate)
+    return AccountOut.of(accounts.get_account(services.db, member, delegate))
 
 
 @router.put(
@@ -203,7 +203,7 @@ def enable_account(
     summary="Set an account's password",
 )
 def set_password(
-    found: ServicesDep,
+    services: ServicesDep,
     caller: IdentityDep,
     member: MemberPath,
     delegate: DelegatePath,
@@ -211,7 +211,7 @@ def set_password(
 ) -> Response:
     """Set or replace the password the delegate signs in to the web application with."""
     _require(caller, member)
-    accounts.set_password(found.db, member, delegate, new.password)
+    accounts.set_password(services.db, member, delegate, new.password)
     return Response(status_code=204)
 
 
@@ -219,11 +219,11 @@ def set_password(
     "/{member}/{delegate}/tokens", response_model=list[TokenOut], summary="List an account's tokens"
 )
 def list_tokens(
-    found: ServicesDep, caller: IdentityDep, member: MemberPath, delegate: DelegatePath
+    services: ServicesDep, caller: IdentityDep, member: MemberPath, delegate: DelegatePath
 ) -> list[TokenOut]:
     """The account's tokens, revoked ones included, by their ids."""
     _require(caller, member)
-    return [TokenOut.of(info) for info in accounts.list_tokens(found.db, member, delegate)]
+    return [TokenOut.of(info) for info in accounts.list_tokens(services.db, member, delegate)]
 
 
 @router.post(
@@ -233,7 +233,7 @@ def list_tokens(
     summary="Issue an API token",
 )
 def issue_token(
-    found: ServicesDep,
+    services: ServicesDep,
     caller: IdentityDep,
     member: MemberPath,
     delegate: DelegatePath,
@@ -242,9 +242,11 @@ def issue_token(
     """Issue a token for the account; the answer is the only place it is ever shown."""
     _require(caller, member)
     label = new.label if new is not None else ""
-    token = accounts.issue_token(found.db, member, delegate, label)
+    token = accounts.issue_token(services.db, member, delegate, label)
     digest = accounts.token_hash(token)
-    info = next(t for t in accounts.list_tokens(found.db, member, delegate) if t.token_id == digest)
+    info = next(
+        t for t in accounts.list_tokens(services.db, member, delegate) if t.token_id == digest
+    )
     return IssuedToken(token=token, **TokenOut.of(info).model_dump())
 
 
@@ -254,7 +256,7 @@ def issue_token(
     summary="Revoke an API token",
 )
 def revoke_token(
-    found: ServicesDep,
+    services: ServicesDep,
     caller: IdentityDep,
     member: MemberPath,
     delegate: DelegatePath,
@@ -262,4 +264,4 @@ def revoke_token(
 ) -> TokenOut:
     """Revoke a token by its id (or a unique prefix of 8 or more hex digits)."""
     _require(caller, member)
-    return TokenOut.of(accounts.revoke_token(found.db, member, delegate, token_id))
+    return TokenOut.of(accounts.revoke_token(services.db, member, delegate, token_id))

@@ -23,14 +23,14 @@ class Services:
     admission: Admission
 
 
-async def services(request: Request) -> Services:
+async def app_services(request: Request) -> Services:
     """The app's services.
 
     ``async`` although it awaits nothing: FastAPI runs a plain ``def`` dependency on a
     worker thread, and two thread hops cost a write more than all of its SQL.
     """
-    found: Services = request.app.state.services
-    return found
+    services: Services = request.app.state.services
+    return services
 
 
 def bearer_token(request: Request) -> str:
@@ -41,12 +41,12 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def identity(request: Request, found: Annotated[Services, Depends(services)]) -> Identity:
+def identity(request: Request, services: Annotated[Services, Depends(app_services)]) -> Identity:
     """The delegate named by the ``Authorization: Bearer`` token; 401 without one."""
-    return authenticate(found.db, bearer_token(request))
+    return authenticate(services.db, bearer_token(request))
 
 
-ServicesDep = Annotated[Services, Depends(services)]
+ServicesDep = Annotated[Services, Depends(app_services)]
 IdentityDep = Annotated[Identity, Depends(identity)]
 
 #: The largest log index or tree size: what a 64-bit signed integer column can hold.

@@ -19,10 +19,10 @@ router = APIRouter(tags=["meta"])
 
 
 @router.get("/api/v1/mechanism", summary="The mechanism this server records")
-def mechanism(found: ServicesDep) -> dict[str, Any]:
+def mechanism(services: ServicesDep) -> dict[str, Any]:
     """The mechanism, its members, the log's size and root, and where to go next."""
-    scenario = found.admission.mechanism().scenario
-    with found.db.read() as connection:
+    scenario = services.admission.mechanism().scenario
+    with services.db.read() as connection:
         head = LogStore(connection).head()
         listed = members(connection)
     return {

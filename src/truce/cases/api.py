@@ -51,7 +51,7 @@ def _now() -> datetime:
 
 @router.get("/cases", response_model=CasePage, summary="Cases, filtered and paginated")
 def list_cases(
-    found: ServicesDep,
+    services: ServicesDep,
     reader: IdentityDep,
     status: Annotated[list[str] | None, Query()] = None,
     member: Annotated[str | None, Query(description="lodged by or accused")] = None,
@@ -76,7 +76,7 @@ def list_cases(
         sector=sector or None,
     )
     now = _now()
-    with found.db.read() as connection:
+    with services.db.read() as connection:
         viewer = queries.reader_of(connection, reader)
         total, rows = queries.cases_page(connection, viewer, filters, limit=limit, offset=offset)
     return CasePage(
@@ -88,11 +88,11 @@ def list_cases(
 
 
 @router.get("/cases/{case_id}", response_model=CaseThread, summary="A case's whole thread")
-def get_case(case_id: LogIndex, found: ServicesDep, reader: IdentityDep) -> CaseThread:
+def get_case(case_id: LogIndex, services: ServicesDep, reader: IdentityDep) -> CaseThread:
     """The case, its workflow state, every act of it in log order, and what the reader
     may do next on it."""
-    scenario = found.admission.mechanism().scenario
-    with found.db.read() as connection:
+    scenario = services.admission.mechanism().scenario
+    with services.db.read() as connection:
         viewer = queries.reader_of(connection, reader)
         _row, answer = queries_case.case_thread(connection, viewer, scenario, case_id, _now())
     return answer
@@ -111,10 +111,10 @@ class PenaltyDue(BaseModel):
 @router.get(
     "/cases/{case_id}/penalty", response_model=PenaltyDue, summary="The penalty the schedule gives"
 )
-def penalty_due(case_id: LogIndex, found: ServicesDep, reader: IdentityDep) -> PenaltyDue:
+def penalty_due(case_id: LogIndex, services: ServicesDep, reader: IdentityDep) -> PenaltyDue:
     """For a ruled case with a confirmed violation: the violator's count and its step."""
-    scenario = found.admission.mechanism().scenario
-    with found.db.read() as connection:
+    scenario = services.admission.mechanism().scenario
+    with services.db.read() as connection:
         viewer = queries.reader_of(connection, reader)
         row = queries_case.find_case(connection, viewer, case_id)
         if row.outcome != "violation_confirmed" or row.violator is None:
@@ -144,11 +144,11 @@ Action = Literal[
 
 
 @router.get("/inbox", response_model=list[InboxItem], summary="What awaits the reader's member")
-def inbox(found: ServicesDep, reader: IdentityDep) -> list[InboxItem]:
+def inbox(services: ServicesDep, reader: IdentityDep) -> list[InboxItem]:
     """Per case, the next step the reader's member is expected to take, with its deadline."""
     now = _now()
-    scenario = found.admission.mechanism().scenario
-    with found.db.read() as connection:
+    scenario = services.admission.mechanism().scenario
+    with services.db.read() as connection:
         viewer = queries.reader_of(connection, reader)
         waiting = queries_case.inbox(connection, viewer, scenario, now)
     return [

@@ -40,10 +40,10 @@ MAP_LIMIT = 2000
 TIMELINE_LIMIT = 1000
 
 
-def _crossings(found: Services, viewer: Viewer, scenario: Scenario) -> list[dict[str, Any]]:
+def _crossings(services: Services, viewer: Viewer, scenario: Scenario) -> list[dict[str, Any]]:
     """Each gazetteer crossing with its state now, from the reports the viewer may see,
     named as ``scenario`` (in the viewer's language) names it."""
-    listed = api_crossings.list_crossings(found, viewer.identity)
+    listed = api_crossings.list_crossings(services, viewer.identity)
     shown: list[dict[str, Any]] = []
     for crossing in named_crossings(scenario, listed.crossings):
         if crossing.lat is None or crossing.lon is None:
@@ -65,10 +65,10 @@ def _crossings(found: Services, viewer: Viewer, scenario: Scenario) -> list[dict
     return shown
 
 
-def map_data(found: Services, viewer: Viewer, filters: Filters) -> dict[str, Any]:
+def map_data(services: Services, viewer: Viewer, filters: Filters) -> dict[str, Any]:
     """The ``map-data`` block but its labels: incidents, crossings and places."""
-    scenario = scenario_of(found, viewer.language)
-    with found.db.read() as connection:
+    scenario = scenario_of(services, viewer.language)
+    with services.db.read() as connection:
         reader = reader_of(connection, viewer.identity)
         total, rows = located_cases(connection, reader, filters, MAP_LIMIT)
     labels, names = titles(scenario)
@@ -100,15 +100,15 @@ def map_data(found: Services, viewer: Viewer, filters: Filters) -> dict[str, Any
         "incidents": incidents,
         "total": total,
         "limit": MAP_LIMIT,
-        "crossings": _crossings(found, viewer, scenario),
+        "crossings": _crossings(services, viewer, scenario),
         "places": places,
     }
 
 
 @router.get("/map", response_class=HTMLResponse)
-def map_page(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
+def map_page(request: Request, services: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
     """The map of incidents, crossings and places, filtered like the case list."""
-    scenario = scenario_of(found, viewer.language)
+    scenario = scenario_of(services, viewer.language)
     filters, error = request_filters(request)
     return render(
         request,
@@ -116,7 +116,7 @@ def map_page(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLRes
         {
             **filter_context(scenario, filters),
             "error": error,
-            "data": map_data(found, viewer, filters),
+            "data": map_data(services, viewer, filters),
             "type_labels": {t.id: t.label for t in scenario.incident_types},
             "query": filters.query(),
         },
@@ -124,20 +124,20 @@ def map_page(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLRes
 
 
 @router.get("/map/data")
-def map_data_json(request: Request, found: ServicesDep, viewer: ViewerDep) -> JSONResponse:
+def map_data_json(request: Request, services: ServicesDep, viewer: ViewerDep) -> JSONResponse:
     """The map's data for the filters of the query, as JSON (without labels)."""
     filters, error = request_filters(request)
     if error is not None:
         raise error
-    return JSONResponse(map_data(found, viewer, filters))
+    return JSONResponse(map_data(services, viewer, filters))
 
 
 @router.get("/timeline", response_class=HTMLResponse)
-def timeline_page(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
+def timeline_page(request: Request, services: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
     """Incidents and cases over time, with the scenario's truces marked."""
-    scenario = scenario_of(found, viewer.language)
+    scenario = scenario_of(services, viewer.language)
     filters, error = request_filters(request)
-    with found.db.read() as connection:
+    with services.db.read() as connection:
         reader = reader_of(connection, viewer.identity)
         total, rows = dated_cases(connection, reader, filters, TIMELINE_LIMIT)
     rows.reverse()

@@ -59,20 +59,20 @@ def request_filters(request: Request) -> tuple[Filters, InputError | None]:
 @router.get("/cases", response_class=HTMLResponse)
 def case_list(
     request: Request,
-    found: ServicesDep,
+    services: ServicesDep,
     viewer: ViewerDep,
     sort: Annotated[str, Query()] = "-occurred",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> HTMLResponse:
     """Cases the viewer's member may see, filtered, sorted and paginated."""
-    scenario = scenario_of(found, viewer.language)
+    scenario = scenario_of(services, viewer.language)
     filters, error = request_filters(request)
     if sort not in SORTS:
         sort, error = "-occurred", InputError("unknown sort order", field="sort")
-    with found.db.read() as connection:
+    with services.db.read() as connection:
         reader = reader_of(connection, viewer.identity)
         result = list_cases(connection, reader, filters, sort=sort, page=page)
-    now = now_of(found)
+    now = now_of(services)
     return render(
         request,
         "pages/cases.html",
@@ -94,7 +94,7 @@ def case_list(
 @router.get("/cases/new", response_class=HTMLResponse)
 def lodge_form(
     request: Request,
-    found: ServicesDep,
+    services: ServicesDep,
     viewer: ViewerDep,
     from_cluster: Annotated[int | None, Query(ge=0, le=2**53)] = None,
 ) -> HTMLResponse:
@@ -103,12 +103,12 @@ def lodge_form(
     ``?from_cluster=ID`` starts it from a cluster of press reports: the fields hold the
     media service's case draft (built from the reports the viewer may see), to edit.
     """
-    scenario = scenario_of(found, viewer.language)
+    scenario = scenario_of(services, viewer.language)
     allowed = actions.may_lodge(scenario, viewer.member, viewer.role)
     initial: dict[str, Any] = {}
     missing: list[str] = []
     if from_cluster is not None and allowed:
-        initial, missing = media.lodge_initial(found, viewer.member, from_cluster)
+        initial, missing = media.lodge_initial(services, viewer.member, from_cluster)
     return render(
         request,
         "pages/case_new.html",
@@ -162,7 +162,7 @@ def _photo_check(photo: dict[str, Any] | None, case: Any) -> dict[str, Any]:
 def case_page(
     request: Request,
     case_id: LogIndex,
-    found: ServicesDep,
+    services: ServicesDep,
     viewer: ViewerDep,
     act: Annotated[str | None, Query(max_length=64)] = None,
     lodged: Annotated[bool, Query()] = False,
@@ -172,9 +172,9 @@ def case_page(
     ``?lodged=1`` is where the lodge form leads: the lodger is invited to attach
     photos and documents with the evidence form, since a ``case.lodge`` names no files.
     """
-    scenario = scenario_of(found, viewer.language)
-    now = now_of(found)
-    with found.db.read() as connection:
+    scenario = scenario_of(services, viewer.language)
+    now = now_of(services)
+    with services.db.read() as connection:
         reader = reader_of(connection, viewer.identity)
         row, thread = case_thread(connection, reader, scenario, case_id, now)
         related = counter_cases(connection, reader, case_id)
@@ -233,12 +233,12 @@ def case_page(
 
 
 @router.get("/evidence/{sha256}")
-def evidence_file(sha256: str, found: ServicesDep, viewer: ViewerDep) -> Response:
+def evidence_file(sha256: str, services: ServicesDep, viewer: ViewerDep) -> Response:
     """An evidence file for the viewer's member, as the files API allows it.
 
     Photos are served inline for previews on case pages; any other type is downloaded.
     """
-    with found.db.read() as connection:
+    with services.db.read() as connection:
         row = readable(connection, reader_of(connection, viewer.identity), sha256)
     inline = row.media_type in INLINE_TYPES
     return Response(
@@ -255,16 +255,16 @@ def evidence_file(sha256: str, found: ServicesDep, viewer: ViewerDep) -> Respons
 @router.get("/search", response_class=HTMLResponse)
 def search_page(
     request: Request,
-    found: ServicesDep,
+    services: ServicesDep,
     viewer: ViewerDep,
     q: Annotated[str, Query(max_length=200)] = "",
 ) -> HTMLResponse:
     """Cases whose title, narrative, place or actors contain every word searched for."""
-    scenario = scenario_of(found, viewer.language)
-    now = now_of(found)
+    scenario = scenario_of(services, viewer.language)
+    now = now_of(services)
     results: list[dict[str, Any]] = []
     if q.strip():
-        with found.db.read() as connection:
+        with services.db.read() as connection:
             reader = reader_of(connection, viewer.identity)
             for row, body in search_cases(connection, reader, scenario, q):
                 results.append(

@@ -95,11 +95,11 @@ class AttestationPage(BaseModel):
 
 
 @router.get("/compliance", response_model=ComplianceMatrix, summary="The compliance matrix")
-def compliance_matrix(found: ServicesDep, reader: IdentityDep) -> ComplianceMatrix:
+def compliance_matrix(services: ServicesDep, reader: IdentityDep) -> ComplianceMatrix:
     """Per clause and member bound: confirmed violations, open allegations, penalties and
     attestations, from the cases and attestations the reader may see."""
-    scenario = found.admission.mechanism().scenario
-    with found.db.read() as connection:
+    scenario = services.admission.mechanism().scenario
+    with services.db.read() as connection:
         facts = queries.matrix_facts(connection, reader)
     ids = {row.leaf_hash: row.id for row in facts.attestations}
     states = [compliance.from_json(row.state) for row in facts.attestations]
@@ -147,14 +147,14 @@ def _review_out(review: queries.SeenReview) -> ReviewOut:
     summary="Attestations of compliance and their reviews",
 )
 def list_attestations(
-    found: ServicesDep,
+    services: ServicesDep,
     reader: IdentityDep,
     member: Annotated[str | None, Query()] = None,
     clause: Annotated[str | None, Query()] = None,
     status: Annotated[compliance.AttestationStatus | None, Query()] = None,
 ) -> AttestationPage:
     """Only attestations (and review reasons) the reader's member may see."""
-    with found.db.read() as connection:
+    with services.db.read() as connection:
         seen = queries.attestations(connection, reader, member=member, clause=clause, status=status)
     return AttestationPage(
         total=len(seen),

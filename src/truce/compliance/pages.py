@@ -41,12 +41,12 @@ class MatrixCell:
     disputed: int
 
 
-def matrix_cells(found: Services, identity: Identity) -> dict[tuple[str, str], MatrixCell]:
+def matrix_cells(services: Services, identity: Identity) -> dict[tuple[str, str], MatrixCell]:
     """The compliance matrix by the rule of ``GET /api/v1/compliance``, counted so that
     only confirmed violations and attestations are read row by row: open allegations are
     counted by the database (:func:`truce.cases.queries.open_allegations`)."""
-    scenario = found.admission.mechanism().scenario
-    with found.db.read() as connection:
+    scenario = services.admission.mechanism().scenario
+    with services.db.read() as connection:
         facts, opened = queries.counted_matrix_facts(connection, identity)
     states = [compliance.from_json(row.state) for row in facts.attestations]
     cells: dict[tuple[str, str], MatrixCell] = {}
@@ -77,10 +77,10 @@ def cell_links(clause: str, member: str) -> dict[str, str]:
 
 
 @router.get("/compliance", response_class=HTMLResponse)
-def compliance_page(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
+def compliance_page(request: Request, services: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
     """The clause x member matrix, each cell linking to its cases."""
-    scenario = scenario_of(found, viewer.language)
-    cells = matrix_cells(found, viewer.identity)
+    scenario = scenario_of(services, viewer.language)
+    cells = matrix_cells(services, viewer.identity)
     return render(
         request,
         "pages/compliance.html",

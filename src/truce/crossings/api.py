@@ -137,12 +137,12 @@ def _crossing_places(scenario: Scenario) -> list[Place]:
 
 
 @router.get("/crossings", response_model=CrossingList, summary="Every crossing's state now")
-def list_crossings(found: ServicesDep, reader: IdentityDep) -> CrossingList:
+def list_crossings(services: ServicesDep, reader: IdentityDep) -> CrossingList:
     """The state of each gazetteer crossing from the reports the reader may see, and how
     long trade and people have been in it."""
-    scenario = found.admission.mechanism().scenario
-    now = found.admission.clock()
-    with found.db.read() as connection:
+    scenario = services.admission.mechanism().scenario
+    now = services.admission.clock()
+    with services.db.read() as connection:
         seen = queries.visible_reports(connection, reader)
     return CrossingList(
         now=format_time(now),
@@ -154,15 +154,15 @@ def list_crossings(found: ServicesDep, reader: IdentityDep) -> CrossingList:
 
 
 @router.get("/crossings/{place_id}", response_model=CrossingHistory, summary="A crossing's history")
-def get_crossing(place_id: str, found: ServicesDep, reader: IdentityDep) -> CrossingHistory:
+def get_crossing(place_id: str, services: ServicesDep, reader: IdentityDep) -> CrossingHistory:
     """Every report of the crossing the reader may see, in effect order, and the runs of
     each state with their durations."""
-    scenario = found.admission.mechanism().scenario
+    scenario = services.admission.mechanism().scenario
     place = scenario.place(place_id)
     if place is None or place.kind != "crossing":
         raise NotFoundError(f"no crossing {place_id!r} in the gazetteer")
-    now = found.admission.clock()
-    with found.db.read() as connection:
+    now = services.admission.clock()
+    with services.db.read() as connection:
         seen = queries.visible_reports(connection, reader, place_id)
     reports = seen.by_crossing.get(place_id, [])
     reported_at = seen.reported_at

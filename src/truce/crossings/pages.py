@@ -19,10 +19,10 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/crossings", response_class=HTMLResponse)
-def crossings_page(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
+def crossings_page(request: Request, services: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
     """Every crossing's state now and how long it has held."""
-    scenario = scenario_of(found, viewer.language)
-    listed = api_crossings.list_crossings(found, viewer.identity)
+    scenario = scenario_of(services, viewer.language)
+    listed = api_crossings.list_crossings(services, viewer.identity)
     listed = listed.model_copy(update={"crossings": named_crossings(scenario, listed.crossings)})
     return render(
         request,
@@ -33,11 +33,11 @@ def crossings_page(request: Request, found: ServicesDep, viewer: ViewerDep) -> H
 
 @router.get("/crossings/{place_id}", response_class=HTMLResponse)
 def crossing_page(
-    request: Request, place_id: str, found: ServicesDep, viewer: ViewerDep
+    request: Request, place_id: str, services: ServicesDep, viewer: ViewerDep
 ) -> HTMLResponse:
     """A crossing's history: every report and each run of a state with its duration."""
-    scenario = scenario_of(found, viewer.language)
-    history = api_crossings.get_crossing(place_id, found, viewer.identity)
+    scenario = scenario_of(services, viewer.language)
+    history = api_crossings.get_crossing(place_id, services, viewer.identity)
     (crossing,) = named_crossings(scenario, [history.crossing])
     history = history.model_copy(update={"crossing": crossing})
     return render(

@@ -42,13 +42,13 @@ class FileInfo(BaseModel):
         }
     },
 )
-async def upload(request: Request, found: ServicesDep, caller: IdentityDep) -> FileInfo:
+async def upload(request: Request, services: ServicesDep, caller: IdentityDep) -> FileInfo:
     """Store the file under its SHA-256 (idempotent); its type is judged by its content."""
-    content = await read_limited(request, found.settings.max_file_bytes)
+    content = await read_limited(request, services.settings.max_file_bytes)
     checked = check_file(
-        content, request.headers.get("content-type"), found.settings.max_file_bytes
+        content, request.headers.get("content-type"), services.settings.max_file_bytes
     )
-    store_file(found.db, checked, caller.member, datetime.now(UTC))
+    store_file(services.db, checked, caller.member, datetime.now(UTC))
     info = FileInfo(
         sha256=checked.sha256, media_type=checked.media_type, size=checked.size, photo=checked.photo
     )
@@ -66,9 +66,9 @@ def _readable(found: Any, sha256: str, identity: Identity) -> Any:
     responses={200: {"content": {"application/octet-stream": {}}}},
     summary="A file's bytes, to the audience of an act citing it",
 )
-def download(sha256: str, found: ServicesDep, caller: IdentityDep) -> Response:
+def download(sha256: str, services: ServicesDep, caller: IdentityDep) -> Response:
     """The bytes, as uploaded, with the type judged at upload."""
-    row = _readable(found, sha256, caller)
+    row = _readable(services, sha256, caller)
     return Response(
         bytes(row.content),
         media_type=row.media_type,
@@ -77,7 +77,7 @@ def download(sha256: str, found: ServicesDep, caller: IdentityDep) -> Response:
 
 
 @router.get("/{sha256}/info", response_model=FileInfo, summary="A file's type, size, metadata")
-def file_info(sha256: str, found: ServicesDep, caller: IdentityDep) -> FileInfo:
+def file_info(sha256: str, services: ServicesDep, caller: IdentityDep) -> FileInfo:
     """What is known of the file, without its bytes."""
-    row = _readable(found, sha256, caller)
+    row = _readable(services, sha256, caller)
     return FileInfo(sha256=row.sha256, media_type=row.media_type, size=row.size, photo=row.photo)

@@ -106,15 +106,15 @@ def _counts(items: Iterable[JointActionOut]) -> dict[str, int]:
 
 @router.get("/joint-actions", response_model=JointActionPage, summary="Requests for joint action")
 def list_joint_actions(
-    found: ServicesDep,
+    services: ServicesDep,
     reader: IdentityDep,
     status: Annotated[joint.Status | None, Query()] = None,
     member: Annotated[str | None, Query(description="requesting or requested")] = None,
 ) -> JointActionPage:
     """Only requests the reader's member may see are listed or counted; the status
     (open, answered, overdue) is computed now."""
-    now = found.admission.clock()
-    with found.db.read() as connection:
+    now = services.admission.clock()
+    with services.db.read() as connection:
         seen = queries.requests(connection, reader, member=member)
     items = [_joint_out(request, now) for request in seen]
     counts = _counts(items)
@@ -129,11 +129,11 @@ def list_joint_actions(
     summary="A request for joint action",
 )
 def get_joint_action(
-    request_id: LogIndex, found: ServicesDep, reader: IdentityDep
+    request_id: LogIndex, services: ServicesDep, reader: IdentityDep
 ) -> JointActionOut:
     """The request, its status now, and the report where the reader may see it."""
-    now = found.admission.clock()
-    with found.db.read() as connection:
+    now = services.admission.clock()
+    with services.db.read() as connection:
         seen = queries.request(connection, reader, request_id)
     if seen is None:
         raise NotFoundError(

@@ -23,13 +23,13 @@ router = APIRouter(include_in_schema=False)
 @router.get("/joint-actions", response_class=HTMLResponse)
 def joint_actions_page(
     request: Request,
-    found: ServicesDep,
+    services: ServicesDep,
     viewer: ViewerDep,
     status: Annotated[joint.Status | None, Query()] = None,
 ) -> HTMLResponse:
     """Requests for joint action: open, answered, overdue."""
-    scenario = scenario_of(found, viewer.language)
-    page = api_joint.list_joint_actions(found, viewer.identity, status=status)
+    scenario = scenario_of(services, viewer.language)
+    page = api_joint.list_joint_actions(services, viewer.identity, status=status)
     return render(
         request,
         "pages/joint_actions.html",
@@ -39,6 +39,6 @@ def joint_actions_page(
             "statuses": joint.STATUSES,
             "names": member_names(scenario),
             "places": {p.id: p.name for p in scenario.places},
-            "now": now_of(found),
+            "now": now_of(services),
         },
     )

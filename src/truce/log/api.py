@@ -26,8 +26,8 @@ from truce.api.deps import (
     LogIndex,
     Services,
     ServicesDep,
+    app_services,
     bearer_token,
-    services,
 )
 from truce.errors import (
     ForbiddenError,
@@ -55,9 +55,9 @@ def _text(note: Note) -> Response:
     return Response(note.serialize(), media_type="text/plain; charset=utf-8")
 
 
-async def writable(found: ServicesDep) -> None:
+async def writable(services: ServicesDep) -> None:
     """Refuse a write on a read-only mirror, before any credential is even looked at."""
-    if found.settings.read_only:
+    if services.settings.read_only:
         raise ReadOnlyError(
             "this server is a read-only mirror of the log: send writes to the secretariat's server"
         )
@@ -140,10 +140,10 @@ class ActReceipt(BaseModel):
     summary="The newest signed checkpoint, with every cosignature it has",
 )
 def checkpoint(
-    found: ServicesDep, size: Annotated[int | None, Query(ge=0, le=MAX_INDEX)] = None
+    services: ServicesDep, size: Annotated[int | None, Query(ge=0, le=MAX_INDEX)] = None
 ) -> Response:
     """A C2SP tlog-checkpoint in C2SP signed-note form (``size``: an older one)."""
-    with found.db.read() as connection:
+    with services.db.read() as connection:
         return _text(checkpoints.cosigned_note(connection, size))
 
 
@@ -153,10 +153,10 @@ def checkpoint(
     responses={200: {"content": {"text/plain": {}}}},
     summary="The newest checkpoint cosigned by the scenario's quorum of witnesses",
 )
-def witnessed_checkpoint(found: ServicesDep) -> Response:
+def witnessed_checkpoint(services: ServicesDep) -> Response:
     """404 until enough member witnesses have cosigned a checkpoint."""
-    quorum = found.admission.mechanism().scenario.witness_threshold
-    with found.db.read() as connection:
+    quorum = services.admission.mechanism().scenario.witness_threshold
+    with services.db.read() as connection:
         size = checkpoints.witnessed_size(connection, quorum)
         if size is None:
             raise NotFoundError(f"no checkpoint has {quorum} witness cosignatures yet")
@@ -172,9 +172,9 @@ class WitnessStatus(BaseModel):
 
 
 @router.get("/witnesses", response_model=list[WitnessStatus], summary="Witness status")
-def witnesses(found: ServicesDep) -> list[WitnessStatus]:
+def witnesses(services: ServicesDep) -> list[WitnessStatus]:
     """Per member: the newest checkpoint size it cosigned, and when."""
-    with found.db.read() as connection:
+    with services.db.read() as connection:
         counts = checkpoints.cosignature_counts(connection)
     return [
         WitnessStatus(member=member, size=size, timestamp=timestamp)
@@ -198,16 +198,16 @@ class CosignatureResult(BaseModel):
         "requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}}
     },
 )
-async def cosignatures(request: Request, found: ServicesDep) -> CosignatureResult:
+async def cosignatures(request: Request, services: ServicesDep) -> CosignatureResult:
     """The checkpoint as served, with the witness's cosignature line added."""
     data = await read_limited(request, 64 * 1024)
-    scenario = found.admission.mechanism().scenario
-    with found.db.write() as connection:
+    scenario = services.admission.mechanism().scenario
+    with services.db.write() as connection:
         size, added = checkpoints.add_cosignatures(
             connection,
             data,
             scenario.mechanism.origin,
-            found.admission.clock(),
+            services.admission.clock(),
             timedelta(seconds=scenario.procedure.max_clock_skew_seconds),
         )
     return CosignatureResult(size=size, added=added)
@@ -215,31 +215,31 @@ async def cosignatures(request: Request, found: ServicesDep) -> CosignatureResul
 
 @router.get("/entries", response_model=Entries, summary="Entries start..end inclusive")
 def entries(
-    found: ServicesDep,
+    services: ServicesDep,
     start: Annotated[int, Query(ge=0, le=MAX_INDEX)],
     end: Annotated[int, Query(ge=0, le=MAX_INDEX)],
 ) -> Entries:
     """Consecutive entries; at most ``max_entries_per_request`` are returned."""
     if end < start:
         raise InputError(f"end {end} is before start {start}", field="end")
-    with found.db.read() as connection:
+    with services.db.read() as connection:
         store = LogStore(connection)
         size = store.head().size
         if start >= size:
             raise NotFoundError(f"start {start} is beyond the log's size {size}", field="start")
-        last = min(end, size - 1, start + found.settings.max_entries_per_request - 1)
+        last = min(end, size - 1, start + services.settings.max_entries_per_request - 1)
         rows = store.entries(start, last)
     return Entries(entries=[Entry(index=index, leaf=_b64(leaf)) for index, leaf in rows])
 
 
 @router.get("/proof/inclusion", response_model=InclusionProof, summary="Inclusion proof")
 def inclusion(
-    found: ServicesDep,
+    services: ServicesDep,
     index: Annotated[int, Query(ge=0, le=MAX_INDEX)],
     size: Annotated[int, Query(ge=1, le=MAX_INDEX)],
 ) -> InclusionProof:
     """The audit path of entry ``index`` in the tree of ``size`` entries."""
-    with found.db.read() as connection:
+    with services.db.read() as connection:
         store = LogStore(connection)
         path = store.inclusion_proof(index, size)
         leaf_hash = store.leaf_hash(index)
@@ -250,14 +250,14 @@ def inclusion(
 
 @router.get("/proof/consistency", response_model=ConsistencyProof, summary="Consistency proof")
 def consistency(
-    found: ServicesDep,
+    services: ServicesDep,
     first: Annotated[int, Query(ge=1, le=MAX_INDEX)],
     second: Annotated[int, Query(ge=1, le=MAX_INDEX)],
 ) -> ConsistencyProof:
     """Proof that the tree of ``first`` entries is a prefix of the tree of ``second``."""
     if first > second:
         raise InputError(f"first {first} is larger than second {second}", field="first")
-    with found.db.read() as connection:
+    with services.db.read() as connection:
         proof = LogStore(connection).consistency_proof(first, second)
     return ConsistencyProof(first=first, second=second, consistency=[_b64(h) for h in proof])
 
@@ -289,25 +289,27 @@ async def submit(request: Request) -> Response:
     this route documents it in the OpenAPI document and serves it in any app that
     mounts the router without that shortcut.
     """
-    return await admit_posted(await services(request), request)
+    return await admit_posted(await app_services(request), request)
 
 
-async def admit_posted(found: Services, request: Request) -> JSONResponse:
+async def admit_posted(services: Services, request: Request) -> JSONResponse:
     """The answer to ``POST /log/v1/acts``: 201 with the receipt, or a :class:`TruceError`.
 
     Concurrent submissions are admitted together (:mod:`truce.log.batching`), each
     accepted or refused on its own; the bearer token is checked there, once per batch
     and token, and the receipt comes from the admitting transaction.
     """
-    await writable(found)
+    await writable(services)
     token = bearer_token(request)
     try:
-        act = load_submission_bytes(await read_limited(request, found.settings.max_request_bytes))
+        act = load_submission_bytes(
+            await read_limited(request, services.settings.max_request_bytes)
+        )
     except (InputError, PayloadTooLargeError):
-        authenticate(found.db, token)  # a stranger learns nothing about the input: 401
+        authenticate(services.db, token)  # a stranger learns nothing about the input: 401
         raise
-    found.admission.precheck_signature(act)
-    admitted = await found.admission.group_commit().submit(act, token=token)
+    services.admission.precheck_signature(act)
+    admitted = await services.admission.group_commit().submit(act, token=token)
     if admitted.document is None:
         raise NotFoundError(f"entry {admitted.receipt.index} is not yet under a signed checkpoint")
     # Built by the admitting transaction in the form of ActReceipt: returned as it is.
@@ -321,7 +323,7 @@ async def admit_posted(found: Services, request: Request) -> JSONResponse:
     )
 
 
-async def answer_submission(found: Services, scope: Scope, receive: Receive) -> Response | None:
+async def answer_submission(services: Services, scope: Scope, receive: Receive) -> Response | None:
     """The response to the ASGI request ``POST /log/v1/acts``, without routing,
     middleware or dependencies; None if the client went away before it was sent.
 
@@ -332,7 +334,7 @@ async def answer_submission(found: Services, scope: Scope, receive: Receive) -> 
     """
     path = scope["path"]
     try:
-        return await admit_posted(found, Request(scope, receive))
+        return await admit_posted(services, Request(scope, receive))
     except ClientDisconnect:
         return None
     except ReadOnlyError as exc:
@@ -344,10 +346,10 @@ async def answer_submission(found: Services, scope: Scope, receive: Receive) -> 
 
 
 @router.get("/receipts/{index}", response_model=Receipt, summary="The receipt of an entry")
-def receipt_of(index: LogIndex, found: ServicesDep) -> Receipt:
+def receipt_of(index: LogIndex, services: ServicesDep) -> Receipt:
     """The leaf, the first checkpoint covering it, and the inclusion proof."""
-    mechanism = found.admission.mechanism().id
-    with found.db.read() as connection:
+    mechanism = services.admission.mechanism().id
+    with services.db.read() as connection:
         size = LogStore(connection).head().size
         if not 0 <= index < size:
             raise NotFoundError(f"no entry {index} (the log has {size})")
@@ -375,9 +377,9 @@ async def read_limited(request: Request, limit: int) -> bytes:
     responses={200: {"content": {"application/json": {}}}},
     summary="A body, to its audience only",
 )
-def body(digest: str, found: ServicesDep, caller: IdentityDep) -> Response:
+def body(digest: str, services: ServicesDep, caller: IdentityDep) -> Response:
     """The RFC 8785 bytes of a body, if the caller is in the audience of an act carrying it."""
-    with found.db.read() as connection:
+    with services.db.read() as connection:
         member = connection.execute(select(Member.kind).where(Member.code == caller.member)).first()
         is_mediator = member is not None and member.kind == "mediator"
         carriers = connection.execute(

@@ -24,11 +24,11 @@ SHOWN = 20
 
 
 @router.get("/log", response_class=HTMLResponse)
-def log_page(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
+def log_page(request: Request, services: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
     """The newest checkpoints with their cosigners, and the witnesses' last cosignatures."""
-    with found.db.read() as connection:
+    with services.db.read() as connection:
         rows = recent_checkpoints(connection, SHOWN)
-    quorum = found.admission.mechanism().scenario.witness_threshold
+    quorum = services.admission.mechanism().scenario.witness_threshold
     checkpoints: list[dict[str, Any]] = [
         {
             "size": row.size,
@@ -42,5 +42,9 @@ def log_page(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLRes
     return render(
         request,
         "log.html",
-        {"checkpoints": checkpoints, "log": witnessing(found, viewer.language), "quorum": quorum},
+        {
+            "checkpoints": checkpoints,
+            "log": witnessing(services, viewer.language),
+            "quorum": quorum,
+        },
     )

@@ -63,7 +63,7 @@ class CaseDraft(BaseModel):
 
 @router.get("/items", response_model=ItemPage, summary="Media items, filtered and paginated")
 def list_items(
-    found: ServicesDep,
+    services: ServicesDep,
     reader: IdentityDep,
     since: Since = None,
     until: Until = None,
@@ -78,25 +78,25 @@ def list_items(
 ) -> ItemPage:
     """Dates filter on publication; place and type on the item's candidate incidents."""
     filters = Filters(since=since, until=until, place=place, type=type, outlet=outlet)
-    with found.db.read() as connection:
-        page = MediaReader(connection, found.admission.mechanism().scenario, reader.member).items(
-            filters, content_hash=content_hash, limit=limit, offset=offset
-        )
+    with services.db.read() as connection:
+        page = MediaReader(
+            connection, services.admission.mechanism().scenario, reader.member
+        ).items(filters, content_hash=content_hash, limit=limit, offset=offset)
     return ItemPage(**page)
 
 
 @router.get("/items/{item_id}", summary="One media item")
-def get_item(item_id: LogIndex, found: ServicesDep, reader: IdentityDep) -> dict[str, Any]:
+def get_item(item_id: LogIndex, services: ServicesDep, reader: IdentityDep) -> dict[str, Any]:
     """The item's masthead, claims and candidate incidents (its text: ``/log/v1/bodies``)."""
-    with found.db.read() as connection:
-        return MediaReader(connection, found.admission.mechanism().scenario, reader.member).item(
+    with services.db.read() as connection:
+        return MediaReader(connection, services.admission.mechanism().scenario, reader.member).item(
             item_id
         )
 
 
 @router.get("/clusters", response_model=ClusterPage, summary="Clusters of the same event")
 def list_clusters(
-    found: ServicesDep,
+    services: ServicesDep,
     reader: IdentityDep,
     since: Since = None,
     until: Until = None,
@@ -108,20 +108,20 @@ def list_clusters(
 ) -> ClusterPage:
     """A cluster is listed when one of its visible candidates matches every filter."""
     filters = Filters(since=since, until=until, place=place, type=type, outlet=outlet)
-    with found.db.read() as connection:
+    with services.db.read() as connection:
         page = MediaReader(
-            connection, found.admission.mechanism().scenario, reader.member
+            connection, services.admission.mechanism().scenario, reader.member
         ).clusters(filters, limit=limit, offset=offset)
     return ClusterPage(**page)
 
 
 @router.get("/clusters/{cluster_id}", summary="One cluster, every source side by side")
-def get_cluster(cluster_id: LogIndex, found: ServicesDep, reader: IdentityDep) -> dict[str, Any]:
+def get_cluster(cluster_id: LogIndex, services: ServicesDep, reader: IdentityDep) -> dict[str, Any]:
     """Its items, each candidate's figures with who claims them, and the conflicts."""
-    with found.db.read() as connection:
-        return MediaReader(connection, found.admission.mechanism().scenario, reader.member).cluster(
-            cluster_id
-        )
+    with services.db.read() as connection:
+        return MediaReader(
+            connection, services.admission.mechanism().scenario, reader.member
+        ).cluster(cluster_id)
 
 
 @router.get(
@@ -129,11 +129,11 @@ def get_cluster(cluster_id: LogIndex, found: ServicesDep, reader: IdentityDep) -
     response_model=CaseDraft,
     summary="A case.lodge draft from a cluster",
 )
-def draft_case(cluster_id: LogIndex, found: ServicesDep, reader: IdentityDep) -> CaseDraft:
+def draft_case(cluster_id: LogIndex, services: ServicesDep, reader: IdentityDep) -> CaseDraft:
     """Type, time with precision, place, actors and casualties, prefilled; nothing signed."""
-    scenario = found.admission.mechanism().scenario
-    with found.db.read() as connection:
-        view = MediaReader(connection, found.admission.mechanism().scenario, reader.member).cluster(
-            cluster_id
-        )
+    scenario = services.admission.mechanism().scenario
+    with services.db.read() as connection:
+        view = MediaReader(
+            connection, services.admission.mechanism().scenario, reader.member
+        ).cluster(cluster_id)
     return CaseDraft(**case_draft(view, scenario))

@@ -47,7 +47,7 @@ def _one(values: Mapping[str, Sequence[str]], name: str) -> str | None:
     return given[0] if given else None
 
 
-def _item(found: Services, values: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+def _item(services: Services, values: Mapping[str, Sequence[str]]) -> dict[str, Any]:
     text = _one(values, "text")
     if text is None:
         raise FieldErrors({"text": _("This field is required.")})
@@ -66,7 +66,7 @@ def _item(found: Services, values: Mapping[str, Sequence[str]]) -> dict[str, Any
         published=published,
         language=_one(values, "language") or detect_language(text),
     )
-    with found.db.read() as connection:
+    with services.db.read() as connection:
         stored = connection.execute(
             select(MediaItem.id).where(MediaItem.content_hash == article.key)
         ).scalar()
@@ -74,12 +74,12 @@ def _item(found: Services, values: Mapping[str, Sequence[str]]) -> dict[str, Any
         raise FieldErrors(
             {"text": _("This article is already stored as media item %(id)s.") % {"id": stored}}
         )
-    scenario = found.admission.mechanism().scenario
+    scenario = services.admission.mechanism().scenario
     return item_body(article, extractor_of(scenario).extract(article))
 
 
 def _corroborate(
-    found: Services, viewer: Viewer, values: Mapping[str, Sequence[str]]
+    services: Services, viewer: Viewer, values: Mapping[str, Sequence[str]]
 ) -> dict[str, Any]:
     if _one(values, "case") is None and _one(values, "refs") is None:
         raise FieldErrors({"case": _("No such case.")})
@@ -90,8 +90,8 @@ def _corroborate(
         cluster_id = int(given)
     except ValueError:
         raise FieldErrors({"cluster": _("Enter a whole number.")}) from None
-    scenario = found.admission.mechanism().scenario
-    with found.db.read() as connection:
+    scenario = services.admission.mechanism().scenario
+    with services.db.read() as connection:
         try:
             view = MediaReader(connection, scenario, viewer.member).cluster(cluster_id)
         except NotFoundError:
@@ -110,9 +110,9 @@ def _corroborate(
 
 
 def media_body(
-    kind: str, found: Services, viewer: Viewer, values: Mapping[str, Sequence[str]]
+    kind: str, services: Services, viewer: Viewer, values: Mapping[str, Sequence[str]]
 ) -> dict[str, Any]:
     """The (not yet validated) body of a media act from its form's values."""
     if kind == "media.item":
-        return _item(found, values)
-    return _corroborate(found, viewer, values)
+        return _item(services, values)
+    return _corroborate(services, viewer, values)

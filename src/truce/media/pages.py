@@ -66,16 +66,16 @@ def may_store(role: str) -> bool:
 @router.get("/media", response_class=HTMLResponse)
 def media_list(
     request: Request,
-    found: ServicesDep,
+    services: ServicesDep,
     viewer: ViewerDep,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     stored: Annotated[int | None, Query(ge=0)] = None,
 ) -> HTMLResponse:
     """Clusters the viewer's member may see, latest event first, with every figure."""
-    scenario = scenario_of(found, viewer.language)
+    scenario = scenario_of(services, viewer.language)
     filters, given, error = _filters(request)
-    with found.db.read() as connection:
-        reader = MediaReader(connection, found.admission.mechanism().scenario, viewer.member)
+    with services.db.read() as connection:
+        reader = MediaReader(connection, services.admission.mechanism().scenario, viewer.member)
         result = reader.clusters(filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     pages = max(1, -(-result["total"] // PAGE_SIZE))
     return render(
@@ -91,7 +91,7 @@ def media_list(
             "error": error,
             "stored": stored,
             "types": [(t.id, t.label) for t in scenario.incident_types],
-            "places": _place_options(found.admission.mechanism().scenario, scenario),
+            "places": _place_options(services.admission.mechanism().scenario, scenario),
             "may_store": may_store(viewer.role),
             "audiences": [m for m in scenario.members if m.code != viewer.member],
         },
@@ -113,12 +113,12 @@ def _place_options(written: Scenario, shown: Scenario) -> list[tuple[str, str]]:
 
 @router.get("/media/clusters/{cluster_id}", response_class=HTMLResponse)
 def cluster_page(
-    request: Request, cluster_id: LogIndex, found: ServicesDep, viewer: ViewerDep
+    request: Request, cluster_id: LogIndex, services: ServicesDep, viewer: ViewerDep
 ) -> HTMLResponse:
     """One cluster: its sources, incidents, claims; a case draft; corroboration for mediators."""
-    scenario = scenario_of(found, viewer.language)
-    with found.db.read() as connection:
-        reader = MediaReader(connection, found.admission.mechanism().scenario, viewer.member)
+    scenario = scenario_of(services, viewer.language)
+    with services.db.read() as connection:
+        reader = MediaReader(connection, services.admission.mechanism().scenario, viewer.member)
         view = reader.cluster(cluster_id)
         items = [reader.item(item["id"]) for item in view["items"]]
         mediator = reader.mediator
@@ -138,15 +138,15 @@ def cluster_page(
 
 
 def lodge_initial(
-    found: Services, member: str, cluster_id: int
+    services: Services, member: str, cluster_id: int
 ) -> tuple[dict[str, Any], list[str]]:
     """The lodge form's initial values from a cluster's case draft, and what is missing.
 
     Names are the form's dotted field names; the draft is the media API's
     (:func:`truce.media.service.case_draft`), built from the items ``member`` may see.
     """
-    scenario = found.admission.mechanism().scenario
-    with found.db.read() as connection:
+    scenario = services.admission.mechanism().scenario
+    with services.db.read() as connection:
         view = MediaReader(connection, scenario, member).cluster(cluster_id)
     draft = case_draft(view, scenario)
     body = draft["body"]

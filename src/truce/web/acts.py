@@ -49,11 +49,11 @@ def _form_values(form: FormData) -> dict[str, list[str]]:
     return values
 
 
-async def _uploads(form: FormData, found: Services) -> tuple[list[CheckedFile], list[str]]:
+async def _uploads(form: FormData, services: Services) -> tuple[list[CheckedFile], list[str]]:
     """Check every uploaded file (``file`` fields); return them with their names."""
     checked: list[CheckedFile] = []
     names: list[str] = []
-    limit = found.settings.max_file_bytes
+    limit = services.settings.max_file_bytes
     for value in form.getlist("file"):
         if not isinstance(value, UploadFile) or not value.filename:
             continue
@@ -72,12 +72,12 @@ async def _uploads(form: FormData, found: Services) -> tuple[list[CheckedFile], 
     return checked, names
 
 
-def _key_role(found: Services, viewer: Viewer, key_id: str) -> str:
+def _key_role(services: Services, viewer: Viewer, key_id: str) -> str:
     if key_id not in viewer.keys:
         raise FieldErrors(
             {"key_id": _("This browser's key is not registered to you, or was revoked.")}
         )
-    with found.db.read() as connection:
+    with services.db.read() as connection:
         role = key_role(connection, key_id)
     if role is None:
         raise FieldErrors(
@@ -86,7 +86,7 @@ def _key_role(found: Services, viewer: Viewer, key_id: str) -> str:
     return role
 
 
-def _refs(found: Services, values: dict[str, list[str]]) -> list[str]:
+def _refs(services: Services, values: dict[str, list[str]]) -> list[str]:
     refs = split_list(values.get("refs", ()))
     for ref in refs:
         if len(ref) != _LEAF_HASH_LENGTH or any(c not in "0123456789abcdef" for c in ref):
@@ -97,7 +97,7 @@ def _refs(found: Services, values: dict[str, list[str]]) -> list[str]:
             case_id = int(case[0])
         except ValueError:
             raise FieldErrors({"case": _("No such case.")}) from None
-        with found.db.read() as connection:
+        with services.db.read() as connection:
             leaf_hash = case_leaf(connection, case_id)
         if leaf_hash is None:
             raise FieldErrors({"case": _("No such case.")})
@@ -105,28 +105,28 @@ def _refs(found: Services, values: dict[str, list[str]]) -> list[str]:
     return refs
 
 
-def _audience(found: Services, kind: str, values: dict[str, list[str]]) -> str | list[str]:
+def _audience(services: Services, kind: str, values: dict[str, list[str]]) -> str | list[str]:
     chosen = split_list(values.get("audience", ()))
     if kind == "member.key" or not chosen or chosen == ["all"]:
         return "all"
     if chosen == ["mediators"]:
         return "mediators"
-    codes = {member.code for member in found.admission.mechanism().scenario.members}
+    codes = {member.code for member in services.admission.mechanism().scenario.members}
     if any(code not in codes for code in chosen) or {"all", "mediators"} & set(chosen):
         raise FieldErrors({"audience": _("Choose who may read it from the list.")})
     return sorted(set(chosen))
 
 
-async def prepare_act(form: FormData, found: Services, viewer: Viewer, now: datetime) -> Any:
+async def prepare_act(form: FormData, services: Services, viewer: Viewer, now: datetime) -> Any:
     """The unsigned envelope and the body of the act a form describes.
 
     The uploads are read on the event loop; everything that reads or writes the
     database runs on a worker thread, so a slow query never stalls other requests.
     """
-    uploads, names = await _uploads(form, found)
+    uploads, names = await _uploads(form, services)
     language = i18n.current()
     return await run_in_threadpool(
-        _prepare, _form_values(form), uploads, names, found, viewer, now, language
+        _prepare, _form_values(form), uploads, names, services, viewer, now, language
     )
 
 
@@ -134,20 +134,20 @@ def _prepare(
     values: dict[str, list[str]],
     uploads: list[CheckedFile],
     names: list[str],
-    found: Services,
+    services: Services,
     viewer: Viewer,
     now: datetime,
     language: str,
 ) -> Any:
     with i18n.speaking(language):
-        return _prepared(values, uploads, names, found, viewer, now)
+        return _prepared(values, uploads, names, services, viewer, now)
 
 
 def _prepared(
     values: dict[str, list[str]],
     uploads: list[CheckedFile],
     names: list[str],
-    found: Services,
+    services: Services,
     viewer: Viewer,
     now: datetime,
 ) -> Any:
@@ -164,11 +164,11 @@ def _prepared(
                 )
             }
         )
-    role = _key_role(found, viewer, key_id)
+    role = _key_role(services, viewer, key_id)
     if role not in PERMISSIONS[kind]:
         raise FieldErrors({"kind": _("Your role may not sign this act.")})
-    refs = _refs(found, values)
-    audience = _audience(found, kind, values)
+    refs = _refs(services, values)
+    audience = _audience(services, kind, values)
     if uploads and "files" not in model.model_fields:
         # A file the act cannot name would be stored but never recorded.
         raise FieldErrors(
@@ -183,7 +183,7 @@ def _prepared(
 
     errors: dict[str, str] = {}
     if kind in MEDIA_KINDS:
-        body = media_body(kind, found, viewer, values)
+        body = media_body(kind, services, viewer, values)
     else:
         body = collect(model, values, files=file_refs, errors=errors)
     language = model.model_fields.get("language")
@@ -201,11 +201,11 @@ def _prepared(
         # A media body is signed as built, with the extraction's explicit nulls.
         body = validated
     for checked in uploads:
-        store_file(found.db, checked, viewer.member, now)
+        store_file(services.db, checked, viewer.member, now)
     envelope = {
         "v": VERSION,
         "kind": kind,
-        "mechanism": found.admission.mechanism().id,
+        "mechanism": services.admission.mechanism().id,
         "author": {"member": viewer.member, "delegate": viewer.delegate, "key": key_id},
         "at": format_time(now.replace(microsecond=0)),
         "refs": refs,
@@ -216,28 +216,28 @@ def _prepared(
 
 
 @router.post("/prepare")
-async def prepare(request: Request, found: ServicesDep, viewer: CsrfViewerDep) -> JSONResponse:
+async def prepare(request: Request, services: ServicesDep, viewer: CsrfViewerDep) -> JSONResponse:
     """The act a form describes, to be signed in the browser; 422 with field errors."""
-    limit = found.settings.max_request_bytes + found.settings.max_file_bytes
+    limit = services.settings.max_request_bytes + services.settings.max_file_bytes
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise PayloadTooLargeError(f"the form has {declared} bytes; the limit is {limit}")
-    form = await request.form(max_part_size=found.settings.max_file_bytes + 1)
+    form = await request.form(max_part_size=services.settings.max_file_bytes + 1)
     with i18n.speaking(viewer.language):
         try:
-            prepared = await prepare_act(form, found, viewer, now_of(found))
+            prepared = await prepare_act(form, services, viewer, now_of(services))
         except FieldErrors as exc:
             return JSONResponse({"errors": exc.errors}, status_code=422)
     return JSONResponse(prepared)
 
 
-def _redirect(found: Services, kind: str, refs: tuple[str, ...], index: int) -> str:
+def _redirect(services: Services, kind: str, refs: tuple[str, ...], index: int) -> str:
     if kind == "case.lodge":
         return f"/cases/{index}?act=case.evidence&lodged=1#act-form"
     if kind == "media.item":
         return f"/media?stored={index}"
     if (kind.startswith("case.") or kind == "media.corroborate") and refs:
-        with found.db.read() as connection:
+        with services.db.read() as connection:
             case_id = case_of_leaf(connection, refs[0])
         return f"/cases/{case_id}" if case_id is not None else "/cases"
     if kind.startswith("case."):
@@ -250,7 +250,7 @@ def _redirect(found: Services, kind: str, refs: tuple[str, ...], index: int) -> 
 
 
 @router.post("/submit")
-async def submit(request: Request, found: ServicesDep, viewer: CsrfViewerDep) -> JSONResponse:
+async def submit(request: Request, services: ServicesDep, viewer: CsrfViewerDep) -> JSONResponse:
     """Admit a signed act as the log API does; the receipt and where to go next.
 
     The act joins the same group commit as ``POST /log/v1/acts``
@@ -258,14 +258,14 @@ async def submit(request: Request, found: ServicesDep, viewer: CsrfViewerDep) ->
     receipt is the one the admitting transaction built. What follows an admission
     (settling a device request, finding the case to show) runs on a worker thread.
     """
-    data = await read_limited(request, found.settings.max_request_bytes)
+    data = await read_limited(request, services.settings.max_request_bytes)
     act = load_submission_bytes(data)
-    found.admission.precheck_signature(act)
-    admitted = await found.admission.group_commit().submit(act, viewer.identity)
+    services.admission.precheck_signature(act)
+    admitted = await services.admission.group_commit().submit(act, viewer.identity)
     if admitted.document is None:
         raise NotFoundError(f"entry {admitted.receipt.index} is not yet under a signed checkpoint")
     index = admitted.receipt.index
-    redirect = await run_in_threadpool(_after_admission, found, act, index, now_of(found))
+    redirect = await run_in_threadpool(_after_admission, services, act, index, now_of(services))
     return JSONResponse(
         {
             "index": index,
@@ -276,10 +276,10 @@ async def submit(request: Request, found: ServicesDep, viewer: CsrfViewerDep) ->
     )
 
 
-def _after_admission(found: Services, act: SignedAct, index: int, now: datetime) -> str:
+def _after_admission(services: Services, act: SignedAct, index: int, now: datetime) -> str:
     """Settle the device request a key registration answers; where the browser goes next."""
     envelope = act.envelope
     if envelope.kind == "member.key" and act.body.get("action") == "register":
-        with found.db.write() as connection:
+        with services.db.write() as connection:
             approve_registered(connection, envelope.member, now)
-    return _redirect(found, envelope.kind, envelope.refs, index)
+    return _redirect(services, envelope.kind, envelope.refs, index)

@@ -64,16 +64,16 @@ def _anonymous_csrf(request: Request) -> tuple[str, bool]:
     return secrets.token_urlsafe(32), True
 
 
-def _current_viewer(request: Request, found: ServicesDep) -> Viewer | None:
+def _current_viewer(request: Request, services: ServicesDep) -> Viewer | None:
     try:
-        return viewer(request, found)
+        return viewer(request, services)
     except SignInRequiredError:
         return None
 
 
 def _signin_page(
     request: Request,
-    found: ServicesDep,
+    services: ServicesDep,
     *,
     status_code: int = 200,
     error: str | None = None,
@@ -83,7 +83,7 @@ def _signin_page(
 ) -> Response:
     token, new = _anonymous_csrf(request)
     request.state.csrf = token
-    scenario = scenario_in(found, request_language(request))
+    scenario = scenario_in(services, request_language(request))
     response = render(
         request,
         "signin.html",
@@ -102,17 +102,17 @@ def _signin_page(
 
 
 @router.get("/signin")
-def signin_form(request: Request, found: ServicesDep, next: str = "/") -> Response:
+def signin_form(request: Request, services: ServicesDep, next: str = "/") -> Response:
     """The sign-in page (a signed-in delegate is sent on)."""
-    if _current_viewer(request, found) is not None:
+    if _current_viewer(request, services) is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return _signin_page(request, found, next_path=next)
+    return _signin_page(request, services, next_path=next)
 
 
 @router.post("/signin")
 def signin(
     request: Request,
-    found: ServicesDep,
+    services: ServicesDep,
     member: Field = "",
     delegate: Field = "",
     password: Field = "",
@@ -125,27 +125,27 @@ def signin(
     again = {"member": member, "delegate": delegate, "next_path": next}
     if not sessions.tokens_equal(csrf, request.cookies.get(CSRF_COOKIE) or "\0"):
         message = i18n_text(language, i18n.N_("The form has expired: please sign in again."))
-        return _signin_page(request, found, status_code=403, error=message, **again)
-    now = now_of(found)
+        return _signin_page(request, services, status_code=403, error=message, **again)
+    now = now_of(services)
     address = request.client.host if request.client else "unknown"
     keys = sessions.subjects(member, delegate, address)
-    until = sessions.retry_at(found.db, keys, now)
+    until = sessions.retry_at(services.db, keys, now)
     if until is not None:
         with i18n.speaking(language):
             message = i18n.gettext("Too many failed attempts. Try again at %(time)s.") % {
                 "time": i18n.format_clock(until)
             }
         return _signin_page(
-            request, found, status_code=429, error=message, **again
+            request, services, status_code=429, error=message, **again
         )  # no password is checked while the limit holds
     try:
-        identity = verify_password(found.db, member, delegate, password)
+        identity = verify_password(services.db, member, delegate, password)
     except AuthenticationError:
-        sessions.record_attempt(found.db, keys, now, succeeded=False)
+        sessions.record_attempt(services.db, keys, now, succeeded=False)
         message = i18n_text(language, i18n.N_("The delegate or the password is not valid."))
-        return _signin_page(request, found, status_code=401, error=message, **again)
-    sessions.record_attempt(found.db, keys, now, succeeded=True)
-    value, session = sessions.open_session(found.db, identity, now)
+        return _signin_page(request, services, status_code=401, error=message, **again)
+    sessions.record_attempt(services.db, keys, now, succeeded=True)
+    value, session = sessions.open_session(services.db, identity, now)
     response = RedirectResponse(safe_next(next), status_code=303)
     set_cookie(request, response, sessions.COOKIE, value, int(sessions.LIFETIME.total_seconds()))
     set_cookie(request, response, LANGUAGE_COOKIE, session.language, 365 * 86400)
@@ -154,11 +154,13 @@ def signin(
 
 
 @router.post("/signout")
-def signout(request: Request, found: ServicesDep, csrf: Field = "") -> Response:
+def signout(request: Request, services: ServicesDep, csrf: Field = "") -> Response:
     """End the session (with its CSRF token; a stale form just goes back to sign-in)."""
-    session = sessions.find_session(found.db, request.cookies.get(sessions.COOKIE), now_of(found))
+    session = sessions.find_session(
+        services.db, request.cookies.get(sessions.COOKIE), now_of(services)
+    )
     if session is not None and sessions.tokens_equal(csrf, session.csrf):
-        sessions.close_session(found.db, request.cookies.get(sessions.COOKIE))
+        sessions.close_session(services.db, request.cookies.get(sessions.COOKIE))
     elif session is not None:
         return RedirectResponse("/", status_code=303)
     response = RedirectResponse("/signin", status_code=303)
@@ -169,19 +171,19 @@ def signout(request: Request, found: ServicesDep, csrf: Field = "") -> Response:
 @router.post("/language")
 def choose_language(
     request: Request,
-    found: ServicesDep,
+    services: ServicesDep,
     language: Field = "",
     csrf: Field = "",
     next: Field = "/",
 ) -> Response:
     """Switch the interface language: the account's when signed in, else a cookie."""
     chosen = i18n.known(language.strip())
-    signed_in = _current_viewer(request, found)
+    signed_in = _current_viewer(request, services)
     expected = signed_in.csrf if signed_in else request.cookies.get(CSRF_COOKIE) or "\0"
     if chosen is None or not sessions.tokens_equal(csrf, expected):
         return RedirectResponse(safe_next(next), status_code=303)
     if signed_in is not None:
-        set_language(found.db, signed_in.member, signed_in.delegate, chosen)
+        set_language(services.db, signed_in.member, signed_in.delegate, chosen)
     response = RedirectResponse(safe_next(next), status_code=303)
     set_cookie(request, response, LANGUAGE_COOKIE, chosen, 365 * 86400)
     return response

@@ -35,9 +35,9 @@ class _Named(Protocol):
 C = TypeVar("C", bound=_Named)
 
 
-def scenario_of(found: Services, language: str) -> Scenario:
+def scenario_of(services: Services, language: str) -> Scenario:
     """The mechanism's scenario with its labels in ``language`` (the viewer's)."""
-    return scenario_in(found, language)
+    return scenario_in(services, language)
 
 
 def named_crossings(scenario: Scenario, crossings: list[C]) -> list[C]:
@@ -49,9 +49,9 @@ def named_crossings(scenario: Scenario, crossings: list[C]) -> list[C]:
     ]
 
 
-def now_of(found: Services) -> datetime:
+def now_of(services: Services) -> datetime:
     """The server's time, on the clock admission dates acts with."""
-    return found.admission.clock()
+    return services.admission.clock()
 
 
 def filter_context(scenario: Scenario, filters: Filters) -> dict[str, Any]:

@@ -70,18 +70,18 @@ class Task:
     overdue: bool
 
 
-def _reader(found: Services, viewer: Viewer) -> Reader:
-    with found.db.read() as connection:
+def _reader(services: Services, viewer: Viewer) -> Reader:
+    with services.db.read() as connection:
         return queries.reader_of(connection, viewer.identity)
 
 
-def _case_tasks(found: Services, reader: Reader) -> tuple[list[Task], bool]:
+def _case_tasks(services: Services, reader: Reader) -> tuple[list[Task], bool]:
     """Up to :data:`TASKS_SHOWN` case steps awaiting the member, and whether there are
     more: those of ``GET /api/v1/inbox``, read as :func:`truce.cases.queries_case.tasks`
     reads them (only the cases that can hold one for this member)."""
-    scenario = found.admission.mechanism().scenario
-    now = now_of(found)
-    with found.db.read() as connection:
+    scenario = services.admission.mechanism().scenario
+    now = now_of(services)
+    with services.db.read() as connection:
         waiting, more = queries_case.tasks(connection, reader, scenario, now, TASKS_SHOWN)
     tasks = [
         Task(
@@ -96,10 +96,10 @@ def _case_tasks(found: Services, reader: Reader) -> tuple[list[Task], bool]:
     return tasks, more
 
 
-def _tasks(found: Services, viewer: Viewer, reader: Reader) -> tuple[list[Task], bool]:
+def _tasks(services: Services, viewer: Viewer, reader: Reader) -> tuple[list[Task], bool]:
     """What awaits the member: case steps and reports on joint requests, soonest due first."""
-    tasks, more = _case_tasks(found, reader)
-    requests = list_joint_actions(found, viewer.identity, status=None, member=viewer.member)
+    tasks, more = _case_tasks(services, reader)
+    requests = list_joint_actions(services, viewer.identity, status=None, member=viewer.member)
     tasks.extend(
         Task(
             "joint_report",
@@ -139,7 +139,7 @@ class Glance:
     cells: dict[tuple[str, str], GlanceCell]
 
 
-def _cases(found: Services, reader: Reader) -> tuple[Counter[str], list[Any], Glance]:
+def _cases(services: Services, reader: Reader) -> tuple[Counter[str], list[Any], Glance]:
     """Among the cases the viewer may see: open cases by status, the latest rulings, and
     each clause x member's standing.
 
@@ -147,8 +147,8 @@ def _cases(found: Services, reader: Reader) -> tuple[Counter[str], list[Any], Gl
     accused for the clauses alleged; confirmed violations against the violator for the
     clauses ruled), counted as :func:`truce.cases.queries.standing` counts them.
     """
-    scenario = found.admission.mechanism().scenario
-    with found.db.read() as connection:
+    scenario = services.admission.mechanism().scenario
+    with services.db.read() as connection:
         found_standing = queries.standing(
             connection, reader, [clause.id for clause in scenario.clauses], RECENT
         )
@@ -167,11 +167,11 @@ def _cases(found: Services, reader: Reader) -> tuple[Counter[str], list[Any], Gl
     return Counter(found_standing.by_status), found_standing.recent, glance
 
 
-def witnessing(found: Services, language: str) -> dict[str, Any]:
+def witnessing(services: Services, language: str) -> dict[str, Any]:
     """The newest checkpoint and which member witnesses (named in ``language``) have
     cosigned it."""
-    scenario = scenario_in(found, language)
-    with found.db.read() as connection:
+    scenario = scenario_in(services, language)
+    with services.db.read() as connection:
         latest = checkpoints.latest(connection)
         counts = checkpoints.cosignature_counts(connection)
     size = latest.size if latest is not None else None
@@ -200,26 +200,26 @@ def witnessing(found: Services, language: str) -> dict[str, Any]:
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, found: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
+def dashboard(request: Request, services: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
     """What awaits the viewer's member, its cases, rulings, compliance, crossings, log."""
-    reader = _reader(found, viewer)
-    counts, recent, glance = _cases(found, reader)
-    tasks, more_tasks = _tasks(found, viewer, reader)
-    crossings = list_crossings(found, viewer.identity)
-    scenario = scenario_in(found, viewer.language)
+    reader = _reader(services, viewer)
+    counts, recent, glance = _cases(services, reader)
+    tasks, more_tasks = _tasks(services, viewer, reader)
+    crossings = list_crossings(services, viewer.identity)
+    scenario = scenario_in(services, viewer.language)
     return render(
         request,
         "dashboard.html",
         {
             "tasks": tasks,
             "more_tasks": more_tasks,
-            "now": now_of(found),
+            "now": now_of(services),
             "open_counts": counts,
             "recent": recent,
             "matrix": glance,
             "crossings": named_crossings(scenario, crossings.crossings),
-            "log": witnessing(found, viewer.language),
-            "key_requests": pending_requests(found.db, viewer),
+            "log": witnessing(services, viewer.language),
+            "key_requests": pending_requests(services.db, viewer),
             "member": scenario.member(viewer.member),
             "action_labels": action_labels,
             "status_labels": status_labels,

@@ -82,9 +82,9 @@ class Viewer:
         return self.identity.role
 
 
-def now_of(found: Services) -> datetime:
+def now_of(services: Services) -> datetime:
     """The server's time, on the same clock that dates and checks acts."""
-    return found.admission.clock()
+    return services.admission.clock()
 
 
 def request_language(request: Request) -> str:
@@ -93,15 +93,17 @@ def request_language(request: Request) -> str:
     return chosen or i18n.negotiate(request.headers.get("accept-language"))
 
 
-def active_keys(found: Services, identity: Identity) -> tuple[str, ...]:
+def active_keys(services: Services, identity: Identity) -> tuple[str, ...]:
     """The key ids registered to the delegate and not revoked."""
-    with found.db.read() as connection:
+    with services.db.read() as connection:
         return registered_keys(connection, identity.member, identity.delegate)
 
 
-def viewer(request: Request, found: ServicesDep) -> Viewer:
+def viewer(request: Request, services: ServicesDep) -> Viewer:
     """The signed-in delegate; :class:`SignInRequiredError` when there is no live session."""
-    session = sessions.find_session(found.db, request.cookies.get(sessions.COOKIE), now_of(found))
+    session = sessions.find_session(
+        services.db, request.cookies.get(sessions.COOKIE), now_of(services)
+    )
     if session is None:
         raise SignInRequiredError()
     language = i18n.known(session.language) or i18n.DEFAULT
@@ -110,7 +112,7 @@ def viewer(request: Request, found: ServicesDep) -> Viewer:
         language=language,
         csrf=session.csrf,
         session=session.id_hash,
-        keys=active_keys(found, session.identity),
+        keys=active_keys(services, session.identity),
     )
     request.state.viewer = found_viewer
     return found_viewer
@@ -126,8 +128,8 @@ async def presented_csrf(request: Request) -> str | None:
         return header
     content_type = request.headers.get("content-type", "")
     if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        found: Services = request.app.state.services
-        form = await request.form(max_part_size=found.settings.max_file_bytes + 1)
+        services: Services = request.app.state.services
+        form = await request.form(max_part_size=services.settings.max_file_bytes + 1)
         value = form.get("csrf")
         return value if isinstance(value, str) else None
     return None
@@ -180,12 +182,12 @@ def environment() -> Environment:
     return env
 
 
-def log_config(found: Services) -> dict[str, Any]:
+def log_config(services: Services) -> dict[str, Any]:
     """What the browser needs to verify checkpoints and receipts (``truce-config.log``)."""
-    scenario = found.admission.mechanism().scenario
+    scenario = services.admission.mechanism().scenario
     origin = scenario.mechanism.origin
     log_key = PublicKey.from_text(scenario.mechanism.checkpoint_key)
-    with found.db.read() as connection:
+    with services.db.read() as connection:
         rows = witness_keys(connection)
     witness_members = {member.code for member in scenario.witnesses}
     return {
@@ -210,8 +212,8 @@ def log_config(found: Services) -> dict[str, Any]:
     }
 
 
-def _config(request: Request, found: Services, shown: Viewer | None, language: str) -> Any:
-    scenario = found.admission.mechanism().scenario
+def _config(request: Request, services: Services, shown: Viewer | None, language: str) -> Any:
+    scenario = services.admission.mechanism().scenario
     return {
         "lang": language,
         "dir": i18n.LANGUAGES[language].dir,
@@ -221,7 +223,7 @@ def _config(request: Request, found: Services, shown: Viewer | None, language: s
         "role": shown.role if shown else None,
         "keys": list(shown.keys) if shown else [],
         "mechanism": scenario.mechanism.id,
-        "log": log_config(found),
+        "log": log_config(services),
         "labels": script_labels(),
     }
 
@@ -239,12 +241,12 @@ def render(
     The layout receives ``viewer`` (None before sign-in), ``lang``, ``dir``, ``csrf``,
     ``mechanism``, ``path`` (for the language switcher's return) and ``truce_config``.
     """
-    found: Services = request.app.state.services
+    services: Services = request.app.state.services
     shown: Viewer | None = getattr(request.state, "viewer", None)
     language = shown.language if shown else request_language(request)
-    scenario = scenario_text.scenario_in(found, language)
+    scenario = scenario_text.scenario_in(services, language)
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    with i18n.speaking(language), scenario_text.labelling(found, language):
+    with i18n.speaking(language), scenario_text.labelling(services, language):
         values: dict[str, Any] = {
             "request": request,
             "viewer": shown,
@@ -255,7 +257,7 @@ def render(
             "path": path,
             "here": request.url.path,
             "next_quoted": quote(path, safe=""),
-            "truce_config": _config(request, found, shown, language),
+            "truce_config": _config(request, services, shown, language),
         }
         values.update(context or {})
         html = environment().get_template(template).render(values)

@@ -22,27 +22,27 @@ router = APIRouter(prefix="/web/keys", include_in_schema=False, dependencies=[De
 
 @router.post("/request")
 async def request_key_route(
-    request: Request, found: ServicesDep, viewer: CsrfViewerDep
+    request: Request, services: ServicesDep, viewer: CsrfViewerDep
 ) -> JSONResponse:
     """Record this browser's public key for approval: ``{"public_key": "<base64url>"}``."""
     payload = jcs.loads(await read_limited(request, 4096))
     if not isinstance(payload, dict) or not isinstance(payload.get("public_key"), str):
         raise InputError("send a JSON object with public_key", field="public_key")
     result = await run_in_threadpool(
-        request_key, found.db, viewer, payload["public_key"], now_of(found)
+        request_key, services.db, viewer, payload["public_key"], now_of(services)
     )
     return JSONResponse(result, status_code=202)
 
 
 @router.post("/{request_id}/decline")
 async def decline_route(
-    request_id: int, request: Request, found: ServicesDep, viewer: CsrfViewerDep
+    request_id: int, request: Request, services: ServicesDep, viewer: CsrfViewerDep
 ) -> Response:
     """Decline a pending key request of the viewer's member (a head's decision).
 
     The dashboard's form is sent back to the dashboard; a script gets JSON.
     """
-    await run_in_threadpool(decline, found.db, viewer, request_id, now_of(found))
+    await run_in_threadpool(decline, services.db, viewer, request_id, now_of(services))
     if request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):

@@ -37,7 +37,7 @@ _KEPT = 64
 class _View:
     """One application's scenario, its catalogues, and its translated copies by language."""
 
-    found: Services
+    services: Services
     scenario: Scenario
     translations: ScenarioTranslations
     shown: dict[str, Scenario] = field(default_factory=dict)
@@ -46,7 +46,7 @@ class _View:
 _views: dict[int, _View] = {}
 
 
-def scenario_folder(found: Services) -> Path | None:
+def scenario_folder(services: Services) -> Path | None:
     """The folder whose catalogues translate the mechanism's scenario, if any.
 
     A configured folder must hold ``mechanism.toml``; the default folder is used only
@@ -54,14 +54,14 @@ def scenario_folder(found: Services) -> Path | None:
     message ids are the labels as written), so a folder of another version of the
     scenario translates what the two have in common.
     """
-    configured = found.settings.scenario_dir
+    configured = services.settings.scenario_dir
     if configured is not None:
         if not (configured / SCENARIO_FILE_NAME).is_file():
             raise ConfigurationError(
                 f"TRUCE_SCENARIO_DIR {configured}: not a scenario folder (no {SCENARIO_FILE_NAME})"
             )
         return configured
-    default = Path("scenarios") / found.admission.mechanism().scenario.mechanism.id
+    default = Path("scenarios") / services.admission.mechanism().scenario.mechanism.id
     return default if (default / SCENARIO_FILE_NAME).is_file() else None
 
 
@@ -70,34 +70,34 @@ def _translations(folder: Path | None) -> ScenarioTranslations:
     return ScenarioTranslations.load(folder)
 
 
-def _view(found: Services) -> _View:
+def _view(services: Services) -> _View:
     """The application's view, made on first use (folder found, catalogues read)."""
-    scenario = found.admission.mechanism().scenario
-    kept = _views.get(id(found))
-    if kept is not None and kept.found is found and kept.scenario is scenario:
+    scenario = services.admission.mechanism().scenario
+    kept = _views.get(id(services))
+    if kept is not None and kept.services is services and kept.scenario is scenario:
         return kept
-    folder = scenario_folder(found)
-    view = _View(found, scenario, _translations(folder.resolve() if folder else None))
+    folder = scenario_folder(services)
+    view = _View(services, scenario, _translations(folder.resolve() if folder else None))
     if len(_views) >= _KEPT:
         _views.clear()
-    _views[id(found)] = view
+    _views[id(services)] = view
     return view
 
 
-def translations(found: Services) -> ScenarioTranslations:
+def translations(services: Services) -> ScenarioTranslations:
     """The scenario's catalogues (read on first use; :func:`prepare` reads them early)."""
-    return _view(found).translations
+    return _view(services).translations
 
 
-def prepare(found: Services) -> None:
+def prepare(services: Services) -> None:
     """Read the catalogues now, so a misconfigured folder or a broken catalogue stops the
     server at start rather than failing a page."""
-    _view(found)
+    _view(services)
 
 
-def scenario_in(found: Services, language: str) -> Scenario:
+def scenario_in(services: Services, language: str) -> Scenario:
     """The mechanism's scenario with its labels in ``language`` (an interface language)."""
-    view = _view(found)
+    view = _view(services)
     if language not in i18n.LANGUAGES or language == i18n.DEFAULT:
         return view.scenario
     shown = view.shown.get(language)
@@ -117,10 +117,10 @@ _labeller: ContextVar[Callable[[str], str]] = ContextVar(
 
 
 @contextmanager
-def labelling(found: Services, language: str) -> Iterator[None]:
+def labelling(services: Services, language: str) -> Iterator[None]:
     """Within the block, :func:`label` translates into ``language``."""
     if language in i18n.LANGUAGES and language != i18n.DEFAULT:
-        translate = translations(found).gettext(i18n.LANGUAGES[language].locale)
+        translate = translations(services).gettext(i18n.LANGUAGES[language].locale)
     else:
         translate = _as_written
     token = _labeller.set(translate)

@@ -43,8 +43,8 @@ def app_settings(mechanism: Mechanism, folder: Path) -> Settings:
 
 
 def services(settings: Settings, clock: Clock) -> Services:
-    found: Services = create_app(settings, clock=clock).state.services
-    return found
+    services: Services = create_app(settings, clock=clock).state.services
+    return services
 
 
 def switch(browser: Browser, language: str) -> None:
