@@ -13,7 +13,7 @@ from tests.mechanism import Mechanism
 from truce.ledger import merkle
 from truce.ledger.checkpoint import log_verifier, open_checkpoint
 from truce.ledger.keys import PublicKey
-from truce.log import mirror
+from truce.log import mirror_local
 from truce.log.store import LogStore
 from truce.storage.db import Database
 
@@ -52,7 +52,7 @@ def head(url: str) -> tuple[int, bytes]:
 
 
 def has_body(directory: Path, digest: str) -> bool:
-    db = Database.from_url(mirror.database_url(directory))
+    db = Database.from_url(mirror_local.database_url(directory))
     try:
         with db.read() as connection:
             return LogStore(connection).body(digest) is not None
@@ -69,7 +69,7 @@ def test_mirror_replicates_verifies_and_serves_read_only(
 
     first = run_mirror(server, pk_dir, pk_token)
     assert "created mirror" in first
-    assert head(mirror.database_url(pk_dir)) == head(mechanism.url)
+    assert head(mirror_local.database_url(pk_dir)) == head(mechanism.url)
 
     public = mechanism.act("pk-officer", body={"title": "t", "text": "public", "language": "en"})
     private = mechanism.act(
@@ -84,9 +84,9 @@ def test_mirror_replicates_verifies_and_serves_read_only(
     again = run_mirror(server, pk_dir, pk_token)
     assert "added 2 entries" in again, again
     assert f"size {size} root {base64.b64encode(root).decode()}" in again
-    assert head(mirror.database_url(pk_dir)) == (size, root)
+    assert head(mirror_local.database_url(pk_dir)) == (size, root)
     run_mirror(server, tr_dir, tr_token)
-    assert head(mirror.database_url(tr_dir)) == (size, root)
+    assert head(mirror_local.database_url(tr_dir)) == (size, root)
 
     assert has_body(pk_dir, public.envelope.body_digest)
     assert not has_body(pk_dir, private.envelope.body_digest)
@@ -95,7 +95,9 @@ def test_mirror_replicates_verifies_and_serves_read_only(
     # The secretariat's server goes away; the PK mirror answers in its place.
     server.stop()
     replica = serve(
-        truce_env(database_url=mirror.database_url(pk_dir), read_only="1"), tmp_path, "mirror"
+        truce_env(database_url=mirror_local.database_url(pk_dir), read_only="1"),
+        tmp_path,
+        "mirror",
     )
     try:
         with httpx.Client(base_url=replica.base_url, timeout=30.0) as client:
@@ -138,6 +140,6 @@ def test_mirror_replicates_verifies_and_serves_read_only(
             problem = refused.json()
             assert problem["type"] == "/problems/read-only"
             assert "read-only mirror" in problem["detail"]
-        assert head(mirror.database_url(pk_dir)) == (size, root)
+        assert head(mirror_local.database_url(pk_dir)) == (size, root)
     finally:
         replica.stop()

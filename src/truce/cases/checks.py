@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from truce.cases import rules as cases
+from truce.cases import stored
 from truce.errors import RefusedActError
 from truce.ledger.envelope import SignedAct
 from truce.log.states import state_of
@@ -51,7 +52,7 @@ class CaseBook:
     def _get(self, leaf_hash: str) -> cases.Case:
         if leaf_hash not in self.states:
             self.states[leaf_hash] = state_of(
-                self.connection, CaseRecord, leaf_hash, cases.from_json,
+                self.connection, CaseRecord, leaf_hash, stored.from_json,
                 opened_by="case.lodge", noun="a case",
             )  # fmt: skip
         return self.states[leaf_hash]

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Table, and_, bindparam, delete, insert, selec
 from sqlalchemy.dialects import postgresql, sqlite
 
 from truce.cases import rules as cases
+from truce.cases import stored
 from truce.cases.search import search_text
 from truce.ledger.envelope import parse_time
 from truce.log.projections import LoggedAct, ProjectionContext, projected_state, projects
@@ -124,7 +125,7 @@ def _insert_case(
             injured=incident.get("injured", {}),
             lodged_at=case.lodged_at,
             counter_to=counter_to,
-            state=cases.to_json(case),
+            state=stored.to_json(case),
             updated_idx=act.index,
             search_text=search_text(body),
         ),
@@ -145,7 +146,7 @@ def _lodge(context: ProjectionContext, act: LoggedAct) -> None:
 def case_by_leaf(context: ProjectionContext, leaf_hash: str) -> tuple[int, cases.Case] | None:
     """The case whose ``case.lodge`` act has this leaf hash, if projected here."""
     found = projected_state(context, CaseRecord, leaf_hash)
-    return None if found is None else (found[0], cases.from_json(found[1]))
+    return None if found is None else (found[0], stored.from_json(found[1]))
 
 
 def _step(context: ProjectionContext, act: LoggedAct) -> None:
@@ -176,7 +177,7 @@ def _step(context: ProjectionContext, act: LoggedAct) -> None:
             violator=after.violator,
             ruled_at=after.ruled_at,
             penalty=after.penalty,
-            state=cases.to_json(after),
+            state=stored.to_json(after),
             updated_idx=act.index,
         )
     )

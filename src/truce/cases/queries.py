@@ -38,6 +38,7 @@ from sqlalchemy import (
 )
 
 from truce.cases import rules as cases
+from truce.cases import stored
 from truce.cases.audience import Reader, is_mediator, reader_of, visible
 from truce.cases.queries_search import case_title, lodged_text, search_cases, titles
 from truce.compliance.rules import ruled_clauses
@@ -503,7 +504,7 @@ def standing(
 
 def state_of(row: Any) -> cases.Case:
     """The workflow state kept on a case row."""
-    return cases.from_json(row.state)
+    return stored.from_json(row.state)
 
 
 def case_leaf(connection: Connection, case_id: int) -> str | None:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, select
 
 from truce.cases import rules as cases
+from truce.cases import stored
 from truce.cases.audience import Reader, visible
 from truce.cases.checks import prior_violations
 from truce.cases.summary import CaseThread, ThreadAct, case_summary, next_acts
@@ -94,7 +95,7 @@ def case_thread(
         )
     }
     thread = [_thread_act(connection, act, bodies, reader) for act in acts]
-    state = cases.from_json(row.state)
+    state = stored.from_json(row.state)
     steps = cases.next_steps(
         scenario,
         state,
@@ -220,7 +221,7 @@ def inbox(
         item
         for row in rows
         if reader.sees(row.audience, row.lodged_by)
-        for item in awaiting(scenario, row.id, cases.from_json(row.state), reader, now)
+        for item in awaiting(scenario, row.id, stored.from_json(row.state), reader, now)
     ]
     return sorted(found, key=lambda item: (*_soonest(item), item.case))
 
@@ -273,7 +274,7 @@ def tasks(
         for row in connection.execution_options(yield_per=200).execute(query):
             if not reader.sees(row.audience, row.lodged_by):
                 continue
-            here = awaiting(scenario, row.id, cases.from_json(row.state), reader, now)
+            here = awaiting(scenario, row.id, stored.from_json(row.state), reader, now)
             found_here += len(here)
             found.extend(here)
             if found_here > limit:

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from truce.cases import rules as cases
+from truce.cases import stored
 from truce.cases.queries import case_title
 from truce.ledger.envelope import format_time
 from truce.scenario.rules import Scenario
@@ -118,7 +119,7 @@ class CaseItem:
 def _response_due(row: Any, now: datetime) -> tuple[datetime, bool, bool]:
     """The response deadline, whether the case still awaits the response, and whether
     it is overdue."""
-    state = cases.from_json(row.state)
+    state = stored.from_json(row.state)
     awaiting = state.status == "awaiting_response"
     return state.response_deadline, awaiting, awaiting and state.response_overdue(now)
 

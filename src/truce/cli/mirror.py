@@ -129,11 +129,11 @@ def mirror(
     verified, and match the entries; otherwise nothing is written. Serve the mirror with
     TRUCE_DATABASE_URL=sqlite:///DIR/truce.db TRUCE_READ_ONLY=1 truce serve.
     """
-    from truce.log import mirror as service
+    from truce.log import mirror_local
 
     token = _read_token(token_file) if token_file else None
     identity = _identity(token_file, member, delegate) if token_file else None
-    if token_file and identity is None and service.load_config(directory) is None:
+    if token_file and identity is None and mirror_local.load_config(directory) is None:
         raise ConfigurationError(
             "whose token is it? give --member (no truce key file lies beside the token file)"
         )

@@ -35,9 +35,8 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -57,88 +56,40 @@ from truce.errors import (
 from truce.ledger import jcs, merkle
 from truce.ledger.checkpoint import (
     Checkpoint,
-    log_verifier,
     open_checkpoint,
     verify_cosignature,
 )
 from truce.ledger.envelope import Envelope, audience_includes
 from truce.ledger.keys import PublicKey
-from truce.ledger.note import Note, Verifier
+from truce.ledger.note import Note
 from truce.log import checkpoints, projections
 from truce.log.admission import GENESIS
+from truce.log.mirror_local import (
+    CONFIG_FILE,
+    DATABASE_FILE,
+    Local,
+    MirrorConfig,
+    load_config,
+    open_database,
+    read_local,
+    remove_new_database,
+    save_config,
+    stored_bodies,
+)
 from truce.log.remote import Remote
 from truce.log.store import LogStore
 from truce.scenario.rules import Scenario
-from truce.storage import schema
 from truce.storage.db import Database
-from truce.storage.models import Account, ApiToken, Body, Cosignature, DelegateKey, Member
+from truce.storage.models import Account, ApiToken, Cosignature, DelegateKey
 from truce.storage.models import Checkpoint as CheckpointRow
 from truce.verify.genesis import read_genesis
-from truce.verify.registry import MEMBER_KEY, KeyRegistry, RegisteredKey
+from truce.verify.registry import MEMBER_KEY, KeyRegistry
 
-CONFIG_FILE = "mirror.json"
-DATABASE_FILE = "truce.db"
-CONFIG_VERSION = 1
 PAGE = 1000
 #: Kinds whose bodies every mirror must hold: the projections cannot do without them.
 REQUIRED_BODIES = frozenset({GENESIS, "member.key"})
 
 Progress = Callable[[str, int, int], None]
-
-
-# --------------------------------------------------------------------------- serving
-
-
-# --------------------------------------------------------------------------- state
-
-
-@dataclass
-class MirrorConfig:
-    """What ``mirror.json`` holds (never a secret: the token stays in its own file)."""
-
-    server: str
-    mechanism: str
-    origin: str
-    checkpoint_key: str
-    member: str | None = None
-    delegate: str | None = None
-    checkpoint: str | None = None
-    v: int = CONFIG_VERSION
-
-    def verifier(self) -> Verifier:
-        """The log's note verifier under the trusted checkpoint key."""
-        return log_verifier(self.origin, PublicKey.parse(self.checkpoint_key))
-
-
-def database_url(directory: Path) -> str:
-    """The SQLAlchemy URL of the mirror's database."""
-    return f"sqlite:///{directory / DATABASE_FILE}"
-
-
-def load_config(directory: Path) -> MirrorConfig | None:
-    """The mirror's ``mirror.json``, or None when the directory holds no mirror yet."""
-    path = directory / CONFIG_FILE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise ConfigurationError(f"cannot read {path}: {exc.strerror}") from exc
-    try:
-        data = json.loads(text)
-        if data.get("v") != CONFIG_VERSION:
-            raise ValueError(f"unknown version {data.get('v')!r}")
-        return MirrorConfig(**data)
-    except (ValueError, TypeError, AttributeError) as exc:
-        raise ConfigurationError(f"{path} is not a truce mirror file: {exc}") from exc
-
-
-def save_config(directory: Path, config: MirrorConfig) -> None:
-    """Replace ``mirror.json`` atomically."""
-    path = directory / CONFIG_FILE
-    temporary = path.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(asdict(config), indent=2) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
 
 
 # --------------------------------------------------------------------------- sync
@@ -164,18 +115,6 @@ class SyncResult:
             f"stored {self.bodies_stored} bodies, skipped {self.bodies_skipped} "
             f"(outside the audience); size {self.size} root {root}"
         )
-
-
-@dataclass
-class _Local:
-    """The mirror's database as a run finds it."""
-
-    size: int = 0
-    root: bytes = merkle.EMPTY_ROOT
-    frontier: merkle.Frontier = field(default_factory=merkle.Frontier.empty)
-    keys: KeyRegistry | None = None
-    kinds: dict[str, str] = field(default_factory=dict)
-    checkpoint_size: int | None = None
 
 
 def _parse_leaf(leaf: bytes, index: int) -> Envelope:
@@ -255,71 +194,6 @@ def _public_key(text: str) -> PublicKey:
         raise ConfigurationError(f"--log-key is not an Ed25519 public key: {exc.message}") from exc
 
 
-def _read_local(db: Database) -> _Local:
-    with db.read() as connection:
-        store = LogStore(connection)
-        head = store.head()
-        local = _Local(size=head.size, root=head.root, frontier=store.frontier(head))
-        local.kinds = {
-            row.code: row.kind for row in connection.execute(select(Member.code, Member.kind))
-        }
-        secretariat = next(
-            (code for code, kind in local.kinds.items() if kind == "secretariat"), ""
-        )
-        local.keys = KeyRegistry(
-            secretariat,
-            (
-                RegisteredKey(
-                    row.key_id,
-                    row.member,
-                    row.delegate,
-                    row.role,
-                    PublicKey.from_text(row.public_key),
-                    row.registered_idx,
-                    row.revoked_idx,
-                )
-                for row in connection.execute(
-                    select(
-                        DelegateKey.key_id,
-                        DelegateKey.member,
-                        DelegateKey.delegate,
-                        DelegateKey.role,
-                        DelegateKey.public_key,
-                        DelegateKey.registered_idx,
-                        DelegateKey.revoked_idx,
-                    )
-                )
-            ),
-        )
-        local.checkpoint_size = checkpoints.latest_size(connection)
-    return local
-
-
-def _stored_bodies(db: Database | None, digests: Sequence[str]) -> set[str]:
-    if db is None or not digests:
-        return set()
-    found: set[str] = set()
-    with db.read() as connection:
-        for start in range(0, len(digests), 500):
-            chunk = list(digests[start : start + 500])
-            found.update(
-                connection.execute(select(Body.digest).where(Body.digest.in_(chunk))).scalars()
-            )
-    return found
-
-
-def _open_database(directory: Path, *, create: bool) -> Database:
-    path = directory / DATABASE_FILE
-    if not create and not path.exists():
-        raise ConfigurationError(f"{path} is missing: the mirror's database is gone")
-    db = Database.from_url(database_url(directory))
-    if create:
-        schema.upgrade(db.engine)
-        with db.write() as connection:
-            LogStore(connection).initialise()
-    return db
-
-
 def sync(
     client: httpx.Client,
     directory: Path,
@@ -343,14 +217,14 @@ def sync(
                 f"{directory} holds a database but no {CONFIG_FILE}: use an empty directory"
             )
         config, genesis_leaf, genesis_body = _genesis(remote, scenario, log_key, server)
-        local = _Local()
+        local = Local()
     else:
         if log_key is not None:
             _public_key(log_key)
             config.checkpoint_key = log_key
         config.server = server
-        db = _open_database(directory, create=False)
-        local = _read_local(db)
+        db = open_database(directory, create=False)
+        local = read_local(db)
     try:
         return _sync(
             remote,
@@ -373,7 +247,7 @@ def _sync(
     directory: Path,
     config: MirrorConfig,
     db: Database | None,
-    local: _Local,
+    local: Local,
     genesis: tuple[bytes | None, bytes | None],
     identity: Identity | None,
     progress: Progress | None,
@@ -458,7 +332,7 @@ def _sync(
     # -- one write transaction
     if db is None:
         directory.mkdir(parents=True, exist_ok=True)
-        db = _open_database(directory, create=True)
+        db = open_database(directory, create=True)
     try:
         with db.write() as connection:
             store = LogStore(connection)
@@ -482,7 +356,7 @@ def _sync(
     except BaseException:
         if result.first_run:
             db.dispose()
-            _remove_new_database(directory)
+            remove_new_database(directory)
         raise
     finally:
         if result.first_run:
@@ -501,7 +375,7 @@ def _fetch_bodies(
     db: Database | None,
     config: MirrorConfig,
     envelopes: Sequence[Envelope],
-    local: _Local,
+    local: Local,
     genesis_body: bytes | None,
     progress: Progress | None,
 ) -> tuple[dict[str, bytes], int]:
@@ -523,7 +397,7 @@ def _fetch_bodies(
             )
         ):
             wanted[digest] = None
-    held = _stored_bodies(db, list(wanted))
+    held = stored_bodies(db, list(wanted))
     wanted = {digest: None for digest in wanted if digest not in held}
     if wanted and remote.token is None:
         raise ConfigurationError(
@@ -539,7 +413,7 @@ def _fetch_bodies(
     return bodies, len(wanted) + (1 if genesis_body is not None and envelopes else 0)
 
 
-def _member_kinds(genesis_body: bytes | None, local: _Local) -> dict[str, str]:
+def _member_kinds(genesis_body: bytes | None, local: Local) -> dict[str, str]:
     """Member code to kind, from the scenario (in the genesis body or the database)."""
     if genesis_body is not None:
         data = json.loads(genesis_body)
@@ -550,7 +424,7 @@ def _member_kinds(genesis_body: bytes | None, local: _Local) -> dict[str, str]:
 def _check_acts(
     envelopes: Sequence[Envelope],
     leaves: Sequence[bytes],
-    local: _Local,
+    local: Local,
     bodies: dict[str, bytes],
 ) -> list[projections.LoggedAct]:
     """Check each new entry's signer against the key registry as the log built it so far
@@ -670,9 +544,3 @@ def _add_account(connection: Any, token: str, member: str, delegate: str) -> Non
             .returning(Account.id)
         ).scalar_one()
     accounts.add_token_hash(connection, account_id, digest, "mirror")
-
-
-def _remove_new_database(directory: Path) -> None:
-    """Remove the database a refused first run created, so the directory is as it was."""
-    for suffix in ("", "-wal", "-shm"):
-        (directory / f"{DATABASE_FILE}{suffix}").unlink(missing_ok=True)

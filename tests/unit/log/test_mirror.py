@@ -25,7 +25,7 @@ from truce.config import Settings
 from truce.errors import ProofError
 from truce.ledger.envelope import SignedAct
 from truce.ledger.keys import SigningKey
-from truce.log import mirror
+from truce.log import mirror, mirror_local
 from truce.log.admission import Admission
 from truce.log.store import LogStore
 from truce.storage.db import Database
@@ -54,7 +54,7 @@ def sync(client: TestClient, directory: Path, mechanism: Mechanism, **kw: Any) -
 
 def state(directory: Path) -> dict[str, Any]:
     """Everything a run could change: mirror.json, the log, bodies, checkpoints, acts."""
-    db = Database.from_url(mirror.database_url(directory))
+    db = Database.from_url(mirror_local.database_url(directory))
     try:
         with db.read() as connection:
             head = LogStore(connection).head()
@@ -67,7 +67,7 @@ def state(directory: Path) -> dict[str, Any]:
     finally:
         db.dispose()
     return {
-        "config": (directory / mirror.CONFIG_FILE).read_text(),
+        "config": (directory / mirror_local.CONFIG_FILE).read_text(),
         "size": head.size,
         "root": head.root,
         **counts,
@@ -198,8 +198,8 @@ def test_a_refused_first_run_creates_nothing(
     pinned = SigningKey.generate().public_key.text
     with serving(mechanism, clock) as client, pytest.raises(ProofError, match="unknown key"):
         sync(client, directory, mechanism, log_key=pinned)
-    assert not (directory / mirror.CONFIG_FILE).exists()
-    assert not (directory / mirror.DATABASE_FILE).exists()
+    assert not (directory / mirror_local.CONFIG_FILE).exists()
+    assert not (directory / mirror_local.DATABASE_FILE).exists()
 
 
 def test_a_scenario_file_that_is_not_the_genesis_body_is_refused(
