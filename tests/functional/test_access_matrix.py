@@ -32,11 +32,11 @@ from tests.conftest import Clock
 from tests.mechanism import Mechanism
 from truce.accounts import service as accounts
 from truce.accounts.service import Identity
+from truce.acts.text import content_hash
 from truce.app import create_app
 from truce.config import Settings
 from truce.ledger.envelope import Audience, audience_includes, format_time, stored_audience
 from truce.log.export import export_bundle
-from truce.media.rules import content_hash
 from truce.storage.models import MediaIncident
 
 PROBLEM = "application/problem+json"

@@ -13,9 +13,9 @@ from typing import Any
 
 from tests.functional.test_access_matrix import finding, lodge, statement
 from tests.mechanism import Mechanism
+from truce.acts.text import content_hash
 from truce.cases.rules import penalty_for
 from truce.errors import RoleError, TruceError
-from truce.media.rules import content_hash
 from truce.verify.registry import PERMISSIONS, ROLES
 
 DOCS = Path(__file__).parents[2] / "docs" / "acts.md"

@@ -21,8 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from truce.acts.text import content_hash
 from truce.errors import MalformedActError
-from truce.media.rules import content_hash
 from truce.verify.registry import Role
 
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]

@@ -12,10 +12,12 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from truce.acts.actor import Actor
 from truce.cases import rules as cases
 from truce.cases import stored
 from truce.errors import RefusedActError
 from truce.ledger.envelope import SignedAct
+from truce.log.registry import StatesBook, checks
 from truce.log.states import state_of
 from truce.scenario.rules import Scenario
 from truce.storage.models import CaseRecord, StoredFile
@@ -41,7 +43,8 @@ def prior_violations(
     return len([moment for moment in rows if moment is not None and since <= moment <= at])
 
 
-class CaseBook:
+@checks("case.")
+class CaseBook(StatesBook):
     """Case states for one transaction: the projection's, then as the batch advances them."""
 
     def __init__(self, connection: Connection, scenario: Scenario) -> None:
@@ -73,11 +76,10 @@ class CaseBook:
                     field="body.files",
                 )
 
-    def check(self, act: SignedAct, member_kind: str) -> None:
+    def check(self, act: SignedAct, actor: Actor, now: datetime) -> None:
         """Refuse the act (RefusedActError) unless the workflow allows it now."""
         envelope = act.envelope
         body: dict[str, Any] = act.body
-        actor = cases.Actor(member=envelope.member, kind=member_kind, at=envelope.time)
         own = envelope.leaf_hash().hex()
         if envelope.kind == "case.lodge":
             self.states[own] = cases.lodge(self.scenario, own, actor, body)

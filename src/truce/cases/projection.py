@@ -25,19 +25,8 @@ from truce.cases import rules as cases
 from truce.cases import stored
 from truce.cases.search import search_text
 from truce.ledger.envelope import parse_time
-from truce.log.projections import LoggedAct, ProjectionContext, projected_state, projects
+from truce.log.projections import LoggedAct, ProjectionContext, actor, projected_state, projects
 from truce.storage.models import CaseAct, CaseCount, CaseRecord, FileRef
-
-
-def actor(context: ProjectionContext, act: LoggedAct) -> cases.Actor:
-    """The domain's view of who signed ``act``."""
-    member = context.scenario().member(act.envelope.member)
-    return cases.Actor(
-        member=act.envelope.member,
-        kind=member.kind if member is not None else "unknown",
-        at=act.envelope.time,
-    )
-
 
 # The Core tables: an insert of one row skips the ORM's bulk-insert machinery.
 _CASES = cast(Table, CaseRecord.__table__)

@@ -1,10 +1,10 @@
 """The read side of cases: every list, count and map the API and the pages read.
 
-Each function takes a connection and the :class:`~truce.cases.audience.Reader` (the
+Each function takes a connection and the :class:`~truce.log.audience.Reader` (the
 viewer's member, whether it is a mediator, its delegate's role) and reads only what the
 reader may see, with the one audience rule as a SQL condition
-(:func:`~truce.cases.audience.visible`); every row read is checked again with
-:meth:`~truce.cases.audience.Reader.sees` before it is shown. Filters, sorting and
+(:func:`~truce.log.audience.visible`); every row read is checked again with
+:meth:`~truce.log.audience.Reader.sees` before it is shown. Filters, sorting and
 paging are done in SQL, so that a busy mechanism's pages read one page of rows.
 One case's thread, the inbox and the dashboard's tasks are in
 :mod:`truce.cases.queries_case`; search in :mod:`truce.cases.queries_search`.
@@ -39,10 +39,10 @@ from sqlalchemy import (
 
 from truce.cases import rules as cases
 from truce.cases import stored
-from truce.cases.audience import Reader, is_mediator, reader_of, visible
 from truce.cases.queries_search import case_title, lodged_text, search_cases, titles
 from truce.compliance.rules import ruled_clauses
 from truce.errors import InputError
+from truce.log.audience import Reader, is_mediator, reader_of, visible
 from truce.storage.models import CaseCount, CaseRecord
 
 __all__ = [

@@ -1,7 +1,7 @@
 """The read side of one case, and of what awaits a member: the thread, the inbox, tasks.
 
 Like :mod:`truce.cases.queries`, every function takes a connection and the
-:class:`~truce.cases.audience.Reader`, and reads only what the reader may see: a case
+:class:`~truce.log.audience.Reader`, and reads only what the reader may see: a case
 appears only to the audience of its ``case.lodge`` act, and in a thread an act's body
 is shown only to its own audience (the act itself, like every envelope in the log,
 stays visible). What waits on a member is asked of the workflow
@@ -19,11 +19,11 @@ from sqlalchemy import Connection, and_, select
 
 from truce.cases import rules as cases
 from truce.cases import stored
-from truce.cases.audience import Reader, visible
 from truce.cases.checks import prior_violations
 from truce.cases.summary import CaseThread, ThreadAct, case_summary, next_acts
 from truce.errors import NotFoundError
 from truce.ledger.envelope import format_time, stored_audience
+from truce.log.audience import Reader, visible
 from truce.scenario.rules import Scenario
 from truce.storage.models import Act, Body, CaseAct, CaseRecord, StoredFile
 from truce.verify.registry import PERMISSIONS

@@ -23,7 +23,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from truce.cases.audience import Reader, visible
+from truce.log.audience import Reader, visible
 from truce.scenario.rules import Scenario
 from truce.storage.models import Act, Body, CaseRecord
 from truce.storage.schema import SEARCH_TABLE

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, get_args
 
+from truce.acts.actor import Actor
 from truce.acts.refusal import require as _require
 from truce.errors import RefusedActError
 from truce.scenario.rules import Scenario
@@ -50,15 +51,6 @@ CASE_KINDS = (
     "case.withdraw",
     "case.close",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who signs an act: a member (and its kind), a delegate, and when."""
-
-    member: str
-    kind: str
-    at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,14 +8,16 @@ in one batch are each checked against the state the previous ones left (as
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
-from truce.cases.rules import Actor
+from truce.acts.actor import Actor
 from truce.compliance import rules as compliance
 from truce.errors import RefusedActError
 from truce.ledger.envelope import SignedAct, parse_time
+from truce.log.registry import StatesBook, checks
 from truce.log.states import first_ref, state_of
 from truce.scenario.rules import Scenario
 from truce.storage.models import AttestationRecord
@@ -23,7 +25,8 @@ from truce.storage.models import AttestationRecord
 PREFIX = "compliance."
 
 
-class AttestationBook:
+@checks(PREFIX)
+class AttestationBook(StatesBook):
     """Attestation states for one transaction, as the batch advances them."""
 
     def __init__(self, connection: Connection, scenario: Scenario) -> None:
@@ -31,7 +34,7 @@ class AttestationBook:
         self.scenario = scenario
         self.states: dict[str, compliance.Attestation] = {}
 
-    def check(self, act: SignedAct, actor: Actor) -> None:
+    def check(self, act: SignedAct, actor: Actor, now: datetime) -> None:
         """Refuse the act (RefusedActError) unless its rules allow it now."""
         envelope = act.envelope
         body: dict[str, Any] = act.body

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from sqlalchemy import insert, update
 
-from truce.cases.projection import actor
 from truce.compliance import rules as compliance
 from truce.ledger.envelope import parse_time
-from truce.log.projections import LoggedAct, ProjectionContext, projected_state, projects
+from truce.log.projections import LoggedAct, ProjectionContext, actor, projected_state, projects
 from truce.storage.models import AttestationRecord, AttestationReview
 
 

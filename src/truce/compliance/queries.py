@@ -1,7 +1,7 @@
 """The read side of compliance: the compliance matrix's inputs and the attestations.
 
 Each function answers one question for one viewer, with the audience rule of
-:mod:`truce.cases.audience`: a case, an attestation or a review counts and shows only
+:mod:`truce.log.audience`: a case, an attestation or a review counts and shows only
 for members in the audience of the act behind it. The JSON API reads the matrix row by
 row (:func:`matrix_facts`); the page reads it counted (:func:`counted_matrix_facts`):
 open allegations are summed by the database from ``case_counts``
@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from truce.accounts.service import Identity
-from truce.cases.audience import Reader, reader_of
 from truce.cases.queries import confirmed_violations, open_allegations
 from truce.compliance import rules as compliance
+from truce.log.audience import Reader, reader_of
 from truce.storage.models import AttestationRecord, AttestationReview, CaseRecord
 
 

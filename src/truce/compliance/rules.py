@@ -23,8 +23,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
+from truce.acts.actor import Actor
 from truce.acts.refusal import require as _require
-from truce.cases.rules import OPEN, Actor
+from truce.cases.rules import OPEN
 from truce.scenario.rules import Scenario
 
 Verdict = Literal["acknowledged", "disputed"]

@@ -9,16 +9,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from truce.cases.rules import Actor
+from sqlalchemy import Connection
+
+from truce.acts.actor import Actor
 from truce.crossings import rules as crossings
 from truce.errors import RefusedActError
 from truce.ledger.envelope import SignedAct, format_time, parse_time
+from truce.log.registry import checks
 from truce.scenario.rules import Scenario
 
 PREFIX = "crossing."
 
 
-def check(scenario: Scenario, act: SignedAct, actor: Actor, now: datetime) -> None:
+def check_report(scenario: Scenario, act: SignedAct, actor: Actor, now: datetime) -> None:
     """Refuse the act (RefusedActError) unless its rules allow it at ``now``: a report
     takes effect no later than the server's time (with the scenario's clock skew)."""
     kind = act.envelope.kind
@@ -34,3 +37,22 @@ def check(scenario: Scenario, act: SignedAct, actor: Actor, now: datetime) -> No
             field="body.effective_at",
         )
     crossings.check_report(scenario, actor, body, effective_at)
+
+
+@checks(PREFIX)
+class CrossingBook:
+    """Crossing reports continue nothing: the book keeps no state across a batch."""
+
+    def __init__(self, connection: Connection, scenario: Scenario) -> None:
+        self.scenario = scenario
+
+    def check(self, act: SignedAct, actor: Actor, now: datetime) -> None:
+        """:func:`check_report`."""
+        check_report(self.scenario, act, actor, now)
+
+    def save(self) -> object:
+        """Nothing to keep."""
+        return None
+
+    def restore(self, saved: object) -> None:
+        """Nothing to put back."""

@@ -1,7 +1,7 @@
 """The read side of crossings: the reports of each crossing that a viewer may see.
 
 A report counts only for members in the audience of its ``crossing.status`` act
-(:mod:`truce.cases.audience`); the state of a crossing and the runs of each
+(:mod:`truce.log.audience`); the state of a crossing and the runs of each
 state are worked out from the visible reports (:mod:`truce.crossings.rules`).
 """
 
@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from truce.accounts.service import Identity
-from truce.cases.audience import reader_of
 from truce.crossings import rules as crossings
+from truce.log.audience import reader_of
 from truce.storage.models import CrossingReport
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from truce.cases.rules import Actor
+from truce.acts.actor import Actor
 from truce.errors import RefusedActError
 from truce.scenario.rules import Place, Scenario
 

@@ -10,10 +10,10 @@ from pydantic import BaseModel
 
 from truce.accounts.service import Identity
 from truce.api.deps import IdentityDep, ServicesDep
-from truce.cases.audience import reader_of
 from truce.files.queries import readable
 from truce.files.store import check_file, store_file
 from truce.log.api import read_limited, writable
+from truce.log.audience import reader_of
 
 router = APIRouter(prefix="/api/v1/files", tags=["files"])
 

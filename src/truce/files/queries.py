@@ -2,7 +2,7 @@
 
 A file is released to the member that uploaded it and to the audience of any act that
 cites it (``file_refs``), by the one audience rule of
-:mod:`truce.cases.audience`; the files API and the case pages both ask here.
+:mod:`truce.log.audience`; the files API and the case pages both ask here.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from truce.cases.audience import Reader, visible
 from truce.errors import ForbiddenError, NotFoundError
+from truce.log.audience import Reader, visible
 from truce.storage.models import Act, FileRef, StoredFile
 
 

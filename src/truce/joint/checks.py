@@ -8,14 +8,16 @@ report in one batch are each checked against the state the previous ones left (a
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
-from truce.cases.rules import Actor
+from truce.acts.actor import Actor
 from truce.errors import RefusedActError
 from truce.joint import rules as joint
 from truce.ledger.envelope import SignedAct
+from truce.log.registry import StatesBook, checks
 from truce.log.states import first_ref, state_of
 from truce.scenario.rules import Scenario
 from truce.storage.models import JointRequestRecord
@@ -23,7 +25,8 @@ from truce.storage.models import JointRequestRecord
 PREFIX = "joint."
 
 
-class RequestBook:
+@checks(PREFIX)
+class RequestBook(StatesBook):
     """Request states for one transaction, as the batch advances them."""
 
     def __init__(self, connection: Connection, scenario: Scenario) -> None:
@@ -31,7 +34,7 @@ class RequestBook:
         self.scenario = scenario
         self.states: dict[str, joint.Request] = {}
 
-    def check(self, act: SignedAct, actor: Actor) -> None:
+    def check(self, act: SignedAct, actor: Actor, now: datetime) -> None:
         """Refuse the act (RefusedActError) unless its rules allow it now."""
         envelope = act.envelope
         body: dict[str, Any] = act.body

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from sqlalchemy import insert, update
 
-from truce.cases.projection import actor
 from truce.joint import rules as joint
-from truce.log.projections import LoggedAct, ProjectionContext, projected_state, projects
+from truce.log.projections import LoggedAct, ProjectionContext, actor, projected_state, projects
 from truce.storage.models import JointRequestRecord
 
 

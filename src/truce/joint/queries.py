@@ -2,7 +2,7 @@
 
 A request counts and shows only for members in the audience of its ``joint.request``
 act; its report's contents only for members in the audience of the ``joint.report`` act
-(:mod:`truce.cases.audience`). A request's status is computed when it is read.
+(:mod:`truce.log.audience`). A request's status is computed when it is read.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, or_, select
 
 from truce.accounts.service import Identity
-from truce.cases.audience import Reader, reader_of
+from truce.log.audience import Reader, reader_of
 from truce.storage.models import JointRequestRecord
 
 

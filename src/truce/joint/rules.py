@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from truce.acts.actor import Actor
 from truce.acts.refusal import require as _require
-from truce.cases.rules import Actor
 from truce.scenario.rules import Scenario
 
 Status = Literal["open", "answered", "overdue"]

@@ -17,8 +17,10 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table, delete, insert, select, update
 
+from truce.acts.actor import Actor
 from truce.ledger.envelope import Envelope
 from truce.ledger.keys import PublicKey
+from truce.log.registry import load_concepts
 from truce.log.store import LogStore
 from truce.scenario.rules import Scenario
 from truce.storage.bulk import insert_rows
@@ -72,6 +74,9 @@ class ProjectionContext:
         default_factory=dict
     )
     _tallies: dict[TallyWriter, dict[Hashable, int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        load_concepts()  # every concept's handlers, before the first act is projected
 
     @property
     def connection(self) -> Connection:
@@ -317,9 +322,11 @@ def _comparable(value: Any) -> Any:
     return value
 
 
-# Handlers of other act kinds live beside their domain; importing them registers them.
-from truce.cases import projection as case_projections  # noqa: E402, F401
-from truce.compliance import projection as compliance_projections  # noqa: E402, F401
-from truce.crossings import projection as crossing_projections  # noqa: E402, F401
-from truce.joint import projection as joint_projections  # noqa: E402, F401
-from truce.media import projection as media_projections  # noqa: E402, F401
+def actor(context: ProjectionContext, act: LoggedAct) -> Actor:
+    """The domain's view of who signed ``act``."""
+    member = context.scenario().member(act.envelope.member)
+    return Actor(
+        member=act.envelope.member,
+        kind=member.kind if member is not None else "unknown",
+        at=act.envelope.time,
+    )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -17,11 +16,11 @@ from fastapi.responses import HTMLResponse
 from truce.accounts.devices import pending_requests
 from truce.api.deps import Services, ServicesDep
 from truce.cases import queries, queries_case
-from truce.cases.audience import Reader
 from truce.crossings.api import list_crossings
 from truce.joint.api import list_joint_actions
 from truce.ledger.envelope import format_time
-from truce.log import checkpoints
+from truce.log.audience import Reader
+from truce.log.pages import witnessing
 from truce.web.common import named_crossings
 from truce.web.deps import Viewer, ViewerDep, now_of, render
 from truce.web.i18n import gettext as _
@@ -165,38 +164,6 @@ def _cases(services: Services, reader: Reader) -> tuple[Counter[str], list[Any],
         },
     )
     return Counter(found_standing.by_status), found_standing.recent, glance
-
-
-def witnessing(services: Services, language: str) -> dict[str, Any]:
-    """The newest checkpoint and which member witnesses (named in ``language``) have
-    cosigned it."""
-    scenario = scenario_in(services, language)
-    with services.db.read() as connection:
-        latest = checkpoints.latest(connection)
-        counts = checkpoints.cosignature_counts(connection)
-    size = latest.size if latest is not None else None
-    witnesses = [
-        {
-            "member": member.code,
-            "name": member.name,
-            "size": counts.get(member.code, (None, None))[0],
-            "at": (
-                format_time(datetime.fromtimestamp(counts[member.code][1], UTC))
-                if member.code in counts
-                else None
-            ),
-            "current": size is not None and counts.get(member.code, (-1, 0))[0] == size,
-        }
-        for member in scenario.witnesses
-    ]
-    return {
-        "size": size,
-        "signed_at": format_time(latest.signed_at) if latest is not None else None,
-        "witnesses": witnesses,
-        "all": size is not None and all(w["current"] for w in witnesses),
-        "quorum": scenario.witness_threshold,
-        "cosigned": sum(1 for w in witnesses if w["current"]),
-    }
 
 
 @router.get("/", response_class=HTMLResponse)

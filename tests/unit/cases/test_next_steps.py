@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.mechanism import SCENARIO_DIR
+from truce.acts.actor import Actor
 from truce.cases import rules as cases
 from truce.errors import RefusedActError
 from truce.scenario.rules import Scenario, load_scenario
@@ -139,7 +140,7 @@ def _bodies(kind: str, case: cases.Case, scenario: Scenario) -> Iterator[dict[st
 def _accepted(scenario: Scenario, case: cases.Case, kind: str, member: str, at: datetime) -> bool:
     found = scenario.member(member)
     assert found is not None
-    actor = cases.Actor(member=member, kind=found.kind, at=at)
+    actor = Actor(member=member, kind=found.kind, at=at)
     for body in _bodies(kind, case, scenario):
         try:
             cases.step(scenario, case, kind, actor, body)

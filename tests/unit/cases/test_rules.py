@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from truce.cases.rules import Actor, Case, lodge, penalty_for, step
+from truce.acts.actor import Actor
+from truce.cases.rules import Case, lodge, penalty_for, step
 from truce.errors import RefusedActError
 from truce.scenario.rules import Scenario, load_scenario
 

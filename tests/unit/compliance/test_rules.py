@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from truce.cases.rules import Actor
+from truce.acts.actor import Actor
 from truce.compliance import rules as compliance
 from truce.compliance.rules import Attestation, CaseFacts, attest, matrix, review
 from truce.errors import RefusedActError

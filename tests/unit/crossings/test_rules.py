@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from truce.cases.rules import Actor
+from truce.acts.actor import Actor
 from truce.crossings.rules import Report, all_periods, check_report, current, periods
 from truce.errors import RefusedActError
 from truce.scenario.rules import load_scenario

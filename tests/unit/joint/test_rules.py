@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from truce.cases.rules import Actor
+from truce.acts.actor import Actor
 from truce.errors import RefusedActError
 from truce.joint import rules as joint
 from truce.scenario.rules import load_scenario

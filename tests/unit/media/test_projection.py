@@ -11,10 +11,10 @@ from sqlalchemy import select
 from tests.conftest import Clock
 from tests.mechanism import Mechanism
 from tests.unit.log.test_mirror import serving, sync
+from truce.acts.text import content_hash
 from truce.errors import MalformedActError, RefusedActError
-from truce.log import mirror, projections
+from truce.log import mirror_local, projections
 from truce.media.projection import SLOTS
-from truce.media.rules import content_hash
 from truce.storage.db import Database
 from truce.storage.models import (
     CaseAct,
@@ -155,7 +155,7 @@ def test_a_mirror_projects_what_its_member_may_see(
     directory = tmp_path / "mirror"
     with serving(mechanism, clock) as client:
         sync(client, directory, mechanism)
-    db = Database.from_url(mirror.database_url(directory))
+    db = Database.from_url(mirror_local.database_url(directory))
     try:
         with db.read() as connection:
             items = list(connection.execute(select(MediaItem.id)).scalars())

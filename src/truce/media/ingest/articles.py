@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
 
+from truce.acts.text import content_hash, normalise_text
 from truce.errors import InputError, NotFoundError
-from truce.media.rules import content_hash, normalise_text
 
 SUFFIXES_TEXT = {".txt", ".text"}
 SUFFIXES_HTML = {".html", ".htm", ".xhtml"}

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, create_engine, select
 
-from truce.cases.audience import Reader, visible
+from truce.log.audience import Reader, visible
 
 AUDIENCES: list[Any] = [
     "all",

@@ -1,6 +1,6 @@
-"""What a media item is, whatever reads it: its text, normalised, and the hash naming it.
+"""The text of a media item, normalised, and the SHA-256 that names it.
 
-Pure: admission (the ``media.item`` body's ``content_hash``), the reader of articles and
+Admission (the ``media.item`` body's ``content_hash``), the reader of articles and
 feeds, and the projection all name an item by the same hash of the same text.
 """
 
