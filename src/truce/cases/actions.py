@@ -79,14 +79,3 @@ def chosen(found: list[Offer], kind: str | None) -> Offer | None:
             return offer
     ranked = sorted(found, key=lambda offer: PRIORITY.index(offer.kind))
     return ranked[0] if ranked else None
-
-
-def may_lodge(scenario: Scenario, member: str, role: str) -> bool:
-    """Whether a delegate of ``member`` with ``role`` may lodge an allegation."""
-    found = scenario.member(member)
-    return (
-        found is not None
-        and found.kind == "party"
-        and role in PERMISSIONS["case.lodge"]
-        and len(scenario.parties) > 1
-    )

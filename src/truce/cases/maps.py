@@ -27,7 +27,7 @@ from truce.cases.queries import (
     rfc3339,
     titles,
 )
-from truce.crossings import api as api_crossings
+from truce.crossings.summary import crossing_list
 from truce.scenario.rules import Scenario
 from truce.web.common import filter_context, member_names, named_crossings, scenario_of
 from truce.web.deps import Viewer, ViewerDep, render
@@ -43,7 +43,13 @@ TIMELINE_LIMIT = 1000
 def _crossings(services: Services, viewer: Viewer, scenario: Scenario) -> list[dict[str, Any]]:
     """Each gazetteer crossing with its state now, from the reports the viewer may see,
     named as ``scenario`` (in the viewer's language) names it."""
-    listed = api_crossings.list_crossings(services, viewer.identity)
+    with services.db.read() as connection:
+        listed = crossing_list(
+            connection,
+            services.admission.mechanism().scenario,
+            viewer.identity,
+            services.admission.clock(),
+        )
     shown: list[dict[str, Any]] = []
     for crossing in named_crossings(scenario, listed.crossings):
         if crossing.lat is None or crossing.lon is None:

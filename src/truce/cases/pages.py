@@ -15,8 +15,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from truce.api.deps import LogIndex, ServicesDep
+from truce.api.deps import LogIndex, Services, ServicesDep
 from truce.cases import actions
+from truce.cases import rules as cases_rules
 from truce.cases.checks import prior_violations
 from truce.cases.queries import (
     SORTS,
@@ -31,7 +32,7 @@ from truce.cases.queries_case import case_thread, counter_cases
 from truce.errors import InputError
 from truce.files.queries import readable
 from truce.ledger.envelope import parse_time
-from truce.media import pages as media
+from truce.media.service import MediaReader, case_draft
 from truce.web.common import (
     case_item,
     filter_context,
@@ -54,6 +55,39 @@ def request_filters(request: Request) -> tuple[Filters, InputError | None]:
         return parse_filters(request.query_params, request.query_params.getlist("status")), None
     except InputError as exc:
         return Filters(), exc
+
+
+def lodge_initial(
+    services: Services, member: str, cluster_id: int
+) -> tuple[dict[str, Any], list[str]]:
+    """The lodge form's initial values from a cluster's case draft, and what is missing.
+
+    Names are the form's dotted field names; the draft is the media API's
+    (:func:`truce.media.service.case_draft`), built from the items ``member`` may see.
+    """
+    scenario = services.admission.mechanism().scenario
+    with services.db.read() as connection:
+        view = MediaReader(connection, scenario, member).cluster(cluster_id)
+    draft = case_draft(view, scenario)
+    body = draft["body"]
+    incident = body["incident"]
+    initial: dict[str, Any] = {
+        "incident.type": incident["type"],
+        "incident.time_precision": incident["time_precision"],
+        "incident.actors": ", ".join(incident["actors"]),
+        "narrative": body["narrative"],
+        "language": body["language"],
+    }
+    if incident["occurred_at"]:
+        initial["incident.occurred_at"] = incident["occurred_at"][:16]
+    for name, value in (incident["place"] or {}).items():
+        initial[f"incident.place.{name}"] = value
+    for measure in ("killed", "injured"):
+        for category, value in incident[measure].items():
+            initial[f"incident.{measure}.{category}"] = value
+    if body["accused"]["member"] and body["accused"]["member"] != member:
+        initial["accused.member"] = body["accused"]["member"]
+    return initial, draft["missing"]
 
 
 @router.get("/cases", response_class=HTMLResponse)
@@ -84,7 +118,7 @@ def case_list(
             "sort": sort,
             "sorts": list(SORTS),
             "query": filters.query(),
-            "may_lodge": actions.may_lodge(scenario, viewer.member, viewer.role),
+            "may_lodge": cases_rules.may_lodge(scenario, viewer.member, viewer.role),
             "names": member_names(scenario),
             "now": now,
         },
@@ -104,11 +138,11 @@ def lodge_form(
     media service's case draft (built from the reports the viewer may see), to edit.
     """
     scenario = scenario_of(services, viewer.language)
-    allowed = actions.may_lodge(scenario, viewer.member, viewer.role)
+    allowed = cases_rules.may_lodge(scenario, viewer.member, viewer.role)
     initial: dict[str, Any] = {}
     missing: list[str] = []
     if from_cluster is not None and allowed:
-        initial, missing = media.lodge_initial(services, viewer.member, from_cluster)
+        initial, missing = lodge_initial(services, viewer.member, from_cluster)
     return render(
         request,
         "pages/case_new.html",

@@ -528,3 +528,14 @@ def next_steps(
         if allowed or awaited:
             shown.append(NextStep(kind, allowed, awaited, due, preset))
     return shown
+
+
+def may_lodge(scenario: Scenario, member: str, role: str) -> bool:
+    """Whether a delegate of ``member`` with ``role`` may lodge an allegation."""
+    found = scenario.member(member)
+    return (
+        found is not None
+        and found.kind == "party"
+        and role in PERMISSIONS["case.lodge"]
+        and len(scenario.parties) > 1
+    )

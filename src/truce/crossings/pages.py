@@ -1,7 +1,7 @@
 """The crossings pages: every crossing's state now, and one crossing's history.
 
-They show what the JSON API answers (:func:`truce.crossings.api.list_crossings`,
-:func:`truce.crossings.api.get_crossing`), called with the viewer's identity, so they
+They show what the JSON API answers (:func:`truce.crossings.summary.crossing_list`,
+:func:`truce.crossings.summary.crossing_history`), called with the viewer's identity, so they
 follow exactly the API's audience rule; only the names are the viewer's language's.
 """
 
@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from truce.api.deps import ServicesDep
-from truce.crossings import api as api_crossings
+from truce.crossings.summary import crossing_history, crossing_list, crossing_place
 from truce.web.common import member_names, named_crossings, scenario_of
 from truce.web.deps import ViewerDep, render
 
@@ -22,7 +22,13 @@ router = APIRouter(include_in_schema=False)
 def crossings_page(request: Request, services: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
     """Every crossing's state now and how long it has held."""
     scenario = scenario_of(services, viewer.language)
-    listed = api_crossings.list_crossings(services, viewer.identity)
+    with services.db.read() as connection:
+        listed = crossing_list(
+            connection,
+            services.admission.mechanism().scenario,
+            viewer.identity,
+            services.admission.clock(),
+        )
     listed = listed.model_copy(update={"crossings": named_crossings(scenario, listed.crossings)})
     return render(
         request,
@@ -37,7 +43,9 @@ def crossing_page(
 ) -> HTMLResponse:
     """A crossing's history: every report and each run of a state with its duration."""
     scenario = scenario_of(services, viewer.language)
-    history = api_crossings.get_crossing(place_id, services, viewer.identity)
+    place = crossing_place(services.admission.mechanism().scenario, place_id)
+    with services.db.read() as connection:
+        history = crossing_history(connection, place, viewer.identity, services.admission.clock())
     (crossing,) = named_crossings(scenario, [history.crossing])
     history = history.model_copy(update={"crossing": crossing})
     return render(

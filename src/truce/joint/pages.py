@@ -1,6 +1,6 @@
 """The joint-action page: requests for joint action, open, answered or overdue.
 
-It shows what the JSON API answers (:func:`truce.joint.api.list_joint_actions`), called
+It shows what the JSON API answers (:func:`truce.joint.summary.joint_action_page`), called
 with the viewer's identity, so it follows exactly the API's audience rules.
 """
 
@@ -12,8 +12,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from truce.api.deps import ServicesDep
-from truce.joint import api as api_joint
 from truce.joint import rules as joint
+from truce.joint.summary import joint_action_page
 from truce.web.common import member_names, now_of, scenario_of
 from truce.web.deps import ViewerDep, render
 
@@ -29,7 +29,10 @@ def joint_actions_page(
 ) -> HTMLResponse:
     """Requests for joint action: open, answered, overdue."""
     scenario = scenario_of(services, viewer.language)
-    page = api_joint.list_joint_actions(services, viewer.identity, status=status)
+    with services.db.read() as connection:
+        page = joint_action_page(
+            connection, viewer.identity, services.admission.clock(), status=status
+        )
     return render(
         request,
         "pages/joint_actions.html",

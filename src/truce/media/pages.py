@@ -12,16 +12,16 @@ cluster to a case (``media.corroborate``).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from truce.api.deps import LogIndex, Services, ServicesDep
-from truce.cases import actions
+from truce.api.deps import LogIndex, ServicesDep
+from truce.cases import rules as cases_rules
 from truce.errors import InputError
-from truce.media.service import Filters, MediaReader, case_draft
+from truce.media.service import Filters, MediaReader
 from truce.scenario.rules import Scenario
 from truce.verify.registry import PERMISSIONS
 from truce.web.common import scenario_of
@@ -130,41 +130,8 @@ def cluster_page(
             "items": items,
             "languages": {item["id"]: item["language"] for item in items},
             "types": {t.id: t.label for t in scenario.incident_types},
-            "may_lodge": actions.may_lodge(scenario, viewer.member, viewer.role),
+            "may_lodge": cases_rules.may_lodge(scenario, viewer.member, viewer.role),
             "may_corroborate": mediator and viewer.role in PERMISSIONS["media.corroborate"],
             "audiences": [m for m in scenario.members if m.code != viewer.member],
         },
     )
-
-
-def lodge_initial(
-    services: Services, member: str, cluster_id: int
-) -> tuple[dict[str, Any], list[str]]:
-    """The lodge form's initial values from a cluster's case draft, and what is missing.
-
-    Names are the form's dotted field names; the draft is the media API's
-    (:func:`truce.media.service.case_draft`), built from the items ``member`` may see.
-    """
-    scenario = services.admission.mechanism().scenario
-    with services.db.read() as connection:
-        view = MediaReader(connection, scenario, member).cluster(cluster_id)
-    draft = case_draft(view, scenario)
-    body = draft["body"]
-    incident = body["incident"]
-    initial: dict[str, Any] = {
-        "incident.type": incident["type"],
-        "incident.time_precision": incident["time_precision"],
-        "incident.actors": ", ".join(incident["actors"]),
-        "narrative": body["narrative"],
-        "language": body["language"],
-    }
-    if incident["occurred_at"]:
-        initial["incident.occurred_at"] = incident["occurred_at"][:16]
-    for name, value in (incident["place"] or {}).items():
-        initial[f"incident.place.{name}"] = value
-    for measure in ("killed", "injured"):
-        for category, value in incident[measure].items():
-            initial[f"incident.{measure}.{category}"] = value
-    if body["accused"]["member"] and body["accused"]["member"] != member:
-        initial["accused.member"] = body["accused"]["member"]
-    return initial, draft["missing"]

@@ -16,8 +16,8 @@ from fastapi.responses import HTMLResponse
 from truce.accounts.devices import pending_requests
 from truce.api.deps import Services, ServicesDep
 from truce.cases import queries, queries_case
-from truce.crossings.api import list_crossings
-from truce.joint.api import list_joint_actions
+from truce.crossings.summary import crossing_list
+from truce.joint.summary import joint_action_page
 from truce.ledger.envelope import format_time
 from truce.log.audience import Reader
 from truce.log.pages import witnessing
@@ -98,7 +98,10 @@ def _case_tasks(services: Services, reader: Reader) -> tuple[list[Task], bool]:
 def _tasks(services: Services, viewer: Viewer, reader: Reader) -> tuple[list[Task], bool]:
     """What awaits the member: case steps and reports on joint requests, soonest due first."""
     tasks, more = _case_tasks(services, reader)
-    requests = list_joint_actions(services, viewer.identity, status=None, member=viewer.member)
+    with services.db.read() as connection:
+        requests = joint_action_page(
+            connection, viewer.identity, services.admission.clock(), member=viewer.member
+        )
     tasks.extend(
         Task(
             "joint_report",
@@ -172,7 +175,13 @@ def dashboard(request: Request, services: ServicesDep, viewer: ViewerDep) -> HTM
     reader = _reader(services, viewer)
     counts, recent, glance = _cases(services, reader)
     tasks, more_tasks = _tasks(services, viewer, reader)
-    crossings = list_crossings(services, viewer.identity)
+    with services.db.read() as connection:
+        crossings = crossing_list(
+            connection,
+            services.admission.mechanism().scenario,
+            viewer.identity,
+            services.admission.clock(),
+        )
     scenario = scenario_in(services, viewer.language)
     return render(
         request,

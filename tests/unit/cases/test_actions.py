@@ -9,7 +9,8 @@ import pytest
 
 from tests.mechanism import SCENARIO_DIR
 from truce.cases import rules as cases
-from truce.cases.actions import chosen, may_lodge, offers
+from truce.cases.actions import chosen, offers
+from truce.cases.rules import may_lodge
 from truce.scenario.rules import Scenario, load_scenario
 
 LODGED = datetime(2025, 11, 1, 8, tzinfo=UTC)
