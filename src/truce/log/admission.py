@@ -64,6 +64,7 @@ from truce.ledger.note import Note
 from truce.log import checkpoints, projections
 from truce.log.books import Books, is_checked
 from truce.log.checkpoints import LogSigner
+from truce.log.registry import load_concepts
 from truce.log.store import LogStore
 from truce.scenario.rules import Scenario
 from truce.storage.db import Database
@@ -180,6 +181,9 @@ class Admission:
         #: :meth:`precheck_signature`). A key id is the RFC 7638 thumbprint of its key,
         #: so an entry never goes stale; revocation is checked at admission.
         self._public_keys: dict[str, PublicKey] = {}
+        # Every concept's checks and projections, now rather than at the first act: a
+        # served app then freezes them out of the garbage collector with the rest.
+        load_concepts()
 
     # -- the mechanism ------------------------------------------------------------------
 
