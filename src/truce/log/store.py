@@ -39,6 +39,7 @@ from truce.storage.models import Body, LogEntry, LogHead
 
 _HEAD_ID = 1
 #: Stored subtrees looked up per query: well under SQLite's limit of bound parameters.
+_SQLITE_MAX_VARIABLES = 32766
 _NODES_PER_QUERY = 400
 #: How many borders the process keeps (one per database it appends to, in practice).
 _FRONTIERS_KEPT = 8
@@ -114,10 +115,17 @@ class LogStore:
             copy_rows(self.connection, table, columns, rows)
             return
         row = "(" + ", ".join("?" for _ in rows[0]) + ")"
-        self._sql(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join(row for _ in rows)}",  # noqa: S608
-            [value for values in rows for value in values],
-        )
+        # SQLite binds at most SQLITE_MAX_VARIABLE_NUMBER values to one statement (32,766
+        # by default, 250,000 in Debian's build); a mirror's first run of a large log
+        # appends far more in one transaction.
+        per_statement = _SQLITE_MAX_VARIABLES // len(columns)
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            placeholders = ", ".join(row for _ in chunk)
+            self._sql(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {placeholders}",  # noqa: S608
+                [value for values in chunk for value in values],
+            )
 
     def _nodes(self, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         known = self._known

@@ -307,3 +307,18 @@ def test_a_kept_border_serves_only_the_tree_it_belongs_to(db: Database, tmp_path
                 assert store.inclusion_proof(3, 30) == store.inclusion_proofs([3], 30)[0]
     finally:
         other.dispose()
+
+
+def test_one_append_may_hold_more_rows_than_a_statement_binds(db: Database) -> None:
+    """A mirror's first run appends a whole log at once: more values than SQLite binds
+    to one statement (50,000 leaves: 150,000 entry and about 300,000 node values, over
+    even Debian's raised limit of 250,000)."""
+    leaves = [(leaf, merkle.hash_leaf(leaf)) for leaf in (b"entry %d" % i for i in range(50_000))]
+    assert _append(db, leaves) == list(range(50_000))
+    tree = merkle.MerkleTree()
+    for _, leaf_hash in leaves:
+        tree.append(leaf_hash)
+    with db.read() as connection:
+        store = LogStore(connection)
+        assert store.root() == tree.root()
+        assert store.inclusion_proof(49_999, 50_000) == tree.inclusion_proof(49_999, 50_000)
