@@ -118,7 +118,7 @@ def map_page(request: Request, services: ServicesDep, viewer: ViewerDep) -> HTML
     filters, error = request_filters(request)
     return render(
         request,
-        "pages/map.html",
+        "cases/map.html",
         {
             **filter_context(scenario, filters),
             "error": error,
@@ -166,7 +166,7 @@ def timeline_page(request: Request, services: ServicesDep, viewer: ViewerDep) ->
     table.sort(key=lambda entry: (entry["day"], not entry["marker"]))
     return render(
         request,
-        "pages/timeline.html",
+        "cases/timeline.html",
         {
             **filter_context(scenario, filters),
             "error": error,

@@ -109,7 +109,7 @@ def case_list(
     now = now_of(services)
     return render(
         request,
-        "pages/cases.html",
+        "cases/cases.html",
         {
             **filter_context(scenario, filters),
             "error": error,
@@ -145,7 +145,7 @@ def lodge_form(
         initial, missing = lodge_initial(services, viewer.member, from_cluster)
     return render(
         request,
-        "pages/case_new.html",
+        "cases/case_new.html",
         {
             "allowed": allowed,
             "types": [(t.id, t.label) for t in scenario.incident_types],
@@ -234,7 +234,7 @@ def case_page(
     invite = lodged and chosen is not None and chosen.kind == "case.evidence"
     return render(
         request,
-        "pages/case.html",
+        "cases/case.html",
         {
             "case": thread.case,
             "item": case_item(scenario, row, now),
@@ -310,6 +310,6 @@ def search_page(
                 )
     return render(
         request,
-        "pages/search.html",
+        "cases/search.html",
         {"q": q, "results": results, "names": member_names(scenario)},
     )

@@ -83,7 +83,7 @@ def compliance_page(request: Request, services: ServicesDep, viewer: ViewerDep) 
     cells = matrix_cells(services, viewer.identity)
     return render(
         request,
-        "pages/compliance.html",
+        "compliance/compliance.html",
         {
             "clauses": scenario.clauses,
             "members": [member.code for member in scenario.parties],

@@ -32,7 +32,7 @@ def crossings_page(request: Request, services: ServicesDep, viewer: ViewerDep) -
     listed = listed.model_copy(update={"crossings": named_crossings(scenario, listed.crossings)})
     return render(
         request,
-        "pages/crossings.html",
+        "crossings/crossings.html",
         {"listed": listed, "names": member_names(scenario)},
     )
 
@@ -50,6 +50,6 @@ def crossing_page(
     history = history.model_copy(update={"crossing": crossing})
     return render(
         request,
-        "pages/crossing.html",
+        "crossings/crossing.html",
         {"history": history, "names": member_names(scenario)},
     )

@@ -35,7 +35,7 @@ def joint_actions_page(
         )
     return render(
         request,
-        "pages/joint_actions.html",
+        "joint/joint_actions.html",
         {
             "page": page,
             "status": status,

@@ -80,7 +80,7 @@ def media_list(
     pages = max(1, -(-result["total"] // PAGE_SIZE))
     return render(
         request,
-        "pages/media.html",
+        "media/media.html",
         {
             "clusters": result["clusters"],
             "total": result["total"],
@@ -124,7 +124,7 @@ def cluster_page(
         mediator = reader.mediator
     return render(
         request,
-        "pages/media_cluster.html",
+        "media/media_cluster.html",
         {
             "cluster": view,
             "items": items,

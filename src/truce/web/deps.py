@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
 
 from truce.accounts import sessions
 from truce.accounts.service import Identity
@@ -33,6 +33,12 @@ from truce.web import i18n, scenario_text
 from truce.web.labels import script_labels
 
 TEMPLATES = Path(__file__).parent / "templates"
+#: Each concept's own templates, named ``<concept>/<file>`` (``cases/case.html``).
+CONCEPT_TEMPLATES = {
+    folder.parent.name: folder
+    for folder in sorted(Path(__file__).parents[1].glob("*/templates"))
+    if folder != TEMPLATES
+}
 LANGUAGE_COOKIE = "truce_lang"
 CSRF_COOKIE = "truce_csrf"
 CSRF_HEADER = "x-csrf-token"
@@ -159,7 +165,14 @@ def i18n_text(language: str, message: str) -> str:
 def environment() -> Environment:
     """The one Jinja2 environment; gettext follows the language being rendered."""
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=ChoiceLoader(
+            [
+                FileSystemLoader(TEMPLATES),
+                PrefixLoader(
+                    {name: FileSystemLoader(folder) for name, folder in CONCEPT_TEMPLATES.items()}
+                ),
+            ]
+        ),
         autoescape=select_autoescape(("html",), default_for_string=True),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
