@@ -12,9 +12,10 @@ same kinds.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from importlib.metadata import entry_points
+from types import MappingProxyType
 from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import Connection
@@ -46,6 +47,7 @@ BookFactory = Callable[[Connection, Scenario], Book]
 Factory = TypeVar("Factory", bound=BookFactory)
 
 _BOOKS: dict[str, BookFactory] = {}
+_BOOKS_VIEW: Mapping[str, BookFactory] = MappingProxyType(_BOOKS)
 _loaded = False
 
 
@@ -61,10 +63,11 @@ def checks(prefix: str) -> Callable[[Factory], Factory]:
     return register
 
 
-def books() -> dict[str, BookFactory]:
-    """Every registered book by its kinds' prefix (the concepts loaded first)."""
+def books() -> Mapping[str, BookFactory]:
+    """Every registered book by its kinds' prefix (the concepts loaded first); a
+    read-only view, since admission asks it of every act."""
     load_concepts()
-    return dict(_BOOKS)
+    return _BOOKS_VIEW
 
 
 def load_concepts() -> None:
