@@ -24,8 +24,11 @@ front to back, holding one pair of files at a time: its memory does not grow wit
 log. Nothing here touches a database or the network. :class:`BundleWriter` writes the
 members one at a time (a pair of files is held in memory only until it is full);
 :func:`read_members` reads them back one at a time, so neither side ever holds the log.
-The tar code is a small strict subset of ustar: regular files with names of at most 100
-bytes, every header checksum checked, every padding byte zero.
+Headers are written by :mod:`tarfile`. They are read here, as a small strict subset of
+ustar (regular files with names of at most 100 bytes, every header checksum checked,
+every padding byte zero), because a verifier must refuse what ``tarfile`` would accept
+(pax and GNU extensions, links, devices, name prefixes) and read a stream of any
+length in bounded memory.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import hashlib
 import json
 import re
 import struct
+import tarfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, Final
@@ -168,22 +172,16 @@ Format: {manifest["format"]}.
 
 
 def _header(name: str, size: int, mtime: int) -> bytes:
-    """A ustar header of a regular file (mode 0644, owner 0, no user or group names)."""
-    encoded = name.encode("ascii")
-    if len(encoded) > 100:
+    """A ustar header of a regular file (mode 0644, owner 0, no user or group names).
+
+    Written by :mod:`tarfile`; a name over 100 bytes is refused first, since ``tarfile``
+    would split it into a prefix, which a bundle never uses.
+    """
+    if len(name.encode("ascii")) > 100:
         raise BundleError(f"the member name {name!r} is longer than 100 bytes")
-    block = bytearray(BLOCK)
-    block[0 : len(encoded)] = encoded
-    block[100:108] = b"0000644\x00"
-    block[108:116] = b"0000000\x00"
-    block[116:124] = b"0000000\x00"
-    block[124:136] = b"%011o\x00" % size
-    block[136:148] = b"%011o\x00" % mtime
-    block[148:156] = b" " * 8
-    block[156:157] = b"0"
-    block[257:265] = b"ustar\x0000"
-    block[148:156] = b"%06o\x00 " % sum(block)
-    return bytes(block)
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime, info.mode = size, mtime, 0o644
+    return info.tobuf(format=tarfile.USTAR_FORMAT, encoding="ascii", errors="strict")
 
 
 class BundleWriter:
