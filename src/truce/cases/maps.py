@@ -27,9 +27,14 @@ from truce.cases.queries import (
     rfc3339,
     titles,
 )
-from truce.crossings.summary import crossing_list
 from truce.scenario.rules import Scenario
-from truce.web.common import filter_context, member_names, named_crossings, scenario_of
+from truce.web.common import (
+    crossings_now,
+    filter_context,
+    member_names,
+    named_crossings,
+    scenario_of,
+)
 from truce.web.deps import Viewer, ViewerDep, render
 
 router = APIRouter(include_in_schema=False)
@@ -43,13 +48,7 @@ TIMELINE_LIMIT = 1000
 def _crossings(services: Services, viewer: Viewer, scenario: Scenario) -> list[dict[str, Any]]:
     """Each gazetteer crossing with its state now, from the reports the viewer may see,
     named as ``scenario`` (in the viewer's language) names it."""
-    with services.db.read() as connection:
-        listed = crossing_list(
-            connection,
-            services.admission.mechanism().scenario,
-            viewer.identity,
-            services.admission.clock(),
-        )
+    listed = crossings_now(services, viewer.identity)
     shown: list[dict[str, Any]] = []
     for crossing in named_crossings(scenario, listed.crossings):
         if crossing.lat is None or crossing.lon is None:

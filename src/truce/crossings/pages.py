@@ -11,8 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from truce.api.deps import ServicesDep
-from truce.crossings.summary import crossing_history, crossing_list, crossing_place
-from truce.web.common import member_names, named_crossings, scenario_of
+from truce.crossings.summary import crossing_history, crossing_place
+from truce.web.common import crossings_now, member_names, named_crossings, scenario_of
 from truce.web.deps import ViewerDep, render
 
 router = APIRouter(include_in_schema=False)
@@ -22,13 +22,7 @@ router = APIRouter(include_in_schema=False)
 def crossings_page(request: Request, services: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
     """Every crossing's state now and how long it has held."""
     scenario = scenario_of(services, viewer.language)
-    with services.db.read() as connection:
-        listed = crossing_list(
-            connection,
-            services.admission.mechanism().scenario,
-            viewer.identity,
-            services.admission.clock(),
-        )
+    listed = crossings_now(services, viewer.identity)
     listed = listed.model_copy(update={"crossings": named_crossings(scenario, listed.crossings)})
     return render(
         request,

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, select
 
 from truce.accounts.service import Identity
 from truce.acts.bodies import parse_body
@@ -64,12 +64,13 @@ from truce.ledger.note import Note
 from truce.log import checkpoints, projections
 from truce.log.books import Books, is_checked
 from truce.log.checkpoints import LogSigner
+from truce.log.queries import registered_keys
 from truce.log.registry import load_concepts
 from truce.log.store import LogStore
 from truce.scenario.rules import Scenario
 from truce.storage.db import Database
-from truce.storage.models import DelegateKey, Mechanism
-from truce.verify.registry import KeyRegistry, RegisteredKey, parse_member_key
+from truce.storage.models import Mechanism
+from truce.verify.registry import KeyRegistry, parse_member_key
 
 if TYPE_CHECKING:
     from truce.log.batching import GroupCommit
@@ -530,34 +531,11 @@ class Admission:
         keys.looked_up.update(wanted)
         add = keys.registry.add
         public_keys = self._public_keys
-        for row in connection.execute(_KEYS, {"key_ids": wanted}):
-            public_key = PublicKey.from_text(row.public_key)
-            add(
-                RegisteredKey(
-                    row.key_id,
-                    row.member,
-                    row.delegate,
-                    row.role,
-                    public_key,
-                    row.registered_idx,
-                    row.revoked_idx,
-                )
-            )
+        for key in registered_keys(connection, wanted):
+            add(key)
             if len(public_keys) >= _PUBLIC_KEYS_KEPT:
                 public_keys.clear()
-            public_keys[row.key_id] = public_key
-
-
-#: Registered keys by id; built once, as every batch runs it.
-_KEYS = select(
-    DelegateKey.key_id,
-    DelegateKey.member,
-    DelegateKey.delegate,
-    DelegateKey.role,
-    DelegateKey.public_key,
-    DelegateKey.registered_idx,
-    DelegateKey.revoked_idx,
-).where(DelegateKey.key_id.in_(bindparam("key_ids", expanding=True)))
+            public_keys[key.key_id] = key.public_key
 
 
 def load_submission_bytes(data: bytes) -> SignedAct:

@@ -20,11 +20,12 @@ from truce.ledger.checkpoint import log_verifier
 from truce.ledger.keys import PublicKey
 from truce.ledger.note import Verifier
 from truce.log import checkpoints
+from truce.log.queries import registered_keys
 from truce.log.store import LogStore
 from truce.storage import schema
 from truce.storage.db import Database
-from truce.storage.models import Body, DelegateKey, Member
-from truce.verify.registry import KeyRegistry, RegisteredKey
+from truce.storage.models import Body, Member
+from truce.verify.registry import KeyRegistry
 
 CONFIG_FILE = "mirror.json"
 DATABASE_FILE = "truce.db"
@@ -104,31 +105,7 @@ def read_local(db: Database) -> Local:
         secretariat = next(
             (code for code, kind in local.kinds.items() if kind == "secretariat"), ""
         )
-        local.keys = KeyRegistry(
-            secretariat,
-            (
-                RegisteredKey(
-                    row.key_id,
-                    row.member,
-                    row.delegate,
-                    row.role,
-                    PublicKey.from_text(row.public_key),
-                    row.registered_idx,
-                    row.revoked_idx,
-                )
-                for row in connection.execute(
-                    select(
-                        DelegateKey.key_id,
-                        DelegateKey.member,
-                        DelegateKey.delegate,
-                        DelegateKey.role,
-                        DelegateKey.public_key,
-                        DelegateKey.registered_idx,
-                        DelegateKey.revoked_idx,
-                    )
-                )
-            ),
-        )
+        local.keys = KeyRegistry(secretariat, registered_keys(connection))
         local.checkpoint_size = checkpoints.latest_size(connection)
     return local
 

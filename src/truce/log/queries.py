@@ -6,13 +6,51 @@ routes and pages reach these tables only through here.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
+from truce.ledger.keys import PublicKey
 from truce.storage.models import Checkpoint, Cosignature, DelegateKey, Member
+from truce.verify.registry import RegisteredKey
+
+_KEY_COLUMNS = (
+    DelegateKey.key_id,
+    DelegateKey.member,
+    DelegateKey.delegate,
+    DelegateKey.role,
+    DelegateKey.public_key,
+    DelegateKey.registered_idx,
+    DelegateKey.revoked_idx,
+)
+_ALL_KEYS = select(*_KEY_COLUMNS)
+#: Built once: admission runs it for every batch.
+_KEYS_BY_ID = _ALL_KEYS.where(DelegateKey.key_id.in_(bindparam("key_ids", expanding=True)))
+
+
+def registered_keys(
+    connection: Connection, key_ids: Collection[str] | None = None
+) -> Iterator[RegisteredKey]:
+    """The keys of the ``delegate_keys`` projection (those of ``key_ids`` only, if given),
+    as the key registry (:class:`truce.verify.registry.KeyRegistry`) holds them."""
+    rows = (
+        connection.execute(_ALL_KEYS)
+        if key_ids is None
+        else connection.execute(_KEYS_BY_ID, {"key_ids": list(key_ids)})
+    )
+    for row in rows:
+        yield RegisteredKey(
+            row.key_id,
+            row.member,
+            row.delegate,
+            row.role,
+            PublicKey.from_text(row.public_key),
+            row.registered_idx,
+            row.revoked_idx,
+        )
 
 
 def key_role(connection: Connection, key_id: str) -> str | None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol, Self, TypeVar
 
+from truce.accounts.service import Identity
 from truce.api.deps import Services
 from truce.cases.queries import STATUSES, Filters
 from truce.cases.summary import CaseItem, case_item, type_label
+from truce.crossings.summary import CrossingList, crossing_list
 from truce.scenario.rules import Scenario
 from truce.web.scenario_text import scenario_in
 
@@ -68,3 +70,11 @@ def filter_context(scenario: Scenario, filters: Filters) -> dict[str, Any]:
 def member_names(scenario: Scenario) -> dict[str, str]:
     """Member code to name."""
     return {member.code: member.name for member in scenario.members}
+
+
+def crossings_now(services: Services, identity: Identity) -> CrossingList:
+    """Every crossing's state now from the reports ``identity``'s member may see, as the
+    crossings API answers it (the crossings page, the map and the dashboard show it)."""
+    scenario = services.admission.mechanism().scenario
+    with services.db.read() as connection:
+        return crossing_list(connection, scenario, identity, services.admission.clock())

@@ -16,12 +16,11 @@ from fastapi.responses import HTMLResponse
 from truce.accounts.devices import pending_requests
 from truce.api.deps import Services, ServicesDep
 from truce.cases import queries, queries_case
-from truce.crossings.summary import crossing_list
 from truce.joint.summary import joint_action_page
 from truce.ledger.envelope import format_time
 from truce.log.audience import Reader
 from truce.log.pages import witnessing
-from truce.web.common import named_crossings
+from truce.web.common import crossings_now, named_crossings
 from truce.web.deps import Viewer, ViewerDep, now_of, render
 from truce.web.i18n import gettext as _
 from truce.web.scenario_text import scenario_in
@@ -175,13 +174,7 @@ def dashboard(request: Request, services: ServicesDep, viewer: ViewerDep) -> HTM
     reader = _reader(services, viewer)
     counts, recent, glance = _cases(services, reader)
     tasks, more_tasks = _tasks(services, viewer, reader)
-    with services.db.read() as connection:
-        crossings = crossing_list(
-            connection,
-            services.admission.mechanism().scenario,
-            viewer.identity,
-            services.admission.clock(),
-        )
+    crossings = crossings_now(services, viewer.identity)
     scenario = scenario_in(services, viewer.language)
     return render(
         request,
