@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from truce.acts.actor import Actor
 from truce.cases import rules as cases
@@ -109,11 +109,3 @@ def _stored(connection: Connection, sha256: str) -> tuple[str, int] | None:
         select(StoredFile.media_type, StoredFile.size).where(StoredFile.sha256 == sha256)
     ).first()
     return None if row is None else (row.media_type, int(row.size))
-
-
-def count_open(connection: Connection) -> int:
-    """How many cases are open (awaiting a response or under investigation)."""
-    total: int = connection.execute(
-        select(func.count()).where(CaseRecord.status.in_(sorted(cases.OPEN)))
-    ).scalar_one()
-    return total
