@@ -17,7 +17,7 @@ from truce.cases import rules as cases
 from truce.cases import stored
 from truce.errors import RefusedActError
 from truce.ledger.envelope import SignedAct
-from truce.log.registry import StatesBook, checks
+from truce.log.registry import Decided, StatesBook, checks
 from truce.log.states import state_of
 from truce.scenario.rules import Scenario
 from truce.storage.models import CaseRecord, StoredFile
@@ -76,14 +76,15 @@ class CaseBook(StatesBook):
                     field="body.files",
                 )
 
-    def check(self, act: SignedAct, actor: Actor, now: datetime) -> None:
-        """Refuse the act (RefusedActError) unless the workflow allows it now."""
+    def check(self, act: SignedAct, actor: Actor, now: datetime) -> Decided:
+        """Refuse the act (RefusedActError) unless the workflow allows it now; the
+        states it leaves otherwise (the case's, and a counter-claim's)."""
         envelope = act.envelope
         body: dict[str, Any] = act.body
         own = envelope.leaf_hash().hex()
         if envelope.kind == "case.lodge":
             self.states[own] = cases.lodge(self.scenario, own, actor, body)
-            return
+            return {own: self.states[own]}
         if not envelope.refs:
             raise RefusedActError(f"{envelope.kind} names its case in refs[0]", field="refs")
         case = self._get(envelope.refs[0])
@@ -99,9 +100,12 @@ class CaseBook(StatesBook):
                     f"{self.scenario.penalties.window_days} days, not {body['prior_violations']}",
                     field="body.prior_violations",
                 )
-        self.states[envelope.refs[0]] = cases.step(self.scenario, case, envelope.kind, actor, body)
+        ref = envelope.refs[0]
+        self.states[ref] = cases.step(self.scenario, case, envelope.kind, actor, body)
         if envelope.kind == "case.respond" and body["position"] == "counter_claim":
             self.states[own] = cases.lodge(self.scenario, own, actor, body["counter_case"])
+            return {ref: self.states[ref], own: self.states[own]}
+        return {ref: self.states[ref]}
 
 
 def _stored(connection: Connection, sha256: str) -> tuple[str, int] | None:

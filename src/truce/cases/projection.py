@@ -1,8 +1,9 @@
 """Projection handlers of the ``case.*`` acts: the ``cases``, ``case_acts`` and
 ``case_counts`` tables.
 
-Each handler runs the same :mod:`truce.cases.rules` step the admission service checked,
-then stores the resulting state, so the live and the rebuilt tables agree. A case also
+Each handler stores the state the :mod:`truce.cases.rules` step leaves: the one
+admission's check worked out (:func:`~truce.log.projections.decided`), or, in a rebuild
+or on a mirror, the same step run here, so the live and the rebuilt tables agree. A case also
 stores its searchable words (:func:`truce.cases.search.search_text`) and is counted in
 its ``case_counts`` group (status, accused, author, audience, clauses), moved from one
 status's group to the next as it goes.
@@ -14,6 +15,7 @@ the thread without advancing the state it cannot know.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Hashable, Sequence
 from typing import Any, cast
@@ -25,7 +27,14 @@ from truce.cases import rules as cases
 from truce.cases import stored
 from truce.cases.search import search_text
 from truce.ledger.envelope import parse_time
-from truce.log.projections import LoggedAct, ProjectionContext, actor, projected_state, projects
+from truce.log.projections import (
+    LoggedAct,
+    ProjectionContext,
+    actor,
+    decided,
+    projected_state,
+    projects,
+)
 from truce.storage.models import CaseAct, CaseCount, CaseRecord, FileRef
 
 # The Core tables: an insert of one row skips the ORM's bulk-insert machinery.
@@ -89,6 +98,7 @@ def _insert_case(
     gazetteer = context.scenario().place(place["place_id"]) if place.get("place_id") else None
     lat = place.get("lat") if place.get("lat") is not None else getattr(gazetteer, "lat", None)
     lon = place.get("lon") if place.get("lon") is not None else getattr(gazetteer, "lon", None)
+    case = dataclasses.replace(case, id=str(act.index))  # admission named it by leaf hash
     given = act.envelope.audience
     audience: str | list[str] = given if isinstance(given, str) else list(given)
     context.insert(
@@ -128,7 +138,11 @@ def _insert_case(
 def _lodge(context: ProjectionContext, act: LoggedAct) -> None:
     if act.body is None:
         return
-    case = cases.lodge(context.scenario(), str(act.index), actor(context, act), act.body)
+    case = decided(
+        act,
+        act.leaf_hash.hex(),
+        lambda: cases.lodge(context.scenario(), str(act.index), actor(context, act), act.body),
+    )
     _insert_case(context, act, case, act.body)
 
 
@@ -148,7 +162,14 @@ def _step(context: ProjectionContext, act: LoggedAct) -> None:
             _CASE_ACTS, {"case_id": case_id, "idx": act.index, "kind": act.envelope.kind}
         )
         return
-    after = cases.step(context.scenario(), case, act.envelope.kind, actor(context, act), act.body)
+    after = decided(
+        act,
+        act.envelope.refs[0],
+        lambda: cases.step(
+            context.scenario(), case, act.envelope.kind, actor(context, act), act.body
+        ),
+    )
+    after = dataclasses.replace(after, id=case.id)
     if after.status != case.status:
         group = context.connection.execute(
             select(
@@ -177,8 +198,12 @@ def _step(context: ProjectionContext, act: LoggedAct) -> None:
             insert(FileRef), [{"sha256": sha256, "idx": act.index} for sha256 in cited]
         )
     if act.envelope.kind == "case.respond" and act.body["position"] == "counter_claim":
-        counter = cases.lodge(
-            context.scenario(), str(act.index), actor(context, act), act.body["counter_case"]
+        counter = decided(
+            act,
+            act.leaf_hash.hex(),
+            lambda: cases.lodge(
+                context.scenario(), str(act.index), actor(context, act), act.body["counter_case"]
+            ),
         )
         _insert_case(context, act, counter, act.body["counter_case"], counter_to=case_id)
 

@@ -17,7 +17,7 @@ from truce.acts.actor import Actor
 from truce.compliance import rules as compliance
 from truce.errors import RefusedActError
 from truce.ledger.envelope import SignedAct, parse_time
-from truce.log.registry import StatesBook, checks
+from truce.log.registry import Decided, StatesBook, checks
 from truce.log.states import first_ref, state_of
 from truce.scenario.rules import Scenario
 from truce.storage.models import AttestationRecord
@@ -34,20 +34,22 @@ class AttestationBook(StatesBook):
         self.scenario = scenario
         self.states: dict[str, compliance.Attestation] = {}
 
-    def check(self, act: SignedAct, actor: Actor, now: datetime) -> None:
-        """Refuse the act (RefusedActError) unless its rules allow it now."""
+    def check(self, act: SignedAct, actor: Actor, now: datetime) -> Decided:
+        """Refuse the act (RefusedActError) unless its rules allow it now; the
+        attestation's new state otherwise."""
         envelope = act.envelope
         body: dict[str, Any] = act.body
         if envelope.kind == "compliance.attest":
             own = envelope.leaf_hash().hex()
             taken_at = parse_time(body["taken_at"], field="body.taken_at")
             self.states[own] = compliance.attest(self.scenario, own, actor, body, taken_at)
+            return {own: self.states[own]}
         elif envelope.kind == "compliance.review":
             ref = first_ref(act, "the attestation's compliance.attest act")
             found = self._attestation(ref)
             self.states[ref] = compliance.review(self.scenario, found, actor, body)
-        else:
-            raise RefusedActError(f"{envelope.kind} is not a compliance act", field="kind")
+            return {ref: self.states[ref]}
+        raise RefusedActError(f"{envelope.kind} is not a compliance act", field="kind")
 
     def _attestation(self, leaf_hash: str) -> compliance.Attestation:
         if leaf_hash not in self.states:

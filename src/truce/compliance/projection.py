@@ -1,7 +1,8 @@
 """Projection handlers of ``compliance.*`` acts: attestations and their reviews.
 
-Each handler runs the same pure step of :mod:`truce.compliance.rules` that the admission
-service checked, then stores the result, so the live and the rebuilt tables agree. On a
+Each handler stores the state the pure step of :mod:`truce.compliance.rules` leaves: the one
+admission's check worked out (:func:`~truce.log.projections.decided`), or, in a rebuild
+or on a mirror, the same step run here, so the live and the rebuilt tables agree. On a
 member's mirror an act whose body the member may not see is not projected, and a review
 of an attestation it cannot see is skipped, as for cases.
 """
@@ -12,7 +13,14 @@ from sqlalchemy import insert, update
 
 from truce.compliance import rules as compliance
 from truce.ledger.envelope import parse_time
-from truce.log.projections import LoggedAct, ProjectionContext, actor, projected_state, projects
+from truce.log.projections import (
+    LoggedAct,
+    ProjectionContext,
+    actor,
+    decided,
+    projected_state,
+    projects,
+)
 from truce.storage.models import AttestationRecord, AttestationReview
 
 
@@ -21,12 +29,16 @@ def _attest(context: ProjectionContext, act: LoggedAct) -> None:
     body = act.body
     if body is None:
         return
-    attestation = compliance.attest(
-        context.scenario(),
+    attestation = decided(
+        act,
         act.leaf_hash.hex(),
-        actor(context, act),
-        body,
-        parse_time(body["taken_at"], field="body.taken_at"),
+        lambda: compliance.attest(
+            context.scenario(),
+            act.leaf_hash.hex(),
+            actor(context, act),
+            body,
+            parse_time(body["taken_at"], field="body.taken_at"),
+        ),
     )
     context.connection.execute(
         insert(AttestationRecord).values(
@@ -55,8 +67,12 @@ def _review(context: ProjectionContext, act: LoggedAct) -> None:
     if found is None:
         return
     row_id, state = found
-    after = compliance.review(
-        context.scenario(), compliance.from_json(state), actor(context, act), act.body
+    after = decided(
+        act,
+        act.envelope.refs[0],
+        lambda: compliance.review(
+            context.scenario(), compliance.from_json(state), actor(context, act), act.body
+        ),
     )
     context.connection.execute(
         insert(AttestationReview).values(

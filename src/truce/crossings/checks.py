@@ -15,7 +15,7 @@ from truce.acts.actor import Actor
 from truce.crossings import rules as crossings
 from truce.errors import RefusedActError
 from truce.ledger.envelope import SignedAct, format_time, parse_time
-from truce.log.registry import checks
+from truce.log.registry import NOTHING_DECIDED, Decided, checks
 from truce.scenario.rules import Scenario
 
 PREFIX = "crossing."
@@ -46,9 +46,10 @@ class CrossingBook:
     def __init__(self, connection: Connection, scenario: Scenario) -> None:
         self.scenario = scenario
 
-    def check(self, act: SignedAct, actor: Actor, now: datetime) -> None:
-        """:func:`check_report`."""
+    def check(self, act: SignedAct, actor: Actor, now: datetime) -> Decided:
+        """:func:`check_report`; a report leaves no state."""
         check_report(self.scenario, act, actor, now)
+        return NOTHING_DECIDED
 
     def save(self) -> object:
         """Nothing to keep."""

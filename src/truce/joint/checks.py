@@ -17,7 +17,7 @@ from truce.acts.actor import Actor
 from truce.errors import RefusedActError
 from truce.joint import rules as joint
 from truce.ledger.envelope import SignedAct
-from truce.log.registry import StatesBook, checks
+from truce.log.registry import Decided, StatesBook, checks
 from truce.log.states import first_ref, state_of
 from truce.scenario.rules import Scenario
 from truce.storage.models import JointRequestRecord
@@ -34,18 +34,20 @@ class RequestBook(StatesBook):
         self.scenario = scenario
         self.states: dict[str, joint.Request] = {}
 
-    def check(self, act: SignedAct, actor: Actor, now: datetime) -> None:
-        """Refuse the act (RefusedActError) unless its rules allow it now."""
+    def check(self, act: SignedAct, actor: Actor, now: datetime) -> Decided:
+        """Refuse the act (RefusedActError) unless its rules allow it now; the
+        request's new state otherwise."""
         envelope = act.envelope
         body: dict[str, Any] = act.body
         if envelope.kind == "joint.request":
             own = envelope.leaf_hash().hex()
             self.states[own] = joint.request(self.scenario, own, actor, body)
+            return {own: self.states[own]}
         elif envelope.kind == "joint.report":
             ref = first_ref(act, "the joint.request act")
             self.states[ref] = joint.report(self.scenario, self._request(ref), actor, body)
-        else:
-            raise RefusedActError(f"{envelope.kind} is not a joint-action act", field="kind")
+            return {ref: self.states[ref]}
+        raise RefusedActError(f"{envelope.kind} is not a joint-action act", field="kind")
 
     def _request(self, leaf_hash: str) -> joint.Request:
         if leaf_hash not in self.states:

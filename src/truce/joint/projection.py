@@ -1,7 +1,8 @@
 """Projection handlers of ``joint.*`` acts: requests for joint action and their reports.
 
-Each handler runs the same pure step of :mod:`truce.joint.rules` that the admission
-service checked, then stores the result, so the live and the rebuilt tables agree. On a
+Each handler stores the state the pure step of :mod:`truce.joint.rules` leaves: the one
+admission's check worked out (:func:`~truce.log.projections.decided`), or, in a rebuild
+or on a mirror, the same step run here, so the live and the rebuilt tables agree. On a
 member's mirror an act whose body the member may not see is not projected, and a report
 of a request it cannot see is skipped, as for cases.
 """
@@ -11,7 +12,14 @@ from __future__ import annotations
 from sqlalchemy import insert, update
 
 from truce.joint import rules as joint
-from truce.log.projections import LoggedAct, ProjectionContext, actor, projected_state, projects
+from truce.log.projections import (
+    LoggedAct,
+    ProjectionContext,
+    actor,
+    decided,
+    projected_state,
+    projects,
+)
 from truce.storage.models import JointRequestRecord
 
 
@@ -21,7 +29,11 @@ def _request(context: ProjectionContext, act: LoggedAct) -> None:
     if body is None:
         return
     scenario = context.scenario()
-    found = joint.request(scenario, act.leaf_hash.hex(), actor(context, act), body)
+    found = decided(
+        act,
+        act.leaf_hash.hex(),
+        lambda: joint.request(scenario, act.leaf_hash.hex(), actor(context, act), body),
+    )
     place = body["place"]
     gazetteer = scenario.place(place["place_id"]) if place.get("place_id") else None
     lat = place.get("lat") if place.get("lat") is not None else getattr(gazetteer, "lat", None)
@@ -57,7 +69,13 @@ def _report(context: ProjectionContext, act: LoggedAct) -> None:
     if found is None:
         return
     row_id, state = found
-    after = joint.report(context.scenario(), joint.from_json(state), actor(context, act), act.body)
+    after = decided(
+        act,
+        act.envelope.refs[0],
+        lambda: joint.report(
+            context.scenario(), joint.from_json(state), actor(context, act), act.body
+        ),
+    )
     context.connection.execute(
         update(JointRequestRecord)
         .where(JointRequestRecord.id == row_id)

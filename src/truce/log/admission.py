@@ -65,7 +65,7 @@ from truce.log import checkpoints, projections
 from truce.log.books import Books, is_checked
 from truce.log.checkpoints import LogSigner
 from truce.log.queries import registered_keys
-from truce.log.registry import load_concepts
+from truce.log.registry import NOTHING_DECIDED, Decided, load_concepts
 from truce.log.store import LogStore
 from truce.scenario.rules import Scenario
 from truce.storage.db import Database
@@ -228,7 +228,7 @@ class Admission:
             if store.head(lock=True).size != 0:
                 raise RefusedActError("the log already has a genesis entry")
             canonical = act.envelope.check_body(act.body)
-            receipt = self._record(store, [(act, canonical)])[0]
+            receipt = self._record(store, [(act, canonical, NOTHING_DECIDED)])[0]
             self._sign(store)
             return receipt
 
@@ -292,14 +292,14 @@ class Admission:
         for start, end in _segments(acts):
             segment = acts[start:end]
             signatures = self._verify_signatures(connection, segment, keys)
-            checked: list[tuple[SignedAct, bytes]] = []
+            checked: list[tuple[SignedAct, bytes, Decided]] = []
             positions: list[int] = []
             for position, act, signature_ok in zip(
                 range(start, end), segment, signatures, strict=True
             ):
                 saved = books.save() if refuse is not None else None
                 try:
-                    canonical = self._check(
+                    canonical, states = self._check(
                         connection,
                         mechanism,
                         act,
@@ -321,7 +321,7 @@ class Admission:
                     refuse(position, exc)
                     continue
                 logged.add(leaf_hash)
-                checked.append((act, canonical))
+                checked.append((act, canonical, states))
                 positions.append(position)
             admitted.extend(
                 zip(positions, self._record(store, checked, mechanism.scenario), strict=True)
@@ -400,12 +400,15 @@ class Admission:
 
     @staticmethod
     def _record(
-        store: LogStore, acts: list[tuple[SignedAct, bytes]], scenario: Scenario | None = None
+        store: LogStore,
+        acts: list[tuple[SignedAct, bytes, Decided]],
+        scenario: Scenario | None = None,
     ) -> list[Receipt]:
-        """Project and append checked acts (the caller holds the write lock)."""
+        """Project and append checked acts (the caller holds the write lock), each with
+        the states its check decided."""
         head = store.head()
         context = projections.ProjectionContext(store.connection, known_scenario=scenario)
-        for offset, (act, canonical) in enumerate(acts):
+        for offset, (act, canonical, states) in enumerate(acts):
             projections.apply(
                 context,
                 projections.LoggedAct(
@@ -413,12 +416,13 @@ class Admission:
                     leaf_hash=act.envelope.leaf_hash(),
                     envelope=act.envelope,
                     body=json.loads(canonical),
+                    decided=states,
                 ),
             )
         context.flush()
-        leaves = [(act.envelope.leaf_bytes(), act.envelope.leaf_hash()) for act, _ in acts]
+        leaves = [(act.envelope.leaf_bytes(), act.envelope.leaf_hash()) for act, _, _ in acts]
         indices = store.append(
-            leaves, [(act.envelope.body_digest, canonical) for act, canonical in acts]
+            leaves, [(act.envelope.body_digest, canonical) for act, canonical, _ in acts]
         )
         return [Receipt(index, leaf[1]) for index, leaf in zip(indices, leaves, strict=True)]
 
@@ -434,7 +438,7 @@ class Admission:
         submitter: Identity | None,
         signature_ok: bool | None = None,
         books: Books | None = None,
-    ) -> bytes:
+    ) -> tuple[bytes, Decided]:
         envelope = act.envelope
         if submitter is not None and (submitter.member, submitter.delegate) != (
             envelope.member,
@@ -485,8 +489,8 @@ class Admission:
         if is_checked(envelope.kind):
             if books is None:
                 raise RefusedActError(f"{envelope.kind} is checked within a batch", field="kind")
-            books.check(mechanism.scenario, act, now)
-        return canonical
+            return canonical, books.check(mechanism.scenario, act, now)
+        return canonical, NOTHING_DECIDED
 
     def _check_time(self, mechanism: _Mechanism, envelope: Envelope, now: datetime) -> None:
         procedure = mechanism.scenario.procedure

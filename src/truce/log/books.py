@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from truce.acts.actor import Actor
 from truce.errors import RefusedActError
 from truce.ledger.envelope import SignedAct
-from truce.log.registry import Book, books
+from truce.log.registry import Book, Decided, books
 from truce.scenario.rules import Scenario
 
 
@@ -53,8 +53,9 @@ class Books:
         for prefix, book in self.by_prefix.items():
             book.restore(saved[prefix])
 
-    def check(self, scenario: Scenario, act: SignedAct, now: datetime) -> None:
-        """Refuse the act (RefusedActError) unless its concept's rules allow it now."""
+    def check(self, scenario: Scenario, act: SignedAct, now: datetime) -> Decided:
+        """Refuse the act (RefusedActError) unless its concept's rules allow it now;
+        the states it leaves otherwise."""
         envelope = act.envelope
         book = self.by_prefix.get(_prefix(envelope.kind))
         if book is None:
@@ -65,4 +66,4 @@ class Books:
             kind=member.kind if member is not None else "unknown",
             at=envelope.time,
         )
-        book.check(act, actor, now)
+        return book.check(act, actor, now)

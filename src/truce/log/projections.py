@@ -13,14 +13,14 @@ import json
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Table, delete, insert, select, update
 
 from truce.acts.actor import Actor
 from truce.ledger.envelope import Envelope
 from truce.ledger.keys import PublicKey
-from truce.log.registry import load_concepts
+from truce.log.registry import NOTHING_DECIDED, Decided, load_concepts
 from truce.log.store import LogStore
 from truce.scenario.rules import Scenario
 from truce.storage.bulk import insert_rows
@@ -41,13 +41,16 @@ class LoggedAct:
 
     ``body`` is always parsed from the body's canonical bytes, live and in a rebuild
     alike, so a handler can never see a difference between the two (``250.0`` written by
-    a client is ``250`` in RFC 8785).
+    a client is ``250`` in RFC 8785). ``decided`` holds the states admission's checks
+    already worked out for this act (empty in a rebuild or on a mirror): see
+    :func:`decided`.
     """
 
     index: int
     leaf_hash: bytes
     envelope: Envelope
     body: Any
+    decided: Decided = field(default_factory=lambda: NOTHING_DECIDED)
 
     @property
     def stored_audience(self) -> str | list[str]:
@@ -152,6 +155,20 @@ def projected_state(
         select(table.id, table.state).where(table.leaf_hash == leaf_hash)
     ).first()
     return None if row is None else (int(row.id), row.state)
+
+
+State = TypeVar("State")
+
+
+def decided(act: LoggedAct, opened_by: str, step: Callable[[], State]) -> State:
+    """The state ``act`` leaves to what the act with leaf hash ``opened_by`` opened.
+
+    Live, admission's check has already run the rules' step and hands its result over,
+    so the step runs once per act; in a rebuild or on a mirror no check ran, and
+    ``step`` (the same rules' step) works it out here.
+    """
+    state = act.decided.get(opened_by)
+    return step() if state is None else cast(State, state)
 
 
 Handler = Callable[[ProjectionContext, LoggedAct], None]

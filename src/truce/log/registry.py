@@ -32,9 +32,10 @@ GROUP = "truce.concepts"
 class Book(Protocol):
     """The workflow states of one concept in one admission transaction."""
 
-    def check(self, act: SignedAct, actor: Actor, now: datetime) -> None:
+    def check(self, act: SignedAct, actor: Actor, now: datetime) -> Decided:
         """Refuse the act (RefusedActError) unless the concept's rules allow it now;
-        otherwise advance the states it touches, for the acts after it."""
+        otherwise advance the states it touches, for the acts after it, and return them
+        (:data:`Decided`) for the projection to store."""
 
     def save(self) -> object:
         """The states as they are now, for :meth:`restore`."""
@@ -42,6 +43,14 @@ class Book(Protocol):
     def restore(self, saved: object) -> None:
         """Put back the states :meth:`save` returned (a refused act is undone)."""
 
+
+Decided = Mapping[str, object]
+"""The states an admitted act leaves, by the leaf hash (hex) of the act that opened each
+(a case, an attestation, a request). The book's rules decide them once; the act's
+projection handler stores them (:func:`truce.log.projections.decided`) instead of
+running the same step again."""
+
+NOTHING_DECIDED: Decided = MappingProxyType({})
 
 BookFactory = Callable[[Connection, Scenario], Book]
 Factory = TypeVar("Factory", bound=BookFactory)

@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection, select
+import pytest
+from sqlalchemy import Connection, func, select
 
 from tests.mechanism import demo_database
+from truce.cases import rules as cases
 from truce.log import projections
-from truce.storage.models import CaseCount, CaseRecord
+from truce.storage.models import Act, CaseCount, CaseRecord
 
 
 def _grouped(connection: Connection) -> Counter[tuple[str, ...]]:
@@ -41,3 +44,43 @@ def test_case_counts_follow_every_step_of_the_demo(database_url: str, tmp_path: 
             projections.rebuild(connection)
         with db.read() as connection:
             assert _counted(connection) == grouped
+
+
+def test_the_domain_step_runs_once_per_act(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Live, admission's check decides each case act's new state and the projection
+    stores it; a rebuild, with no check, runs the step once itself. Either way the
+    tables are the same."""
+    calls: Counter[str] = Counter()
+
+    def counted(name: str) -> Any:
+        original = getattr(cases, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            calls[name] += 1
+            return original(*args, **kwargs)
+
+        return call
+
+    for name in ("lodge", "step"):
+        monkeypatch.setattr(cases, name, counted(name))
+    with demo_database(database_url, tmp_path / "keys") as db:
+        with db.read() as connection:
+            kinds = Counter(connection.execute(select(Act.kind)).scalars())
+            counters = connection.execute(
+                select(func.count()).where(CaseRecord.counter_to.is_not(None))
+            ).scalar_one()
+            live = projections.snapshot(connection)
+        lodged = kinds["case.lodge"] + counters
+        stepped = sum(n for kind, n in kinds.items() if kind.startswith("case.")) - kinds[
+            "case.lodge"
+        ]
+        assert stepped > 20 and counters > 0  # the demo plays cases through their steps
+        assert calls == {"lodge": lodged, "step": stepped}
+        calls.clear()
+        with db.write() as connection:
+            projections.rebuild(connection)
+        assert calls == {"lodge": lodged, "step": stepped}
+        with db.read() as connection:
+            assert projections.snapshot(connection) == live

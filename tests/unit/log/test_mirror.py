@@ -218,7 +218,7 @@ def record_unchecked(mechanism: Mechanism, act: SignedAct) -> None:
     with mechanism.db.write() as connection:
         store = LogStore(connection)
         store.head(lock=True)
-        Admission._record(store, [(act, canonical)], mechanism.scenario)
+        Admission._record(store, [(act, canonical, {})], mechanism.scenario)
         mechanism.admission.sign(store, fresh=True)
 
 
