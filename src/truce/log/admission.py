@@ -65,7 +65,7 @@ from truce.log import checkpoints, projections
 from truce.log.books import Books, is_checked
 from truce.log.checkpoints import LogSigner
 from truce.log.queries import registered_keys
-from truce.log.registry import NOTHING_DECIDED, Decided, load_concepts
+from truce.log.registry import NOTHING_DECIDED, Decided, load_concepts, projected_before
 from truce.log.store import LogStore
 from truce.scenario.rules import Scenario
 from truce.storage.db import Database
@@ -137,16 +137,24 @@ def _verify_chunk(jobs: Sequence[tuple[bytes, bytes, bytes]]) -> list[bool]:
 
 
 def _segments(acts: Sequence[SignedAct]) -> Iterator[tuple[int, int]]:
-    """``[start, end)`` runs of acts, each ending after a ``member.key`` act.
+    """``[start, end)`` runs of acts, each checked as a whole before it is projected.
 
-    A ``member.key`` act changes which keys are valid for the acts after it, so those
-    acts are checked against the registry as it stands once it is recorded.
+    A run ends after a ``member.key`` act, which changes which keys are valid for the
+    acts after it, so those are checked against the registry as it stands once it is
+    recorded; and before an act whose check reads what an earlier act of the run
+    projects (:func:`truce.log.registry.reads_projection`).
     """
     start = 0
+    kinds: set[str] = set()
     for position, act in enumerate(acts):
-        if act.envelope.kind == "member.key":
+        kind = act.envelope.kind
+        if position > start and not projected_before(kind).isdisjoint(kinds):
+            yield start, position
+            start, kinds = position, set()
+        kinds.add(kind)
+        if kind == "member.key":
             yield start, position + 1
-            start = position + 1
+            start, kinds = position + 1, set()
     if start < len(acts):
         yield start, len(acts)
 
@@ -299,6 +307,11 @@ class Admission:
             ):
                 saved = books.save() if refuse is not None else None
                 try:
+                    leaf_hash = act.envelope.leaf_hash()
+                    if leaf_hash in logged:
+                        raise ReplayError(
+                            f"this act is already in the log (leaf hash {leaf_hash.hex()})"
+                        )
                     canonical, states = self._check(
                         connection,
                         mechanism,
@@ -309,11 +322,6 @@ class Admission:
                         signature_ok,
                         books,
                     )
-                    leaf_hash = act.envelope.leaf_hash()
-                    if leaf_hash in logged:
-                        raise ReplayError(
-                            f"this act is already in the log (leaf hash {leaf_hash.hex()})"
-                        )
                 except TruceError as exc:
                     if refuse is None or saved is None:
                         raise

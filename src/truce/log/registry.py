@@ -72,6 +72,27 @@ def checks(prefix: str) -> Callable[[Factory], Factory]:
     return register
 
 
+_READS: dict[str, frozenset[str]] = {}
+
+
+def reads_projection(kind: str, *of: str) -> None:
+    """Declare that checking an act of ``kind`` reads what acts of the kinds ``of``
+    project (``media.corroborate`` reads the clusters that ``media.item`` acts form).
+
+    Admission checks a run of acts before it projects them; an act of ``kind`` after
+    one of ``of`` in the same run starts a new run, so it is checked against the
+    projections as the earlier acts leave them.
+    """
+    _READS[kind] = _READS.get(kind, frozenset()) | frozenset(of)
+
+
+def projected_before(kind: str) -> frozenset[str]:
+    """The kinds whose projection checking an act of ``kind`` reads (see
+    :func:`reads_projection`)."""
+    load_concepts()
+    return _READS.get(kind, frozenset())
+
+
 def books() -> Mapping[str, BookFactory]:
     """Every registered book by its kinds' prefix (the concepts loaded first); a
     read-only view, since admission asks it of every act."""

@@ -73,10 +73,11 @@ def test_the_domain_step_runs_once_per_act(
             ).scalar_one()
             live = projections.snapshot(connection)
         lodged = kinds["case.lodge"] + counters
-        stepped = sum(n for kind, n in kinds.items() if kind.startswith("case.")) - kinds[
-            "case.lodge"
-        ]
-        assert stepped > 20 and counters > 0  # the demo plays cases through their steps
+        stepped = (
+            sum(n for kind, n in kinds.items() if kind.startswith("case.")) - kinds["case.lodge"]
+        )
+        assert stepped > 20  # the demo plays cases through their steps
+        assert counters > 0
         assert calls == {"lodge": lodged, "step": stepped}
         calls.clear()
         with db.write() as connection:

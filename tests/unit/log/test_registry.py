@@ -23,11 +23,13 @@ def test_every_kind_a_delegate_signs_has_its_projection_handler() -> None:
 
 
 def test_the_workflow_kinds_are_checked_by_their_concepts_book() -> None:
-    assert sorted(registry.books()) == ["case.", "compliance.", "crossing.", "joint."]
+    assert sorted(registry.books()) == ["case.", "compliance.", "crossing.", "joint.", "media."]
     assert is_checked("case.respond")
     assert is_checked("crossing.status")
-    assert not is_checked("media.item")
+    assert is_checked("media.item")
     assert not is_checked("member.key")
+    assert registry.projected_before("media.corroborate") >= {"media.item", "case.lodge"}
+    assert registry.projected_before("case.respond") == frozenset()
 
 
 def test_every_entry_point_registers_something() -> None:

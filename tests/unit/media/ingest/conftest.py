@@ -9,7 +9,7 @@ import pytest
 
 from truce.media.ingest.extract import Extractor
 from truce.media.ingest.schema import Extraction
-from truce.scenario.rules import Scenario, load_scenario
+from truce.scenario.rules import Scenario
 
 ROOT = Path(__file__).resolve().parents[4]
 ASSETS = ROOT / "tests" / "assets" / "articles"
@@ -30,11 +30,6 @@ def annotated_articles() -> list[tuple[Path, Path]]:
 def load_expected(path: Path) -> Extraction:
     """An expectation file as the schema."""
     return Extraction.model_validate(json.loads(path.read_text("utf-8")))
-
-
-@pytest.fixture(scope="session")
-def scenario() -> Scenario:
-    return load_scenario(SCENARIO_DIR)
 
 
 @pytest.fixture(scope="session")

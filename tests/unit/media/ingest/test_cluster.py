@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from tests.unit.media.ingest.conftest import ASSETS, load_expected
-from truce.media.ingest.cluster import Clusterer, Member, types_compatible
+from truce.media.ingest.cluster import Member, cluster
 from truce.media.ingest.schema import CandidateIncident, Casualties
+from truce.media.rules import Clusterer
 from truce.scenario.rules import Scenario
 
 
@@ -30,13 +31,6 @@ def _incident(scenario: Scenario, type_: str, date: str | None, place_id: str | 
     )
 
 
-def test_types() -> None:
-    assert types_compatible("armed_clash", "attack_on_post")
-    assert types_compatible("shelling", "armed_clash")
-    assert not types_compatible("shelling", "explosion")
-    assert not types_compatible("armed_clash", "border_closure")
-
-
 def test_one_event_across_articles_keeps_every_figure(scenario: Scenario) -> None:
     clusterer = Clusterer(scenario)
     a, b = "attack_on_post", "armed_clash"
@@ -50,7 +44,7 @@ def test_one_event_across_articles_keeps_every_figure(scenario: Scenario) -> Non
         Member("g", _incident(scenario, "explosion", None, "kabul")),
         Member("h", _incident(scenario, "explosion", None, "kandahar")),
     ]  # fmt: skip
-    clusters = clusterer.cluster(members)
+    clusters = cluster(clusterer, members)
     groups = sorted(sorted(m.article for m in c.members) for c in clusters)
     assert groups == [["a", "b"], ["c", "d"], ["e"], ["f"], ["g"], ["h"]]
     border = next(c for c in clusters if {m.article for m in c.members} == {"a", "b"})
@@ -64,7 +58,7 @@ def test_annotated_articles_cluster_by_event(scenario: Scenario) -> None:
     for name in ("wire-2025-11-06-spin-boldak-firing", "afghan-outlet-2025-11-08-mujahid-presser"):
         for incident in load_expected(ASSETS / f"{name}.expected.json").incidents:
             members.append(Member(name, incident))
-    clusters = Clusterer(scenario).cluster(members)
+    clusters = cluster(Clusterer(scenario), members)
     clash = next(c for c in clusters if "armed_clash" in c.types)
     assert {m.article for m in clash.members} == {
         "wire-2025-11-06-spin-boldak-firing",
