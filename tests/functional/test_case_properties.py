@@ -2,7 +2,8 @@
 
 Hypothesis draws lists of steps: every step of a case (lodge by either party, respond
 with each position including a counter-claim, evidence, investigate, request and provide
-information, agreeing and disagreeing findings, rule, appeal, penalty with the right and
+information, agreeing and disagreeing findings, rule, appeal or its waiver, penalty
+(only once the ruling is final) with the right and
 the wrong ``prior_violations``, withdraw, close), signed by the right and the wrong
 members and roles, with the clock moved past the response deadline and the appeal
 window, plus stale, future-dated and replayed acts. Each step is signed with the demo
@@ -90,6 +91,7 @@ ALLOWED_ROLES = {
     "case.finding": {"head"},
     "case.rule": {"head"},
     "case.appeal": {"head"},
+    "case.waive_appeal": {"head"},
     "case.penalty": {"head"},
     "case.withdraw": {"head"},
     "case.close": {"head", "secretariat"},
@@ -140,7 +142,15 @@ class ModelCase:
     violator: str | None = None
     ruled_at: datetime | None = None
     appealed: bool = False
+    waived: frozenset[str] = frozenset()
     penalty: str | None = None
+
+    def final(self, at: datetime) -> bool:
+        """No party may appeal the ruling any more: appealed once, both waived, or the
+        window closed."""
+        assert self.ruled_at is not None
+        late = at > self.ruled_at + timedelta(days=APPEAL_DAYS)
+        return self.appealed or late or self.waived == {self.lodged_by, self.accused}
 
     def columns(self) -> tuple[str, str | None, str | None, str | None]:
         return (self.status, self.outcome, self.violator, self.penalty)
@@ -239,21 +249,27 @@ class Model:
             after = replace(
                 case, status="ruled", outcome=ruling[0], violator=ruling[1], ruled_at=at
             )
-        elif kind == "case.appeal":
+        elif kind in ("case.appeal", "case.waive_appeal"):
             require(member in parties and case.status == "ruled" and not case.appealed)
+            require(member not in case.waived)
             assert case.ruled_at is not None
             require(at <= case.ruled_at + timedelta(days=APPEAL_DAYS))
-            after = replace(
-                case,
-                status="under_investigation",
-                appealed=True,
-                findings={},
-                outcome=None,
-                violator=None,
-                ruled_at=None,
-            )
+            if kind == "case.waive_appeal":
+                after = replace(case, waived=case.waived | {member})
+            else:
+                after = replace(
+                    case,
+                    status="under_investigation",
+                    appealed=True,
+                    findings={},
+                    outcome=None,
+                    violator=None,
+                    ruled_at=None,
+                    waived=frozenset(),
+                )
         elif kind == "case.penalty":
             require(mkind == "mediator" and case.status == "ruled")
+            require(case.final(at))
             require(case.outcome == "violation_confirmed" and body["member"] == case.violator)
             require(body["step"] == schedule_step(body["prior_violations"] + 1))
             after = replace(case, status="penalised", penalty=body["step"])
@@ -266,7 +282,7 @@ class Model:
             if case.status == "ruled":
                 assert case.ruled_at is not None
                 require(case.outcome != "violation_confirmed")
-                require(case.appealed or at > case.ruled_at + timedelta(days=APPEAL_DAYS))
+                require(case.final(at))
             else:
                 require(case.status == "penalised")
             after = replace(case, status="closed")
@@ -345,6 +361,7 @@ CASE_OPS = (
     "finding",
     "rule",
     "appeal",
+    "waive_appeal",
     "penalty",
     "withdraw",
     "close",
@@ -498,6 +515,11 @@ class Run:
                     STATEMENT,
                     refs,
                 )
+            if not case.final(now):
+                waiting = [m for m in (lodger, accused) if m not in case.waived]
+                if variant % 2 == 0:
+                    return f"{waiting[0].lower()}-root", "case.waive_appeal", NOTE, refs
+                return None
             if case.outcome == "violation_confirmed":
                 assert case.violator is not None
                 count = self.model.prior_violations(case.violator, now, key)
@@ -507,9 +529,7 @@ class Run:
                     "prior_violations": count,
                 }
                 return "qa-root", "case.penalty", body, refs
-            if case.appealed or not in_window:
-                return "sec-clerk", "case.close", NOTE, refs
-            return None
+            return "sec-clerk", "case.close", NOTE, refs
         return "tr-root", "case.close", NOTE, refs  # penalised
 
     # -- submitting and checking --------------------------------------------------------

@@ -58,7 +58,8 @@ def test_a_whole_case_for_each_party(
 
     deny = {"position": "deny", "statement": "Our forces did not fire.", "language": "en"}
     d.post(f"{accused}-root", "case.respond", deny, ref)
-    refused = d.post(f"{accused}-root", "case.respond", deny, ref, expect=422)
+    again = deny | {"statement": "We said so already."}
+    refused = d.post(f"{accused}-root", "case.respond", again, ref, expect=422)
     assert refused["type"] == "/problems/act-refused"
     assert "already responded" in refused["detail"]
 
@@ -81,12 +82,16 @@ def test_a_whole_case_for_each_party(
     d.post("qa-root", "case.finding", finding(accused_code), ref)
     d.post("qa-root", "case.rule", finding(accused_code), ref)
     step = penalty_for(mechanism.scenario, 0)
-    d.post(
-        "tr-root",
-        "case.penalty",
-        {"member": accused_code, "step": step, "prior_violations": 0},
-        ref,
-    )
+    penalty = {"member": accused_code, "step": step, "prior_violations": 0}
+    early = d.post("tr-root", "case.penalty", penalty, ref, expect=422)
+    assert "may still be appealed" in early["detail"]
+    inbox = d.get(f"{accused}-root", f"/api/v1/cases/{case_id}")["next_steps"]
+    assert {s["kind"] for s in inbox if s["allowed"]} >= {"case.appeal", "case.waive_appeal"}
+    d.post(f"{accused}-root", "case.waive_appeal", {"note": "We accept the ruling."}, ref)
+    still = d.post("tr-root", "case.penalty", penalty | {}, ref, expect=422)
+    assert "both parties' waivers" in still["detail"]
+    d.post(f"{lodger}-root", "case.waive_appeal", {}, ref)
+    d.post("tr-root", "case.penalty", penalty, ref)
     d.post("sec-clerk", "case.close", {"note": "Closed."}, ref)
 
     thread = d.get(f"{lodger}-officer", f"/api/v1/cases/{case_id}")
@@ -102,6 +107,8 @@ def test_a_whole_case_for_each_party(
         "case.finding",
         "case.finding",
         "case.rule",
+        "case.waive_appeal",
+        "case.waive_appeal",
         "case.penalty",
         "case.close",
     ]

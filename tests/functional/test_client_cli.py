@@ -67,6 +67,8 @@ def test_a_case_through_the_client(
            "--clause", "C4", "--reasons", "Hospital records and craters agree.")  # fmt: skip
     do("qa-root", "rule", case, "--outcome", "violation_confirmed", "--violator", "PK",
        "--clause", "C4", "--reasons", "Both findings concur.")  # fmt: skip
+    for party in ("pk-root", "af-root"):
+        do(party, "waive-appeal", case, "--note", "We do not appeal.")
     assert "penalty " in do("tr-root", "penalty", case)
     do("sec-clerk", "close", case)
     listed = do("tr-officer", "cases", "--status", "closed")

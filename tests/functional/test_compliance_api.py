@@ -118,6 +118,8 @@ def test_a_ruled_case_changes_the_af_c4_cell(client: TestClient, mechanism: Mech
     )
     assert ruled["last_violation_at"] == "2025-11-06T10:30:00Z"
     step = penalty_for(mechanism.scenario, 0)
+    d.post("af-root", "case.waive_appeal", {}, ref)
+    d.post("pk-root", "case.waive_appeal", {}, ref)
     d.post("tr-root", "case.penalty", {"member": "AF", "step": step, "prior_violations": 0}, ref)
     penalised = cell(d, "pk-officer", "C4", "AF")
     assert penalised["penalties"] == [{"case": lodged["index"], "step": step}]

@@ -58,6 +58,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "case.finding": finding("roles"),
     "case.rule": finding("roles"),
     "case.appeal": {"statement": "x", "language": "en"},
+    "case.waive_appeal": {},
     "case.penalty": {"member": "AF", "step": "warning", "prior_violations": 0},
     "case.withdraw": {},
     "case.close": {},

@@ -353,6 +353,7 @@ BODY_MODELS: dict[str, type[_Body]] = {
     "case.finding": FindingBody,
     "case.rule": FindingBody,
     "case.appeal": CaseStatementBody,
+    "case.waive_appeal": NoteBody,
     "case.penalty": PenaltyBody,
     "case.withdraw": NoteBody,
     "case.close": NoteBody,

@@ -66,6 +66,7 @@ PRIORITY: tuple[str, ...] = (
     "case.penalty",
     "case.close",
     "case.appeal",
+    "case.waive_appeal",
     "case.request_info",
     "case.withdraw",
     "case.evidence",

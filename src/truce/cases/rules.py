@@ -21,88 +21,46 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Literal, get_args
+from typing import Any
 
 from truce.acts.actor import Actor
 from truce.acts.refusal import require as _require
+from truce.cases import penalty
+from truce.cases.penalty import penalty_for
+from truce.cases.state import (
+    CASE_KINDS,
+    OPEN,
+    STATUSES,
+    Case,
+    Finding,
+    InfoRequest,
+    Outcome,
+    Position,
+    Status,
+)
 from truce.errors import RefusedActError
 from truce.scenario.rules import Scenario
 from truce.verify.registry import PERMISSIONS
 
-Status = Literal[
-    "awaiting_response", "under_investigation", "ruled", "penalised", "closed", "withdrawn"
+__all__ = [
+    "CASE_KINDS",
+    "CASE_STEPS",
+    "OPEN",
+    "STATUSES",
+    "Case",
+    "Finding",
+    "InfoRequest",
+    "NextStep",
+    "Outcome",
+    "Position",
+    "Status",
+    "lodge",
+    "may_lodge",
+    "next_steps",
+    "penalty_for",
+    "rulings",
+    "step",
 ]
-Position = Literal["accept", "deny", "counter_claim", "request_information"]
-Outcome = Literal["violation_confirmed", "not_substantiated", "inconclusive"]
-#: The statuses a case can have, in workflow order.
-STATUSES: tuple[Status, ...] = get_args(Status)
-OPEN: frozenset[Status] = frozenset({"awaiting_response", "under_investigation"})
-CASE_KINDS = (
-    "case.lodge",
-    "case.respond",
-    "case.evidence",
-    "case.investigate",
-    "case.request_info",
-    "case.provide_info",
-    "case.finding",
-    "case.rule",
-    "case.appeal",
-    "case.penalty",
-    "case.withdraw",
-    "case.close",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One mediator's assessment in the current round."""
-
-    member: str
-    outcome: Outcome
-    violator: str | None
-    clauses: tuple[str, ...]
-    reasons: str
-
-
-@dataclass(frozen=True, slots=True)
-class InfoRequest:
-    """A mediator's request for information from a member, with its deadline."""
-
-    to: str
-    deadline: datetime
-    answered: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Case:
-    """Everything the workflow needs to decide what may happen next."""
-
-    id: str
-    lodged_by: str
-    accused: str
-    lodged_at: datetime
-    response_deadline: datetime
-    status: Status = "awaiting_response"
-    response: Position | None = None
-    information_requested: bool = False
-    findings: Mapping[str, Finding] = field(default_factory=dict)
-    requests: tuple[InfoRequest, ...] = ()
-    outcome: Outcome | None = None
-    violator: str | None = None
-    ruled_at: datetime | None = None
-    appealed: bool = False
-    round: int = 1
-    penalty: str | None = None
-
-    def response_overdue(self, now: datetime) -> bool:
-        """True when the accused has not answered and the deadline has passed."""
-        return self.response is None and now > self.response_deadline
-
-    def appeal_deadline(self, scenario: Scenario) -> datetime | None:
-        """Until when a party may appeal the ruling."""
-        if self.ruled_at is None:
-            return None
-        return self.ruled_at + timedelta(days=scenario.procedure.appeal_window_days)
 
 
 def _refuse(message: str, field_name: str = "kind") -> RefusedActError:
@@ -325,58 +283,6 @@ def _rule(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any])
     )
 
 
-def _may_appeal(scenario: Scenario, case: Case, actor: Actor) -> None:
-    _require(actor.member in (case.lodged_by, case.accused), "only a party to the case appeals")
-    _require(
-        case.status == "ruled", f"case {case.id} is {case.status}: there is no ruling to appeal"
-    )
-    _require(not case.appealed, "the ruling was already appealed once")
-    deadline = case.appeal_deadline(scenario)
-    _require(
-        deadline is not None and actor.at <= deadline,
-        f"the appeal window closed at {deadline.isoformat() if deadline else '?'}",
-        "at",
-    )
-
-
-def _appeal(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
-    return replace(
-        case,
-        status="under_investigation",
-        appealed=True,
-        round=case.round + 1,
-        findings={},
-        outcome=None,
-        violator=None,
-        ruled_at=None,
-    )
-
-
-def penalty_for(scenario: Scenario, prior_confirmed: int) -> str:
-    """The schedule's step for a member with ``prior_confirmed`` earlier violations."""
-    step_ = scenario.penalty_step(prior_confirmed + 1)
-    if step_ is None:
-        raise _refuse("the penalty schedule has no step for a first violation")
-    return step_.id
-
-
-def _may_penalise(scenario: Scenario, case: Case, actor: Actor) -> None:
-    _require(actor.kind == "mediator", "only a mediator records the penalty")
-    _require(case.status == "ruled", f"case {case.id} is {case.status}")
-    _require(case.outcome == "violation_confirmed", "no violation was confirmed")
-
-
-def _penalty(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
-    _require(body["member"] == case.violator, f"the violator is {case.violator}", "body.member")
-    expected = penalty_for(scenario, int(body["prior_violations"]))
-    _require(
-        body["step"] == expected,
-        f"the schedule gives {expected} for violation number {int(body['prior_violations']) + 1}",
-        "body.step",
-    )
-    return replace(case, status="penalised", penalty=body["step"])
-
-
 def _may_withdraw(scenario: Scenario, case: Case, actor: Actor) -> None:
     _require(actor.member == case.lodged_by, f"only {case.lodged_by}, who lodged it, withdraws")
     _require(case.status in OPEN, f"case {case.id} is {case.status}: too late to withdraw")
@@ -392,7 +298,7 @@ def _may_close(scenario: Scenario, case: Case, actor: Actor) -> None:
         _require(case.outcome != "violation_confirmed", "record the penalty before closing")
         deadline = case.appeal_deadline(scenario)
         _require(
-            case.appealed or (deadline is not None and actor.at > deadline),
+            penalty.is_final(scenario, case, actor.at),
             f"the ruling may be appealed until {deadline.isoformat() if deadline else '?'}",
         )
     else:
@@ -411,8 +317,9 @@ _STEPS = {
     "case.provide_info": _provide_info,
     "case.finding": _finding,
     "case.rule": _rule,
-    "case.appeal": _appeal,
-    "case.penalty": _penalty,
+    "case.appeal": penalty.appeal,
+    "case.waive_appeal": penalty.waive,
+    "case.penalty": penalty.penalise,
     "case.withdraw": _withdraw,
     "case.close": _close,
 }
@@ -425,8 +332,9 @@ _GUARDS = {
     "case.provide_info": _may_provide_info,
     "case.finding": _may_find,
     "case.rule": _may_rule,
-    "case.appeal": _may_appeal,
-    "case.penalty": _may_penalise,
+    "case.appeal": penalty.may_appeal,
+    "case.waive_appeal": penalty.may_waive,
+    "case.penalty": penalty.may_penalise,
     "case.withdraw": _may_withdraw,
     "case.close": _may_close,
 }
@@ -442,9 +350,10 @@ class NextStep:
     form can send (``preset`` holds the values the workflow fixes), and the viewer's
     role may sign it (:data:`~truce.verify.registry.PERMISSIONS`). ``awaited``: the case
     waits on the member for it, whatever the role of its delegate: what an inbox lists,
-    with ``due`` its deadline (or, for closing a ruling, the end of the appeal window).
-    An awaited step may not be allowed yet (a response past its deadline, a close
-    before the appeal window ends), and most allowed steps are not awaited (evidence).
+    with ``due`` its deadline (or, for the penalty or the closing that follows a ruling,
+    the end of the appeal window). An awaited step may not be allowed yet (a response
+    past its deadline, a penalty or a close before the ruling is final), and most
+    allowed steps are not awaited (evidence).
     """
 
     kind: str
@@ -462,14 +371,15 @@ def _awaited(
     if kind == "case.respond":
         waiting = case.status == "awaiting_response" and actor.member == case.accused
         return waiting and case.response is None, case.response_deadline
-    if kind in ("case.investigate", "case.finding", "case.penalty"):
+    if kind in ("case.investigate", "case.finding"):
         return admitted, None
     if kind == "case.rule":
         ready = len(case.findings) >= scenario.ruling_threshold
         return case.status == "under_investigation" and mediator and ready, None
-    if kind == "case.close":
+    if kind in ("case.penalty", "case.close"):
         waiting = case.status == "ruled" and mediator
-        return waiting and case.outcome != "violation_confirmed", case.appeal_deadline(scenario)
+        confirmed = case.outcome == "violation_confirmed"
+        return waiting and confirmed == (kind == "case.penalty"), case.appeal_deadline(scenario)
     return False, None
 
 

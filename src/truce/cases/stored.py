@@ -46,6 +46,7 @@ def to_json(case: Case) -> dict[str, Any]:
         "violator": case.violator,
         "ruled_at": moment(case.ruled_at),
         "appealed": case.appealed,
+        "waived": list(case.waived),
         "round": case.round,
         "penalty": case.penalty,
     }
@@ -90,6 +91,7 @@ def from_json(data: Mapping[str, Any]) -> Case:
         violator=data["violator"],
         ruled_at=moment(data["ruled_at"]),
         appealed=data["appealed"],
+        waived=tuple(data.get("waived", ())),
         round=data["round"],
         penalty=data["penalty"],
     )

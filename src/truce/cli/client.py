@@ -347,6 +347,20 @@ def appeal(
     _step("case.appeal", body, server, key, token, case, receipt_out=receipt_out)
 
 
+def waive_appeal(
+    case: CaseArgument,
+    server: ServerOption,
+    key: KeyOption,
+    note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
+    token: TokenOption = None,
+    receipt_out: ReceiptOption = None,
+) -> None:
+    """Give up your member's appeal of a ruling (the ruling is final once both parties
+    have waived, or when the appeal window closes)."""
+    body = {} if note is None else {"note": note, "language": "en"}
+    _step("case.waive_appeal", body, server, key, token, case, receipt_out=receipt_out)
+
+
 def penalty(
     case: CaseArgument,
     server: ServerOption,
@@ -504,6 +518,7 @@ def register(app: typer.Typer) -> None:
     for command in (lodge, respond, investigate, finding, rule, appeal, penalty, withdraw,
                     close, act, inbox):  # fmt: skip
         app.command()(command)
+    app.command("waive-appeal")(waive_appeal)
     app.command("request-info")(request_info)
     app.command("provide-info")(provide_info)
     app.command("cases")(cases_list)

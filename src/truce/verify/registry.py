@@ -84,6 +84,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "case.finding": frozenset({"head"}),
     "case.rule": frozenset({"head"}),
     "case.appeal": frozenset({"head"}),
+    "case.waive_appeal": frozenset({"head"}),
     "case.penalty": frozenset({"head"}),
     "case.withdraw": frozenset({"head"}),
     "case.close": frozenset({"head", "secretariat"}),

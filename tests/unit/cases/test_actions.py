@@ -62,21 +62,23 @@ def test_a_ruling_is_offered_preset_to_the_concurring_findings(scenario: Scenari
 
 
 def test_the_penalty_is_the_schedules_step_for_the_count(scenario: Scenario) -> None:
-    at = LODGED + timedelta(days=9)
+    at = LODGED + timedelta(days=30)  # the appeal window has closed: the ruling is final
     ruled = _case(
         status="ruled", response="deny", outcome="violation_confirmed", violator="AF",
-        ruled_at=at - timedelta(days=1),
+        ruled_at=LODGED + timedelta(days=8),
     )  # fmt: skip
     for prior, step in ((0, "formal-notice"), (1, "public-censure"), (7, "referral-to-principals")):
         found = offers(scenario, ruled, "TR", "head", at, {"AF": prior}.__getitem__)
         penalty = next(offer for offer in found if offer.kind == "case.penalty")
         assert penalty.preset == {"member": "AF", "step": step, "prior_violations": prior}
     assert "case.close" not in _kinds(scenario, ruled, "TR", "head", at)
-    assert _kinds(scenario, ruled, "AF", "head", at) == {"case.appeal"}
+    appealable = LODGED + timedelta(days=9)
+    assert _kinds(scenario, ruled, "AF", "head", appealable) == {"case.appeal", "case.waive_appeal"}
+    assert "case.penalty" not in _kinds(scenario, ruled, "TR", "head", appealable)
+    assert _kinds(scenario, ruled, "AF", "head", at) == set()
     cleared = replace(ruled, outcome="not_substantiated", violator=None)
-    late = at + timedelta(days=30)
-    assert _kinds(scenario, cleared, "SEC", "secretariat", late) == {"case.close"}
-    assert _kinds(scenario, cleared, "SEC", "secretariat", at) == set()
+    assert _kinds(scenario, cleared, "SEC", "secretariat", at) == {"case.close"}
+    assert _kinds(scenario, cleared, "SEC", "secretariat", appealable) == set()
 
 
 def test_nothing_on_a_closed_case(scenario: Scenario) -> None:

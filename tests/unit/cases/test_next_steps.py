@@ -80,6 +80,30 @@ STATES: dict[str, tuple[cases.Case, datetime]] = {
         _case(status="ruled", outcome="violation_confirmed", violator="AF", ruled_at=RULED),
         RULED + timedelta(hours=1),
     ),
+    "ruled, violation, window closed": (
+        _case(status="ruled", outcome="violation_confirmed", violator="AF", ruled_at=RULED),
+        RULED + timedelta(days=15),
+    ),
+    "ruled, violation, AF waived": (
+        _case(
+            status="ruled",
+            outcome="violation_confirmed",
+            violator="AF",
+            ruled_at=RULED,
+            waived=("AF",),
+        ),
+        RULED + timedelta(hours=2),
+    ),
+    "ruled, violation, both waived": (
+        _case(
+            status="ruled",
+            outcome="violation_confirmed",
+            violator="AF",
+            ruled_at=RULED,
+            waived=("AF", "PK"),
+        ),
+        RULED + timedelta(hours=2),
+    ),
     "ruled, cleared, appealable": (
         _case(status="ruled", outcome="not_substantiated", ruled_at=RULED),
         RULED + timedelta(hours=1),
@@ -171,7 +195,7 @@ def _waits_on(
             found.append(("case.rule", None))
     if case.status == "ruled" and mediator:
         if case.outcome == "violation_confirmed":
-            found.append(("case.penalty", None))
+            found.append(("case.penalty", case.appeal_deadline(scenario)))
         else:
             found.append(("case.close", case.appeal_deadline(scenario)))
     return found
@@ -262,7 +286,7 @@ def test_a_ruling_is_allowed_only_where_findings_concur_and_is_preset_to_them(
 
 
 def test_a_penalty_names_the_violator_and_the_schedule_step(scenario: Scenario) -> None:
-    case, at = STATES["ruled, violation"]
+    case, at = STATES["ruled, violation, window closed"]
     step = next(
         s
         for s in cases.next_steps(scenario, case, "TR", "head", at, violator_prior=1)
@@ -273,10 +297,33 @@ def test_a_penalty_names_the_violator_and_the_schedule_step(scenario: Scenario) 
         "step": cases.penalty_for(scenario, 1),
         "prior_violations": 1,
     }
+    assert step.allowed
     uncounted = cases.next_steps(scenario, case, "TR", "head", at)
     assert next(s for s in uncounted if s.kind == "case.penalty").preset == {"member": "AF"}
-    assert _kinds(scenario, "ruled, violation", "AF", "head") == {"case.appeal": "allowed"}
-    assert _kinds(scenario, "ruled, violation", "PK", "head") == {"case.appeal": "allowed"}
+
+
+def test_the_penalty_waits_for_the_appeal_window_or_both_waivers(scenario: Scenario) -> None:
+    """While the ruling may be appealed, the penalty awaits the mediators (due when the
+    window closes) but is not offered; each party may appeal or waive."""
+    case, _at = STATES["ruled, violation"]
+    assert _kinds(scenario, "ruled, violation", "TR", "head") == {"case.penalty": "+awaited"}
+    penalty = next(
+        s for s in cases.next_steps(scenario, case, "TR", "head", RULED) if s.kind == "case.penalty"
+    )
+    assert penalty.due == case.appeal_deadline(scenario)
+    for party in ("AF", "PK"):
+        assert _kinds(scenario, "ruled, violation", party, "head") == {
+            "case.appeal": "allowed",
+            "case.waive_appeal": "allowed",
+        }
+    assert _kinds(scenario, "ruled, violation, AF waived", "AF", "head") == {}
+    assert _kinds(scenario, "ruled, violation, AF waived", "TR", "head") == {
+        "case.penalty": "+awaited"
+    }
+    assert _kinds(scenario, "ruled, violation, both waived", "TR", "head") == {
+        "case.penalty": "allowed+awaited"
+    }
+    assert _kinds(scenario, "ruled, violation, window closed", "AF", "head") == {}
 
 
 def test_closing_a_cleared_ruling_waits_for_the_appeal_window(scenario: Scenario) -> None:

@@ -59,14 +59,15 @@ def test_a_whole_case_from_lodging_to_closing(lodger: str, accused: str) -> None
     )
     assert (case.status, case.outcome, case.violator) == ("ruled", "violation_confirmed", accused)
     step_id = penalty_for(SCENARIO, 0)
+    after_window = 42 + SCENARIO.procedure.appeal_window_days * 24 + 1
     case = run(
         case,
         (
             "case.penalty",
-            actor("QA", 43),
+            actor("QA", after_window),
             {"member": accused, "step": step_id, "prior_violations": 0},
         ),
-        ("case.close", actor("SEC", 44), {}),
+        ("case.close", actor("SEC", after_window + 1), {}),
     )
     assert (case.status, case.penalty) == ("closed", step_id)
 
@@ -162,27 +163,28 @@ def test_an_appeal_reopens_the_case_once_within_the_window() -> None:
 
 def test_penalties_follow_the_schedule_and_closing_follows_the_penalty() -> None:
     case = ruled()
-    refused(case, "case.close", actor("TR", 6), {}, "record the penalty")
+    final = 5 + SCENARIO.procedure.appeal_window_days * 24 + 1
+    refused(case, "case.close", actor("TR", final), {}, "record the penalty")
     second = penalty_for(SCENARIO, 1)
     assert second != penalty_for(SCENARIO, 0)
     refused(
         case,
         "case.penalty",
-        actor("TR", 6),
+        actor("TR", final),
         {"member": "AF", "step": second, "prior_violations": 0},
         "the schedule gives",
     )
     refused(
         case,
         "case.penalty",
-        actor("TR", 6),
+        actor("TR", final),
         {"member": "PK", "step": second, "prior_violations": 1},
         "the violator is AF",
     )
     refused(
         case,
         "case.penalty",
-        actor("AF", 6),
+        actor("AF", final),
         {"member": "AF", "step": second, "prior_violations": 1},
         "only a mediator",
     )
