@@ -57,6 +57,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "case.provide_info": {"statement": "x", "language": "en"},
     "case.finding": finding("roles"),
     "case.rule": finding("roles"),
+    "case.new_round": {},
+    "case.refer": {},
     "case.appeal": {"statement": "x", "language": "en"},
     "case.waive_appeal": {},
     "case.penalty": {"member": "AF", "step": "warning", "prior_violations": 0},

@@ -352,6 +352,8 @@ BODY_MODELS: dict[str, type[_Body]] = {
     "case.provide_info": CaseStatementBody,
     "case.finding": FindingBody,
     "case.rule": FindingBody,
+    "case.new_round": NoteBody,
+    "case.refer": NoteBody,
     "case.appeal": CaseStatementBody,
     "case.waive_appeal": NoteBody,
     "case.penalty": PenaltyBody,

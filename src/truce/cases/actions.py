@@ -63,6 +63,8 @@ PRIORITY: tuple[str, ...] = (
     "case.provide_info",
     "case.finding",
     "case.rule",
+    "case.new_round",
+    "case.refer",
     "case.penalty",
     "case.close",
     "case.appeal",

@@ -138,6 +138,8 @@ Action = Literal[
     "open_investigation",
     "record_finding",
     "rule",
+    "open_new_round",
+    "refer",
     "record_penalty",
     "close",
 ]

@@ -69,6 +69,8 @@ def appeal(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]
         violator=None,
         ruled_at=None,
         waived=(),
+        split_rounds=0,
+        investigating_since=actor.at,
     )
 
 

@@ -35,6 +35,8 @@ INBOX_ACTIONS: dict[str, str] = {
     "case.investigate": "open_investigation",
     "case.finding": "record_finding",
     "case.rule": "rule",
+    "case.new_round": "open_new_round",
+    "case.refer": "refer",
     "case.penalty": "record_penalty",
     "case.close": "close",
 }

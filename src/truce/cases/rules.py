@@ -4,7 +4,11 @@
 
     lodged ─> awaiting_response ─(response | deadline)─> under_investigation ─> ruled
        └── withdrawn (by the lodger, before a ruling)
-    ruled ─> [penalty] ─> closed          ruled ─(appeal, once)─> under_investigation
+    under_investigation ─(split)─> new round ─> ...  ─(deadlock | lapse)─> referred
+    ruled ─(final)─> [penalty] ─> closed    ruled ─(appeal, once)─> under_investigation
+
+Findings, rulings, new rounds and referral are in :mod:`truce.cases.findings`; the
+appeal, its waiver and the penalty in :mod:`truce.cases.penalty`.
 
 :func:`step` takes a case and one act and returns the case after it, or raises
 :class:`~truce.errors.RefusedActError` saying why the workflow does not allow that act at
@@ -25,7 +29,8 @@ from typing import Any
 
 from truce.acts.actor import Actor
 from truce.acts.refusal import require as _require
-from truce.cases import penalty
+from truce.cases import findings, penalty
+from truce.cases.findings import rulings
 from truce.cases.penalty import penalty_for
 from truce.cases.state import (
     CASE_KINDS,
@@ -120,7 +125,7 @@ def step(scenario: Scenario, case: Case, kind: str, actor: Actor, body: Mapping[
 def _admits(scenario: Scenario, case: Case, kind: str, actor: Actor) -> None:
     """Raise unless the case's state, the deadlines and the actor allow ``kind`` now,
     whatever its body: the part of each step that :func:`next_steps` asks too."""
-    if case.status in ("closed", "withdrawn") and kind != "case.evidence":
+    if case.status in ("closed", "withdrawn", "referred") and kind != "case.evidence":
         raise _refuse(f"case {case.id} is {case.status}")
     _GUARDS[kind](scenario, case, actor)
 
@@ -149,7 +154,7 @@ def _may_evidence(scenario: Scenario, case: Case, actor: Actor) -> None:
         "evidence comes from the parties to the case or a mediator",
     )
     _require(
-        case.status not in ("ruled", "penalised", "closed", "withdrawn"),
+        case.status not in ("ruled", "penalised", "closed", "withdrawn", "referred"),
         f"case {case.id} is {case.status}: the record is closed to evidence",
     )
 
@@ -168,7 +173,7 @@ def _may_investigate(scenario: Scenario, case: Case, actor: Actor) -> None:
 
 
 def _investigate(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
-    return replace(case, status="under_investigation")
+    return replace(case, status="under_investigation", investigating_since=actor.at)
 
 
 def _may_request_info(scenario: Scenario, case: Case, actor: Actor) -> None:
@@ -199,88 +204,6 @@ def _provide_info(scenario: Scenario, case: Case, actor: Actor, body: Mapping[st
     answered = _open_requests(case, actor.member)[0]
     requests = tuple(replace(r, answered=True) if r is answered else r for r in case.requests)
     return replace(case, requests=requests)
-
-
-def _may_find(scenario: Scenario, case: Case, actor: Actor) -> None:
-    _require(actor.kind == "mediator", "only a mediator records a finding")
-    _require(case.status == "under_investigation", f"case {case.id} is {case.status}")
-    _require(
-        actor.member not in case.findings,
-        f"{actor.member} has already recorded its finding in round {case.round}",
-    )
-
-
-def _finding(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
-    finding = _read_finding(actor.member, case, body)
-    return replace(case, findings={**case.findings, actor.member: finding})
-
-
-def _read_finding(member: str, case: Case, body: Mapping[str, Any]) -> Finding:
-    outcome: Outcome = body["outcome"]
-    violator = body.get("violator")
-    if outcome == "violation_confirmed":
-        _require(
-            violator in (case.lodged_by, case.accused),
-            "a confirmed violation names the violator: a party to the case",
-            "body.violator",
-        )
-        _require(
-            bool(body.get("clauses")), "a confirmed violation names its clauses", "body.clauses"
-        )
-    else:
-        _require(violator is None, f"{outcome} names no violator", "body.violator")
-    return Finding(
-        member=member,
-        outcome=outcome,
-        violator=violator,
-        clauses=tuple(body.get("clauses") or ()),
-        reasons=body["reasons"],
-    )
-
-
-def _may_rule(scenario: Scenario, case: Case, actor: Actor) -> None:
-    _require(actor.kind == "mediator", "only a mediator records the ruling")
-    _require(case.status == "under_investigation", f"case {case.id} is {case.status}")
-
-
-def _agreeing(case: Case, ruling: Finding) -> list[Finding]:
-    """The current findings that match ``ruling`` (outcome, violator, set of clauses)."""
-    return [
-        f
-        for f in case.findings.values()
-        if (f.outcome, f.violator, set(f.clauses))
-        == (ruling.outcome, ruling.violator, set(ruling.clauses))
-    ]
-
-
-def rulings(scenario: Scenario, case: Case) -> list[dict[str, Any]]:
-    """The rulings the quorum of concurring findings supports now, in the order the
-    findings were recorded: each as the body fields ``outcome``, ``violator`` and
-    ``clauses`` (sorted) a ``case.rule`` must carry."""
-    found: list[dict[str, Any]] = []
-    for finding in case.findings.values():
-        ruling = {
-            "outcome": finding.outcome,
-            "violator": finding.violator,
-            "clauses": sorted(finding.clauses),
-        }
-        if ruling not in found and len(_agreeing(case, finding)) >= scenario.ruling_threshold:
-            found.append(ruling)
-    return found
-
-
-def _rule(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
-    ruling = _read_finding(actor.member, case, body)
-    agreeing = _agreeing(case, ruling)
-    quorum = scenario.ruling_threshold
-    _require(
-        len(agreeing) >= quorum,
-        f"the ruling needs {quorum} concurring findings; {len(agreeing)} of the "
-        f"{len(case.findings)} recorded agree with it",
-    )
-    return replace(
-        case, status="ruled", outcome=ruling.outcome, violator=ruling.violator, ruled_at=actor.at
-    )
 
 
 def _may_withdraw(scenario: Scenario, case: Case, actor: Actor) -> None:
@@ -315,8 +238,10 @@ _STEPS = {
     "case.investigate": _investigate,
     "case.request_info": _request_info,
     "case.provide_info": _provide_info,
-    "case.finding": _finding,
-    "case.rule": _rule,
+    "case.finding": findings.find,
+    "case.rule": findings.rule,
+    "case.new_round": findings.open_round,
+    "case.refer": findings.refer,
     "case.appeal": penalty.appeal,
     "case.waive_appeal": penalty.waive,
     "case.penalty": penalty.penalise,
@@ -330,8 +255,10 @@ _GUARDS = {
     "case.investigate": _may_investigate,
     "case.request_info": _may_request_info,
     "case.provide_info": _may_provide_info,
-    "case.finding": _may_find,
-    "case.rule": _may_rule,
+    "case.finding": findings.may_find,
+    "case.rule": findings.may_rule,
+    "case.new_round": findings.may_open_round,
+    "case.refer": findings.may_refer,
     "case.appeal": penalty.may_appeal,
     "case.waive_appeal": penalty.may_waive,
     "case.penalty": penalty.may_penalise,
@@ -371,10 +298,12 @@ def _awaited(
     if kind == "case.respond":
         waiting = case.status == "awaiting_response" and actor.member == case.accused
         return waiting and case.response is None, case.response_deadline
-    if kind in ("case.investigate", "case.finding"):
+    if kind in ("case.investigate", "case.finding", "case.new_round"):
         return admitted, None
+    if kind == "case.refer":
+        return admitted and mediator, findings.investigation_deadline(scenario, case)
     if kind == "case.rule":
-        ready = len(case.findings) >= scenario.ruling_threshold
+        ready = bool(rulings(scenario, case))
         return case.status == "under_investigation" and mediator and ready, None
     if kind in ("case.penalty", "case.close"):
         waiting = case.status == "ruled" and mediator

@@ -14,7 +14,13 @@ from typing import Literal, get_args
 from truce.scenario.rules import Scenario
 
 Status = Literal[
-    "awaiting_response", "under_investigation", "ruled", "penalised", "closed", "withdrawn"
+    "awaiting_response",
+    "under_investigation",
+    "ruled",
+    "penalised",
+    "closed",
+    "withdrawn",
+    "referred",
 ]
 Position = Literal["accept", "deny", "counter_claim", "request_information"]
 Outcome = Literal["violation_confirmed", "not_substantiated", "inconclusive"]
@@ -30,6 +36,8 @@ CASE_KINDS = (
     "case.provide_info",
     "case.finding",
     "case.rule",
+    "case.new_round",
+    "case.refer",
     "case.appeal",
     "case.waive_appeal",
     "case.penalty",
@@ -79,6 +87,10 @@ class Case:
     #: The parties that waived their appeal of the current ruling.
     waived: tuple[str, ...] = ()
     round: int = 1
+    #: Rounds of findings that ended split (each one followed by a new round).
+    split_rounds: int = 0
+    #: When the current investigation opened (by ``case.investigate`` or an appeal).
+    investigating_since: datetime | None = None
     penalty: str | None = None
 
     def response_overdue(self, now: datetime) -> bool:

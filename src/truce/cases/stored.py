@@ -48,6 +48,8 @@ def to_json(case: Case) -> dict[str, Any]:
         "appealed": case.appealed,
         "waived": list(case.waived),
         "round": case.round,
+        "split_rounds": case.split_rounds,
+        "investigating_since": moment(case.investigating_since),
         "penalty": case.penalty,
     }
 
@@ -93,5 +95,7 @@ def from_json(data: Mapping[str, Any]) -> Case:
         appealed=data["appealed"],
         waived=tuple(data.get("waived", ())),
         round=data["round"],
+        split_rounds=data.get("split_rounds", 0),
+        investigating_since=moment(data.get("investigating_since")),
         penalty=data["penalty"],
     )

@@ -212,6 +212,10 @@ class Procedure(_Model):
     response_deadline_hours: int = Field(default=72, ge=1)
     ruling_quorum: Quorum = "all"
     appeal_window_days: int = Field(default=14, ge=0)
+    #: Split rounds of findings after which the mediators may refer a case.
+    rounds_before_referral: int = Field(default=2, ge=1)
+    #: Days an investigation may run without a ruling before the case may be referred.
+    investigation_days: int = Field(default=30, ge=1)
     information_request_days: int = Field(default=7, ge=1)
     max_clock_skew_seconds: int = Field(default=300, ge=0)
     max_act_age_hours: int = Field(default=24, ge=1)

@@ -83,6 +83,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "case.provide_info": frozenset({"head", "officer"}),
     "case.finding": frozenset({"head"}),
     "case.rule": frozenset({"head"}),
+    "case.new_round": frozenset({"head"}),
+    "case.refer": frozenset({"head", "secretariat"}),
     "case.appeal": frozenset({"head"}),
     "case.waive_appeal": frozenset({"head"}),
     "case.penalty": frozenset({"head"}),

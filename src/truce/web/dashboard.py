@@ -39,6 +39,8 @@ def action_labels() -> dict[str, str]:
         "open_investigation": _("Open the investigation"),
         "record_finding": _("Record a finding"),
         "rule": _("Rule on the case"),
+        "open_new_round": _("Open a new round of findings"),
+        "refer": _("Refer the case to the principals"),
         "record_penalty": _("Record the penalty"),
         "close": _("Close the case"),
         "joint_report": _("Report on a request for joint action"),
@@ -54,6 +56,7 @@ def status_labels() -> dict[str, str]:
         "penalised": _("Penalised"),
         "closed": _("Closed"),
         "withdrawn": _("Withdrawn"),
+        "referred": _("Referred to the principals"),
     }
 
 

@@ -76,6 +76,24 @@ STATES: dict[str, tuple[cases.Case, datetime]] = {
         ),
         RULED,
     ),
+    "investigating, split again": (
+        _case(
+            status="under_investigation",
+            response="deny",
+            round=2,
+            split_rounds=1,
+            findings={"TR": CONFIRMED, "QA": replace(CLEARED, member="QA")},
+        ),
+        RULED,
+    ),
+    "investigating, lapsed": (
+        _case(
+            status="under_investigation",
+            response="deny",
+            investigating_since=RULED - timedelta(days=31),
+        ),
+        RULED,
+    ),
     "ruled, violation": (
         _case(status="ruled", outcome="violation_confirmed", violator="AF", ruled_at=RULED),
         RULED + timedelta(hours=1),
@@ -191,8 +209,16 @@ def _waits_on(
                 found.append(("case.provide_info", request.deadline))
         if mediator and member not in case.findings:
             found.append(("case.finding", None))
-        if mediator and len(case.findings) >= scenario.ruling_threshold:
+        if mediator and cases.rulings(scenario, case):
             found.append(("case.rule", None))
+        split = set(case.findings) == {"TR", "QA"} and not cases.rulings(scenario, case)
+        if mediator and split:
+            found.append(("case.new_round", None))
+        since = case.investigating_since
+        deadline = None if since is None else since + timedelta(days=30)
+        lapsed = deadline is not None and at > deadline
+        if mediator and (lapsed or (split and case.split_rounds >= 1)):
+            found.append(("case.refer", deadline))
     if case.status == "ruled" and mediator:
         if case.outcome == "violation_confirmed":
             found.append(("case.penalty", case.appeal_deadline(scenario)))
@@ -273,9 +299,15 @@ def test_a_request_for_information_waits_on_its_party_until_its_deadline(
 def test_a_ruling_is_allowed_only_where_findings_concur_and_is_preset_to_them(
     scenario: Scenario,
 ) -> None:
-    assert _kinds(scenario, "investigating, findings differ", "TR", "head")["case.rule"] == (
-        "+awaited"
-    )
+    differ = _kinds(scenario, "investigating, findings differ", "TR", "head")
+    assert "case.rule" not in differ
+    assert differ["case.new_round"] == "allowed+awaited"
+    assert "case.refer" not in differ
+    again = _kinds(scenario, "investigating, split again", "QA", "head")
+    assert again["case.refer"] == "allowed+awaited"
+    assert _kinds(scenario, "investigating, lapsed", "SEC", "secretariat") == {
+        "case.refer": "allowed"
+    }
     case, at = STATES["investigating, findings concur"]
     rule = next(
         s for s in cases.next_steps(scenario, case, "TR", "head", at) if s.kind == "case.rule"

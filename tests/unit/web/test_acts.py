@@ -222,6 +222,8 @@ FIELDS: dict[str, dict[str, str]] = {
     "case.finding": {"outcome": "violation_confirmed", "violator": "AF", "clauses": "C1",
                      "reasons": "Craters."},
     "case.rule": {"outcome": "inconclusive", "reasons": "Unclear."},
+    "case.new_round": {},
+    "case.refer": {},
     "case.appeal": {"statement": "We appeal."},
     "case.waive_appeal": {},
     "case.penalty": {"member": "AF", "step": "warning", "prior_violations": "0"},

@@ -1,0 +1,165 @@
+"""Findings and rulings: how the mediators decide a case, and what ends a split.
+
+Each mediator records one finding per round, with its reasons. A ruling needs the
+scenario's quorum of concurring findings (``ruling_quorum``: every mediator, a
+majority, or a number); every finding, the dissent included, stays in the log with its
+reasons. When every mediator has found and no ruling has the quorum, the case is
+split:
+
+- any mediator may open a new round (``case.new_round``), in which each mediator
+  records its finding again and may revise it; each round's findings stay on record;
+- after ``rounds_before_referral`` split rounds, or once the investigation has run
+  ``investigation_days`` without a ruling, a mediator (or the secretariat, for the
+  lapsed deadline) refers the case to the principals (``case.refer``). A referred
+  case is not a ruling either way: it counts as referred in compliance and reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from truce.acts.actor import Actor
+from truce.acts.refusal import require
+from truce.cases.state import Case, Finding, Outcome, when
+from truce.scenario.rules import Scenario
+
+
+def may_find(scenario: Scenario, case: Case, actor: Actor) -> None:
+    require(actor.kind == "mediator", "only a mediator records a finding")
+    require(case.status == "under_investigation", f"case {case.id} is {case.status}")
+    require(
+        actor.member not in case.findings,
+        f"{actor.member} has already recorded its finding in round {case.round}",
+    )
+
+
+def find(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
+    finding = _read_finding(actor.member, case, body)
+    return replace(case, findings={**case.findings, actor.member: finding})
+
+
+def _read_finding(member: str, case: Case, body: Mapping[str, Any]) -> Finding:
+    outcome: Outcome = body["outcome"]
+    violator = body.get("violator")
+    if outcome == "violation_confirmed":
+        require(
+            violator in (case.lodged_by, case.accused),
+            "a confirmed violation names the violator: a party to the case",
+            "body.violator",
+        )
+        require(
+            bool(body.get("clauses")), "a confirmed violation names its clauses", "body.clauses"
+        )
+    else:
+        require(violator is None, f"{outcome} names no violator", "body.violator")
+    return Finding(
+        member=member,
+        outcome=outcome,
+        violator=violator,
+        clauses=tuple(body.get("clauses") or ()),
+        reasons=body["reasons"],
+    )
+
+
+def may_rule(scenario: Scenario, case: Case, actor: Actor) -> None:
+    require(actor.kind == "mediator", "only a mediator records the ruling")
+    require(case.status == "under_investigation", f"case {case.id} is {case.status}")
+
+
+def _agreeing(case: Case, ruling: Finding) -> list[Finding]:
+    """The current findings that match ``ruling`` (outcome, violator, set of clauses)."""
+    return [
+        f
+        for f in case.findings.values()
+        if (f.outcome, f.violator, set(f.clauses))
+        == (ruling.outcome, ruling.violator, set(ruling.clauses))
+    ]
+
+
+def rulings(scenario: Scenario, case: Case) -> list[dict[str, Any]]:
+    """The rulings the quorum of concurring findings supports now, in the order the
+    findings were recorded: each as the body fields ``outcome``, ``violator`` and
+    ``clauses`` (sorted) a ``case.rule`` must carry."""
+    found: list[dict[str, Any]] = []
+    for finding in case.findings.values():
+        ruling = {
+            "outcome": finding.outcome,
+            "violator": finding.violator,
+            "clauses": sorted(finding.clauses),
+        }
+        if ruling not in found and len(_agreeing(case, finding)) >= scenario.ruling_threshold:
+            found.append(ruling)
+    return found
+
+
+def rule(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
+    ruling = _read_finding(actor.member, case, body)
+    agreeing = _agreeing(case, ruling)
+    quorum = scenario.ruling_threshold
+    require(
+        len(agreeing) >= quorum,
+        f"the ruling needs {quorum} concurring findings; {len(agreeing)} of the "
+        f"{len(case.findings)} recorded agree with it",
+    )
+    return replace(
+        case, status="ruled", outcome=ruling.outcome, violator=ruling.violator, ruled_at=actor.at
+    )
+
+
+def investigation_deadline(scenario: Scenario, case: Case) -> datetime | None:
+    """When the investigation of the current round of rulings lapses, if it is open."""
+    if case.status != "under_investigation" or case.investigating_since is None:
+        return None
+    return case.investigating_since + timedelta(days=scenario.procedure.investigation_days)
+
+
+def is_split(scenario: Scenario, case: Case) -> bool:
+    """Every mediator has recorded a finding this round, and no ruling has the quorum."""
+    mediators = {member.code for member in scenario.mediators}
+    return (
+        case.status == "under_investigation"
+        and mediators <= set(case.findings)
+        and not rulings(scenario, case)
+    )
+
+
+def may_open_round(scenario: Scenario, case: Case, actor: Actor) -> None:
+    """A mediator opens a new round only on a split."""
+    require(actor.kind == "mediator", "only a mediator opens a new round of findings")
+    require(case.status == "under_investigation", f"case {case.id} is {case.status}")
+    require(
+        is_split(scenario, case),
+        "a new round follows a split: every mediator has found and no ruling has the quorum",
+    )
+
+
+def open_round(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
+    """The findings of the round are kept in the log; the new round starts empty."""
+    return replace(case, round=case.round + 1, findings={}, split_rounds=case.split_rounds + 1)
+
+
+def may_refer(scenario: Scenario, case: Case, actor: Actor) -> None:
+    """A mediator refers a deadlocked case; the secretariat only one whose investigation
+    has lapsed."""
+    require(
+        actor.kind in ("mediator", "secretariat"),
+        "a mediator, or the secretariat once the investigation has lapsed, refers a case",
+    )
+    require(case.status == "under_investigation", f"case {case.id} is {case.status}")
+    deadline = investigation_deadline(scenario, case)
+    lapsed = deadline is not None and actor.at > deadline
+    rounds = scenario.procedure.rounds_before_referral
+    deadlocked = is_split(scenario, case) and case.split_rounds + 1 >= rounds
+    require(
+        lapsed or (deadlocked and actor.kind == "mediator"),
+        f"a case is referred after {rounds} split rounds of findings, or once the "
+        f"investigation lapses at {when(deadline)}",
+    )
+
+
+def refer(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
+    """The case goes to the principals, undecided."""
+    return replace(case, status="referred")
