@@ -289,9 +289,19 @@ def build(client: TestClient, mechanism: Mechanism, clock: Clock) -> World:
         assert refused.status_code == 422, refused.text
         assert "address it to all" in refused.json()["detail"]
     w.post("qa-root", "case.rule", finding("MARK-RULE-ALL"), refs=ref, marker="MARK-RULE-ALL")
-    # A case for the mediators only, and one for a list of members.
-    hidden = w.post("pk-officer", "case.lodge", lodge("AF", "MARK-CASE-PK-MED", "chaman"),
-                    audience=mediators, marker="MARK-CASE-PK-MED")  # fmt: skip
+    # An allegation always reaches the accused: one for the mediators only is refused.
+    for unseen in (mediators, ["PK", "TR", "QA"]):
+        secret_case = w.mechanism.act(
+            "pk-officer", "case.lodge", lodge("AF", "x", "chaman"), audience=unseen
+        )
+        refused = client.post(
+            "/log/v1/acts", json=secret_case.to_dict(), headers=w.headers("pk-officer")
+        )
+        assert refused.status_code == 422, refused.text
+        assert "must be addressed to it" in refused.json()["detail"]
+    # A case for the accused and the mediators only, and one for a list of members.
+    hidden = w.post("pk-officer", "case.lodge", lodge("AF", "MARK-CASE-PK-TO-AF-MED", "chaman"),
+                    audience=["AF", "TR", "QA"], marker="MARK-CASE-PK-TO-AF-MED")  # fmt: skip
     w.cases["mediators"] = hidden["index"]
     listed = w.post("af-officer", "case.lodge", lodge("PK", "MARK-CASE-AF-TO-PK-TR", "torkham"),
                     audience=["PK", "TR"], marker="MARK-CASE-AF-TO-PK-TR")  # fmt: skip
@@ -330,8 +340,8 @@ def build(client: TestClient, mechanism: Mechanism, clock: Clock) -> World:
            {"action_taken": "Raided. MARK-REPORT-AF-TO-PK", "outcome": "completed",
             "language": "en"},
            refs=(asked["leaf_hash"],), audience=["PK"], marker="MARK-REPORT-AF-TO-PK")  # fmt: skip
-    secret = w.post("pk-officer", "joint.request", request("AF", "MARK-JOINT-PK-MED"),
-                    audience=mediators, marker="MARK-JOINT-PK-MED")  # fmt: skip
+    secret = w.post("pk-officer", "joint.request", request("AF", "MARK-JOINT-PK-TO-AF-TR"),
+                    audience=["AF", "TR"], marker="MARK-JOINT-PK-TO-AF-TR")  # fmt: skip
     w.joint = [asked["index"], secret["index"]]
     build_media(w)
     accounts.create_account(mechanism.db, member="AF", delegate="af-spare", role="officer")

@@ -166,7 +166,10 @@ def test_audiences_hold_in_lists_threads_and_counts(
 ) -> None:
     d = Delegations(client, mechanism)
     public = d.post("pk-officer", "case.lodge", lodge_body("AF"))
-    private = d.post("af-officer", "case.lodge", lodge_body("PK"), audience="mediators")
+    unseen = d.post("af-officer", "case.lodge", lodge_body("PK"), audience="mediators", expect=422)
+    assert unseen["field"] == "audience"
+    assert "concerns PK and must be addressed to it" in unseen["detail"]
+    private = d.post("af-officer", "case.lodge", lodge_body("PK"), audience=["PK", "TR"])
     uploaded = client.post(
         "/api/v1/files", content=b"Names of informants.", headers=d.headers("pk-officer")
     ).json()
@@ -181,12 +184,13 @@ def test_audiences_hold_in_lists_threads_and_counts(
         (public["leaf_hash"],),
         audience="mediators",
     )
-    pk_list = d.get("pk-officer", "/api/v1/cases")
-    assert {case["id"] for case in pk_list["cases"]} == {public["index"]}
-    assert pk_list["total"] == 1
-    tr_list = d.get("tr-officer", "/api/v1/cases")
-    assert {case["id"] for case in tr_list["cases"]} == {public["index"], private["index"]}
-    missing = client.get(f"/api/v1/cases/{private['index']}", headers=d.headers("pk-officer"))
+    qa_list = d.get("qa-officer", "/api/v1/cases")
+    assert {case["id"] for case in qa_list["cases"]} == {public["index"]}
+    assert qa_list["total"] == 1
+    for reader in ("tr-officer", "pk-officer", "af-officer"):
+        listed = d.get(reader, "/api/v1/cases")
+        assert {case["id"] for case in listed["cases"]} == {public["index"], private["index"]}
+    missing = client.get(f"/api/v1/cases/{private['index']}", headers=d.headers("qa-officer"))
     assert missing.status_code == 404
     af_thread = d.get("af-officer", f"/api/v1/cases/{public['index']}")["thread"]
     assert [act["withheld"] for act in af_thread] == [False, True]

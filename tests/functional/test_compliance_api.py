@@ -98,11 +98,12 @@ def test_a_ruled_case_changes_the_af_c4_cell(client: TestClient, mechanism: Mech
         [],
     )
     lodged = d.post("pk-officer", "case.lodge", LODGE)
-    hidden = d.post("pk-officer", "case.lodge", LODGE, audience="mediators")
+    hidden = d.post("pk-officer", "case.lodge", LODGE, audience=["AF", "TR"])
     ref = (lodged["leaf_hash"],)
-    alleged = cell(d, "af-officer", "C4", "AF")
+    alleged = cell(d, "qa-officer", "C4", "AF")
     assert (alleged["standing"], alleged["open_cases"]) == ("alleged", [lodged["index"]])
-    assert cell(d, "tr-officer", "C4", "AF")["open_cases"] == [lodged["index"], hidden["index"]]
+    for reader in ("tr-officer", "af-officer", "pk-officer"):
+        assert cell(d, reader, "C4", "AF")["open_cases"] == [lodged["index"], hidden["index"]]
 
     deny = {"position": "deny", "statement": "Our forces did not fire.", "language": "en"}
     d.post("af-root", "case.respond", deny, ref)
@@ -110,7 +111,7 @@ def test_a_ruled_case_changes_the_af_c4_cell(client: TestClient, mechanism: Mech
     d.post("tr-root", "case.finding", FINDING, ref)
     d.post("qa-root", "case.finding", FINDING, ref)
     d.post("qa-root", "case.rule", FINDING, ref)
-    ruled = cell(d, "af-officer", "C4", "AF")
+    ruled = cell(d, "qa-officer", "C4", "AF")
     assert (ruled["standing"], ruled["confirmed_cases"], ruled["open_cases"]) == (
         "violated",
         [lodged["index"]],

@@ -33,7 +33,11 @@ def test_joint_requests_answered_overdue_and_hidden(
     usual = ["AF", "TR", "QA"]
     answered = d.post("pk-officer", "joint.request", joint_request(), audience=usual)
     overdue = d.post("pk-root", "joint.request", joint_request(deadline_days=3), audience=usual)
-    hidden = d.post("af-officer", "joint.request", joint_request("PK"), audience="mediators")
+    unseen = d.post(
+        "af-officer", "joint.request", joint_request("PK"), audience="mediators", expect=422
+    )
+    assert "concerns PK and must be addressed to it" in unseen["detail"]
+    hidden = d.post("af-officer", "joint.request", joint_request("PK"), audience=["PK", "TR"])
     wrong = d.post("pk-officer", "joint.report", REPORT, (answered["leaf_hash"],), expect=422)
     assert "only AF, the requested party" in wrong["detail"]
     itself = d.post("pk-officer", "joint.request", joint_request("PK"), expect=422)
@@ -46,15 +50,17 @@ def test_joint_requests_answered_overdue_and_hidden(
     page = d.get("af-officer", "/api/v1/joint-actions")
     assert page["counts"] == {"open": 2, "answered": 1, "overdue": 0}
     clock.advance(days=3)
-    page = d.get("pk-officer", "/api/v1/joint-actions")
+    # PK, asked itself by AF, sees that request open; QA, outside its audience, does not.
+    assert d.get("pk-officer", "/api/v1/joint-actions")["counts"]["open"] == 1
+    page = d.get("qa-officer", "/api/v1/joint-actions")
     assert page["counts"] == {"open": 0, "answered": 1, "overdue": 1}
     assert {item["id"] for item in page["joint_actions"]} == {answered["index"], overdue["index"]}
     assert (
-        d.get("pk-officer", "/api/v1/joint-actions", status="overdue")["joint_actions"][0]["id"]
+        d.get("qa-officer", "/api/v1/joint-actions", status="overdue")["joint_actions"][0]["id"]
         == overdue["index"]
     )
-    assert d.get("pk-officer", "/api/v1/joint-actions", member="PK", status="open")["total"] == 0
-    assert d.get("pk-officer", f"/api/v1/joint-actions/{hidden['index']}", expect=404)
+    assert d.get("qa-officer", "/api/v1/joint-actions", member="PK", status="open")["total"] == 0
+    assert d.get("qa-officer", f"/api/v1/joint-actions/{hidden['index']}", expect=404)
 
     shown = d.get("pk-officer", f"/api/v1/joint-actions/{answered['index']}")
     assert shown["status"] == "answered"

@@ -46,7 +46,7 @@ DELEGATES = {
 }
 
 
-#: Words that occur only in bodies addressed to the mediators.
+#: Words that occur only in bodies with a restricted audience.
 SECRET_LODGE = "Mediatorsonlyallegation"
 SECRET_RESPONSE = "Mediatorsonlyresponse"
 PUBLIC_LODGE = "Publicallegation"
@@ -56,7 +56,8 @@ PUBLIC_LODGE = "Publicallegation"
 class Demo:
     """The demo's database and key files, and an app over it.
 
-    Besides the demo, PK's officer lodged today ``secret_case`` (mediators only) and
+    Besides the demo, PK's officer lodged today ``secret_case`` (for AF, the accused,
+    and TR only: QA and the secretariat may not read it) and
     ``public_case`` (everyone), which AF's head denied in a response to the mediators,
     and to which PK's officer added a photo (``photo``, its SHA-256) for the mediators;
     and ``fresh_case`` (everyone), which awaits AF's response.
@@ -132,7 +133,7 @@ def _build(url: str, root: Path) -> Demo:
     try:
         earlier = now - timedelta(hours=3)
         secret = admission.submit(
-            act("pk-officer", "case.lodge", lodge_body(SECRET_LODGE, earlier), "mediators")
+            act("pk-officer", "case.lodge", lodge_body(SECRET_LODGE, earlier), ["AF", "TR"])
         )
         public = admission.submit(
             act("pk-officer", "case.lodge", lodge_body(PUBLIC_LODGE, earlier, "chaman"))

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from truce.acts.actor import Actor
+from truce.acts.refusal import require_addressed
 from truce.cases import rules as cases
 from truce.cases import stored
 from truce.errors import RefusedActError
@@ -83,11 +84,20 @@ class CaseBook(StatesBook):
         body: dict[str, Any] = act.body
         own = envelope.leaf_hash().hex()
         if envelope.kind == "case.lodge":
+            accused = body["accused"]["member"]
+            require_addressed(envelope.audience, actor.member, accused, "an allegation")
             self.states[own] = cases.lodge(self.scenario, own, actor, body)
             return {own: self.states[own]}
         if not envelope.refs:
             raise RefusedActError(f"{envelope.kind} names its case in refs[0]", field="refs")
         case = self._get(envelope.refs[0])
+        if envelope.kind == "case.request_info":
+            require_addressed(
+                envelope.audience, actor.member, body["to"], "a request for information"
+            )
+        if envelope.kind == "case.respond" and body["position"] == "counter_claim":
+            counter = body["counter_case"]["accused"]["member"]
+            require_addressed(envelope.audience, actor.member, counter, "a counter-claim")
         if envelope.kind == "case.evidence":
             self._check_files(body["files"])
         if envelope.kind == "case.penalty":

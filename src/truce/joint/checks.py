@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from truce.acts.actor import Actor
+from truce.acts.refusal import require_addressed
 from truce.errors import RefusedActError
 from truce.joint import rules as joint
 from truce.ledger.envelope import SignedAct
@@ -40,6 +41,9 @@ class RequestBook(StatesBook):
         envelope = act.envelope
         body: dict[str, Any] = act.body
         if envelope.kind == "joint.request":
+            require_addressed(
+                envelope.audience, actor.member, body["to"], "a request for joint action"
+            )
             own = envelope.leaf_hash().hex()
             self.states[own] = joint.request(self.scenario, own, actor, body)
             return {own: self.states[own]}

@@ -90,7 +90,7 @@ ALLEGATIONS: tuple[tuple[str, Any, str, list[str], Any, str], ...] = (
     ("pk-officer", "all", 'The "Red" post: 100% of it burnt', [], "chaman", "armed_clash"),
     ("af-officer", "all", "Şehir gates closed at dawn", ["Border Police"], (34.51, 70.12),
      "shelling"),
-    ("pk-officer", "mediators", "Artillerymen seen; mediatorsonly detail", [], "torkham",
+    ("pk-officer", ["AF", "TR"], "Artillerymen seen; mediatorsonly detail", [], "torkham",
      "shelling"),
     ("af-officer", ["PK", "TR", "QA"], "Listedonly words about ab-12", [], "ghaki",
      "armed_clash"),
@@ -224,13 +224,14 @@ def test_search_finds_what_a_reading_of_every_case_finds(searchable: Mechanism) 
     assert {"100%_", "nowhere", "Shelling, Torkham"}.isdisjoint(found_somewhere)
 
 
-def test_a_party_finds_no_case_by_words_it_may_not_read(searchable: Mechanism) -> None:
+def test_a_member_finds_no_case_by_words_it_may_not_read(searchable: Mechanism) -> None:
     mediator, author = queries.Reader("TR", True), queries.Reader("PK", False)
     for q in ("mediatorsonly", "artillerymen"):
         assert len(_search(searchable, mediator, q, sparse=1_000)) == 1
         assert len(_search(searchable, author, q, sparse=1_000)) == 1  # its own case
         for sparse in (0, 1_000):
-            assert _search(searchable, queries.Reader("AF", False), q, sparse=sparse) == []
+            assert _search(searchable, queries.Reader("QA", True), q, sparse=sparse) == []
+        assert len(_search(searchable, queries.Reader("AF", False), q, sparse=1_000)) == 1
     assert len(_search(searchable, queries.Reader("QA", True), "listedonly", sparse=0)) == 1
     assert _search(searchable, queries.Reader("SEC", False), "listedonly", sparse=0) == []
 

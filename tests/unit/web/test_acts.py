@@ -223,6 +223,7 @@ FIELDS: dict[str, dict[str, str]] = {
                      "reasons": "Craters."},
     "case.rule": {"outcome": "inconclusive", "reasons": "Unclear."},
     "case.appeal": {"statement": "We appeal."},
+    "case.waive_appeal": {},
     "case.penalty": {"member": "AF", "step": "warning", "prior_violations": "0"},
     "case.withdraw": {},
     "case.close": {"note": "Done."},
