@@ -30,7 +30,7 @@ def test_an_allegation_reaches_the_accused(mechanism: Mechanism, lodger: str, ac
     shown = mechanism.admission.submit(
         mechanism.act(
             f"{lodger}-officer", "case.lodge", lodge_body(accused), audience=[accused, "TR"]
-        )  # fmt: skip
+        )
     )
     assert shown.index > 0
 
