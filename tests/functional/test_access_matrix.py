@@ -387,6 +387,7 @@ def _accounts(verb: str, suffix: str = "", **kwargs: Any) -> Requests:
 
 WALK: dict[tuple[str, str], Requests] = {
     ("GET", "/api/v1/mechanism"): lambda w, r: [("GET", "/api/v1/mechanism", {})],
+    ("GET", "/log/v1/"): lambda w, r: [("GET", "/log/v1/", {})],
     ("GET", "/log/v1/checkpoint"): lambda w, r: [
         ("GET", "/log/v1/checkpoint", {}),
         ("GET", "/log/v1/checkpoint", {"params": {"size": 1}}),
@@ -537,6 +538,7 @@ WALK: dict[tuple[str, str], Requests] = {
 #: Routes that answer without a token: what the log publishes to anyone.
 PUBLIC = {
     ("GET", "/api/v1/mechanism"),
+    ("GET", "/log/v1/"),
     ("GET", "/log/v1/checkpoint"),
     ("GET", "/log/v1/checkpoint/witnessed"),
     ("GET", "/log/v1/witnesses"),

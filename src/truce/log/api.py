@@ -41,6 +41,7 @@ from truce.ledger.envelope import audience_includes, stored_audience
 from truce.ledger.note import Note
 from truce.log import checkpoints
 from truce.log.admission import load_submission_bytes
+from truce.log.published import published_keys
 from truce.log.store import LogStore
 from truce.storage.models import Act, Member
 
@@ -133,6 +134,18 @@ class ActReceipt(BaseModel):
     receipt: Receipt
 
 
+@router.get("/", summary="The origin, the log's verifier key and the witnesses' keys")
+def published(services: ServicesDep) -> JSONResponse:
+    """What anyone needs to check a checkpoint and its cosignatures, with no sign-in.
+
+    ``log.vkey`` and each ``witnesses[].vkey`` are C2SP signed-note verifier keys
+    (``name+hash+key``): type 0x01 for the log, 0x04 (cosignature/v1) for witnesses.
+    """
+    scenario = services.admission.mechanism().scenario
+    with services.db.read() as connection:
+        return JSONResponse(published_keys(connection, scenario))
+
+
 @router.get(
     "/checkpoint",
     response_class=Response,
@@ -206,7 +219,6 @@ async def cosignatures(request: Request, services: ServicesDep) -> CosignatureRe
         size, added = checkpoints.add_cosignatures(
             connection,
             data,
-            scenario.mechanism.origin,
             services.admission.clock(),
             timedelta(seconds=scenario.procedure.max_clock_skew_seconds),
         )

@@ -58,6 +58,13 @@ class Trusted:
     checkpoint_key: str
     genesis_leaf_hash: str
     member: str
+    witness_name: str | None = None
+    """The key name to cosign under, from the scenario; state pinned before scenarios
+    named witnesses has none, and cosigns as ``<origin>/witness/<MEMBER>``."""
+
+    def key_name(self) -> str:
+        """The key name this witness cosigns under."""
+        return self.witness_name or witness_name(self.origin, self.member)
 
     def verifier_key(self) -> PublicKey:
         """The checkpoint key every checkpoint must be signed with."""
@@ -160,6 +167,7 @@ class Witness:
             checkpoint_key=scenario.mechanism.checkpoint_key,
             genesis_leaf_hash=merkle.hash_leaf(leaf).hex(),
             member=self.key_file.member,
+            witness_name=scenario.witness_key_name(self.key_file.member),
         )
 
     def last_cosigned(self, trusted: Trusted) -> tuple[Checkpoint, bytes] | None:
@@ -188,8 +196,7 @@ class Witness:
         for peer in self.peers:
             self._check_peer(peer, verifier, trusted, offered, offered_bytes)
         timestamp = int(self.clock().timestamp())
-        name = witness_name(trusted.origin, self.key_file.member)
-        signature = cosign(offered, name, self.key_file.key, timestamp)
+        signature = cosign(offered, trusted.key_name(), self.key_file.key, timestamp)
         cosigned = add_signature(note, signature)
         try:
             response = self.client.post(

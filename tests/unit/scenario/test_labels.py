@@ -44,6 +44,7 @@ NOT_LABELS = {
     ("members", "*", "code"),
     ("members", "*", "kind"),
     ("members", "*", "root_key"),
+    ("members", "*", "witness", "name"),
     ("members", "*", "languages", "*"),
     ("clauses", "*", "id"),
     ("clauses", "*", "text"),
