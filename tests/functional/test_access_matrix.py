@@ -15,6 +15,7 @@ The permission table (role by act kind) is checked in ``test_permission_table.py
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -204,7 +205,8 @@ def build_media(w: World) -> None:
         ("qa-officer", "mediators", "mediators", "MARK-CORROBORATE-MED",
          ("MARK-MEDIA-ALL", "MARK-MEDIA-PK-MED")),
     ]:  # fmt: skip
-        leaf = w.client.get(f"/log/v1/receipts/{w.cases[case]}").json()["leaf_hash"]
+        receipt = w.client.get(f"/log/v1/receipts/{w.cases[case]}").json()
+        leaf = base64.b64decode(receipt["leaf_hash"]).hex()
         w.post(author, "media.corroborate",
                {"cluster": spin, "items": cites(*items), "note": f"Two reports. {marker}",
                 "language": "en"},

@@ -121,7 +121,7 @@ class Receipt(BaseModel):
     mechanism: str
     index: int
     leaf: str = Field(description="base64 leaf bytes (the signed envelope)")
-    leaf_hash: str = Field(description="hex RFC 6962 leaf hash")
+    leaf_hash: str = Field(description="base64 RFC 6962 leaf hash (hex in version 1)")
     checkpoint: str = Field(description="the first checkpoint covering the entry (signed note)")
     inclusion: Inclusion
 
@@ -130,7 +130,9 @@ class ActReceipt(BaseModel):
     """Where an accepted act was recorded, with its receipt."""
 
     index: int
-    leaf_hash: str = Field(description="hex RFC 6962 leaf hash")
+    leaf_hash: str = Field(
+        description="hex RFC 6962 leaf hash: the act's reference, as refs carry it"
+    )
     receipt: Receipt
 
 

@@ -36,8 +36,7 @@ from truce.storage.models import Checkpoint as CheckpointRow
 from truce.storage.models import Cosignature, DelegateKey
 from truce.storage.models import Mechanism as MechanismRow
 from truce.verify.genesis import read_genesis
-
-RECEIPT_VERSION = 1
+from truce.verify.receipt import RECEIPT_VERSION
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +281,7 @@ def _receipt(
         "mechanism": mechanism,
         "index": index,
         "leaf": base64.b64encode(leaf).decode("ascii"),
-        "leaf_hash": leaf_hash.hex(),
+        "leaf_hash": base64.b64encode(leaf_hash).decode("ascii"),
         "checkpoint": note.serialize(),
         "inclusion": {
             "size": size,
