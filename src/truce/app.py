@@ -19,6 +19,7 @@ from truce.errors import ReadOnlyError
 from truce.files import api as files
 from truce.joint import api as joint
 from truce.log import api as log
+from truce.log import tiles
 from truce.log.admission import Admission, Clock, ReadOnlyAdmission, utc_now
 from truce.log.checkpoints import LogSigner
 from truce.media import api as media
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> T
     problems.document(app)
     app.add_exception_handler(ReadOnlyError, log.read_only_problem)
     app.include_router(log.router)  # first: routes are matched in order, acts are posted most
+    app.include_router(tiles.router)
     app.include_router(meta.router)
     app.include_router(cases.router)
     app.include_router(files.router)

@@ -390,6 +390,10 @@ def _accounts(verb: str, suffix: str = "", **kwargs: Any) -> Requests:
 WALK: dict[tuple[str, str], Requests] = {
     ("GET", "/api/v1/mechanism"): lambda w, r: [("GET", "/api/v1/mechanism", {})],
     ("GET", "/log/v1/"): lambda w, r: [("GET", "/log/v1/", {})],
+    ("GET", "/log/v1/tile/{path:path}"): lambda w, r: [
+        ("GET", "/log/v1/tile/0/000.p/1", {}),
+        ("GET", "/log/v1/tile/entries/000.p/1", {}),
+    ],
     ("GET", "/log/v1/checkpoint"): lambda w, r: [
         ("GET", "/log/v1/checkpoint", {}),
         ("GET", "/log/v1/checkpoint", {"params": {"size": 1}}),
@@ -541,6 +545,7 @@ WALK: dict[tuple[str, str], Requests] = {
 PUBLIC = {
     ("GET", "/api/v1/mechanism"),
     ("GET", "/log/v1/"),
+    ("GET", "/log/v1/tile/{path:path}"),
     ("GET", "/log/v1/checkpoint"),
     ("GET", "/log/v1/checkpoint/witnessed"),
     ("GET", "/log/v1/witnesses"),

@@ -363,6 +363,21 @@ def log_vkey(
     out.print(log_verifier(origin, key).text, highlight=False)
 
 
+@log_app.command("tiles")
+def log_tiles(
+    folder: Annotated[Path, typer.Option("--out", help="The folder to write the tiles to.")],
+    database: DatabaseOption = None,
+) -> None:
+    """Write the checkpoint and C2SP tlog-tiles of the log to a folder, for static serving."""
+    from truce.log.tiles import write_tiles
+
+    written = write_tiles(_database(database), folder)
+    out.print(
+        f"checkpoint {written.size}: {written.written} tiles written, "
+        f"{written.kept} full tiles already there"
+    )
+
+
 @log_app.command("entries")
 def log_entries(
     start: Annotated[int, typer.Option(min=0)] = 0,

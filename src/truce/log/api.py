@@ -53,7 +53,12 @@ def _b64(data: bytes) -> str:
 
 
 def _text(note: Note) -> Response:
-    return Response(note.serialize(), media_type="text/plain; charset=utf-8")
+    # tlog-tiles: the checkpoint is mutable and must not be cached beyond a few seconds.
+    return Response(
+        note.serialize(),
+        media_type="text/plain; charset=utf-8",
+        headers={"Cache-Control": "no-cache"},
+    )
 
 
 async def writable(services: ServicesDep) -> None:
