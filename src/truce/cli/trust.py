@@ -10,7 +10,7 @@ import base64
 import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import typer
@@ -44,6 +44,13 @@ def witness(
     ] = None,
     loop: Annotated[bool, typer.Option(help="Keep witnessing until interrupted.")] = False,
     interval: Annotated[float, typer.Option(min=1.0, help="Seconds between runs.")] = 30.0,
+    listen: Annotated[
+        str | None,
+        typer.Option(
+            help="HOST:PORT: serve C2SP tlog-witness (POST /add-checkpoint) for the log to "
+            "push to, instead of pulling."
+        ),
+    ] = None,
 ) -> None:
     """Check the newest checkpoint against the last one cosigned, then cosign it."""
     from truce.log.witness import Witness
@@ -54,6 +61,9 @@ def witness(
     peers = [_client(url) for url in peer or []]
     with _client(server) as client:
         runner = Witness(client, key_file, state, scenario=agreed, peers=peers)
+        if listen is not None:
+            _serve_witness(runner, listen)
+            return
         while True:
             try:
                 outcome = runner.run_once()
@@ -75,6 +85,23 @@ def witness(
             if not loop:
                 return
             time.sleep(interval)
+
+
+def _serve_witness(runner: Any, listen: str) -> None:
+    """Answer C2SP tlog-witness requests on ``listen`` until interrupted."""
+    import uvicorn
+
+    from truce.log.witness_protocol import WitnessProtocol, witness_app
+
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit():
+        raise InputError(f"--listen takes HOST:PORT, not {listen!r}")
+    protocol = WitnessProtocol(runner)
+    out.print(
+        f"{protocol.trusted.member} witnesses {protocol.trusted.origin} as "
+        f"{protocol.trusted.key_name()} on http://{listen}/add-checkpoint"
+    )
+    uvicorn.run(witness_app(protocol), host=host, port=int(port), log_level="warning")
 
 
 @receipt_app.command("check")

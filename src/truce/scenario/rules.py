@@ -139,6 +139,13 @@ def _key_name(value: str) -> str:
 
 
 KeyName = Annotated[str, AfterValidator(_key_name)]
+WitnessUrl = Annotated[
+    str,
+    _matching(
+        r"https?://[\x21-\x7e]+[^/]",
+        "an http(s) URL without a trailing slash, such as 'https://witness.example/w1'",
+    ),
+]
 
 
 def demo_root_key(seed: str, code: str) -> str:
@@ -198,10 +205,14 @@ class MemberWitness(_Model):
 
     A witness that already cosigns other logs keeps the name it has there
     (``witness.example.org``, say), so anyone who knows that witness knows its
-    cosignatures here too.
+    cosignatures here too. With ``url`` the log pushes checkpoints to it
+    (c2sp.org/tlog-witness), so any witness that speaks that protocol will do.
     """
 
     name: KeyName
+    url: WitnessUrl | None = Field(default=None, exclude_if=lambda value: value is None)
+    """The witness's C2SP tlog-witness submission prefix: the log posts each new
+    checkpoint to ``<url>/add-checkpoint``. Without it the witness pulls."""
 
 
 class Member(_Model):

@@ -45,6 +45,7 @@ NOT_LABELS = {
     ("members", "*", "kind"),
     ("members", "*", "root_key"),
     ("members", "*", "witness", "name"),
+    ("members", "*", "witness", "url"),
     ("members", "*", "languages", "*"),
     ("clauses", "*", "id"),
     ("clauses", "*", "text"),
