@@ -7,14 +7,16 @@ Run from the repository root::
 
 What is measured, each figure beside a baseline measured in the same run:
 
-1. **Raw Ed25519 verify rate**, one core (pyca/cryptography, ~400-byte messages, a
-   fresh key object per call as the verifier uses), times the number of cores: the
+1. **Raw Ed25519 verify rate** of each library on the machine, one core
+   (pyca/cryptography with a fresh key object per call as threads need; PyNaCl's
+   libsodium ``crypto_sign_open``; and truce's ``verify_raw``, which is the latter),
+   ~400-byte messages. The fastest library's rate times the number of cores is the
    ceiling of any verifier on this machine.
 2. **``truce verify``** of a real bundle of ``--acts`` signed acts (the istanbul-2025
    demo scenario as genesis, a few dozen registered delegate keys, statements signed by
    them, a checkpoint signed by the demo log key and cosigned by all four witnesses),
    run as the console script in a subprocess: acts per second beside the ceiling
-   (target ≥ 70 %), where the raw rate is measured just before and just after the run
+   (target ≥ 85 %), where the raw rate is measured just before and just after the run
    and averaged (the machine may be shared), and the peak memory (target < 500 MB). The
    same ``truce verify`` picks forked worker processes for a bundle this large; the same
    bundle is then verified with worker threads instead, for comparison.
@@ -53,6 +55,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from nacl.bindings import crypto_sign_open
+from nacl.exceptions import BadSignatureError
 from rich.console import Console
 from rich.table import Table
 
@@ -246,19 +252,64 @@ def build_bundle(path: Path, acts: int, workers: int) -> tuple[int, bytes]:
 
 
 RAW_CPU: list[float] = []
-"""CPU seconds per raw verification, one entry per call of :func:`raw_verify_rate`."""
+"""CPU seconds per raw verification with truce's verifier, one entry per measurement."""
 
 
-def raw_verify_rate(count: int = 4000) -> float:
-    """Verifications per second on one core (its CPU time per call goes to RAW_CPU)."""
+def _pyca_verify(public_key: bytes, signature: bytes, message: bytes) -> bool:
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+    except InvalidSignature:
+        return False
+    return True
+
+
+def _pynacl_verify(public_key: bytes, signature: bytes, message: bytes) -> bool:
+    try:
+        crypto_sign_open(signature + message, public_key)
+    except BadSignatureError:
+        return False
+    return True
+
+
+#: Each Ed25519 verifier on the machine, called as a verifier calls it (a fresh key
+#: object per call for pyca/cryptography, as threads need), then truce's own rule.
+LIBRARIES = {
+    "pyca/cryptography (OpenSSL)": _pyca_verify,
+    "PyNaCl (libsodium)": _pynacl_verify,
+}
+
+
+def raw_rates(count: int = 4000, rounds: int = 3) -> dict[str, float]:
+    """Verifications per second on one core of each library and of ``verify_raw``
+    (truce's rule): the best of ``rounds`` rounds, the libraries interleaved in each, so
+    that a busy moment of a shared machine does not favour one. The CPU time per call of
+    ``verify_raw`` goes to RAW_CPU."""
     key = SigningKey.generate()
     messages = [os.urandom(400) for _ in range(count)]
     jobs = [(key.public_key.raw, key.sign(m), m) for m in messages]
-    started, cpu = time.perf_counter(), time.process_time()
-    for job in jobs:
-        verify_raw(*job)
-    RAW_CPU.append((time.process_time() - cpu) / count)
-    return count / (time.perf_counter() - started)
+    rates: dict[str, float] = {}
+    cpu_per_call: list[float] = []
+    for _ in range(rounds):
+        for name, verify in [*LIBRARIES.items(), ("truce verify_raw", verify_raw)]:
+            started, cpu = time.perf_counter(), time.process_time()
+            for job in jobs:
+                assert verify(*job)
+            rates[name] = max(rates.get(name, 0.0), count / (time.perf_counter() - started))
+            if verify is verify_raw:
+                cpu_per_call.append((time.process_time() - cpu) / count)
+    RAW_CPU.append(min(cpu_per_call))
+    return rates
+
+
+def fastest(rates: dict[str, float]) -> tuple[str, float]:
+    """The fastest library (truce's own rule excluded) and its rate."""
+    name = max(LIBRARIES, key=lambda library: rates[library])
+    return name, rates[name]
+
+
+def raw_verify_rate(count: int = 4000) -> float:
+    """The rate of the fastest library on one core."""
+    return fastest(raw_rates(count))[1]
 
 
 def _tree_memory(pid: int) -> tuple[int, int]:
@@ -441,9 +492,21 @@ def main() -> None:
     for column in ("measure", "figure", "baseline", "ratio / target"):
         table.add_column(column)
 
-    console.rule("baseline: raw Ed25519 verification")
-    single = raw_verify_rate()
-    console.print(f"raw verify rate {single:,.0f}/s on one core (before)")
+    console.rule("baseline: raw Ed25519 verification, each library on one core")
+    rates = raw_rates()
+    for name, rate in rates.items():
+        console.print(f"{name:30} {rate:>10,.0f} verifications/s")
+    best, single = fastest(rates)
+    console.print(
+        f"fastest: {best}, {single:,.0f}/s on one core, x {cores} = {single * cores:,.0f}/s"
+    )
+    for name in LIBRARIES:
+        table.add_row(
+            f"raw Ed25519 verify, {name}",
+            f"{rates[name]:,.0f}/s on one core",
+            f"{single:,.0f}/s ({best})",
+            f"{rates[name] / single:.0%} of the fastest",
+        )
 
     with tempfile.TemporaryDirectory() as folder:
         path = args.keep or Path(folder) / "bench.bundle"
@@ -471,15 +534,15 @@ def main() -> None:
         # before and just after the run.
         ceiling = (before + after) / 2 * cores
         console.print(
-            f"raw verify rate {before:,.0f}/s before, {after:,.0f}/s after; "
+            f"raw verify rate of {best} {before:,.0f}/s before, {after:,.0f}/s after; "
             f"x {cores} cores = {ceiling:,.0f}/s"
         )
         throughput = size / run.elapsed
         table.add_row(
             "truce verify throughput",
             f"{throughput:,.0f} acts/s ({run.elapsed:.1f} s)",
-            f"{ceiling:,.0f} verifies/s (raw x {cores})",
-            f"{throughput / ceiling:.0%} (target ≥ 70%)",
+            f"{ceiling:,.0f} verifies/s ({best}, raw x {cores})",
+            f"{throughput / ceiling:.0%} (target ≥ 85%)",
         )
         raw_cpu = sum(RAW_CPU[-2:]) / 2
         table.add_row(

@@ -72,11 +72,14 @@ class Mechanism:
         )
 
 
-def make_mechanism(url: str, keys_dir: Path, clock: Any) -> Mechanism:
-    """Initialise the default scenario at ``url`` and open it."""
-    initialise(url, SCENARIO_DIR, keys_dir, clock=clock)
+def make_mechanism(
+    url: str, keys_dir: Path, clock: Any, scenario_dir: Path = SCENARIO_DIR
+) -> Mechanism:
+    """Initialise the default scenario (or a copy of it at ``scenario_dir``) at ``url``
+    and open it."""
+    initialise(url, scenario_dir, keys_dir, clock=clock)
     db = Database.from_url(url)
-    scenario = load_scenario(SCENARIO_DIR / "mechanism.toml")
+    scenario = load_scenario(scenario_dir / "mechanism.toml")
     signer = LogSigner.from_key_file(scenario, keys_dir / "sec-log.key")
     return Mechanism(
         url=url,

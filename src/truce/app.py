@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import gc
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
@@ -19,8 +23,10 @@ from truce.errors import ReadOnlyError
 from truce.files import api as files
 from truce.joint import api as joint
 from truce.log import api as log
+from truce.log import tiles
 from truce.log.admission import Admission, Clock, ReadOnlyAdmission, utc_now
 from truce.log.checkpoints import LogSigner
+from truce.log.witness_push import WitnessPusher
 from truce.media import api as media
 from truce.storage.db import Database
 from truce.web import security
@@ -47,6 +53,26 @@ class TruceApp(FastAPI):
         await super().__call__(scope, receive, send)
 
 
+def _pushing(pusher: WitnessPusher) -> Any:
+    """A lifespan that pushes new checkpoints to the scenario's tlog-witness witnesses
+    from a background thread while the application runs."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=pusher.run, args=(stop,), name="truce-witness-push", daemon=True
+        )
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(timeout=30)
+
+    return lifespan
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> TruceApp:
     """A truce application over the database of ``settings``."""
     settings = settings or Settings()
@@ -60,10 +86,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> T
         admission = Admission(
             db, signer=signer, clock=clock, max_body_bytes=settings.max_body_bytes
         )
+    pusher = None if settings.read_only else WitnessPusher(db, scenario, clock)
     app = TruceApp(
         title="truce",
         version=__version__,
         summary="Ceasefire monitoring and verification on a signed, witnessed Merkle log",
+        lifespan=_pushing(pusher) if pusher is not None and pusher.targets else None,
     )
     app.state.services = Services(
         settings=settings,
@@ -74,6 +102,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> T
     problems.document(app)
     app.add_exception_handler(ReadOnlyError, log.read_only_problem)
     app.include_router(log.router)  # first: routes are matched in order, acts are posted most
+    app.include_router(tiles.router)
     app.include_router(meta.router)
     app.include_router(cases.router)
     app.include_router(files.router)

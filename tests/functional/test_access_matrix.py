@@ -15,6 +15,7 @@ The permission table (role by act kind) is checked in ``test_permission_table.py
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -204,7 +205,8 @@ def build_media(w: World) -> None:
         ("qa-officer", "mediators", "mediators", "MARK-CORROBORATE-MED",
          ("MARK-MEDIA-ALL", "MARK-MEDIA-PK-MED")),
     ]:  # fmt: skip
-        leaf = w.client.get(f"/log/v1/receipts/{w.cases[case]}").json()["leaf_hash"]
+        receipt = w.client.get(f"/log/v1/receipts/{w.cases[case]}").json()
+        leaf = base64.b64decode(receipt["leaf_hash"]).hex()
         w.post(author, "media.corroborate",
                {"cluster": spin, "items": cites(*items), "note": f"Two reports. {marker}",
                 "language": "en"},
@@ -387,6 +389,11 @@ def _accounts(verb: str, suffix: str = "", **kwargs: Any) -> Requests:
 
 WALK: dict[tuple[str, str], Requests] = {
     ("GET", "/api/v1/mechanism"): lambda w, r: [("GET", "/api/v1/mechanism", {})],
+    ("GET", "/log/v1/"): lambda w, r: [("GET", "/log/v1/", {})],
+    ("GET", "/log/v1/tile/{path:path}"): lambda w, r: [
+        ("GET", "/log/v1/tile/0/000.p/1", {}),
+        ("GET", "/log/v1/tile/entries/000.p/1", {}),
+    ],
     ("GET", "/log/v1/checkpoint"): lambda w, r: [
         ("GET", "/log/v1/checkpoint", {}),
         ("GET", "/log/v1/checkpoint", {"params": {"size": 1}}),
@@ -537,6 +544,8 @@ WALK: dict[tuple[str, str], Requests] = {
 #: Routes that answer without a token: what the log publishes to anyone.
 PUBLIC = {
     ("GET", "/api/v1/mechanism"),
+    ("GET", "/log/v1/"),
+    ("GET", "/log/v1/tile/{path:path}"),
     ("GET", "/log/v1/checkpoint"),
     ("GET", "/log/v1/checkpoint/witnessed"),
     ("GET", "/log/v1/witnesses"),

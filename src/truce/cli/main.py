@@ -334,6 +334,50 @@ def log_root(
     out.print(f"{tree_size} {_b64(root)}", highlight=False)
 
 
+@log_app.command("vkey")
+def log_vkey(
+    scenario: Annotated[
+        Path | None,
+        typer.Option(help="A scenario file or folder (default: the database's mechanism)."),
+    ] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Print the checkpoint verifier key in C2SP signed-note form (``name+hash+key``)."""
+    from truce.ledger.checkpoint import log_verifier
+    from truce.verify.genesis import read_genesis, read_scenario_file
+
+    if scenario is not None:
+        origin, key = read_scenario_file(scenario)
+    else:
+        from sqlalchemy import select
+
+        from truce.errors import NotFoundError
+        from truce.storage.models import Mechanism
+
+        with _database(database).read() as connection:
+            data = connection.execute(select(Mechanism.scenario)).scalar()
+        if data is None:
+            raise NotFoundError("the database holds no mechanism yet")
+        genesis = read_genesis(data)
+        origin, key = genesis.origin, genesis.checkpoint_key
+    out.print(log_verifier(origin, key).text, highlight=False)
+
+
+@log_app.command("tiles")
+def log_tiles(
+    folder: Annotated[Path, typer.Option("--out", help="The folder to write the tiles to.")],
+    database: DatabaseOption = None,
+) -> None:
+    """Write the checkpoint and C2SP tlog-tiles of the log to a folder, for static serving."""
+    from truce.log.tiles import write_tiles
+
+    written = write_tiles(_database(database), folder)
+    out.print(
+        f"checkpoint {written.size}: {written.written} tiles written, "
+        f"{written.kept} full tiles already there"
+    )
+
+
 @log_app.command("entries")
 def log_entries(
     start: Annotated[int, typer.Option(min=0)] = 0,

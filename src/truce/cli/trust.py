@@ -10,18 +10,16 @@ import base64
 import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import typer
 from rich.console import Console
 
-from truce.ledger import merkle
-from truce.ledger.checkpoint import log_verifier, open_checkpoint
-from truce.ledger.envelope import Envelope
-from truce.ledger.errors import ConfigurationError, InputError, ProofError
+from truce.ledger.errors import ConfigurationError, InputError
 from truce.ledger.keys import KeyFile, PublicKey
 from truce.verify.genesis import read_scenario_file
+from truce.verify.receipt import check_receipt, read_receipt
 
 out = Console(soft_wrap=True, emoji=False, highlight=False)
 err = Console(stderr=True, soft_wrap=True, emoji=False, highlight=False)
@@ -46,6 +44,13 @@ def witness(
     ] = None,
     loop: Annotated[bool, typer.Option(help="Keep witnessing until interrupted.")] = False,
     interval: Annotated[float, typer.Option(min=1.0, help="Seconds between runs.")] = 30.0,
+    listen: Annotated[
+        str | None,
+        typer.Option(
+            help="HOST:PORT: serve C2SP tlog-witness (POST /add-checkpoint) for the log to "
+            "push to, instead of pulling."
+        ),
+    ] = None,
 ) -> None:
     """Check the newest checkpoint against the last one cosigned, then cosign it."""
     from truce.log.witness import Witness
@@ -56,6 +61,9 @@ def witness(
     peers = [_client(url) for url in peer or []]
     with _client(server) as client:
         runner = Witness(client, key_file, state, scenario=agreed, peers=peers)
+        if listen is not None:
+            _serve_witness(runner, listen)
+            return
         while True:
             try:
                 outcome = runner.run_once()
@@ -79,6 +87,23 @@ def witness(
             time.sleep(interval)
 
 
+def _serve_witness(runner: Any, listen: str) -> None:
+    """Answer C2SP tlog-witness requests on ``listen`` until interrupted."""
+    import uvicorn
+
+    from truce.log.witness_protocol import WitnessProtocol, witness_app
+
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit():
+        raise InputError(f"--listen takes HOST:PORT, not {listen!r}")
+    protocol = WitnessProtocol(runner)
+    out.print(
+        f"{protocol.trusted.member} witnesses {protocol.trusted.origin} as "
+        f"{protocol.trusted.key_name()} on http://{listen}/add-checkpoint"
+    )
+    uvicorn.run(witness_app(protocol), host=host, port=int(port), log_level="warning")
+
+
 @receipt_app.command("check")
 def receipt_check(
     receipt: Annotated[Path, typer.Argument(help="A receipt (JSON) as the server returned it.")],
@@ -99,28 +124,16 @@ def receipt_check(
         raise InputError("give --scenario, or --log-key and --origin")
     try:
         data = json.loads(receipt.read_text(encoding="utf-8"))
-        leaf = base64.b64decode(data["leaf"], validate=True)
-        index = int(data["index"])
-        claimed_hash = bytes.fromhex(data["leaf_hash"])
-        note = data["checkpoint"].encode("utf-8")
-        size = int(data["inclusion"]["size"])
-        path = [base64.b64decode(node, validate=True) for node in data["inclusion"]["audit_path"]]
     except OSError as exc:
         raise ConfigurationError(f"cannot read {receipt}: {exc.strerror}") from exc
-    except (ValueError, KeyError, TypeError) as exc:
+    except ValueError as exc:
         raise InputError(f"{receipt} is not a truce receipt: {exc}") from exc
-    leaf_hash = merkle.hash_leaf(leaf)
-    if leaf_hash != claimed_hash:
-        raise ProofError("the receipt's leaf does not hash to its leaf_hash")
-    checkpoint, _ = open_checkpoint(
-        note, log_verifier(origin, PublicKey.parse(log_key)), origin=origin
-    )
-    if checkpoint.size != size:
-        raise ProofError(
-            f"the proof is for a tree of {size} entries, the checkpoint has {checkpoint.size}"
-        )
-    merkle.verify_inclusion(leaf_hash, index, size, path, checkpoint.root)
-    envelope = Envelope.from_dict(json.loads(leaf))
+    try:
+        read = read_receipt(data)
+    except InputError as exc:
+        raise InputError(f"{receipt} is not a truce receipt: {exc.message}") from exc
+    checkpoint, envelope = check_receipt(read, origin, PublicKey.parse(log_key))
+    index = read.index
     out.print(
         f"verified: entry {index} ({envelope.kind} by {envelope.member}/{envelope.delegate} "
         f"at {envelope.at}) is in the log of {origin} under checkpoint {checkpoint.size}"

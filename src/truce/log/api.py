@@ -41,6 +41,7 @@ from truce.ledger.envelope import audience_includes, stored_audience
 from truce.ledger.note import Note
 from truce.log import checkpoints
 from truce.log.admission import load_submission_bytes
+from truce.log.published import published_keys
 from truce.log.store import LogStore
 from truce.storage.models import Act, Member
 
@@ -52,7 +53,12 @@ def _b64(data: bytes) -> str:
 
 
 def _text(note: Note) -> Response:
-    return Response(note.serialize(), media_type="text/plain; charset=utf-8")
+    # tlog-tiles: the checkpoint is mutable and must not be cached beyond a few seconds.
+    return Response(
+        note.serialize(),
+        media_type="text/plain; charset=utf-8",
+        headers={"Cache-Control": "no-cache"},
+    )
 
 
 async def writable(services: ServicesDep) -> None:
@@ -120,7 +126,7 @@ class Receipt(BaseModel):
     mechanism: str
     index: int
     leaf: str = Field(description="base64 leaf bytes (the signed envelope)")
-    leaf_hash: str = Field(description="hex RFC 6962 leaf hash")
+    leaf_hash: str = Field(description="base64 RFC 6962 leaf hash (hex in version 1)")
     checkpoint: str = Field(description="the first checkpoint covering the entry (signed note)")
     inclusion: Inclusion
 
@@ -129,8 +135,22 @@ class ActReceipt(BaseModel):
     """Where an accepted act was recorded, with its receipt."""
 
     index: int
-    leaf_hash: str = Field(description="hex RFC 6962 leaf hash")
+    leaf_hash: str = Field(
+        description="hex RFC 6962 leaf hash: the act's reference, as refs carry it"
+    )
     receipt: Receipt
+
+
+@router.get("/", summary="The origin, the log's verifier key and the witnesses' keys")
+def published(services: ServicesDep) -> JSONResponse:
+    """What anyone needs to check a checkpoint and its cosignatures, with no sign-in.
+
+    ``log.vkey`` and each ``witnesses[].vkey`` are C2SP signed-note verifier keys
+    (``name+hash+key``): type 0x01 for the log, 0x04 (cosignature/v1) for witnesses.
+    """
+    scenario = services.admission.mechanism().scenario
+    with services.db.read() as connection:
+        return JSONResponse(published_keys(connection, scenario))
 
 
 @router.get(
@@ -206,7 +226,6 @@ async def cosignatures(request: Request, services: ServicesDep) -> CosignatureRe
         size, added = checkpoints.add_cosignatures(
             connection,
             data,
-            scenario.mechanism.origin,
             services.admission.clock(),
             timedelta(seconds=scenario.procedure.max_clock_skew_seconds),
         )

@@ -26,7 +26,6 @@ from truce.ledger.checkpoint import (
     log_verifier,
     sign_checkpoint,
     verify_cosignature,
-    witness_name,
     witness_verifier,
 )
 from truce.ledger.keys import KeyFile, PublicKey, SigningKey
@@ -34,9 +33,10 @@ from truce.ledger.note import Note, Signature, Verifier, add_signature
 from truce.log.store import LogStore
 from truce.scenario.rules import Scenario
 from truce.storage.models import Checkpoint as CheckpointRow
-from truce.storage.models import Cosignature, DelegateKey, Member
-
-RECEIPT_VERSION = 1
+from truce.storage.models import Cosignature, DelegateKey
+from truce.storage.models import Mechanism as MechanismRow
+from truce.verify.genesis import read_genesis
+from truce.verify.receipt import RECEIPT_VERSION
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,9 +155,19 @@ def cosignature_counts(connection: Connection) -> dict[str, tuple[int, int]]:
     return {row[0]: (int(row[1]), int(row[2])) for row in rows}
 
 
-def witness_verifiers(connection: Connection, origin: str) -> dict[str, list[Verifier]]:
-    """Per member, the verifier keys of its live (unrevoked) witness keys."""
-    kinds = {code: kind for code, kind in connection.execute(select(Member.code, Member.kind))}
+def witness_names(connection: Connection) -> dict[str, str]:
+    """Each party's and mediator's witness key name, as the genesis scenario gives it."""
+    scenario = connection.execute(select(MechanismRow.scenario)).scalar()
+    if scenario is None:
+        return {}
+    genesis = read_genesis(scenario)
+    return {member.code: genesis.witness_key_name(member.code) for member in genesis.witnesses}
+
+
+def witness_verifiers(connection: Connection) -> dict[str, list[Verifier]]:
+    """Per member, the verifier keys of its live (unrevoked) witness keys, each under
+    the key name the scenario gives the member's witness."""
+    names = witness_names(connection)
     rows = connection.execute(
         select(DelegateKey.member, DelegateKey.public_key).where(
             DelegateKey.role == "witness", DelegateKey.revoked_idx.is_(None)
@@ -165,15 +175,15 @@ def witness_verifiers(connection: Connection, origin: str) -> dict[str, list[Ver
     ).all()
     verifiers: dict[str, list[Verifier]] = {}
     for member, public_key in rows:
-        if kinds.get(member) in ("party", "mediator"):
+        if member in names:
             verifiers.setdefault(member, []).append(
-                witness_verifier(witness_name(origin, member), PublicKey.from_text(public_key))
+                witness_verifier(names[member], PublicKey.from_text(public_key))
             )
     return verifiers
 
 
 def add_cosignatures(
-    connection: Connection, data: bytes, origin: str, now: datetime, skew: timedelta
+    connection: Connection, data: bytes, now: datetime, skew: timedelta
 ) -> tuple[int, list[str]]:
     """Store the cosignatures in a posted note; return its size and the members added.
 
@@ -201,7 +211,7 @@ def add_cosignatures(
     added: list[str] = []
     matched: set[str] = set()
     not_after = int((now + skew).timestamp())
-    for member, verifiers in witness_verifiers(connection, origin).items():
+    for member, verifiers in witness_verifiers(connection).items():
         for signature in note.signatures:
             verifier = next((v for v in verifiers if v.matches(signature)), None)
             if verifier is None:
@@ -271,7 +281,7 @@ def _receipt(
         "mechanism": mechanism,
         "index": index,
         "leaf": base64.b64encode(leaf).decode("ascii"),
-        "leaf_hash": leaf_hash.hex(),
+        "leaf_hash": base64.b64encode(leaf_hash).decode("ascii"),
         "checkpoint": note.serialize(),
         "inclusion": {
             "size": size,

@@ -490,7 +490,7 @@ def _store_checkpoint(
         ).scalars()
     )
     added = 0
-    for member, verifiers in checkpoints.witness_verifiers(connection, config.origin).items():
+    for member, verifiers in checkpoints.witness_verifiers(connection).items():
         for signature in note.signatures:
             witness = next((v for v in verifiers if v.matches(signature)), None)
             if witness is None:

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from truce.api.deps import Services, ServicesDep
 from truce.ledger.envelope import format_time
 from truce.log import checkpoints
+from truce.log.published import published_keys
 from truce.log.queries import recent_checkpoints
 from truce.web.deps import ViewerDep, render
 from truce.web.scenario_text import scenario_in
@@ -61,9 +62,11 @@ def witnessing(services: Services, language: str) -> dict[str, Any]:
 @router.get("/log", response_class=HTMLResponse)
 def log_page(request: Request, services: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
     """The newest checkpoints with their cosigners, and the witnesses' last cosignatures."""
+    scenario = services.admission.mechanism().scenario
     with services.db.read() as connection:
         rows = recent_checkpoints(connection, SHOWN)
-    quorum = services.admission.mechanism().scenario.witness_threshold
+        keys = published_keys(connection, scenario)
+    quorum = scenario.witness_threshold
     checkpoints: list[dict[str, Any]] = [
         {
             "size": row.size,
@@ -81,5 +84,6 @@ def log_page(request: Request, services: ServicesDep, viewer: ViewerDep) -> HTML
             "checkpoints": checkpoints,
             "log": witnessing(services, viewer.language),
             "quorum": quorum,
+            "keys": keys,
         },
     )

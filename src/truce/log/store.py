@@ -35,7 +35,7 @@ from sqlalchemy import Connection, insert, select
 from truce.errors import NotFoundError
 from truce.ledger import merkle
 from truce.storage.bulk import copy_rows
-from truce.storage.models import Body, LogEntry, LogHead
+from truce.storage.models import Body, LogEntry, LogHead, LogNode
 
 _HEAD_ID = 1
 #: Stored subtrees looked up per query: well under SQLite's limit of bound parameters.
@@ -205,6 +205,22 @@ class LogStore:
         if first == 0 or first == second:
             return []
         return self._range_hashes(merkle.consistency_ranges(first, second))
+
+    def subtree_run(self, level: int, start: int, count: int) -> list[bytes]:
+        """The hashes of ``count`` consecutive complete subtrees of ``2**level`` leaves,
+        the first covering leaves from ``start << level``: one range read of the primary
+        key (a C2SP tlog-tiles hash tile is such a run at a level that is a multiple of 8).
+        """
+        rows = self.connection.execute(
+            select(LogNode.idx, LogNode.hash)
+            .where(LogNode.level == level, LogNode.idx >= start, LogNode.idx < start + count)
+            .order_by(LogNode.idx)
+        ).all()
+        if len(rows) != count:
+            raise NotFoundError(
+                f"the log holds {len(rows)} of the {count} subtrees of level {level} from {start}"
+            )
+        return [bytes(row.hash) for row in rows]
 
     def leaf_hash(self, index: int) -> bytes:
         """The leaf hash of entry ``index``."""

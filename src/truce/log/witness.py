@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 
@@ -58,6 +58,13 @@ class Trusted:
     checkpoint_key: str
     genesis_leaf_hash: str
     member: str
+    witness_name: str | None = None
+    """The key name to cosign under, from the scenario; state pinned before scenarios
+    named witnesses has none, and cosigns as ``<origin>/witness/<MEMBER>``."""
+
+    def key_name(self) -> str:
+        """The key name this witness cosigns under."""
+        return self.witness_name or witness_name(self.origin, self.member)
 
     def verifier_key(self) -> PublicKey:
         """The checkpoint key every checkpoint must be signed with."""
@@ -85,7 +92,7 @@ def _get(client: httpx.Client, path: str, **params: Any) -> httpx.Response:
     return response
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
     temporary = path.with_suffix(path.suffix + ".tmp")
     temporary.write_bytes(data)
     os.replace(temporary, path)
@@ -135,7 +142,7 @@ class Witness:
             )
         trusted = self._pin_genesis(self.scenario)
         self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        _write_atomically(path, json.dumps(dataclasses.asdict(trusted), indent=2).encode())
+        write_atomically(path, json.dumps(dataclasses.asdict(trusted), indent=2).encode())
         return trusted
 
     def _pin_genesis(self, scenario: Scenario) -> Trusted:
@@ -160,6 +167,7 @@ class Witness:
             checkpoint_key=scenario.mechanism.checkpoint_key,
             genesis_leaf_hash=merkle.hash_leaf(leaf).hex(),
             member=self.key_file.member,
+            witness_name=scenario.witness_key_name(self.key_file.member),
         )
 
     def last_cosigned(self, trusted: Trusted) -> tuple[Checkpoint, bytes] | None:
@@ -182,14 +190,13 @@ class Witness:
         offered, note = open_checkpoint(offered_bytes, verifier, origin=trusted.origin)
         previous = self.last_cosigned(trusted)
         if previous is None:
-            self._check_genesis_included(trusted, offered)
+            self.check_genesis_included(trusted, offered)
         else:
             self._check_growth(previous, offered, offered_bytes)
         for peer in self.peers:
             self._check_peer(peer, verifier, trusted, offered, offered_bytes)
         timestamp = int(self.clock().timestamp())
-        name = witness_name(trusted.origin, self.key_file.member)
-        signature = cosign(offered, name, self.key_file.key, timestamp)
+        signature = cosign(offered, trusted.key_name(), self.key_file.key, timestamp)
         cosigned = add_signature(note, signature)
         try:
             response = self.client.post(
@@ -202,7 +209,7 @@ class Witness:
         if response.status_code != 200:
             detail = response.json().get("detail", response.text) if response.content else ""
             raise ProofError(f"the server refused the cosignature: {detail}")
-        _write_atomically(self.state_dir / COSIGNED, cosigned.to_bytes())
+        write_atomically(self.state_dir / COSIGNED, cosigned.to_bytes())
         return Outcome(
             size=offered.size,
             root=offered.root,
@@ -211,7 +218,8 @@ class Witness:
             cosigners=len(cosigned.signatures) - 1,
         )
 
-    def _check_genesis_included(self, trusted: Trusted, offered: Checkpoint) -> None:
+    def check_genesis_included(self, trusted: Trusted, offered: Checkpoint) -> None:
+        """Check, through the server, that ``offered`` includes the pinned genesis act."""
         if offered.size < 1:
             raise LogMisbehaviourError("the checkpoint covers an empty log")
         proof = _get(self.client, "/log/v1/proof/inclusion", index=0, size=offered.size).json()
@@ -228,7 +236,7 @@ class Witness:
     ) -> None:
         old, old_bytes = previous
         if offered.size < old.size:
-            self._refuse(
+            self.keep_evidence(
                 "rollback",
                 f"rollback: the server now offers a log of {offered.size} entries, but this "
                 f"witness already cosigned {old.size} entries",
@@ -237,7 +245,7 @@ class Witness:
             )
         if offered.size == old.size:
             if offered.root != old.root:
-                self._refuse(
+                self.keep_evidence(
                     "fork",
                     f"two different roots for the same size {old.size}: the log was rewritten",
                     old_bytes,
@@ -251,7 +259,7 @@ class Witness:
         try:
             merkle.verify_consistency(old.size, offered.size, old.root, offered.root, hashes)
         except ProofError as exc:
-            self._refuse(
+            self.keep_evidence(
                 "inconsistent",
                 f"the log of {offered.size} entries does not extend the {old.size} entries this "
                 f"witness cosigned ({exc})",
@@ -272,7 +280,7 @@ class Witness:
         seen, _ = open_checkpoint(peer_bytes, verifier, origin=trusted.origin)
         if seen.size == offered.size:
             if seen.root != offered.root:
-                self._refuse(
+                self.keep_evidence(
                     "split-view",
                     f"split view: {peer.base_url} was shown a different tree of the same size "
                     f"{seen.size}",
@@ -288,7 +296,7 @@ class Witness:
         try:
             merkle.verify_consistency(small.size, large.size, small.root, large.root, hashes)
         except ProofError as exc:
-            self._refuse(
+            self.keep_evidence(
                 "split-view",
                 f"split view: the tree {peer.base_url} was shown ({seen.size} entries) and the "
                 f"one offered here ({offered.size}) are not one log ({exc})",
@@ -297,14 +305,16 @@ class Witness:
                 proof.json(),
             )
 
-    def _refuse(
+    def keep_evidence(
         self,
         reason: str,
         message: str,
         earlier: bytes,
         offered: bytes,
         proof: dict[str, Any] | None = None,
-    ) -> None:
+    ) -> NoReturn:
+        """Keep both signed checkpoints (and the proof) under ``evidence/``, then raise
+        :class:`~truce.errors.LogMisbehaviourError` saying what was seen."""
         stamp = self.clock().strftime("%Y%m%dT%H%M%SZ")
         folder = self.state_dir / EVIDENCE / f"{stamp}-{reason}"
         folder.mkdir(parents=True, exist_ok=True)

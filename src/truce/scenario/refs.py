@@ -80,6 +80,7 @@ def cross_reference_problems(data: Mapping[str, Any]) -> list[tuple[Location, st
             found.append((("members",), "at least two members must be of kind 'party'"))
         if not mediators:
             found.append((("members",), "at least one member must be of kind 'mediator'"))
+    found.extend(_witness_problems(data, members))
 
     texts = _unique(found, "texts", entries(data, "texts"), "id", "text id")
     clauses = entries(data, "clauses")
@@ -129,6 +130,38 @@ def cross_reference_problems(data: Mapping[str, Any]) -> list[tuple[Location, st
         found.append((("incident_types",), "the taxonomy must include the type 'other'"))
 
     found.extend(_place_problems(entries(data, "places"), parties))
+    return found
+
+
+def _witness_problems(
+    data: Mapping[str, Any], members: list[tuple[int, Mapping[str, Any]]]
+) -> list[tuple[Location, str]]:
+    """Witness key names: only a party's or a mediator's, each its own, none the log's.
+
+    Two witnesses under one name could not be told apart by their cosignatures, and the
+    origin is the log's own key name. A member without ``witness`` cosigns as
+    ``<origin>/witness/<CODE>``, which counts as its name here.
+    """
+    found: list[tuple[Location, str]] = []
+    origin = table(data, "mechanism").get("origin")
+    seen: dict[str, int] = {}
+    for i, member in members:
+        witness = member.get("witness")
+        name: object = witness.get("name") if isinstance(witness, Mapping) else None
+        if witness is not None and member.get("kind") == "secretariat":
+            found.append((("members", i, "witness"), "the secretariat runs no witness"))
+            continue
+        if name is None and member.get("kind") in ("party", "mediator"):
+            name = f"{origin}/witness/{member.get('code')}"
+        if not isinstance(name, str):
+            continue
+        loc: Location = ("members", i, "witness", "name")
+        if name == origin:
+            found.append((loc, "is the log's origin, the name the log itself signs under"))
+        elif name in seen:
+            found.append((loc, f"duplicate witness name {name!r} (see members.{seen[name]})"))
+        else:
+            seen[name] = i
     return found
 
 

@@ -37,7 +37,9 @@ from pydantic import (
 )
 
 from truce.errors import InputError, ScenarioError
+from truce.ledger.checkpoint import witness_name
 from truce.ledger.keys import PublicKey, demo_signing_key
+from truce.ledger.note import is_valid_key_name
 from truce.scenario.refs import cross_reference_problems, dotted, entries, table
 from truce.scenario.toml_lines import Location, TomlLineIndex
 
@@ -128,6 +130,24 @@ def _root_key(value: str) -> str:
 RootKey = Annotated[str, AfterValidator(_root_key)]
 
 
+def _key_name(value: str) -> str:
+    if not is_valid_key_name(value) or any(ord(ch) < 0x20 for ch in value):
+        raise ValueError(
+            f"must be a signed-note key name (non-empty, no spaces, no '+'), not {value!r}"
+        )
+    return value
+
+
+KeyName = Annotated[str, AfterValidator(_key_name)]
+WitnessUrl = Annotated[
+    str,
+    _matching(
+        r"https?://[\x21-\x7e]+[^/]",
+        "an http(s) URL without a trailing slash, such as 'https://witness.example/w1'",
+    ),
+]
+
+
 def demo_root_key(seed: str, code: str) -> str:
     """The root key (unpadded base64url) that the demo seed gives member ``code``."""
     return demo_signing_key(seed, code).public_key.text
@@ -180,14 +200,36 @@ class Event(_Model):
     sources: list[NonBlank] = Field(default_factory=list)
 
 
+class MemberWitness(_Model):
+    """The witness a member runs: the key name it cosigns under (C2SP signed-note).
+
+    A witness that already cosigns other logs keeps the name it has there
+    (``witness.example.org``, say), so anyone who knows that witness knows its
+    cosignatures here too. With ``url`` the log pushes checkpoints to it
+    (c2sp.org/tlog-witness), so any witness that speaks that protocol will do.
+    """
+
+    name: KeyName
+    url: WitnessUrl | None = Field(default=None, exclude_if=lambda value: value is None)
+    """The witness's C2SP tlog-witness submission prefix: the log posts each new
+    checkpoint to ``<url>/add-checkpoint``. Without it the witness pulls."""
+
+
 class Member(_Model):
-    """A party, a mediator or the secretariat, with the root key that speaks for it."""
+    """A party, a mediator or the secretariat, with the root key that speaks for it.
+
+    ``witness`` is optional; a member without one cosigns as ``<origin>/witness/<CODE>``,
+    the name every scenario used before witnesses were named. It is left out of the
+    dump when absent, so the genesis body of such a scenario stays byte for byte what it
+    always was.
+    """
 
     code: MemberCode
     name: NonBlank
     kind: MemberKind
     root_key: RootKey
     languages: list[LanguageTag] = Field(default_factory=list)
+    witness: MemberWitness | None = Field(default=None, exclude_if=lambda value: value is None)
 
     def public_key(self) -> PublicKey:
         """The member's root key."""
@@ -352,6 +394,19 @@ class Scenario(_Model):
     def witnesses(self) -> list[Member]:
         """The members that run witnesses: the parties and the mediators."""
         return [m for m in self.members if m.kind in ("party", "mediator")]
+
+    def witness_key_name(self, code: str) -> str:
+        """The key name ``code``'s witness cosigns under: the scenario's, or
+        ``<origin>/witness/<CODE>`` when the scenario names none."""
+        member = self.members_by_code.get(code)
+        if member is not None and member.witness is not None:
+            return member.witness.name
+        return witness_name(self.mechanism.origin, code)
+
+    @property
+    def witness_key_names(self) -> dict[str, str]:
+        """Each witnessing member's code and its witness's key name."""
+        return {m.code: self.witness_key_name(m.code) for m in self.witnesses}
 
     @cached_property
     def incident_type_ids(self) -> tuple[str, ...]:

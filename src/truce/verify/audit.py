@@ -446,7 +446,7 @@ def _verify(
             f"the entries lead to the root {b64(root)}, not to checkpoint.txt's "
             f"{b64(checkpoint.root)}: entries were changed, removed, added or reordered"
         )
-    cosigned, ignored = cosignatures(replay, checkpoint, note, verifier, origin)
+    cosigned, ignored = cosignatures(replay, checkpoint, note, verifier)
     return Report(
         mechanism=scenario.mechanism,
         origin=origin,

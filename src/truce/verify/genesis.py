@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from truce.ledger.checkpoint import witness_name
 from truce.ledger.errors import InputError, MalformedActError
 from truce.ledger.keys import PublicKey
+from truce.ledger.note import is_valid_key_name
 
 __all__ = ["Genesis", "GenesisMember", "MemberKind", "read_genesis", "read_scenario_file"]
 
@@ -42,6 +44,8 @@ class GenesisMember:
     code: str
     kind: MemberKind
     root_key: PublicKey
+    witness: str | None = None
+    """The key name of the member's witness, when the scenario names it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,14 @@ class Genesis:
     def witnesses(self) -> tuple[GenesisMember, ...]:
         """The members that run witnesses: the parties and the mediators."""
         return tuple(m for m in self.members if m.kind in ("party", "mediator"))
+
+    def witness_key_name(self, code: str) -> str:
+        """The key name ``code``'s witness cosigns under: the scenario's, or
+        ``<origin>/witness/<CODE>`` when the scenario names none."""
+        member = self.member(code)
+        if member is not None and member.witness is not None:
+            return member.witness
+        return witness_name(self.origin, code)
 
     @property
     def witness_threshold(self) -> int:
@@ -111,6 +123,21 @@ def _mechanism(data: object) -> tuple[str, str, PublicKey]:
     )
 
 
+def _witness(table: Mapping[str, Any], where: str) -> str | None:
+    """The ``witness.name`` of a member, if any: a signed-note key name."""
+    witness = table.get("witness")
+    if witness is None:
+        return None
+    name = _table(witness, f"{where}.witness").get("name")
+    if (
+        not isinstance(name, str)
+        or not is_valid_key_name(name)
+        or any(ord(ch) < 0x20 for ch in name)
+    ):
+        raise _fail(f"{where}.witness.name", f"must be a signed-note key name, not {name!r}")
+    return name
+
+
 def read_genesis(body: object) -> Genesis:
     """Read the genesis body (the scenario as JSON); raise :class:`MalformedActError`.
 
@@ -132,7 +159,9 @@ def read_genesis(body: object) -> Genesis:
             raise _fail(f"{where}.kind", f"must be one of {', '.join(_KINDS)}, not {kind!r}")
         if any(member.code == code for member in members):
             raise _fail(f"{where}.code", f"{code} is named twice")
-        members.append(GenesisMember(code, kind, _key(table, "root_key", where)))
+        members.append(
+            GenesisMember(code, kind, _key(table, "root_key", where), _witness(table, where))
+        )
     if sum(member.kind == "secretariat" for member in members) != 1:
         raise _fail("members", "must name exactly one secretariat")
     procedure = _table(data.get("procedure", {}), "procedure")

@@ -19,7 +19,7 @@ import hashlib
 import json
 from typing import Final
 
-from truce.ledger.checkpoint import Checkpoint, verify_cosignature, witness_name, witness_verifier
+from truce.ledger.checkpoint import Checkpoint, verify_cosignature, witness_verifier
 from truce.ledger.errors import LogMisbehaviourError, ProofError, TruceError
 from truce.ledger.merkle import Frontier
 from truce.ledger.note import Note, Verifier
@@ -178,8 +178,9 @@ class Replay:
         except TruceError as exc:
             raise AuditError(f"bad key registration: {exc.message}", index=index) from exc
 
-    def witness_verifiers(self, origin: str) -> dict[str, list[Verifier]]:
-        """Per party or mediator, its registered witness keys not revoked."""
+    def witness_verifiers(self) -> dict[str, list[Verifier]]:
+        """Per party or mediator, its registered witness keys not revoked, each under the
+        key name the genesis scenario gives the member's witness."""
         kinds = {member.code: member.kind for member in self.genesis.members}
         verifiers: dict[str, list[Verifier]] = {}
         for key in self.registry.keys.values():
@@ -188,20 +189,20 @@ class Replay:
                 and key.revoked is None
                 and kinds.get(key.member) in ("party", "mediator")
             ):
-                name = witness_name(origin, key.member)
+                name = self.genesis.witness_key_name(key.member)
                 verifiers.setdefault(key.member, []).append(witness_verifier(name, key.public_key))
         return verifiers
 
 
 def cosignatures(
-    replay: Replay, checkpoint: Checkpoint, note: Note, log: Verifier, origin: str
+    replay: Replay, checkpoint: Checkpoint, note: Note, log: Verifier
 ) -> tuple[tuple[str, ...], int]:
     """The members whose witness cosigned the checkpoint, and the signatures ignored.
 
     A cosignature from a witness key registered (and not revoked) in the log must verify
     (C2SP ``tlog-cosignature``); a signature by any other key is ignored and counted.
     """
-    verifiers = replay.witness_verifiers(origin)
+    verifiers = replay.witness_verifiers()
     cosigned: set[str] = set()
     ignored = 0
     for signature in note.signatures:

@@ -25,7 +25,7 @@ from truce.accounts import sessions
 from truce.accounts.service import Identity
 from truce.api.deps import Services, ServicesDep
 from truce.errors import ForbiddenError
-from truce.ledger.checkpoint import log_verifier, witness_name
+from truce.ledger.checkpoint import log_verifier
 from truce.ledger.keys import PublicKey
 from truce.log.queries import active_keys as registered_keys
 from truce.log.queries import witness_keys
@@ -202,7 +202,7 @@ def log_config(services: Services) -> dict[str, Any]:
     log_key = PublicKey.from_text(scenario.mechanism.checkpoint_key)
     with services.db.read() as connection:
         rows = witness_keys(connection)
-    witness_members = {member.code for member in scenario.witnesses}
+    names = scenario.witness_key_names
     return {
         "origin": origin,
         "checkpoint_keys": [
@@ -214,12 +214,12 @@ def log_config(services: Services) -> dict[str, Any]:
         ],
         "witnesses": [
             {
-                "name": witness_name(origin, member),
+                "name": names[member],
                 "member": member,
                 "public_key": public_key,
             }
             for member, public_key in rows
-            if member in witness_members
+            if member in names
         ],
         "witness_quorum": scenario.witness_threshold,
     }

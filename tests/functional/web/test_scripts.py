@@ -7,6 +7,7 @@ note and checkpoint verification, and RFC 6962 inclusion proofs against the demo
 
 from __future__ import annotations
 
+import base64
 import struct
 from collections.abc import Iterator
 from typing import Any
@@ -187,7 +188,9 @@ def test_receipts_of_demo_acts_verify_against_the_log(page: Page, demo: Demo) ->
     ).json()["entries"]
     indices = sorted({0, 1, size // 2, size - 2, size - 1})
     hashes = {
-        index: httpx.get(f"{demo.base_url}/log/v1/receipts/{index}").json()["leaf_hash"]
+        index: base64.b64decode(
+            httpx.get(f"{demo.base_url}/log/v1/receipts/{index}").json()["leaf_hash"]
+        ).hex()
         for index in indices
     }
     assert len(entries) >= 1

@@ -34,3 +34,13 @@ def test_the_check_is_given_the_previous_checkpoint(browsers: Any) -> None:
     verify = html.split("data-log-verify", 1)[1].split(">", 1)[0]
     assert f'data-previous-size="{first[1]}"' in verify
     assert f'data-previous-root="{first[2]}"' in verify
+
+
+def test_the_log_page_shows_the_verifier_keys(browsers: Any, mechanism: Mechanism) -> None:
+    officer: Browser = browsers("pk-officer")
+    keys = officer.client.get("/log/v1/").json()
+    html = officer.page("/log").text
+    shown = [part.split("<", 1)[0] for part in html.split("data-vkey>")[1:]]
+    assert shown == [keys["log"]["vkey"], *(w["vkey"] for w in keys["witnesses"])]
+    assert len(shown) == 1 + len(mechanism.scenario.witnesses)
+    assert 'href="/log/v1/"' in html

@@ -44,6 +44,8 @@ NOT_LABELS = {
     ("members", "*", "code"),
     ("members", "*", "kind"),
     ("members", "*", "root_key"),
+    ("members", "*", "witness", "name"),
+    ("members", "*", "witness", "url"),
     ("members", "*", "languages", "*"),
     ("clauses", "*", "id"),
     ("clauses", "*", "text"),

@@ -19,7 +19,7 @@ import pytest
 from tests.mechanism import Mechanism
 from truce.accounts.service import Identity
 from truce.errors import LogMisbehaviourError, ProofError, UnknownKeyError
-from truce.ledger.checkpoint import Checkpoint, cosign, sign_checkpoint, witness_name
+from truce.ledger.checkpoint import Checkpoint, cosign, sign_checkpoint
 from truce.ledger.envelope import sign_act
 from truce.ledger.keys import SigningKey
 from truce.ledger.note import Note, Signature, add_signature
@@ -37,7 +37,6 @@ Members = list[tuple[str, bytes]]
 
 def cosign_latest(mechanism: Mechanism, members: list[str] | None = None) -> int:
     """Have the witnesses of ``members`` (default: all) cosign the newest checkpoint."""
-    origin = mechanism.scenario.mechanism.origin
     codes = members if members is not None else [m.code for m in mechanism.scenario.witnesses]
     with mechanism.db.write() as connection:
         note = checkpoints.cosigned_note(connection)
@@ -46,10 +45,11 @@ def cosign_latest(mechanism: Mechanism, members: list[str] | None = None) -> int
         for code in codes:
             key = mechanism.key(f"{code.lower()}-witness").key
             note = add_signature(
-                note, cosign(checkpoint, witness_name(origin, code), key, timestamp)
+                note,
+                cosign(checkpoint, mechanism.scenario.witness_key_name(code), key, timestamp),
             )
         checkpoints.add_cosignatures(
-            connection, note.to_bytes(), origin, mechanism.clock(), timedelta(seconds=60)
+            connection, note.to_bytes(), mechanism.clock(), timedelta(seconds=60)
         )
     return checkpoint.size
 
