@@ -196,3 +196,19 @@ def test_the_delay_is_bounded() -> None:
     assert throttle.delay_after(throttle.FREE_FAILURES - 1) == timedelta(0)
     assert throttle.delay_after(throttle.FREE_FAILURES) == throttle.FIRST_DELAY
     assert throttle.delay_after(10**9) == throttle.MAX_DELAY
+
+
+def test_the_secretariats_dashboard_lists_the_throttles(
+    browser: Browser, mechanism: Mechanism
+) -> None:
+    attacker = browser(ATTACKER)
+    for _ in range(throttle.FREE_FAILURES):
+        sign_in(attacker, mechanism, "af-root", WRONG)
+    clerk, head = browser(OWNER), browser(OWNER)
+    assert sign_in(clerk, mechanism, "sec-clerk").status_code == 303
+    page = clerk.get("/", headers={"accept": "text/html"}).text
+    assert "Sign-in throttles" in page
+    assert 'data-sign-in-event="delegate-throttled"' in page
+    assert f"AF/root: sign-in slowed down after 5 failed attempts from {ATTACKER}." in page
+    assert sign_in(head, mechanism, "af-root").status_code == 303
+    assert "data-sign-in-event" not in head.get("/", headers={"accept": "text/html"}).text
