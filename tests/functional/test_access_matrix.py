@@ -525,6 +525,10 @@ WALK: dict[tuple[str, str], Requests] = {
         ),
     ],
     ("GET", "/api/v1/accounts/me"): lambda w, r: [("GET", "/api/v1/accounts/me", {})],
+    ("GET", "/api/v1/accounts/sign-in-events"): lambda w, r: [
+        ("GET", "/api/v1/accounts/sign-in-events", {}),
+        ("GET", "/api/v1/accounts/sign-in-events", {"params": {"limit": 5}}),
+    ],
     ("GET", "/api/v1/accounts/{member}/{delegate}"): _accounts("GET"),
     ("POST", "/api/v1/accounts/{member}/{delegate}/disable"): _accounts("POST", "/disable"),
     ("POST", "/api/v1/accounts/{member}/{delegate}/enable"): _accounts("POST", "/enable"),

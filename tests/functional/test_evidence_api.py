@@ -70,9 +70,9 @@ def test_files_outside_the_audience_are_refused(client: TestClient, mechanism: M
     path = f"/api/v1/files/{info['sha256']}"
     assert client.get(path, headers=d.headers("qa-observer")).status_code == 200
     refused = client.get(path, headers=d.headers("af-officer"))
-    assert refused.status_code == 403
+    assert refused.status_code == 404
     assert refused.headers["content-type"] == "application/problem+json"
-    assert client.get(path + "/info", headers=d.headers("pk-officer")).status_code == 403
+    assert client.get(path + "/info", headers=d.headers("pk-officer")).status_code == 404
 
 
 def test_bad_uploads_and_bad_citations_are_refused(
@@ -91,10 +91,81 @@ def test_bad_uploads_and_bad_citations_are_refused(
     missing = d.post("pk-officer", "case.evidence",
                      {"files": [unknown], "description": "x", "language": "en"},
                      (lodged["leaf_hash"],), expect=422)  # fmt: skip
-    assert "has not been uploaded" in missing["detail"]
+    assert "upload it with POST /api/v1/files first" in missing["detail"]
     info = upload(d, "pk-officer", b"statement").json()
     lie = ref(info) | {"size": 999}
     wrong = d.post("pk-officer", "case.evidence",
                    {"files": [lie], "description": "x", "language": "en"},
                    (lodged["leaf_hash"],), expect=422)  # fmt: skip
     assert "not a text/plain of 999 bytes" in wrong["detail"]
+
+
+def _without(answer: Any, sha256: str) -> tuple[int, str, str]:
+    """An answer with the file's digest taken out, to compare answers about two files."""
+    return answer.status_code, answer.headers["content-type"], answer.text.replace(sha256, "#")
+
+
+def _cite(d: Delegations, name: str, files: list[dict[str, Any]], case: str, **how: Any) -> Any:
+    body = {"files": files, "description": "What it shows.", "language": "en"}
+    return d.post(name, "case.evidence", body, (case,), **how)
+
+
+@pytest.mark.parametrize(
+    ("owner", "outsider", "accused"),
+    [("af-officer", "pk-officer", "PK"), ("pk-officer", "af-officer", "AF")],
+)
+def test_a_files_hash_alone_neither_opens_it_nor_lets_it_be_cited(
+    client: TestClient, mechanism: Mechanism, owner: str, outsider: str, accused: str
+) -> None:
+    """A party outside a restricted evidence act's audience cannot re-cite the file to
+    all, nor learn its type, size or existence, from either side (AF's photo, PK's)."""
+    d = Delegations(client, mechanism)
+    content = photo()
+    info = upload(d, owner, content, "image/jpeg").json()
+    sha = info["sha256"]
+    case = d.post(owner, "case.lodge", lodge_body(accused))["leaf_hash"]
+    _cite(d, owner, [ref(info)], case, audience="mediators")
+    assert client.get(f"/api/v1/files/{sha}", headers=d.headers("tr-officer")).status_code == 200
+
+    # Citing the hash to all is refused, and the refusal says what it says of no file.
+    stolen = _cite(d, outsider, [ref(info)], case, expect=422)
+    nowhere = "7" * 64
+    invented = {"sha256": nowhere, "media_type": "image/jpeg", "size": info["size"]}
+    unknown = _cite(d, outsider, [invented], case, expect=422)
+    assert stolen["detail"].replace(sha, "#") == unknown["detail"].replace(nowhere, "#")
+    guessed = _cite(d, outsider, [ref(info) | {"media_type": "text/plain", "size": 1}], case,
+                    expect=422)  # fmt: skip
+    assert guessed["detail"] == stolen["detail"]
+    for said in (stolen["detail"], guessed["detail"]):
+        assert "image/jpeg" not in said
+        assert str(info["size"]) not in said
+
+    # Its bytes and its info answer exactly as for a file that does not exist.
+    for suffix in ("", "/info"):
+        theirs = client.get(f"/api/v1/files/{sha}{suffix}", headers=d.headers(outsider))
+        none = client.get(f"/api/v1/files/{nowhere}{suffix}", headers=d.headers(outsider))
+        assert theirs.status_code == 404
+        assert _without(theirs, sha) == _without(none, nowhere)
+        assert "image/jpeg" not in theirs.text
+
+    # A member holding the same bytes has been given them by uploading: it may cite them.
+    assert upload(d, outsider, content).json() == info
+    _cite(d, outsider, [ref(info)], case)
+    assert client.get(f"/api/v1/files/{sha}", headers=d.headers(outsider)).content == content
+
+
+def test_the_audience_of_a_citing_act_may_cite_the_file(
+    client: TestClient, mechanism: Mechanism
+) -> None:
+    """Being shown a file in an act (here PK's, to all) is being given it: AF may cite it
+    in an act of its own; QA, shown it only in an act to the mediators, may too."""
+    d = Delegations(client, mechanism)
+    shown = upload(d, "pk-officer", b"Patrol log, 6 November.").json()
+    secret = upload(d, "pk-officer", b"Names of sources.").json()
+    case = d.post("pk-officer", "case.lodge", lodge_body("AF"))["leaf_hash"]
+    _cite(d, "af-officer", [ref(shown)], case, expect=422)
+    _cite(d, "pk-officer", [ref(shown)], case)
+    _cite(d, "af-officer", [ref(shown)], case)
+    _cite(d, "pk-officer", [ref(secret)], case, audience="mediators")
+    _cite(d, "af-officer", [ref(secret)], case, expect=422)
+    _cite(d, "qa-officer", [ref(secret)], case, audience="mediators")

@@ -6,6 +6,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.functional.support import Delegations
@@ -247,3 +248,27 @@ def test_a_corroboration_reaches_no_further_than_its_items(
     d.post("tr-officer", "media.corroborate", attach, ref, audience="mediators")
     thread = d.get("qa-officer", f"/api/v1/cases/{case['index']}")["thread"]
     assert thread[-1]["kind"] == "media.corroborate"
+
+
+@pytest.mark.parametrize(
+    "link",
+    ["javascript:alert(document.cookie)", "data:text/html,<script>alert(1)</script>",
+     "file:///etc/passwd"],
+)  # fmt: skip
+def test_links_other_than_http_are_refused_over_http(
+    client: TestClient, mechanism: Mechanism, link: str
+) -> None:
+    """A ``media.item`` url, and a corroboration's press report url, admit http(s) only."""
+    d = Delegations(client, mechanism)
+    scheme = link.split(":", 1)[0]
+    refused = d.post("sec-clerk", "media.item", body(WIRE) | {"url": link}, expect=400)
+    assert refused["detail"].endswith(f"not a {scheme}: URL")
+    assert refused["field"] == "body.url"
+    assert d.get("tr-officer", "/api/v1/media/items")["total"] == 0
+    item = d.post("sec-clerk", "media.item", body(WIRE) | {"url": "https://example.org/w"})
+    case = d.post("af-officer", "case.lodge", LODGE)
+    press = {"item": item["leaf_hash"], "url": link}
+    corroboration = {"cluster": 1, "items": [press]}
+    again = d.post("tr-officer", "media.corroborate", corroboration, (case["leaf_hash"],),
+                   expect=400)  # fmt: skip
+    assert f"not a {scheme}: URL" in again["detail"]

@@ -2,20 +2,24 @@
 
 The secretariat's staff administer every account; a member's head administers its own
 member's; everyone else is refused (403 ``not-permitted``), except that any delegate may
-read its own account at ``/api/v1/accounts/me``. A new token is shown once, in the
+read its own account at ``/api/v1/accounts/me``. ``/api/v1/accounts/sign-in-events`` is
+the record of sign-in throttles (:mod:`truce.accounts.throttle`), for the secretariat (a
+head reads its own member's part). A new token is shown once, in the
 answer that creates it; afterwards it is named by its token id (its SHA-256).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from truce.accounts import service as accounts
+from truce.accounts import throttle
 from truce.accounts.service import AccountInfo, Identity, TokenInfo
+from truce.accounts.throttle import ThrottleEvent
 from truce.acts.bodies import LanguageTag, MemberCode, Name
 from truce.api.deps import IdentityDep, ServicesDep
 from truce.errors import NotPermittedError
@@ -161,6 +165,49 @@ def create_account(services: ServicesDep, caller: IdentityDep, new: NewAccount) 
 def my_account(services: ServicesDep, caller: IdentityDep) -> AccountOut:
     """The account the bearer token belongs to."""
     return AccountOut.of(accounts.get_account(services.db, caller.member, caller.delegate))
+
+
+class SignInEventOut(BaseModel):
+    """A sign-in throttle that began, or a delegate guessed at (never a lock-out)."""
+
+    at: datetime
+    kind: Literal[
+        "address-throttled", "delegate-throttled", "device-throttled", "delegate-targeted"
+    ]
+    member: str | None
+    delegate: str | None
+    address: str | None
+    failures: int
+    until: datetime | None
+
+    @classmethod
+    def of(cls, event: ThrottleEvent) -> SignInEventOut:
+        """The answer for one event."""
+        return cls.model_validate(event, from_attributes=True)
+
+
+@router.get(
+    "/sign-in-events",
+    response_model=list[SignInEventOut],
+    summary="The record of sign-in throttles",
+)
+def sign_in_events(
+    services: ServicesDep,
+    caller: IdentityDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[SignInEventOut]:
+    """The latest throttles and guessed-at delegates, newest first: every one for the
+    secretariat, those of its own member's delegates for a head."""
+    if caller.role == "secretariat":
+        found = throttle.events(services.db, limit=limit)
+    elif caller.role == "head":
+        found = throttle.events(services.db, caller.member, limit=limit)
+    else:
+        raise NotPermittedError(
+            f"a {caller.role} of {caller.member} may not read the record of sign-in "
+            "throttles: the secretariat reads it, a head its own member's part"
+        )
+    return [SignInEventOut.of(event) for event in found]
 
 
 @router.get("/{member}/{delegate}", response_model=AccountOut, summary="One account")

@@ -1,14 +1,11 @@
-"""Web sessions and the sign-in rate limit.
+"""Web sessions.
 
 A session is a random cookie value (32 bytes, unpadded base64url); the database keeps
 only its SHA-256 in ``web_sessions``, so a copy of the database signs nobody in. Each
 session has an absolute expiry and an idle timeout, and its own CSRF token, which every
 state-changing request must echo (form field ``csrf`` or header ``X-CSRF-Token``).
 
-Sign-in failures are recorded in ``sign_in_attempts`` under two subjects, the delegate
-(``delegate:PK/pk-officer``) and the client address (``address:…``). When either has
-:data:`MAX_FAILURES` failures within :data:`WINDOW` since its last success, further
-attempts are refused until the oldest of those failures leaves the window.
+How sign-in failures are slowed down is :mod:`truce.accounts.throttle`'s.
 """
 
 from __future__ import annotations
@@ -19,11 +16,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from truce.accounts.service import Identity
 from truce.storage.db import Database
-from truce.storage.models import Account, SignInAttempt, WebSession
+from truce.storage.models import Account, WebSession
 
 COOKIE = "truce_session"
 #: A session ends this long after sign-in, however active.
@@ -32,8 +29,6 @@ LIFETIME = timedelta(hours=12)
 IDLE_TIMEOUT = timedelta(minutes=60)
 #: ``last_seen_at`` is written at most this often, so that reads stay reads.
 TOUCH_EVERY = timedelta(minutes=1)
-MAX_FAILURES = 5
-WINDOW = timedelta(minutes=15)
 
 
 def _hash(value: str) -> str:
@@ -127,48 +122,3 @@ def close_session(db: Database, value: str | None) -> None:
         return
     with db.write() as connection:
         connection.execute(delete(WebSession).where(WebSession.id_hash == _hash(value)))
-
-
-def subjects(member: str, delegate: str, address: str) -> tuple[str, str]:
-    """The rate limit's two subjects for a sign-in attempt."""
-    return f"delegate:{member}/{delegate}"[:200], f"address:{address}"[:200]
-
-
-def retry_at(db: Database, keys: tuple[str, ...], now: datetime) -> datetime | None:
-    """When sign-in may be tried again, if any subject has used up its failures; else None."""
-    since = now - WINDOW
-    latest: datetime | None = None
-    with db.read() as connection:
-        for subject in keys:
-            last_success = connection.execute(
-                select(func.max(SignInAttempt.at)).where(
-                    SignInAttempt.subject == subject, SignInAttempt.succeeded.is_(True)
-                )
-            ).scalar()
-            start = max(since, last_success) if last_success is not None else since
-            failures = list(
-                connection.execute(
-                    select(SignInAttempt.at)
-                    .where(
-                        SignInAttempt.subject == subject,
-                        SignInAttempt.succeeded.is_(False),
-                        SignInAttempt.at > start,
-                    )
-                    .order_by(SignInAttempt.at.desc())
-                    .limit(MAX_FAILURES)
-                ).scalars()
-            )
-            if len(failures) >= MAX_FAILURES:
-                until = failures[-1] + WINDOW
-                latest = until if latest is None else max(latest, until)
-    return latest
-
-
-def record_attempt(db: Database, keys: tuple[str, ...], now: datetime, succeeded: bool) -> None:
-    """Record one sign-in attempt under each subject; forget attempts older than a day."""
-    with db.write() as connection:
-        connection.execute(delete(SignInAttempt).where(SignInAttempt.at < now - timedelta(days=1)))
-        for subject in keys:
-            connection.execute(
-                insert(SignInAttempt).values(subject=subject, at=now, succeeded=succeeded)
-            )

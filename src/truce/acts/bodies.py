@@ -10,9 +10,12 @@ holds it to :class:`MemberKeyBody`.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -23,6 +26,7 @@ from pydantic import (
 
 from truce.acts.text import content_hash
 from truce.errors import MalformedActError
+from truce.ledger.jcs import MAX_SAFE_INTEGER
 from truce.verify.registry import Role
 
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
@@ -64,6 +68,11 @@ ClauseId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z0-9_-]{0,15}$
 Text = Annotated[str, StringConstraints(min_length=1, max_length=20000)]
 Short = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Count = Annotated[int, Field(ge=0, le=100_000)]
+#: The largest evidence file a body may describe (1 TiB): far above any upload limit,
+#: far below the I-JSON bound, so that a size is an ordinary integer everywhere.
+MAX_FILE_SIZE = 2**40
+#: The most earlier violations a penalty may count (a bound, not a policy).
+MAX_PRIOR_VIOLATIONS = 100_000
 Rfc3339 = Annotated[
     str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 ]
@@ -143,7 +152,7 @@ class FileRef(_Body):
 
     sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
     media_type: Short
-    size: Annotated[int, Field(ge=0)]
+    size: Annotated[int, Field(ge=0, le=MAX_FILE_SIZE)]
     name: Short | None = None
 
 
@@ -193,7 +202,7 @@ class PenaltyBody(_Body):
 
     member: MemberCode
     step: Short
-    prior_violations: Annotated[int, Field(ge=0)]
+    prior_violations: Annotated[int, Field(ge=0, le=MAX_PRIOR_VIOLATIONS)]
 
 
 Level = Literal["open", "closed", "restricted"]
@@ -251,7 +260,33 @@ class JointReportBody(_Body):
 
 IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
-Url = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+WEB_SCHEMES = ("http", "https")
+
+
+def is_web_url(value: str | None) -> bool:
+    """Whether ``value`` is an absolute ``http`` or ``https`` URL with a host."""
+    if not value or any(ch.isspace() or ord(ch) < 0x20 for ch in value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in WEB_SCHEMES and bool(parts.hostname)
+
+
+def _web_url(value: str) -> str:
+    if is_web_url(value):
+        return value
+    scheme = value.split(":", 1)[0].lower() if ":" in value else ""
+    if re.fullmatch(r"[a-z][a-z0-9+.-]{0,19}", scheme) and scheme not in WEB_SCHEMES:
+        raise ValueError(f"a link must be an http:// or https:// URL, not a {scheme}: URL")
+    raise ValueError("a link must be an absolute http:// or https:// URL with a host")
+
+
+Url = Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(_web_url)]
+"""Every act field that holds a link: only ``http`` and ``https`` are admitted, so no
+``javascript:``, ``data:`` or ``file:`` link is kept in the log, whatever a page's CSP
+would do with it."""
 MAX_ARTICLE_CHARS = 400_000
 MAX_MEDIA_INCIDENTS = 200
 
@@ -335,7 +370,7 @@ class PressReport(_Body):
 class CorroborateBody(_Body):
     """``media.corroborate``: a mediator attaches a media cluster to a case (``refs[0]``)."""
 
-    cluster: Annotated[int, Field(ge=0, le=2**53)]
+    cluster: Annotated[int, Field(ge=0, le=MAX_SAFE_INTEGER)]
     items: list[PressReport] = Field(min_length=1, max_length=100)
     note: Text | None = None
     language: LanguageTag | None = None

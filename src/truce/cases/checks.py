@@ -17,11 +17,13 @@ from truce.acts.refusal import require_addressed
 from truce.cases import rules as cases
 from truce.cases import stored
 from truce.errors import RefusedActError
+from truce.files.queries import given, not_given
 from truce.ledger.envelope import SignedAct
+from truce.log.audience import Reader
 from truce.log.registry import Decided, StatesBook, checks
 from truce.log.states import state_of
 from truce.scenario.rules import Scenario
-from truce.storage.models import CaseRecord, StoredFile
+from truce.storage.models import CaseRecord
 
 
 def prior_violations(
@@ -61,18 +63,19 @@ class CaseBook(StatesBook):
             )  # fmt: skip
         return self.states[leaf_hash]
 
-    def _check_files(self, refs: list[dict[str, Any]]) -> None:
-        """Evidence may cite only files this server holds, as they are."""
+    def _check_files(self, refs: list[dict[str, Any]], actor: Actor) -> None:
+        """Evidence may cite only files this server holds, as they are, and only files
+        the actor's member has been given (uploaded, or seen cited in an act addressed
+        to it): a file's SHA-256 alone must not make it readable to a new audience. A
+        refusal tells nothing of a file the member was not given."""
+        reader = Reader(actor.member, mediator=actor.kind == "mediator")
         for ref in refs:
-            stored = _stored(self.connection, ref["sha256"])
-            if stored is None:
+            row = given(self.connection, reader, ref["sha256"])
+            if row is None:
+                raise RefusedActError(not_given(ref["sha256"]), field="body.files")
+            if (row.media_type, int(row.size)) != (ref["media_type"], ref["size"]):
                 raise RefusedActError(
-                    f"file {ref['sha256']} has not been uploaded: POST /api/v1/files first",
-                    field="body.files",
-                )
-            if stored != (ref["media_type"], ref["size"]):
-                raise RefusedActError(
-                    f"file {ref['sha256']} is a {stored[0]} of {stored[1]} bytes, not a "
+                    f"file {ref['sha256']} is a {row.media_type} of {row.size} bytes, not a "
                     f"{ref['media_type']} of {ref['size']} bytes",
                     field="body.files",
                 )
@@ -99,7 +102,7 @@ class CaseBook(StatesBook):
             counter = body["counter_case"]["accused"]["member"]
             require_addressed(envelope.audience, actor.member, counter, "a counter-claim")
         if envelope.kind == "case.evidence":
-            self._check_files(body["files"])
+            self._check_files(body["files"], actor)
         if envelope.kind == "case.penalty":
             count = prior_violations(
                 self.connection, self.scenario, body["member"], envelope.time, envelope.refs[0]
@@ -116,10 +119,3 @@ class CaseBook(StatesBook):
             self.states[own] = cases.lodge(self.scenario, own, actor, body["counter_case"])
             return {ref: self.states[ref], own: self.states[own]}
         return {ref: self.states[ref]}
-
-
-def _stored(connection: Connection, sha256: str) -> tuple[str, int] | None:
-    row = connection.execute(
-        select(StoredFile.media_type, StoredFile.size).where(StoredFile.sha256 == sha256)
-    ).first()
-    return None if row is None else (row.media_type, int(row.size))

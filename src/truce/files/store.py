@@ -15,7 +15,7 @@ from sqlalchemy import insert, select
 
 from truce.files.rules import check_upload, photo_metadata
 from truce.storage.db import Database
-from truce.storage.models import StoredFile
+from truce.storage.models import FileUpload, StoredFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +46,11 @@ def check_file(content: bytes, declared_type: str | None, limit: int) -> Checked
 
 
 def store_file(db: Database, checked: CheckedFile, uploaded_by: str, now: datetime) -> None:
-    """Store a checked file unless it is already stored (uploads are idempotent)."""
+    """Store a checked file unless it is already stored (uploads are idempotent).
+
+    Whoever uploads it is recorded as having been given it (``file_uploads``), the first
+    uploader and every later one: a member that sent the bytes may cite them.
+    """
     with db.write() as connection:
         known = connection.execute(
             select(StoredFile.sha256).where(StoredFile.sha256 == checked.sha256)
@@ -61,5 +65,16 @@ def store_file(db: Database, checked: CheckedFile, uploaded_by: str, now: dateti
                     photo=checked.photo,
                     uploaded_by=uploaded_by,
                     uploaded_at=now,
+                )
+            )
+        given = connection.execute(
+            select(FileUpload.member).where(
+                FileUpload.sha256 == checked.sha256, FileUpload.member == uploaded_by
+            )
+        ).first()
+        if given is None:
+            connection.execute(
+                insert(FileUpload).values(
+                    sha256=checked.sha256, member=uploaded_by, uploaded_at=now
                 )
             )

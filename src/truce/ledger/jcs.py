@@ -18,13 +18,15 @@ this module must give exactly the bytes any other conforming implementation give
 
 The input domain is I-JSON (RFC 7493, required by RFC 8785 §3.1): strings must be
 Unicode scalar values (no lone surrogates), numbers must be finite doubles, and integers
-must lie within ±2**53 so that they survive a round trip through a double. Anything else
+must lie within ±(2**53 - 1) (RFC 7493 §2.2), the range where every integer is exactly a
+double and no other integer rounds to it, so every conforming implementation reads the
+same number. Anything else
 raises :class:`~truce.errors.CanonicalJSONError` naming where in the value it was found,
 as a path such as ``$.refs[2]``.
 
 Canonicalisation sits on the append path, so :func:`canonicalize` first walks the value
 to see whether the standard library encoder already gives the JCS bytes: it does when
-there are no floats, no integers beyond ±2**53 and no object name with a character at or
+there are no floats, no integers beyond ±(2**53 - 1) and no object name with a character at or
 above U+D800 (the only place where code point order and UTF-16 order can differ). Any
 other value goes through the full implementation, which is also the one that explains
 refusals.
@@ -54,8 +56,11 @@ __all__ = [
 MAX_DEPTH: Final = 64
 """The deepest nesting of arrays and objects that is accepted, by both directions."""
 
-MAX_SAFE_INTEGER: Final = 2**53
-"""The largest integer magnitude accepted: every integer up to it is exactly a double."""
+MAX_SAFE_INTEGER: Final = 2**53 - 1
+"""The largest integer magnitude accepted (RFC 7493 §2.2, ECMAScript's
+``Number.MAX_SAFE_INTEGER``): every integer up to it is exactly a double, and none of them
+is the rounding of another integer. 2**53 itself is the double of 2**53 + 1 too, and other
+RFC 8785 implementations refuse it."""
 
 _FAST_ENCODE: Final = json.JSONEncoder(
     ensure_ascii=False,
@@ -145,7 +150,7 @@ def canonicalize(value: object) -> bytes:
     ``value`` is built from :class:`dict` (with :class:`str` keys), :class:`list` or
     :class:`tuple`, :class:`str`, :class:`int`, :class:`float`, :class:`bool` and
     ``None``. Raises :class:`~truce.errors.CanonicalJSONError` for NaN, infinities, lone
-    surrogates, non-string keys, other types, integers beyond ±2**53 (RFC 7493 §2.2) and
+    surrogates, non-string keys, other types, integers beyond ±(2**53 - 1) (RFC 7493 §2.2) and
     nesting deeper than :data:`MAX_DEPTH`.
     """
     if _fast_ok(value, 0):
@@ -188,8 +193,8 @@ def _write(value: object, out: list[str], depth: int) -> None:
     elif isinstance(value, int):
         if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
             raise _RefusalError(
-                "integers beyond 2**53 in magnitude cannot round-trip through an IEEE 754 "
-                "double (RFC 7493 §2.2); send it as a string"
+                "integers beyond 2**53 - 1 in magnitude are outside I-JSON (RFC 7493 §2.2): "
+                "other implementations cannot read them exactly; send it as a string"
             )
         out.append(int.__repr__(value))
     elif isinstance(value, float):
@@ -345,11 +350,11 @@ def _float(text: str) -> float:
 
 
 def _int(text: str) -> int | float:
-    """An integer token: an exact int within ±2**53, else a double, if that is lossless.
+    """An integer token: an exact int within ±(2**53 - 1), else a double, if that is lossless.
 
     RFC 8785 §3.2.2.3 treats every JSON number as a double, and the canonical form of a
     large double such as 1e16 is written as an integer, so such tokens must load. A token
-    beyond ±2**53 loads as the nearest double when that double is exactly the token or
+    beyond ±(2**53 - 1) loads as the nearest double when that double is exactly the token or
     canonicalizes back to it; others (such as 2**53 + 1) are refused, not rounded.
     """
     if len(text) > 310:  # the largest double has 309 digits, plus a sign
@@ -369,7 +374,7 @@ def _int(text: str) -> int | float:
         ) from None
     if as_double != value and Decimal(repr(as_double)) != value:
         raise InputError(
-            f"invalid JSON: the integer {_show(text, 24)} is beyond ±2**53 and would change "
+            f"invalid JSON: the integer {_show(text, 24)} is beyond ±(2**53 - 1) and would change "
             "in a round trip through an IEEE 754 double (RFC 7493 §2.2); send it as a string"
         )
     return as_double
@@ -410,7 +415,7 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
     Bytes must be UTF-8 (RFC 8259 §8.1) without a byte order mark. Refused: anything that
     is not RFC 8259 JSON, duplicate object names (RFC 8785 §3.1, RFC 7493 §2.3), the
     ``NaN``/``Infinity``/``-Infinity`` literals, numbers that overflow a double or
-    integers beyond ±2**53 that a double would change (RFC 7493 §2.2; the others, such
+    integers beyond ±(2**53 - 1) that a double would change (RFC 7493 §2.2; the others, such
     as ``10000000000000000``, load as :class:`float`), escapes that make lone surrogates (RFC 7493
     §2.1), and nesting deeper than :data:`MAX_DEPTH`. So whatever :func:`loads` returns,
     :func:`canonicalize` accepts.

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, or_, select
 
+from truce.acts.bodies import is_web_url
 from truce.errors import InputError, NotFoundError
 from truce.ledger.envelope import audience_includes, format_time, stored_audience
 from truce.media.ingest.articles import Article
@@ -48,7 +49,7 @@ def item_body(article: Article, extraction: Extraction) -> dict[str, Any]:
         "text": article.text,
         "title": meta.title or article.title,
         "outlet": meta.outlet or article.outlet,
-        "url": article.url,
+        "url": article.url if is_web_url(article.url) else None,
         "published": published,
         "language": article.language,
         "incidents": [incident.model_dump(mode="json") for incident in extraction.incidents],

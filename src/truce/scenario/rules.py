@@ -76,8 +76,19 @@ def _date(value: object) -> object:
     raise ValueError("must be a date such as 2025-10-30")
 
 
+#: Bounds of the procedure's integers: generous for any agreement, and ordinary integers
+#: for every JSON implementation (the scenario is the genesis act's body).
+MAX_QUORUM = 1000
+MAX_HOURS = 24 * 366
+MAX_DAYS = 3660
+MAX_SKEW_SECONDS = 86_400
+MAX_PENALTY_COUNT = 100_000
+
+
 def _quorum(value: object) -> object:
-    """A quorum is the string ``"all"`` or a positive integer."""
+    """A quorum is the string ``"all"`` or a positive integer up to :data:`MAX_QUORUM`."""
+    if type(value) is int and value > MAX_QUORUM:
+        raise ValueError(f"must be at most {MAX_QUORUM}")
     if value == "all" or (type(value) is int and value >= 1):
         return value
     raise ValueError('must be "all" or a positive integer')
@@ -106,7 +117,9 @@ Origin = Annotated[
     ),
 ]
 IsoDate = Annotated[dt.date, BeforeValidator(_date)]
-Quorum = Annotated[int | Literal["all"], BeforeValidator(_quorum)]
+Quorum = Annotated[
+    Annotated[int, Field(ge=1, le=MAX_QUORUM)] | Literal["all"], BeforeValidator(_quorum)
+]
 Latitude = Annotated[float, Field(ge=-90.0, le=90.0, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180.0, le=180.0, allow_inf_nan=False)]
 
@@ -251,23 +264,23 @@ class Clause(_Model):
 class Procedure(_Model):
     """Deadlines, quorums and the time limits the ledger applies to acts."""
 
-    response_deadline_hours: int = Field(default=72, ge=1)
+    response_deadline_hours: int = Field(default=72, ge=1, le=MAX_HOURS)
     ruling_quorum: Quorum = "all"
-    appeal_window_days: int = Field(default=14, ge=0)
+    appeal_window_days: int = Field(default=14, ge=0, le=MAX_DAYS)
     #: Split rounds of findings after which the mediators may refer a case.
-    rounds_before_referral: int = Field(default=2, ge=1)
+    rounds_before_referral: int = Field(default=2, ge=1, le=100)
     #: Days an investigation may run without a ruling before the case may be referred.
-    investigation_days: int = Field(default=30, ge=1)
-    information_request_days: int = Field(default=7, ge=1)
-    max_clock_skew_seconds: int = Field(default=300, ge=0)
-    max_act_age_hours: int = Field(default=24, ge=1)
-    witness_quorum: int | None = Field(default=None, ge=1)
+    investigation_days: int = Field(default=30, ge=1, le=MAX_DAYS)
+    information_request_days: int = Field(default=7, ge=1, le=MAX_DAYS)
+    max_clock_skew_seconds: int = Field(default=300, ge=0, le=MAX_SKEW_SECONDS)
+    max_act_age_hours: int = Field(default=24, ge=1, le=MAX_HOURS)
+    witness_quorum: int | None = Field(default=None, ge=1, le=MAX_QUORUM)
 
 
 class PenaltyStep(_Model):
     """What falls on a party at its ``count``-th confirmed violation within the window."""
 
-    count: int = Field(ge=1)
+    count: int = Field(ge=1, le=MAX_PENALTY_COUNT)
     id: Slug
     name: NonBlank
     description: NonBlank
@@ -276,7 +289,7 @@ class PenaltyStep(_Model):
 class Penalties(_Model):
     """The graduated penalty schedule."""
 
-    window_days: int = Field(ge=1)
+    window_days: int = Field(ge=1, le=MAX_DAYS)
     steps: list[PenaltyStep] = Field(min_length=1)
 
 

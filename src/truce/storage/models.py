@@ -138,6 +138,20 @@ class StoredFile(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class FileUpload(Base):
+    """Which members uploaded a stored file: each has been given it, and may cite it.
+
+    A file is stored once, but every member that sends its bytes is recorded, so that a
+    member holding the same photo as another may cite it too. Neither log nor projection.
+    """
+
+    __tablename__ = "file_uploads"
+
+    sha256: Mapped[str] = mapped_column(String(64), ForeignKey("files.sha256"), primary_key=True)
+    member: Mapped[str] = mapped_column(String(8), primary_key=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Account(Base):
     """A delegate's account: who may use the API and the web application, and how.
 
@@ -195,6 +209,45 @@ class SignInAttempt(Base):
     subject: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+class KnownDevice(Base):
+    """A browser in which a delegate has signed in: its cookie's SHA-256, never the cookie.
+
+    Sign-in from a known device is not held back by what others do from the same
+    address; failures there are limited by the device itself.
+    """
+
+    __tablename__ = "known_devices"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("accounts.id"), primary_key=True, autoincrement=False
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SignInEvent(Base):
+    """A sign-in throttle that began, or a delegate guessed at: the secretariat's record.
+
+    ``kind`` is ``address-throttled`` (an address used up its failures),
+    ``delegate-throttled`` (one address's failures for one delegate are now slowed down)
+    or ``delegate-targeted`` (failures for one delegate from any address passed the
+    alert level). The account itself is never locked.
+    """
+
+    __tablename__ = "sign_in_events"
+    __table_args__ = (Index("ix_sign_in_events_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(32))
+    member: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    delegate: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    address: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class KeyRequest(Base):

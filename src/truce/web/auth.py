@@ -7,13 +7,14 @@ SameSite=Strict) that the form must echo. After sign-in, the session's token is 
 
 from __future__ import annotations
 
+import math
 import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from truce.accounts import sessions
+from truce.accounts import sessions, throttle
 from truce.accounts.service import set_language, verify_password
 from truce.api.deps import ServicesDep
 from truce.errors import AuthenticationError
@@ -119,7 +120,8 @@ def signin(
     csrf: Field = "",
     next: Field = "/",
 ) -> Response:
-    """Check the password (rate-limited), open a session and go on to ``next``."""
+    """Check the password (throttled: :mod:`truce.accounts.throttle`), open a session,
+    make the browser a known device of the delegate, and go on to ``next``."""
     language = request_language(request)
     member, delegate = member.strip().upper()[:8], delegate.strip()[:64]
     again = {"member": member, "delegate": delegate, "next_path": next}
@@ -128,27 +130,31 @@ def signin(
         return _signin_page(request, services, status_code=403, error=message, **again)
     now = now_of(services)
     address = request.client.host if request.client else "unknown"
-    keys = sessions.subjects(member, delegate, address)
-    until = sessions.retry_at(services.db, keys, now)
+    device_cookie = request.cookies.get(throttle.DEVICE_COOKIE)
+    attempt = throttle.attempt(services.db, member, delegate, address, device_cookie)
+    until = throttle.retry_at(services.db, attempt, now)
     if until is not None:
         with i18n.speaking(language):
             message = i18n.gettext("Too many failed attempts. Try again at %(time)s.") % {
                 "time": i18n.format_clock(until)
             }
-        return _signin_page(
-            request, services, status_code=429, error=message, **again
-        )  # no password is checked while the limit holds
+        refused = _signin_page(request, services, status_code=429, error=message, **again)
+        wait = max(1, math.ceil((until - now).total_seconds()))
+        refused.headers["Retry-After"] = str(wait)
+        return refused  # no password is checked while the limit holds
     try:
         identity = verify_password(services.db, member, delegate, password)
     except AuthenticationError:
-        sessions.record_attempt(services.db, keys, now, succeeded=False)
+        throttle.failed(services.db, attempt, now)
         message = i18n_text(language, i18n.N_("The delegate or the password is not valid."))
         return _signin_page(request, services, status_code=401, error=message, **again)
-    sessions.record_attempt(services.db, keys, now, succeeded=True)
+    device = throttle.succeeded(services.db, attempt, identity, device_cookie, now)
     value, session = sessions.open_session(services.db, identity, now)
     response = RedirectResponse(safe_next(next), status_code=303)
     set_cookie(request, response, sessions.COOKIE, value, int(sessions.LIFETIME.total_seconds()))
     set_cookie(request, response, LANGUAGE_COOKIE, session.language, 365 * 86400)
+    lifetime = int(throttle.DEVICE_LIFETIME.total_seconds())
+    set_cookie(request, response, throttle.DEVICE_COOKIE, device, lifetime)
     response.delete_cookie(CSRF_COOKIE, path="/", httponly=True, samesite="strict")
     return response
 

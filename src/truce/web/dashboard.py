@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from truce.accounts import throttle
 from truce.accounts.devices import pending_requests
 from truce.api.deps import Services, ServicesDep
 from truce.cases import queries, queries_case
@@ -171,6 +172,10 @@ def _cases(services: Services, reader: Reader) -> tuple[Counter[str], list[Any],
     return Counter(found_standing.by_status), found_standing.recent, glance
 
 
+#: The latest sign-in throttles the secretariat's dashboard lists (the API has them all).
+SIGN_IN_EVENTS_SHOWN = 10
+
+
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, services: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
     """What awaits the viewer's member, its cases, rulings, compliance, crossings, log."""
@@ -192,6 +197,11 @@ def dashboard(request: Request, services: ServicesDep, viewer: ViewerDep) -> HTM
             "crossings": named_crossings(scenario, crossings.crossings),
             "log": witnessing(services, viewer.language),
             "key_requests": pending_requests(services.db, viewer),
+            "sign_in_events": (
+                throttle.events(services.db, limit=SIGN_IN_EVENTS_SHOWN)
+                if viewer.role == "secretariat"
+                else []
+            ),
             "member": scenario.member(viewer.member),
             "action_labels": action_labels,
             "status_labels": status_labels,

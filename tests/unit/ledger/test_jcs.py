@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from truce.errors import CanonicalJSONError, InputError
 from truce.ledger import jcs
-from truce.ledger.jcs import canonicalize, canonicalize_full, loads, sha256_digest
+from truce.ledger.jcs import MAX_SAFE_INTEGER, canonicalize, canonicalize_full, loads, sha256_digest
 
 
 def _double(bits: str) -> float:
@@ -144,11 +144,15 @@ def test_nesting_sorting_and_literals() -> None:
 
 
 def test_integer_limits() -> None:
-    limit = 2**53
-    assert canonicalize([limit, -limit, 0, -1]) == b"[9007199254740992,-9007199254740992,0,-1]"
-    for big in (limit + 1, -limit - 1, 10**30):
-        with pytest.raises(CanonicalJSONError, match=r"2\*\*53"):
-            canonicalize({"a": {"b": [0, big]}})
+    """The I-JSON bound (RFC 7493 §2.2): ±(2**53 - 1) is written, ±2**53 is refused."""
+    limit = 2**53 - 1
+    assert limit == MAX_SAFE_INTEGER
+    assert canonicalize([limit, -limit, 0, -1]) == b"[9007199254740991,-9007199254740991,0,-1]"
+    assert canonicalize_full([limit, -limit]) == b"[9007199254740991,-9007199254740991]"
+    for big in (limit + 1, -limit - 1, limit + 2, 10**30):
+        for encode in (canonicalize, canonicalize_full):
+            with pytest.raises(CanonicalJSONError, match=r"2\*\*53 - 1.*RFC 7493"):
+                encode({"a": {"b": [0, big]}})
 
 
 def test_bool_is_not_int() -> None:
@@ -171,6 +175,7 @@ def test_bool_is_not_int() -> None:
         ({"a": {1, 2}}, r"\$\.a", "set"),
         ([object()], r"\$\[0\]", "object"),
         ({"n": 2**53 + 1}, r"\$\.n", r"2\*\*53"),
+        ({"n": -(2**53)}, r"\$\.n", r"2\*\*53 - 1"),
     ],
 )
 def test_refusals_say_where(value: object, where: str, what: str) -> None:
@@ -223,7 +228,7 @@ _keys = st.text(st.characters(codec="utf-8"), max_size=6) | st.sampled_from(
 _scalars = (
     st.none()
     | st.booleans()
-    | st.integers(min_value=-(2**53), max_value=2**53)
+    | st.integers(min_value=-(2**53 - 1), max_value=2**53 - 1)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(st.characters(codec="utf-8"))
 )
@@ -302,7 +307,7 @@ def test_loads_accepts_json() -> None:
         (b"Infinity", "Infinity"),
         (b'{"a": -Infinity}', "-Infinity"),
         (b"[1e400]", "too large"),
-        (b"[9007199254740993]", r"2\*\*53 and would change"),
+        (b"[9007199254740993]", r"2\*\*53 - 1\) and would change"),
         (b"[-9007199254740993]", r"2\*\*53"),
         (b"[" + b"1" * 5000 + b"]", "too large"),
         (b"[" + b"2" * 309 + b"]", "too large"),
@@ -331,7 +336,12 @@ def test_loads_refusals(text: bytes, what: str) -> None:
 
 
 def test_loads_large_integers_that_are_doubles() -> None:
-    assert loads(b"[9007199254740992, 9007199254740994]") == [2**53, 2**53 + 2]
+    safe = loads(b"[9007199254740991, -9007199254740991]")
+    assert safe == [2**53 - 1, -(2**53 - 1)]
+    assert all(type(v) is int for v in safe)
+    beyond = loads(b"[9007199254740992, 9007199254740994]")
+    assert beyond == [2**53, 2**53 + 2]
+    assert all(isinstance(v, float) for v in beyond)
     value = loads(b"[10000000000000000, -295147905179352825856, 295147905179352830000]")
     assert value == [1e16, -(2.0**68), 2.0**68]
     assert all(isinstance(v, float) for v in value)

@@ -68,6 +68,22 @@ def test_an_article_becomes_a_valid_item_body(scenario: Scenario) -> None:
     assert "url" not in body  # unknown fields are left out, not null
 
 
+@pytest.mark.parametrize(
+    ("found", "kept"),
+    [
+        ("https://example.org/news/1", "https://example.org/news/1"),
+        ("javascript:alert(1)", None),
+        ("/news/1", None),
+    ],
+)
+def test_an_article_keeps_only_a_web_link(scenario: Scenario, found: str, kept: str | None) -> None:
+    """An article's own link (``og:url``) that a media.item could not admit is left out."""
+    article = Article(text="Talks resumed in Istanbul.", url=found, language="en")
+    body = item_body(article, Extractor(scenario).extract(article))
+    assert body.get("url") == kept
+    MediaItemBody.model_validate(body)
+
+
 def test_places_within_a_district(scenario: Scenario) -> None:
     assert places_within(scenario, "spin-boldak-district") == [
         "spin-boldak",

@@ -348,6 +348,22 @@ def test_ruling_quorum_is_all_or_a_positive_integer(tmp_path: Path, quorum: str)
     assert problem.message == 'must be "all" or a positive integer'
 
 
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("ruling_quorum = 1001", "must be at most 1000"),
+        ("witness_quorum = 1001", "less than or equal to 1000"),
+        ("response_deadline_hours = 9007199254740991", "less than or equal to 8784"),
+        ("appeal_window_days = 3661", "less than or equal to 3660"),
+        ("max_clock_skew_seconds = 86401", "less than or equal to 86400"),
+    ],
+)
+def test_procedure_integers_are_bounded(tmp_path: Path, setting: str, message: str) -> None:
+    text = _minimal() + f"\n[procedure]\n{setting}\n"
+    problems = _errors(_problems(tmp_path, text))
+    assert any(message in problem.message for problem in problems), problems
+
+
 def test_witness_quorum_cannot_exceed_parties_and_mediators(tmp_path: Path) -> None:
     text = _minimal() + "\n[procedure]\nwitness_quorum = 5\n"
     [problem] = _errors(_problems(tmp_path, text))

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from tests.conftest import Clock
 from tests.mechanism import Mechanism
 from tests.unit.web_app import parse_page, password, sign_in_form
-from truce.accounts import sessions
+from truce.accounts import sessions, throttle
 from truce.accounts.service import get_account
 from truce.app import create_app
 from truce.config import Settings
@@ -108,34 +108,37 @@ def test_sign_in_without_its_csrf_token_is_refused(
     assert sessions.COOKIE not in visitor.cookies
 
 
-def test_five_failures_lock_the_delegate_until_the_window_passes(
+def test_failures_slow_down_that_address_for_that_delegate(
     visitor: TestClient, mechanism: Mechanism, clock: Clock
 ) -> None:
-    for _ in range(sessions.MAX_FAILURES):
+    for _ in range(throttle.FREE_FAILURES):
         assert _sign_in(visitor, mechanism, "pk-officer", "wrong password!").status_code == 401
-    locked = _sign_in(visitor, mechanism, "pk-officer")  # even the right password
-    assert locked.status_code == 429
-    until = (clock.now + sessions.WINDOW).strftime("%-I:%M")
-    assert "Too many failed attempts. Try again at" in locked.text
-    assert until in locked.text
-    clock.advance(minutes=15, seconds=1)
+    slowed = _sign_in(visitor, mechanism, "pk-officer")  # even the right password
+    assert slowed.status_code == 429
+    until = (clock.now + throttle.FIRST_DELAY).strftime("%-I:%M")
+    assert "Too many failed attempts. Try again at" in slowed.text
+    assert until in slowed.text
+    assert slowed.headers["Retry-After"] == str(int(throttle.FIRST_DELAY.total_seconds()))
+    clock.advance(seconds=int(throttle.FIRST_DELAY.total_seconds()) + 1)
     assert _sign_in(visitor, mechanism, "pk-officer").status_code == 303
 
 
-def test_failures_from_one_address_lock_it_for_every_delegate(
+def test_failures_from_one_address_use_up_its_budget_for_every_delegate(
     visitor: TestClient, mechanism: Mechanism
 ) -> None:
-    for name in ("pk-officer", "af-officer", "tr-officer", "qa-officer", "pk-observer"):
+    names = ("pk-officer", "af-officer", "tr-officer", "qa-officer", "pk-observer")
+    for index in range(throttle.ADDRESS_BUDGET):
+        name = names[index % len(names)]
         assert _sign_in(visitor, mechanism, name, "wrong password!").status_code == 401
     assert _sign_in(visitor, mechanism, "af-root").status_code == 429
 
 
 def test_a_success_resets_the_count(visitor: TestClient, mechanism: Mechanism) -> None:
-    for _ in range(sessions.MAX_FAILURES - 1):
+    for _ in range(throttle.FREE_FAILURES - 1):
         _sign_in(visitor, mechanism, "pk-officer", "wrong password!")
     assert _sign_in(visitor, mechanism, "pk-officer").status_code == 303
     visitor.cookies.clear()
-    for _ in range(sessions.MAX_FAILURES - 1):
+    for _ in range(throttle.FREE_FAILURES - 1):
         _sign_in(visitor, mechanism, "pk-officer", "wrong password!")
     assert _sign_in(visitor, mechanism, "pk-officer").status_code == 303
 
