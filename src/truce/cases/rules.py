@@ -44,6 +44,7 @@ from truce.cases.state import (
     Status,
 )
 from truce.errors import RefusedActError
+from truce.ledger.envelope import parse_time
 from truce.scenario.rules import Scenario
 from truce.verify.registry import PERMISSIONS
 
@@ -82,6 +83,7 @@ def lodge(scenario: Scenario, case_id: str, actor: Actor, body: Mapping[str, Any
     accused = body["accused"]["member"]
     incident = body.get("incident")
     if incident is not None:
+        _check_incident_time(scenario, parse_time(incident["occurred_at"]), actor.at)
         _require(
             incident["type"] in scenario.incident_type_ids,
             f"{incident['type']!r} is not in the scenario's incident taxonomy",
@@ -110,6 +112,26 @@ def lodge(scenario: Scenario, case_id: str, actor: Actor, body: Mapping[str, Any
         accused=accused,
         lodged_at=actor.at,
         response_deadline=actor.at + timedelta(hours=scenario.procedure.response_deadline_hours),
+    )
+
+
+def _check_incident_time(scenario: Scenario, occurred: datetime, now: datetime) -> None:
+    """An incident happened within the period the mechanism hears, and not after the
+    allegation was signed (allowing the scenario's clock skew)."""
+    procedure = scenario.procedure
+    field_name = "body.incident.occurred_at"
+    start = procedure.incidents_from
+    _require(
+        start is None or occurred.date() >= start,
+        f"the incident is dated {occurred:%Y-%m-%d}, before {start}, when the period this "
+        "mechanism hears begins",
+        field_name,
+    )
+    _require(
+        occurred <= now + timedelta(seconds=procedure.max_clock_skew_seconds),
+        f"the incident is dated {occurred:%Y-%m-%d %H:%M} UTC, later than the allegation "
+        f"itself ({now:%Y-%m-%d %H:%M} UTC)",
+        field_name,
     )
 
 

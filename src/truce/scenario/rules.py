@@ -274,6 +274,9 @@ class Procedure(_Model):
     information_request_days: int = Field(default=7, ge=1, le=MAX_DAYS)
     max_clock_skew_seconds: int = Field(default=300, ge=0, le=MAX_SKEW_SECONDS)
     max_act_age_hours: int = Field(default=24, ge=1, le=MAX_HOURS)
+    #: The first day of the period the mechanism hears allegations about: an incident
+    #: dated before it is refused (none: no lower bound).
+    incidents_from: dt.date | None = Field(default=None, strict=False)
     witness_quorum: int | None = Field(default=None, ge=1, le=MAX_QUORUM)
 
 
