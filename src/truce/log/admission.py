@@ -32,10 +32,8 @@ own unrevoked keys revoked), and leaves recording the change to the projections.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -59,18 +57,18 @@ from truce.errors import (
 )
 from truce.ledger import jcs
 from truce.ledger.envelope import Envelope, SignedAct, format_time, sign_act
-from truce.ledger.keys import PublicKey, SigningKey, b64url_decode, verify_raw
+from truce.ledger.keys import SigningKey
 from truce.ledger.note import Note
 from truce.log import checkpoints, projections
 from truce.log.books import Books, is_checked
 from truce.log.checkpoints import LogSigner
-from truce.log.queries import registered_keys
 from truce.log.registry import NOTHING_DECIDED, Decided, load_concepts, projected_before
+from truce.log.signatures import BatchKeys, Signatures
 from truce.log.store import LogStore
 from truce.scenario.rules import Scenario
 from truce.storage.db import Database
 from truce.storage.models import Mechanism
-from truce.verify.registry import KeyRegistry, parse_member_key
+from truce.verify.registry import parse_member_key
 
 if TYPE_CHECKING:
     from truce.log.batching import GroupCommit
@@ -105,35 +103,6 @@ class _Mechanism:
     id: str
     genesis_at: datetime
     scenario: Scenario
-
-
-@dataclass(slots=True)
-class _Keys:
-    """The key registry as the batch's transaction sees it, filled on demand from rows;
-    ``looked_up`` holds every key id already asked for, registered or not."""
-
-    registry: KeyRegistry
-    looked_up: set[str]
-
-
-_WORKERS = os.cpu_count() or 1
-_PARALLEL_FROM = 16
-#: Registered public keys a process keeps for :meth:`Admission.precheck_signature`.
-_PUBLIC_KEYS_KEPT = 10_000
-_pool: ThreadPoolExecutor | None = None
-
-
-def _verifier_pool() -> ThreadPoolExecutor:
-    """The threads that verify signatures (created on first use, one per core)."""
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="truce-verify")
-    return _pool
-
-
-def _verify_chunk(jobs: Sequence[tuple[bytes, bytes, bytes]]) -> list[bool]:
-    """Verify ``(public key, signature, message)`` triples; the work runs without the GIL."""
-    return [verify_raw(*job) for job in jobs]
 
 
 def _segments(acts: Sequence[SignedAct]) -> Iterator[tuple[int, int]]:
@@ -186,10 +155,8 @@ class Admission:
         self._mechanism: _Mechanism | None = None
         self._group: GroupCommit | None = None
         self._group_lock = threading.Lock()
-        #: Public keys by key id, as the writer found them registered (see
-        #: :meth:`precheck_signature`). A key id is the RFC 7638 thumbprint of its key,
-        #: so an entry never goes stale; revocation is checked at admission.
-        self._public_keys: dict[str, PublicKey] = {}
+        #: The signatures of each batch, and the keys this process found registered.
+        self.signatures = Signatures()
         # Every concept's checks and projections, now rather than at the first act: a
         # served app then freezes them out of the garbage collector with the rest.
         load_concepts()
@@ -293,13 +260,13 @@ class Admission:
         mechanism = self.mechanism(store.connection)
         connection = store.connection
         now = self.clock()
-        keys = _Keys(KeyRegistry(mechanism.scenario.secretariat.code), set())
+        keys = BatchKeys.empty(mechanism.scenario.secretariat.code)
         logged = store.logged({act.envelope.leaf_hash() for act in acts})
         admitted: list[tuple[int, Receipt]] = []
         books = Books.open(connection, mechanism.scenario)
         for start, end in _segments(acts):
             segment = acts[start:end]
-            signatures = self._verify_signatures(connection, segment, keys)
+            signatures = self.signatures.verify(connection, segment, keys)
             checked: list[tuple[SignedAct, bytes, Decided]] = []
             positions: list[int] = []
             for position, act, signature_ok in zip(
@@ -334,7 +301,7 @@ class Admission:
             admitted.extend(
                 zip(positions, self._record(store, checked, mechanism.scenario), strict=True)
             )
-            keys = _Keys(KeyRegistry(keys.registry.secretariat), set())
+            keys = BatchKeys.empty(keys.registry.secretariat)
         return admitted
 
     def _sign(self, store: LogStore, *, fresh: bool = False) -> Note | None:
@@ -349,62 +316,8 @@ class Admission:
         return self._sign(store, fresh=fresh)
 
     def precheck_signature(self, act: SignedAct) -> None:
-        """Verify the act's signature now, in the calling thread, if this process knows
-        the key it names; admission then takes the answer instead of verifying again.
-
-        The server calls it on the event loop's thread as it receives an act. Ed25519
-        verification releases the GIL, so the writer admitting the previous batch goes
-        on meanwhile, and the batch no longer waits for the largest single cost of an
-        act. An unknown or since revoked key changes nothing: admission checks the key
-        as registered in its own transaction, and verifies whatever was not verified.
-        """
-        key = self._public_keys.get(act.envelope.key_id)
-        if key is not None:
-            act.envelope.verify_signature(key)
-
-    def _verify_signatures(
-        self, connection: Connection, acts: Sequence[SignedAct], keys: _Keys
-    ) -> Iterator[bool | None]:
-        """Check the signatures of a run of acts; None where no key is known.
-
-        An answer :meth:`precheck_signature` found for the registered key is taken as
-        it is. The rest are verified on every core: Ed25519 verification releases the
-        GIL, so worker threads verify contiguous chunks while the caller goes on with
-        the other checks, taking each result as it needs it.
-        """
-        self._load_keys(connection, {act.envelope.key_id for act in acts}, keys)
-        get = keys.registry.keys.get
-        found = [get(act.envelope.key_id) for act in acts]
-        known = [
-            None if key is None else act.envelope.verified_by(key.public_key)
-            for act, key in zip(acts, found, strict=True)
-        ]
-        jobs = [
-            (key.public_key.raw, b64url_decode(act.envelope.sig), act.envelope.signing_bytes())
-            for act, key, answer in zip(acts, found, known, strict=True)
-            if key is not None and answer is None
-        ]
-        verified = iter(self._verify_jobs(jobs))
-        for key, answer in zip(found, known, strict=True):
-            yield next(verified) if key is not None and answer is None else answer
-
-    @staticmethod
-    def _verify_jobs(jobs: Sequence[tuple[bytes, bytes, bytes]]) -> Iterator[bool]:
-        """``verify_raw`` of each job, in order; in the pool's threads for many jobs."""
-        if len(jobs) < _PARALLEL_FROM:
-            yield from _verify_chunk(jobs)
-            return
-        size = -(-len(jobs) // (2 * _WORKERS))
-        futures = [
-            _verifier_pool().submit(_verify_chunk, jobs[start : start + size])
-            for start in range(0, len(jobs), size)
-        ]
-        try:
-            for future in futures:
-                yield from future.result()
-        finally:
-            for future in futures:
-                future.cancel()
+        """:meth:`Signatures.precheck`: verify an act as it arrives, if its key is known."""
+        self.signatures.precheck(act)
 
     @staticmethod
     def _record(
@@ -442,7 +355,7 @@ class Admission:
         mechanism: _Mechanism,
         act: SignedAct,
         now: datetime,
-        keys: _Keys,
+        keys: BatchKeys,
         submitter: Identity | None,
         signature_ok: bool | None = None,
         books: Books | None = None,
@@ -476,7 +389,7 @@ class Admission:
         self._check_time(mechanism, envelope, now)
         self._check_audience(mechanism, envelope)
         if envelope.key_id not in keys.looked_up:
-            self._load_keys(connection, {envelope.key_id}, keys)
+            self.signatures.load(connection, {envelope.key_id}, keys)
         key = registry.signer(envelope.key_id, envelope.member, envelope.delegate)
         if signature_ok is None:
             signature_ok = envelope.verify_signature(key.public_key)
@@ -492,7 +405,9 @@ class Admission:
         if envelope.kind == "member.key":
             to_all = envelope.audience == "all"
             if to_all:
-                self._load_keys(connection, {parse_member_key(act.body).public_key.key_id}, keys)
+                self.signatures.load(
+                    connection, {parse_member_key(act.body).public_key.key_id}, keys
+                )
             registry.check_member_key(envelope.member, to_all, act.body)
         if is_checked(envelope.kind):
             if books is None:
@@ -533,21 +448,6 @@ class Admission:
             raise MalformedActError(
                 f"the audience names unknown members {', '.join(unknown)}", field="audience"
             )
-
-    def _load_keys(self, connection: Connection, key_ids: set[str], keys: _Keys) -> None:
-        """Put the registered keys among ``key_ids`` in the registry, with one query for
-        those not looked up yet."""
-        wanted = sorted(key_ids - keys.looked_up)
-        if not wanted:
-            return
-        keys.looked_up.update(wanted)
-        add = keys.registry.add
-        public_keys = self._public_keys
-        for key in registered_keys(connection, wanted):
-            add(key)
-            if len(public_keys) >= _PUBLIC_KEYS_KEPT:
-                public_keys.clear()
-            public_keys[key.key_id] = key.public_key
 
 
 def load_submission_bytes(data: bytes) -> SignedAct:

@@ -23,7 +23,7 @@ from truce.errors import InputError
 from truce.ledger import keys
 from truce.ledger.keys import PublicKey, check_public_key, verify_raw
 from truce.ledger.note import SIGNATURE_TYPE_ED25519, Verifier
-from truce.log.admission import _PARALLEL_FROM, Admission
+from truce.log.signatures import PARALLEL_FROM, Signatures
 from truce.verify import leaves
 
 CASES = Path(__file__).resolve().parents[2] / "assets" / "ed25519-speccheck" / "cases.json"
@@ -64,15 +64,15 @@ def test_every_verifier_path_gives_the_same_verdict(index: int) -> None:
         "verify_raw (admission, truce verify)": verify_raw(public_key, signature, message),
         "PublicKey.verify (envelopes, witness)": PublicKey(public_key).verify(signature, message),
         "signed note, type 0x01 (checkpoints)": note_verifier.verify(message, signature),
-        "admission batch": next(iter(Admission._verify_jobs([(public_key, signature, message)]))),
+        "admission batch": next(iter(Signatures.verify_jobs([(public_key, signature, message)]))),
     }
     assert verdicts == dict.fromkeys(verdicts, expected)
 
 
 def test_admission_threads_agree_with_the_rule() -> None:
-    jobs = vectors() * (_PARALLEL_FROM // 12 + 2)
-    assert len(jobs) >= _PARALLEL_FROM
-    assert list(Admission._verify_jobs(jobs)) == [i % 12 in ACCEPTED for i in range(len(jobs))]
+    jobs = vectors() * (PARALLEL_FROM // 12 + 2)
+    assert len(jobs) >= PARALLEL_FROM
+    assert list(Signatures.verify_jobs(jobs)) == [i % 12 in ACCEPTED for i in range(len(jobs))]
 
 
 def test_truce_verify_uses_the_same_function() -> None:
