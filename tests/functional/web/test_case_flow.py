@@ -3,9 +3,10 @@
 Each delegate signs in on a browser profile of its own, so each has its own device key:
 heads register theirs with their key files (the CLI), officers' keys are approved by
 their head on the dashboard, in the head's browser. Then a Pakistani officer lodges
-with a photo, the Afghan head denies, both mediators find and rule, the penalty
-follows, and the dashboard's rulings and compliance cell change. The same again for a
-case lodged by Afghanistan, and a party is refused a body addressed to the mediators.
+with a photo, the Afghan head denies, both mediators find and rule, both parties waive
+their appeal, the penalty follows, and the dashboard's rulings and compliance cell change.
+The same again for a case lodged by Afghanistan, and a party is refused a body
+addressed to the mediators.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ KINDS_PLAYED = {
     "case-respond": 1,
     "case-finding": 2,
     "case-rule": 1,
+    "case-waive_appeal": 2,
     "case-penalty": 1,
 }
 
@@ -153,6 +155,9 @@ def play_case(team: Team, lodger: Delegate, accused_head: Delegate) -> int:
     act(team.qa_head, case, "case.finding", finding)
     act(team.tr_head, case, "case.finding", finding)
     act(team.tr_head, case, "case.rule", finding)
+    lodger_head = team.pk_head if lodger.member == "PK" else team.af_head
+    for head in (accused_head, lodger_head):
+        act(head, case, "case.waive_appeal", {"note": "We do not appeal."})
     act(team.qa_head, case, "case.penalty", {})
     return case
 
@@ -184,6 +189,9 @@ def test_a_case_lodged_by_pakistan_is_played_in_the_browser(team: Team, demo: De
     act(team.qa_head, case, "case.finding", finding)
     act(team.tr_head, case, "case.finding", finding)
     act(team.tr_head, case, "case.rule", finding)
+    # No penalty before the appeal is over, unless both parties waive it.
+    for head in (team.af_head, team.pk_head):
+        act(head, case, "case.waive_appeal", {"note": "We do not appeal."})
     act(team.qa_head, case, "case.penalty", {})
 
     # Every member's witness cosigns the newest checkpoint (truce witness).

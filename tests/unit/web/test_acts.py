@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from typing import Any
 
@@ -65,7 +66,9 @@ def test_a_statement_is_prepared_signed_and_recorded(browsers: Any, mechanism: M
     assert result["redirect"] == "/"
     assert result["receipt"]["index"] == result["index"]
     logged = officer.client.get(f"/log/v1/receipts/{result['index']}").json()
-    assert logged["leaf_hash"] == result["leaf_hash"]
+    assert logged["leaf_hash"] == result["receipt"]["leaf_hash"]
+    # the answer's leaf hash is the act's reference (hex, as refs carry it); receipts say base64
+    assert base64.b64decode(logged["leaf_hash"]) == bytes.fromhex(result["leaf_hash"])
 
 
 def test_a_case_is_lodged_from_dotted_fields_then_evidence_uploaded(
