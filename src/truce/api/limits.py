@@ -50,7 +50,7 @@ class BodyLimits:
         return self.routes.get((method, path.rstrip("/") or "/"), self.default)
 
 
-class _Exceeded(PayloadTooLargeError):
+class _BodyTooLargeError(PayloadTooLargeError):
     """The body went past its limit while the application was reading it."""
 
 
@@ -111,7 +111,7 @@ class _Guarded:
                 self.received += len(message.get("body", b""))
                 if self.received > self.limit:
                     self.exceeded = True
-                    raise _Exceeded(f"the request exceeds the limit of {self.limit} bytes")
+                    raise _BodyTooLargeError(f"the request exceeds the limit of {self.limit} bytes")
             return message
 
         async def answered(message: Message) -> None:

@@ -26,6 +26,7 @@ from starlette.types import Scope
 from truce import errors
 from truce.errors import TruceError
 from truce.storage.db import UNAVAILABLE
+from truce.verify.replay import AuditError
 
 MEDIA_TYPE = "application/problem+json"
 #: Seconds a client should wait before retrying while the database is unavailable.
@@ -34,14 +35,23 @@ log = logging.getLogger(__name__)
 
 
 def _all_errors() -> dict[str, type[TruceError]]:
+    """Every error class by slug: those of :mod:`truce.errors` and every subclass defined
+    elsewhere (an audit's failure in :mod:`truce.verify`)."""
     found: dict[str, type[TruceError]] = {}
     for _name, cls in inspect.getmembers(errors, inspect.isclass):
         if issubclass(cls, TruceError):
             found[cls.slug] = cls
+    waiting: list[type[TruceError]] = [TruceError]
+    while waiting:
+        cls = waiting.pop()
+        found.setdefault(cls.slug, cls)
+        waiting.extend(cls.__subclasses__())
+    found.pop(TruceError.slug, None)  # the base's placeholder: never sent
     return found
 
 
 PROBLEM_TYPES = _all_errors()
+assert AuditError.slug in PROBLEM_TYPES  # an audit's failure, as `truce verify` reports it
 
 
 def problem(
@@ -228,7 +238,7 @@ def install(app: FastAPI) -> None:
 
     @app.get("/problems/{slug}", tags=["problems"], summary="Describe a problem type")
     async def _describe(slug: str) -> dict[str, Any]:
-        cls = PROBLEM_TYPES.get(slug)
+        cls = PROBLEM_TYPES.get(slug) or _all_errors().get(slug)
         if cls is None:
             raise errors.NotFoundError(f"no problem type {slug!r}")
         return {

@@ -25,8 +25,8 @@ from truce.errors import NotFoundError, SessionEndedError, TruceError
 from truce.joint import pages as joint_pages
 from truce.log import pages as logpage
 from truce.media import pages as media_pages
-from truce.web import acts, auth, dashboard, keys, scenario_text
 from truce.storage.db import UNAVAILABLE
+from truce.web import acts, auth, dashboard, keys, scenario_text
 from truce.web.deps import SignInRequiredError, environment, render, request_language
 from truce.web.i18n import LANGUAGES, gettext, speaking
 from truce.web.security import SecurityHeaders
