@@ -125,6 +125,16 @@ def assert_problem(response: httpx.Response, status: int, slug: str) -> None:
     assert response.json()["type"] == f"/problems/{slug}"
 
 
+def test_the_operations_tried_are_every_operation_of_the_app(app: TruceApp) -> None:
+    """The routes listed without a database are all the served app's routes."""
+    served = {
+        (method.upper(), path, "requestBody" in operation)
+        for path, operations_of_path in app.openapi()["paths"].items()
+        for method, operation in operations_of_path.items()
+    }
+    assert served == set(OPERATIONS)
+
+
 @pytest.mark.parametrize(("method", "template", "takes_body"), OPERATIONS)
 def test_a_declared_oversized_body_is_refused_unread(
     app: TruceApp, mechanism: Mechanism, method: str, template: str, takes_body: bool

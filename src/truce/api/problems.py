@@ -51,7 +51,8 @@ def _all_errors() -> dict[str, type[TruceError]]:
 
 
 PROBLEM_TYPES = _all_errors()
-assert AuditError.slug in PROBLEM_TYPES  # an audit's failure, as `truce verify` reports it
+#: Described too, although only ``truce verify`` reports them (imported for that).
+VERIFY_ERRORS = (AuditError,)
 
 
 def problem(
@@ -110,7 +111,7 @@ def internal_error(method: str, path: str) -> JSONResponse:
     )
 
 
-def unavailable_error(exc: BaseException) -> errors.UnavailableError:
+def unavailable_error() -> errors.UnavailableError:
     """What a client is told when the database cannot be used: never the driver's words."""
     return errors.UnavailableError(
         "the server cannot reach its database just now; nothing was recorded: "
@@ -121,7 +122,7 @@ def unavailable_error(exc: BaseException) -> errors.UnavailableError:
 def unavailable(method: str, path: str, exc: BaseException) -> JSONResponse:
     """The 503 problem, with ``Retry-After``, of a database that cannot be reached."""
     log.warning("database unavailable on %s %s: %s", method, path, exc)
-    response = from_error(unavailable_error(exc), path)
+    response = from_error(unavailable_error(), path)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
