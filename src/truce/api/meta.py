@@ -14,7 +14,8 @@ from fastapi.responses import JSONResponse
 
 from truce import __version__
 from truce.api.deps import ServicesDep
-from truce.api.problems import RETRY_AFTER_SECONDS
+from truce.api.problems import RETRY_AFTER_SECONDS, problem
+from truce.errors import UnavailableError
 from truce.log.queries import members
 from truce.log.store import LogStore
 from truce.storage.db import UNAVAILABLE
@@ -44,14 +45,11 @@ def mechanism(services: ServicesDep) -> dict[str, Any]:
     }
 
 
-@router.get(
-    "/healthz",
-    summary="Health: the process answers and its database can be read",
-    responses={503: {"description": "The database cannot be read; the answer says why"}},
-)
+@router.get("/healthz", summary="Health: the process answers and its database can be read")
 def healthz(services: ServicesDep) -> JSONResponse:
     """``{"status": "ok", "database": "ok"}`` when the log's head can be read; otherwise
-    503 with ``Retry-After`` and what is wrong (the server log has the driver's words).
+    the 503 ``unavailable`` problem with ``Retry-After``, whose ``database`` member says
+    what is wrong (the server log has the driver's own words).
 
     A balancer that took a process answering while its database is gone for healthy
     would send it every request, to be answered 503.
@@ -61,13 +59,18 @@ def healthz(services: ServicesDep) -> JSONResponse:
             LogStore(connection).head()
     except UNAVAILABLE as exc:
         log.warning("health check: the database cannot be read: %s", exc)
-        return JSONResponse(
-            {
-                "status": "unavailable",
-                "database": f"cannot be read ({type(exc).__name__}): "
-                "the database server is down or unreachable, or the file is locked or missing",
-            },
-            status_code=503,
-            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        wrong = (
+            f"cannot be read ({type(exc).__name__}): the database server is down or "
+            "unreachable, or the database file is locked or missing"
         )
+        response = problem(
+            503,
+            UnavailableError.title,
+            f"the database {wrong}",
+            slug=UnavailableError.slug,
+            instance="/healthz",
+            database=wrong,
+        )
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     return JSONResponse({"status": "ok", "database": "ok"})
