@@ -14,7 +14,8 @@ a free loopback port, ``--lodges`` ``case.lodge`` acts pre-signed by ``pk-office
 ``af-officer`` outside the timed region and turned into HTTP/1.1 request bytes, then
 ``--concurrency`` asyncio tasks, each on its own keep-alive connection, sending them with
 each author's bearer token. ``GET /healthz`` of the same server is timed in the same run
-with the same concurrency, as the baseline of what the HTTP stack alone costs. Every
+with the same concurrency, as the baseline of what the HTTP stack and one read of the
+log's head cost. Every
 phase stops after ``--budget`` seconds even if unfinished. Each row also gives the CPU
 time per request of the server's processes and of this load generator. Before the timed
 phases, 200 health checks and 256 further lodges warm the server up (untimed), and the

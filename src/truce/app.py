@@ -8,13 +8,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
-from starlette.types import Receive, Scope, Send
+from fastapi import APIRouter, FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from truce import __version__, web
 from truce.accounts import api as accounts
 from truce.api import meta, problems
-from truce.api.deps import Services
+from truce.api.deps import Services, header_authenticator
+from truce.api.limits import BodyLimit, BodyLimits
 from truce.cases import api as cases
 from truce.compliance import api as compliance
 from truce.config import Settings
@@ -33,17 +34,30 @@ from truce.web import security
 
 #: The route :class:`TruceApp` serves ahead of the framework.
 SUBMIT_PATH = "/log/v1/acts"
+#: The largest witness cosignature accepted (a checkpoint and its signature lines).
+COSIGNATURE_BYTES = 64 * 1024
 
 
 class TruceApp(FastAPI):
     """The FastAPI application, which answers ``POST /log/v1/acts`` before its own
     middleware and routing (:func:`truce.log.api.answer_submission`).
 
+    Every request first passes :class:`truce.api.limits.BodyLimit` (the size of its
+    body, and a bearer token for a body sent to the API), set up by :func:`create_app`.
     Every other request, and every other method on that path, goes through FastAPI.
     The shortcut adds the same security headers as the middleware would.
     """
 
+    guard: ASGIApp | None = None
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.guard is None:
+            await self.dispatch(scope, receive, send)
+        else:
+            await self.guard(scope, receive, send)
+
+    async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The shortcut for posted acts, or FastAPI."""
         if scope["type"] == "http" and scope["path"] == SUBMIT_PATH and scope["method"] == "POST":
             response = await log.answer_submission(self.state.services, scope, receive)
             if response is not None:
@@ -77,6 +91,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> T
     """A truce application over the database of ``settings``."""
     settings = settings or Settings()
     db = Database.open_existing(settings.database_url, echo=settings.echo_sql)
+    db.check_durable()
     scenario = Admission(db).mechanism().scenario
     admission: Admission
     if settings.read_only:  # a mirror: no checkpoint key, and every write refused
@@ -101,18 +116,42 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> T
     problems.install(app)
     problems.document(app)
     app.add_exception_handler(ReadOnlyError, log.read_only_problem)
-    app.include_router(log.router)  # first: routes are matched in order, acts are posted most
-    app.include_router(tiles.router)
-    app.include_router(meta.router)
-    app.include_router(cases.router)
-    app.include_router(files.router)
-    app.include_router(compliance.router)
-    app.include_router(crossings.router)
-    app.include_router(joint.router)
-    app.include_router(media.router)
-    app.include_router(accounts.router)
+    for router in api_routers():
+        app.include_router(router)
     web.mount(app)
+    app.guard = BodyLimit(app.dispatch, body_limits(settings), header_authenticator(db))
     return app
+
+
+def api_routers() -> tuple[APIRouter, ...]:
+    """Every API router, in the order routes are matched: the log's first, acts being
+    posted most."""
+    return (
+        log.router,
+        tiles.router,
+        meta.router,
+        cases.router,
+        files.router,
+        compliance.router,
+        crossings.router,
+        joint.router,
+        media.router,
+        accounts.router,
+    )
+
+
+def body_limits(settings: Settings) -> BodyLimits:
+    """``TRUCE_MAX_REQUEST_BYTES`` for every route, but those whose bodies differ: an
+    evidence file (``TRUCE_MAX_FILE_BYTES``), a web form with files (the form's fields
+    and one file's size), a witness's cosignature."""
+    return BodyLimits(
+        default=settings.max_request_bytes,
+        routes={
+            ("POST", "/api/v1/files"): settings.max_file_bytes,
+            ("POST", "/web/acts/prepare"): settings.max_request_bytes + settings.max_file_bytes,
+            ("POST", "/log/v1/cosignatures"): COSIGNATURE_BYTES,
+        },
+    )
 
 
 def create_served_app() -> TruceApp:

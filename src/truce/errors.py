@@ -23,7 +23,9 @@ log format and the offline verifier raise it and import nothing of truce outside
     │   ├── MalformedNoteError *           not a C2SP signed note
     │   ├── MalformedVerifierKeyError *    not a C2SP signed-note verifier key
     │   └── MalformedCheckpointError *     not a C2SP tlog-checkpoint body
+    ├── HTTPRequestError              400  a request HTTP itself refuses (not the input)
     ├── AuthenticationError           401  no or bad credentials
+    │   └── SessionEndedError              a page's script whose web session has ended
     ├── RefusedActError *             422  a well-formed act the ledger will not record
     │   ├── SignatureError *               the signature does not verify
     │   ├── UnknownKeyError *              the key is not registered to the author
@@ -31,15 +33,19 @@ log format and the offline verifier raise it and import nothing of truce outside
     │   ├── DigestMismatchError *          the body does not match ``body_digest``
     │   └── ReplayError *                  the act is already in the log
     ├── ForbiddenError                403  the reader is outside the audience
-    │   └── NotPermittedError              the caller's role may not do this
+    │   ├── NotPermittedError              the caller's role may not do this
+    │   └── CsrfError                      a form or script without this session's token
     ├── NotFoundError                 404  no such entry, body or tree size
     ├── ConflictError                 409  it already exists (an account)
     ├── PayloadTooLargeError          413  the upload exceeds the configured limit
     ├── ProofError *                  422  a Merkle proof or root that does not verify
     │   └── LogMisbehaviourError *         a rollback, fork or split view, with evidence
+    ├── MethodNotAllowedError         405  a method the path does not take
     ├── ReadOnlyError                 405  a write sent to a read-only mirror
     ├── RemoteError                   502  another server failed (mirror, client)
     │   └── RemoteRefusalError             it refused the request, saying why
+    ├── InternalError                 500  anything unexpected; nothing was recorded
+    ├── UnavailableError              503  the database cannot be reached now: retry
     └── ConfigurationError *          500  the deployment itself is misconfigured
 """
 
@@ -70,16 +76,20 @@ __all__ = [
     "CanonicalJSONError",
     "ConfigurationError",
     "ConflictError",
+    "CsrfError",
     "DigestMismatchError",
     "FetchError",
     "ForbiddenError",
+    "HTTPRequestError",
     "ImplausibleTimeError",
     "InputError",
+    "InternalError",
     "LogMisbehaviourError",
     "MalformedActError",
     "MalformedCheckpointError",
     "MalformedNoteError",
     "MalformedVerifierKeyError",
+    "MethodNotAllowedError",
     "NotFoundError",
     "NotPermittedError",
     "PayloadTooLargeError",
@@ -91,8 +101,10 @@ __all__ = [
     "ReplayError",
     "RoleError",
     "ScenarioError",
+    "SessionEndedError",
     "SignatureError",
     "TruceError",
+    "UnavailableError",
     "UnknownKeyError",
 ]
 
@@ -124,6 +136,51 @@ class AuthenticationError(TruceError):
     exit_code = 3
 
 
+class SessionEndedError(AuthenticationError):
+    """A page's script sent a request after its web session ended: sign in again."""
+
+    slug = "not-authenticated"
+    title = "Not authenticated"
+
+
+class HTTPRequestError(TruceError):
+    """A request refused by HTTP itself rather than for its content (the status says
+    which: an unreadable body, a header out of place)."""
+
+    status = 400
+    slug = "http-error"
+    title = "Bad request"
+    exit_code = 2
+
+
+class MethodNotAllowedError(TruceError):
+    """The path exists but does not take this method; ``Allow`` lists those it takes."""
+
+    status = 405
+    slug = "method-not-allowed"
+    title = "Method not allowed"
+    exit_code = 2
+
+
+class InternalError(TruceError):
+    """Anything unexpected: the server failed to handle the request; nothing was recorded."""
+
+    status = 500
+    slug = "internal-error"
+    title = "Internal error"
+    exit_code = 1
+
+
+class UnavailableError(TruceError):
+    """The database cannot be reached or used just now; nothing was recorded. Retry
+    after the ``Retry-After`` seconds."""
+
+    status = 503
+    slug = "unavailable"
+    title = "Service unavailable"
+    exit_code = 7
+
+
 class ForbiddenError(TruceError):
     """The reader is authenticated but outside the audience of what it asked for."""
 
@@ -147,6 +204,14 @@ class NotFoundError(TruceError):
     slug = "not-found"
     title = "Not found"
     exit_code = 2
+
+
+class CsrfError(ForbiddenError):
+    """A form or a page's script without the anti-forgery token of this session (an old
+    page, or a request forged by another site): reload the page and send it again."""
+
+    slug = "csrf-failed"
+    title = "Form expired or not from this site"
 
 
 class ConflictError(TruceError):

@@ -96,7 +96,7 @@ def serve(env: dict[str, str], cwd: Path, name: str = "serve") -> Server:
             except httpx.TransportError as exc:
                 last_error = exc
             else:
-                if response.status_code == 200 and response.json() == {"status": "ok"}:
+                if response.status_code == 200 and response.json()["status"] == "ok":
                     return server
                 last_error = RuntimeError(f"/healthz answered {response.status_code}")
             time.sleep(0.1)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 
 from truce.accounts.service import Identity, authenticate
 from truce.config import Settings
@@ -33,16 +36,39 @@ async def app_services(request: Request) -> Services:
     return services
 
 
-def bearer_token(request: Request) -> str:
-    """The token of ``Authorization: Bearer``; 401 without one."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+def token_of(authorization: str) -> str:
+    """The token of an ``Authorization: Bearer`` header's value; 401 without one."""
+    scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError("send Authorization: Bearer <token>")
     return token.strip()
 
 
+def bearer_token(request: Request) -> str:
+    """The token of ``Authorization: Bearer``; 401 without one."""
+    return token_of(request.headers.get("authorization", ""))
+
+
+def header_authenticator(db: Database) -> Callable[[Headers], Awaitable[Identity]]:
+    """What :class:`truce.api.limits.BodyLimit` asks before an API body is read: the
+    delegate named by the request's bearer token (looked up on a worker thread)."""
+
+    async def authenticated(headers: Headers) -> Identity:
+        token = token_of(headers.get("authorization", ""))
+        return await run_in_threadpool(authenticate, db, token)
+
+    return authenticated
+
+
 def identity(request: Request, services: Annotated[Services, Depends(app_services)]) -> Identity:
-    """The delegate named by the ``Authorization: Bearer`` token; 401 without one."""
+    """The delegate named by the ``Authorization: Bearer`` token; 401 without one.
+
+    A request with a body was authenticated before it was read
+    (:mod:`truce.api.limits`); its identity is not looked up again.
+    """
+    found = request.scope.get("state", {}).get("identity")
+    if isinstance(found, Identity):
+        return found
     return authenticate(services.db, bearer_token(request))
 
 

@@ -349,13 +349,11 @@ def log_vkey(
     if scenario is not None:
         origin, key = read_scenario_file(scenario)
     else:
-        from sqlalchemy import select
-
         from truce.errors import NotFoundError
-        from truce.storage.models import Mechanism
+        from truce.log.queries import genesis_body
 
         with _database(database).read() as connection:
-            data = connection.execute(select(Mechanism.scenario)).scalar()
+            data = genesis_body(connection)
         if data is None:
             raise NotFoundError("the database holds no mechanism yet")
         genesis = read_genesis(data)

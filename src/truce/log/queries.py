@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
 from truce.ledger.keys import PublicKey
-from truce.storage.models import Checkpoint, Cosignature, DelegateKey, Member
+from truce.storage.models import Checkpoint, Cosignature, DelegateKey, Mechanism, Member
 from truce.verify.registry import RegisteredKey
 
 _KEY_COLUMNS = (
@@ -119,3 +119,8 @@ def witness_keys(connection: Connection) -> list[tuple[str, str]]:
         .order_by(DelegateKey.member, DelegateKey.key_id)
     ).all()
     return [(row.member, row.public_key) for row in rows]
+
+
+def genesis_body(connection: Connection) -> object | None:
+    """The mechanism's genesis body (the scenario as JSON), or None before ``truce init``."""
+    return connection.execute(select(Mechanism.scenario)).scalar()

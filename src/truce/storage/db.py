@@ -15,10 +15,19 @@ write lock for its whole life:
 
 Reads use :meth:`Database.read`, a plain (deferred) transaction that never blocks a writer
 in WAL mode.
+
+A commit is durable before it returns, on both backends: a receipt or a cosigned
+checkpoint handed out after a commit must never cover entries that a power loss or an
+operating-system crash could take back (signing that size again with other entries
+would be a fork). SQLite runs ``synchronous=FULL`` (in WAL mode, NORMAL syncs the WAL
+only at checkpoints, so the last commits can be rolled back); every PostgreSQL session
+sets ``synchronous_commit=on``, and :meth:`Database.check_durable` verifies both on a
+real connection when a server starts (see ``docs/security.md``).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -31,12 +40,29 @@ try:
 except ImportError:  # not POSIX: SQLite's busy handler alone orders the writers
     fcntl = None  # type: ignore[assignment]
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
 from truce.errors import ConfigurationError
 
 _WRITE = "truce_write_lock"
+log = logging.getLogger(__name__)
+
+#: SQLite's ``PRAGMA synchronous`` level that syncs the WAL at every commit (FULL).
+SQLITE_SYNCHRONOUS_FULL = 2
+#: The values of PostgreSQL's ``synchronous_commit`` that flush the WAL of a commit to
+#: the server's own disk before the commit returns (all but ``off``).
+POSTGRES_DURABLE_COMMITS = frozenset({"on", "local", "remote_write", "remote_apply"})
+
+#: The errors that mean "the database cannot be reached or used now" (a stopped
+#: server, a dropped connection, a locked or unreadable file, an exhausted pool): the
+#: request failed before anything was recorded and may be retried (503, not 500).
+UNAVAILABLE: tuple[type[Exception], ...] = (
+    exc.OperationalError,
+    exc.InterfaceError,
+    exc.DisconnectionError,
+    exc.TimeoutError,
+)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -45,7 +71,7 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA busy_timeout=60000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
@@ -54,6 +80,16 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Connection) -> None:
         immediate = connection.get_execution_options().get(_WRITE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _configure_postgres(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # A session setting outlives the transaction only once committed.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SET synchronous_commit TO on")
+        cursor.close()
+        dbapi_connection.commit()
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -75,7 +111,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         _configure_sqlite(engine)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10)
+        engine = create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10)
+        _configure_postgres(engine)
+        return engine
     raise ConfigurationError(
         f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql"
     )
@@ -162,6 +200,36 @@ class Database:
             connection = connection.execution_options(**{_WRITE: True})
             with connection.begin():
                 yield connection
+
+    def check_durable(self) -> None:
+        """Refuse to serve (:class:`ConfigurationError`) unless a commit on a real
+        connection is durable when it returns: ``synchronous=FULL`` (or EXTRA) on SQLite,
+        a ``synchronous_commit`` other than ``off`` on PostgreSQL.
+
+        A PostgreSQL server running with ``fsync=off`` is only warned about: the setting
+        belongs to the server, which may be a throwaway one for tests.
+        """
+        with self.engine.connect() as connection:
+            if self.is_sqlite:
+                level = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+                if int(level or 0) < SQLITE_SYNCHRONOUS_FULL:
+                    raise ConfigurationError(
+                        f"SQLite runs with synchronous={level}: a commit would not be durable "
+                        "when it returns; truce needs synchronous=FULL"
+                    )
+                return
+            commit = str(connection.exec_driver_sql("SHOW synchronous_commit").scalar())
+            if commit not in POSTGRES_DURABLE_COMMITS:
+                raise ConfigurationError(
+                    f"PostgreSQL runs this session with synchronous_commit={commit}: a commit "
+                    "would not be durable when it returns (a pooler that drops session "
+                    "settings?); truce needs synchronous_commit=on"
+                )
+            if str(connection.exec_driver_sql("SHOW fsync").scalar()) == "off":
+                log.warning(
+                    "PostgreSQL runs with fsync=off: a crash of its machine may lose commits "
+                    "that truce has already acknowledged; set fsync=on for a real deployment"
+                )
 
     def dispose(self) -> None:
         """Close every pooled connection."""

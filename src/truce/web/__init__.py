@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -21,13 +21,14 @@ from truce.cases import maps
 from truce.cases import pages as case_pages
 from truce.compliance import pages as compliance_pages
 from truce.crossings import pages as crossing_pages
-from truce.errors import NotFoundError, TruceError
+from truce.errors import NotFoundError, SessionEndedError, TruceError
 from truce.joint import pages as joint_pages
 from truce.log import pages as logpage
 from truce.media import pages as media_pages
+from truce.storage.db import UNAVAILABLE
 from truce.web import acts, auth, dashboard, keys, scenario_text
-from truce.web.deps import SignInRequiredError, render, request_language
-from truce.web.i18n import gettext, speaking
+from truce.web.deps import SignInRequiredError, environment, render, request_language
+from truce.web.i18n import LANGUAGES, gettext, speaking
 from truce.web.security import SecurityHeaders
 
 STATIC = Path(__file__).parent / "static"
@@ -47,12 +48,8 @@ async def _sign_in_required(request: Request, _exc: Exception) -> Response:
     if request.method in ("GET", "HEAD"):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
-    return problems.problem(
-        401,
-        "Not authenticated",
-        "sign in first: this session has ended",
-        slug="not-authenticated",
-        instance=request.url.path,
+    return problems.from_error(
+        SessionEndedError("sign in first: this session has ended"), request.url.path
     )
 
 
@@ -79,6 +76,37 @@ def _not_found_page(fallback: Any) -> Any:
     return handler
 
 
+def unavailable_page(request: Request) -> HTMLResponse:
+    """The 503 page of a database that cannot be reached, in the visitor's language
+    (its cookie, else ``Accept-Language``: the account's own needs the database)."""
+    language = request_language(request)
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    with speaking(language):
+        html = (
+            environment()
+            .get_template("unavailable.html")
+            .render(lang=language, dir=LANGUAGES[language].dir, path=path)
+        )
+    return HTMLResponse(
+        html,
+        status_code=503,
+        headers={"Retry-After": str(problems.RETRY_AFTER_SECONDS)},
+    )
+
+
+def _unavailable_page(fallback: Any) -> Any:
+    """A page request while the database is unavailable gets the 503 page."""
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        if _wants_page(request):
+            problems.log.warning("database unavailable on GET %s: %s", request.url.path, exc)
+            return unavailable_page(request)
+        response: Response = await fallback(request, exc)
+        return response
+
+    return handler
+
+
 def mount(app: FastAPI) -> None:
     """Add the web application to ``app`` (its services must already be set)."""
     scenario_text.prepare(app.state.services)
@@ -88,6 +116,8 @@ def mount(app: FastAPI) -> None:
     previous = app.exception_handlers.get(StarletteHTTPException)
     if previous is not None:
         app.add_exception_handler(StarletteHTTPException, _not_found_page(previous))
+    for cls in UNAVAILABLE:
+        app.add_exception_handler(cls, _unavailable_page(app.exception_handlers[cls]))
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     app.include_router(auth.router)
     app.include_router(acts.router)

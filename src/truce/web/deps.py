@@ -24,7 +24,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, se
 from truce.accounts import sessions
 from truce.accounts.service import Identity
 from truce.api.deps import Services, ServicesDep
-from truce.errors import ForbiddenError
+from truce.errors import CsrfError
 from truce.ledger.checkpoint import log_verifier
 from truce.ledger.keys import PublicKey
 from truce.log.queries import active_keys as registered_keys
@@ -144,7 +144,7 @@ async def presented_csrf(request: Request) -> str | None:
 async def check_csrf(request: Request, found_viewer: ViewerDep) -> Viewer:
     """The viewer, once the request's CSRF token matches the session's (constant time)."""
     if not sessions.tokens_equal(await presented_csrf(request), found_viewer.csrf):
-        raise ForbiddenError(
+        raise CsrfError(
             i18n_text(found_viewer.language, i18n.N_("The form has expired or did not come "
                       "from this site: reload the page and try again.")),
             field="csrf",

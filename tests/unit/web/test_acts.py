@@ -168,7 +168,11 @@ def test_refusals(browsers: Any, mechanism: Mechanism) -> None:
     own = mechanism.key("pk-officer").key
     other = mechanism.key("af-officer").key
 
-    assert officer.prepare({**STATEMENT, "key_id": own.key_id}, csrf=False).status_code == 403
+    no_csrf = officer.prepare({**STATEMENT, "key_id": own.key_id}, csrf=False)
+    assert no_csrf.status_code == 403
+    assert no_csrf.json()["type"] == "/problems/csrf-failed"
+    assert no_csrf.json()["title"] == "Form expired or not from this site"
+    assert no_csrf.json()["field"] == "csrf"
     foreign = officer.prepare({**STATEMENT, "key_id": other.key_id})
     assert foreign.status_code == 422
     assert set(foreign.json()["errors"]) == {"key_id"}
@@ -176,7 +180,7 @@ def test_refusals(browsers: Any, mechanism: Mechanism) -> None:
     prepared = officer.prepare({**STATEMENT, "key_id": own.key_id}).json()
     envelope, body = prepared["envelope"], prepared["body"]
     signed = {"envelope": sign(own, envelope), "body": body}
-    assert officer.submit(signed, csrf=False).status_code == 403
+    assert officer.submit(signed, csrf=False).json()["type"] == "/problems/csrf-failed"
 
     forged = {"envelope": sign(SigningKey.generate(), envelope), "body": body}
     bad = officer.submit(forged)
