@@ -57,7 +57,7 @@ from typing import Any
 import httpx
 import sqlalchemy
 
-from databases import postgres_database
+from truce.storage.scratch import postgres_database
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO_DIR = ROOT / "scenarios" / "istanbul-2025"
@@ -508,7 +508,7 @@ def main() -> None:
         if "sqlite" in backends:
             rows += run_backend("sqlite", f"sqlite:///{workdir / 'bench.db'}", args, workdir)
         if args.postgres_url and "postgresql" in backends:
-            with postgres_database(args.postgres_url, "api") as url:
+            with postgres_database(args.postgres_url, "bench_api") as url:
                 rows += run_backend("postgresql", url, args, workdir)
         print("\n".join(rows))
         print(

@@ -62,7 +62,6 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy import event, func, select, text
 
-from databases import postgres_database
 from truce.errors import ProofError
 from truce.ledger import merkle
 from truce.ledger.envelope import SignedAct, sign_act
@@ -74,6 +73,7 @@ from truce.scenario.rules import load_scenario
 from truce.storage import schema
 from truce.storage.db import Database
 from truce.storage.models import LogEntry, LogNode
+from truce.storage.scratch import postgres_database
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO_DIR = ROOT / "scenarios" / "istanbul-2025"
@@ -743,7 +743,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             report_import(report, "SQLite", result, verify_rate)
             if postgres:
-                with postgres_database(postgres, "import") as url:
+                with postgres_database(postgres, "bench_import") as url:
                     result = run_import(url, workdir, args.acts, args.batch, "PostgreSQL")
                 report_import(report, "PostgreSQL", result, verify_rate)
 
@@ -758,7 +758,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 db.dispose()
             sqlite_file.unlink()
             if postgres:
-                with postgres_database(postgres, "proofs") as url:
+                with postgres_database(postgres, "bench_proofs") as url:
                     db = Database.from_url(url)
                     try:
                         run_proofs(db, None, "PostgreSQL", args, memory, report)

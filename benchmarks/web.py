@@ -44,7 +44,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from databases import postgres_database
+from truce.storage.scratch import postgres_database
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO_DIR = ROOT / "scenarios" / "istanbul-2025"
@@ -258,7 +258,7 @@ def main() -> None:
         else:
             rows += run_backend("sqlite", f"sqlite:///{workdir / 'bench.db'}", args, workdir)
         if args.postgres_url:
-            with postgres_database(args.postgres_url, "web") as url:
+            with postgres_database(args.postgres_url, "bench_web") as url:
                 rows += run_backend("postgresql", url, args, workdir)
     print("\n".join(rows))
     print(

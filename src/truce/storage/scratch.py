@@ -1,4 +1,9 @@
-"""Throwaway PostgreSQL databases for the benchmarks, created and dropped per run."""
+"""Throwaway PostgreSQL databases, created and dropped around a block.
+
+The test suite and the benchmarks each work in a database of their own on the server
+``scripts/with-postgres`` starts, so that no run reads what another left, and none
+touches a database it did not make.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,12 @@ from sqlalchemy.engine import make_url
 
 
 @contextmanager
-def postgres_database(admin_url: str, purpose: str) -> Iterator[str]:
-    """A throwaway PostgreSQL database; yields its URL and drops it afterwards."""
-    name = f"truce_bench_{purpose}_{uuid.uuid4().hex[:8]}"
+def postgres_database(admin_url: str, prefix: str = "t") -> Iterator[str]:
+    """The URL of a new, empty database on ``admin_url``'s server, dropped on leaving.
+
+    Dropped ``WITH (FORCE)``, so that connections left open do not keep it alive.
+    """
+    name = f"{prefix}_{uuid.uuid4().hex[:16]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
