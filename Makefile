@@ -37,7 +37,8 @@ $(DATA)/truce.db: $(STAMP)
 demo: $(DATA)/truce.db
 
 run: system-deps assets $(STAMP) $(DATA)/truce.db
-	TRUCE_DATABASE_URL=sqlite:///$(DATA)/truce.db $(BIN)/truce serve --host $(HOST) --port $(PORT)
+	TRUCE_DATABASE_URL=sqlite:///$(DATA)/truce.db TRUCE_CLOCK_KEY_FILE=$(DATA)/keys/sec-clock.key \
+	  $(BIN)/truce serve --host $(HOST) --port $(PORT)
 
 # The whole suite, on SQLite and on a throwaway PostgreSQL cluster started for this run.
 # The browser tests must run here: without Chromium they fail instead of skipping.

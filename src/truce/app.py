@@ -6,7 +6,7 @@ import gc
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -17,18 +17,21 @@ from truce.api import meta, problems
 from truce.api.deps import Services, header_authenticator
 from truce.api.limits import BodyLimit, BodyLimits
 from truce.cases import api as cases
+from truce.cases.clock import CaseClock
 from truce.compliance import api as compliance
 from truce.config import Settings
 from truce.crossings import api as crossings
 from truce.errors import ReadOnlyError
 from truce.files import api as files
 from truce.joint import api as joint
+from truce.ledger.keys import KeyFile
 from truce.log import api as log
 from truce.log import tiles
 from truce.log.admission import Admission, Clock, ReadOnlyAdmission, utc_now
 from truce.log.checkpoints import LogSigner
 from truce.log.witness_push import WitnessPusher
 from truce.media import api as media
+from truce.scenario.rules import Scenario
 from truce.storage.db import Database
 from truce.web import security
 
@@ -67,24 +70,50 @@ class TruceApp(FastAPI):
         await super().__call__(scope, receive, send)
 
 
-def _pushing(pusher: WitnessPusher) -> Any:
-    """A lifespan that pushes new checkpoints to the scenario's tlog-witness witnesses
-    from a background thread while the application runs."""
+class _Worker(Protocol):
+    def run(self, stop: threading.Event) -> None: ...
+
+
+def _background(workers: dict[str, _Worker]) -> Any:
+    """A lifespan that runs each worker in a background thread of its own while the
+    application runs (the witness pusher, the case clock), and stops them after."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
-        thread = threading.Thread(
-            target=pusher.run, args=(stop,), name="truce-witness-push", daemon=True
-        )
-        thread.start()
+        threads = [
+            threading.Thread(target=worker.run, args=(stop,), name=name, daemon=True)
+            for name, worker in workers.items()
+        ]
+        for thread in threads:
+            thread.start()
         try:
             yield
         finally:
             stop.set()
-            thread.join(timeout=30)
+            for thread in threads:
+                thread.join(timeout=30)
 
     return lifespan
+
+
+def _workers(
+    settings: Settings, db: Database, admission: Admission, scenario: Scenario, clock: Clock
+) -> dict[str, _Worker]:
+    """What runs beside the requests: pushing checkpoints to the scenario's tlog-witness
+    witnesses, and the secretariat's case clock where its key file is present."""
+    if settings.read_only:
+        return {}
+    workers: dict[str, _Worker] = {}
+    pusher = WitnessPusher(db, scenario, clock)
+    if pusher.targets:
+        workers["truce-witness-push"] = pusher
+    if settings.clock_key_file is not None:
+        key_file = KeyFile.load(settings.clock_key_file)
+        workers["truce-case-clock"] = CaseClock(
+            admission, scenario, key_file, clock, settings.clock_interval_seconds
+        )
+    return workers
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> TruceApp:
@@ -101,12 +130,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> T
         admission = Admission(
             db, signer=signer, clock=clock, max_body_bytes=settings.max_body_bytes
         )
-    pusher = None if settings.read_only else WitnessPusher(db, scenario, clock)
+    workers = _workers(settings, db, admission, scenario, clock)
     app = TruceApp(
         title="truce",
         version=__version__,
         summary="Ceasefire monitoring and verification on a signed, witnessed Merkle log",
-        lifespan=_pushing(pusher) if pusher is not None and pusher.targets else None,
+        lifespan=_background(workers) if workers else None,
     )
     app.state.services = Services(
         settings=settings,

@@ -29,6 +29,14 @@ class Settings(BaseSettings):
         default=Path("var/keys/sec-log.key"),
         description="Key file of the secretariat's checkpoint key (the scenario's checkpoint_key).",
     )
+    clock_key_file: Path | None = Field(
+        default=None,
+        description="Key file of the secretariat's case clock (role clock): when set,"
+        " `truce serve` records every passed deadline as a signed case.lapse.",
+    )
+    clock_interval_seconds: float = Field(
+        default=60.0, gt=0, description="How often the case clock looks for passed deadlines."
+    )
     max_request_bytes: int = Field(
         default=8 * 1024 * 1024,
         description="Largest request body the API accepts; larger ones get 413.",

@@ -47,7 +47,7 @@ from tests.conftest import Clock
 from tests.databases import postgres_admin_url, postgres_database
 from tests.mechanism import Mechanism, make_mechanism
 from truce.errors import TruceError
-from truce.ledger.envelope import SignedAct
+from truce.ledger.envelope import SignedAct, format_time
 from truce.log import projections
 from truce.log.store import LogStore
 from truce.storage.models import CaseRecord
@@ -76,6 +76,7 @@ STATUSES = {
 TERMINAL = {"closed", "withdrawn"}
 RESPONSE_HOURS = 72
 APPEAL_DAYS = 14
+INFO_DAYS = 7
 MAX_AGE_HOURS = 24
 PENALTY_WINDOW_DAYS = 90
 SCHEDULE = {1: "formal-notice", 2: "public-censure", 3: "suspend-trade-facilitation"}
@@ -95,6 +96,7 @@ ALLOWED_ROLES = {
     "case.penalty": {"head"},
     "case.withdraw": {"head"},
     "case.close": {"head", "secretariat"},
+    "case.lapse": {"clock"},
 }
 
 
@@ -102,6 +104,8 @@ def role_of(name: str) -> str:
     """The role of a demo delegate, from its name."""
     if name == "sec-clerk":
         return "secretariat"
+    if name == "sec-clock":
+        return "clock"
     return {"root": "head", "officer": "officer", "observer": "observer"}[name.split("-")[1]]
 
 
@@ -137,7 +141,9 @@ class ModelCase:
     status: str = "awaiting_response"
     answered: bool = False
     findings: dict[str, tuple[str, str | None, frozenset[str]]] = field(default_factory=dict)
-    requests: tuple[tuple[str, bool], ...] = ()
+    #: (to, answered or lapsed, deadline, asked_at when the accused asked the lodger)
+    requests: tuple[tuple[str, bool, datetime, datetime | None], ...] = ()
+    asked: bool = False
     outcome: str | None = None
     violator: str | None = None
     ruled_at: datetime | None = None
@@ -151,6 +157,10 @@ class ModelCase:
         assert self.ruled_at is not None
         late = at > self.ruled_at + timedelta(days=APPEAL_DAYS)
         return self.appealed or late or self.waived == {self.lodged_by, self.accused}
+
+    def paused(self) -> bool:
+        """The accused's response clock stands still while its request is open."""
+        return not self.answered and any(a is not None and not d for _, d, _, a in self.requests)
 
     def columns(self) -> tuple[str, str | None, str | None, str | None]:
         return (self.status, self.outcome, self.violator, self.penalty)
@@ -212,9 +222,11 @@ class Model:
         changed: dict[str, ModelCase] = {}
         if kind == "case.respond":
             require(member == case.accused and case.status == "awaiting_response")
-            require(not case.answered and at <= case.deadline)
+            require(not case.answered and (at <= case.deadline or case.paused()))
             if body["position"] == "request_information":
-                after = case
+                require(not case.asked)
+                asked = (case.lodged_by, False, at + timedelta(days=INFO_DAYS), at)
+                after = replace(case, asked=True, requests=(*case.requests, asked))
             else:
                 after = replace(case, answered=True)
             if body["position"] == "counter_claim":
@@ -225,18 +237,27 @@ class Model:
             after = case
         elif kind == "case.investigate":
             require(mkind == "mediator" and case.status == "awaiting_response")
-            require(case.answered or at > case.deadline)
+            require(case.answered or (at > case.deadline and not case.paused()))
             after = replace(case, status="under_investigation")
         elif kind == "case.request_info":
             require(mkind == "mediator" and case.status == "under_investigation")
             require(body["to"] in parties)
-            after = replace(case, requests=(*case.requests, (body["to"], False)))
-        elif kind == "case.provide_info":
-            open_ = [i for i, (to, done) in enumerate(case.requests) if to == member and not done]
-            require(bool(open_))
+            request = (body["to"], False, at + timedelta(days=INFO_DAYS), None)
+            after = replace(case, requests=(*case.requests, request))
+        elif kind in ("case.provide_info", "case.lapse"):
+            to = member if kind == "case.provide_info" else body["to"]
+            open_ = [i for i, (t, done, _, _) in enumerate(case.requests) if t == to and not done]
+            require(bool(open_) and case.status in ("awaiting_response", "under_investigation"))
+            _, _, due, asked_at = case.requests[open_[0]]
+            if kind == "case.lapse":
+                require(mkind == "secretariat" and body["due_at"] == format_time(due) and at > due)
+            else:
+                require(at <= due)
             requests = list(case.requests)
-            requests[open_[0]] = (member, True)
+            requests[open_[0]] = (to, True, due, asked_at)
             after = replace(case, requests=tuple(requests))
+            if asked_at is not None and not case.answered:
+                after = replace(after, deadline=case.deadline + (at - asked_at))
         elif kind == "case.finding":
             require(mkind == "mediator" and case.status == "under_investigation")
             require(member not in case.findings)
@@ -472,15 +493,25 @@ class Run:
         refs = (key,)
         lodger, accused = case.lodged_by, case.accused
         if case.status == "awaiting_response":
+            asked = [r for r in case.requests if r[3] is not None and not r[1]]
+            if asked and now <= asked[0][2]:
+                return f"{lodger.lower()}-officer", "case.provide_info", STATEMENT, refs
+            if asked:  # the lodger let it lapse: the secretariat's clock records it
+                body = {"deadline": "information", "to": lodger, "due_at": format_time(asked[0][2])}
+                return "sec-clock", "case.lapse", body, refs
             if case.answered or now > case.deadline:
                 return "tr-officer", "case.investigate", NOTE, refs
             position = POSITIONS[variant % 4]
             body = respond_body(position, accused, lodger)
             return f"{accused.lower()}-root", "case.respond", body, refs
         if case.status == "under_investigation":
-            waiting = [to for to, done in case.requests if not done]
+            waiting = [(to, due) for to, done, due, _ in case.requests if not done]
+            if waiting and now <= waiting[0][1]:
+                return f"{waiting[0][0].lower()}-officer", "case.provide_info", STATEMENT, refs
             if waiting:
-                return f"{waiting[0].lower()}-officer", "case.provide_info", STATEMENT, refs
+                to, due = waiting[0]
+                body = {"deadline": "information", "to": to, "due_at": format_time(due)}
+                return "sec-clock", "case.lapse", body, refs
             if variant % 5 == 0 and not case.findings:
                 body = {"to": accused, "questions": "Which units?", "language": "en"}
                 return "qa-officer", "case.request_info", body, refs

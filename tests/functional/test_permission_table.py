@@ -59,6 +59,9 @@ BODIES: dict[str, dict[str, Any]] = {
     "case.rule": finding("roles"),
     "case.new_round": {},
     "case.refer": {},
+    "case.lapse": {"deadline": "response", "due_at": "2025-11-04T08:00:00Z"},
+    "case.extend": {"deadline": "response", "deadline_at": "2025-11-20T08:00:00Z", "reason": "x",
+                    "language": "en"},
     "case.appeal": {"statement": "x", "language": "en"},
     "case.waive_appeal": {},
     "case.penalty": {"member": "AF", "step": "warning", "prior_violations": 0},
@@ -78,7 +81,7 @@ BODIES: dict[str, dict[str, Any]] = {
 
 #: A delegate of each role (a party's, or the secretariat's for its own role).
 BY_ROLE = {"officer": "pk-officer", "head": "pk-root", "observer": "pk-observer",
-           "witness": "pk-witness", "secretariat": "sec-clerk"}  # fmt: skip
+           "witness": "pk-witness", "secretariat": "sec-clerk", "clock": "sec-clock"}  # fmt: skip
 
 
 def test_admission_enforces_the_permission_table_for_every_kind_and_role(

@@ -40,7 +40,7 @@ from truce.acts.bodies import LanguageTag, Name
 from truce.errors import AuthenticationError, ConflictError, InputError, NotFoundError
 from truce.storage.db import Database
 from truce.storage.models import Account, ApiToken, Member
-from truce.verify.registry import ROLES
+from truce.verify.registry import ROLES, SECRETARIAT_ROLES
 
 #: The shortest password accepted. Length is what makes a passphrase strong (NIST SP
 #: 800-63B §5.1.1.2); no composition rules are imposed.
@@ -196,7 +196,7 @@ def create_account(
     """Create the account of ``member``/``delegate``; refuse a second one.
 
     The member must be one of the mechanism's; the secretariat's staff have the
-    ``secretariat`` role and nobody else does. ``hasher`` is for :func:`demo_hasher`.
+    ``secretariat`` or ``clock`` role and nobody else does. ``hasher`` is for :func:`demo_hasher`.
     """
     if role not in ROLES:
         raise InputError(f"unknown role {role!r} (roles: {', '.join(ROLES)})", field="role")
@@ -218,9 +218,9 @@ def create_account(
             kind = connection.execute(select(Member.kind).where(Member.code == member)).scalar()
             if kind is None:
                 raise NotFoundError(f"{member} is not a member of this mechanism", field="member")
-            if (kind == "secretariat") != (role == "secretariat"):
+            if (kind == "secretariat") != (role in SECRETARIAT_ROLES):
                 raise InputError(
-                    "the secretariat's staff, and only they, have the secretariat role",
+                    "the secretariat's staff, and only they, have the secretariat and clock roles",
                     field="role",
                 )
             exists = connection.execute(

@@ -180,6 +180,32 @@ class RequestInfoBody(_Body):
     language: LanguageTag
 
 
+class LapseBody(_Body):
+    """``case.lapse``: the secretariat's clock records that a deadline of the case passed.
+
+    ``due_at`` is the deadline as the case had it; ``to`` names the member a request for
+    information was addressed to (``deadline = "information"`` only).
+    """
+
+    deadline: Literal["response", "information", "appeal", "investigation"]
+    due_at: Rfc3339
+    to: MemberCode | None = None
+
+
+class ExtendBody(_Body):
+    """``case.extend``: a mediator extends a deadline, or gives leave to answer late.
+
+    ``deadline_at`` is the new deadline; ``to`` names the member whose request for
+    information is extended (``deadline = "information"`` only). The reason is kept.
+    """
+
+    deadline: Literal["response", "information"]
+    to: MemberCode | None = None
+    deadline_at: Rfc3339
+    reason: Text
+    language: LanguageTag
+
+
 class CaseStatementBody(_Body):
     """``case.provide_info`` and ``case.appeal``: a statement for the record."""
 
@@ -389,6 +415,8 @@ BODY_MODELS: dict[str, type[_Body]] = {
     "case.rule": FindingBody,
     "case.new_round": NoteBody,
     "case.refer": NoteBody,
+    "case.lapse": LapseBody,
+    "case.extend": ExtendBody,
     "case.appeal": CaseStatementBody,
     "case.waive_appeal": NoteBody,
     "case.penalty": PenaltyBody,

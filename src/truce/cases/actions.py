@@ -70,8 +70,10 @@ PRIORITY: tuple[str, ...] = (
     "case.appeal",
     "case.waive_appeal",
     "case.request_info",
+    "case.extend",
     "case.withdraw",
     "case.evidence",
+    "case.lapse",
 )
 
 

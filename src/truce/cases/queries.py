@@ -521,3 +521,27 @@ def case_of_leaf(connection: Connection, leaf_hash: str) -> int | None:
         select(CaseRecord.id).where(CaseRecord.leaf_hash == leaf_hash)
     ).scalar()
     return case_id
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCase:
+    """A case whose deadlines may still run: what the clock needs to address a lapse."""
+
+    id: int
+    leaf_hash: str
+    audience: Any
+    case: cases.Case
+
+
+def live_cases(connection: Connection) -> list[LiveCase]:
+    """Every case awaiting a response, under investigation or ruled, oldest first.
+
+    Read without an audience rule: the secretariat's clock addresses each lapse to the
+    case's own audience, so nobody learns of a case from its clock.
+    """
+    rows = connection.execute(
+        select(CaseRecord.id, CaseRecord.leaf_hash, CaseRecord.audience, CaseRecord.state)
+        .where(CaseRecord.status.in_([*cases.OPEN, "ruled"]))
+        .order_by(CaseRecord.id)
+    ).all()
+    return [LiveCase(row.id, row.leaf_hash, row.audience, state_of(row)) for row in rows]

@@ -120,7 +120,8 @@ def _seen_state(state: dict[str, Any], thread: list[ThreadAct]) -> dict[str, Any
 
     The state repeats parts of bodies: the response's position, each mediator's current
     finding (the newest ``case.finding`` of that member), each request for information
-    (the n-th ``case.request_info``). Each stays only if the reader may see its act.
+    (the n-th ``case.request_info``, or the accused's first response). Each stays only
+    if the reader may see its act.
     """
     newest_finding = {act.member: act for act in thread if act.kind == "case.finding"}
     requests = [act for act in thread if act.kind == "case.request_info"]
@@ -131,11 +132,15 @@ def _seen_state(state: dict[str, Any], thread: list[ThreadAct]) -> dict[str, Any
         for member, finding in state.get("findings", {}).items()
         if member in newest_finding and not newest_finding[member].withheld
     }
-    seen["requests"] = [
-        request
-        for request, act in zip(state.get("requests", []), requests, strict=False)
-        if not act.withheld
-    ]
+    # A request is made by the n-th case.request_info, or by the accused's first
+    # response (asking the lodger for more information is always its first).
+    asked_by_mediators = iter(requests)
+    seen["requests"] = []
+    for request in state.get("requests", []):
+        by_accused = request.get("by") is not None and request.get("by") == state.get("accused")
+        act = responses[0] if by_accused and responses else next(asked_by_mediators, None)
+        if act is not None and not act.withheld:
+            seen["requests"].append(request)
     if responses and responses[0].withheld:
         seen["response"] = None
     return seen

@@ -29,7 +29,7 @@ from typing import Any
 
 from truce.acts.actor import Actor
 from truce.acts.refusal import require as _require
-from truce.cases import findings, penalty
+from truce.cases import deadlines, findings, penalty
 from truce.cases.findings import rulings
 from truce.cases.penalty import penalty_for
 from truce.cases.state import (
@@ -42,6 +42,7 @@ from truce.cases.state import (
     Outcome,
     Position,
     Status,
+    when,
 )
 from truce.errors import RefusedActError
 from truce.ledger.envelope import parse_time
@@ -157,17 +158,30 @@ def _may_respond(scenario: Scenario, case: Case, actor: Actor) -> None:
     _require(case.status == "awaiting_response", f"case {case.id} is {case.status}")
     _require(case.response is None, f"{case.accused} has already responded")
     _require(
-        actor.at <= case.response_deadline,
-        f"the response deadline passed at {case.response_deadline.isoformat()}",
+        case.pausing_request(scenario) is not None or actor.at <= case.response_deadline,
+        f"the response deadline passed at {when(case.response_deadline)}: a mediator may "
+        "give leave to respond late",
         "at",
     )
 
 
 def _respond(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
+    """A position; or, once, a request to the lodging member for more information."""
     position: Position = body["position"]
-    if position == "request_information":
-        return replace(case, information_requested=True)
-    return replace(case, response=position)
+    if position != "request_information":
+        return replace(case, response=position)
+    _require(
+        not case.information_requested,
+        f"{case.accused} has already asked {case.lodged_by} for more information",
+        "body.position",
+    )
+    request = InfoRequest(
+        to=case.lodged_by,
+        deadline=actor.at + timedelta(days=scenario.procedure.information_request_days),
+        by=actor.member,
+        asked_at=actor.at,
+    )
+    return replace(case, information_requested=True, requests=(*case.requests, request))
 
 
 def _may_evidence(scenario: Scenario, case: Case, actor: Actor) -> None:
@@ -189,8 +203,9 @@ def _may_investigate(scenario: Scenario, case: Case, actor: Actor) -> None:
     _require(actor.kind == "mediator", "only a mediator opens an investigation")
     _require(case.status == "awaiting_response", f"case {case.id} is {case.status}")
     _require(
-        case.response is not None or actor.at > case.response_deadline,
-        f"{case.accused} may still respond until {case.response_deadline.isoformat()}",
+        case.response is not None
+        or (actor.at > case.response_deadline and case.pausing_request(scenario) is None),
+        f"{case.accused} may still respond until {when(case.response_deadline)}",
     )
 
 
@@ -207,25 +222,32 @@ def _request_info(scenario: Scenario, case: Case, actor: Actor, body: Mapping[st
     to = body["to"]
     _require(to in (case.lodged_by, case.accused), f"{to} is not a party to this case", "body.to")
     days = body.get("deadline_days") or scenario.procedure.information_request_days
-    request = InfoRequest(to=to, deadline=actor.at + timedelta(days=days))
+    request = InfoRequest(
+        to=to, deadline=actor.at + timedelta(days=days), by=actor.member, asked_at=actor.at
+    )
     return replace(case, requests=(*case.requests, request))
 
 
 def _open_requests(case: Case, member: str) -> list[InfoRequest]:
-    return [r for r in case.requests if r.to == member and not r.answered]
+    return [r for r in case.requests if r.to == member and r.open]
 
 
 def _may_provide_info(scenario: Scenario, case: Case, actor: Actor) -> None:
+    requests = _open_requests(case, actor.member)
     _require(
-        bool(_open_requests(case, actor.member)),
+        bool(requests) and case.status in OPEN,
         f"no open request for information to {actor.member}",
+    )
+    _require(
+        actor.at <= requests[0].deadline,
+        f"the request's deadline passed at {when(requests[0].deadline)}: a mediator may "
+        "give leave to answer late",
+        "at",
     )
 
 
 def _provide_info(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
-    answered = _open_requests(case, actor.member)[0]
-    requests = tuple(replace(r, answered=True) if r is answered else r for r in case.requests)
-    return replace(case, requests=requests)
+    return deadlines.answered(scenario, case, actor)
 
 
 def _may_withdraw(scenario: Scenario, case: Case, actor: Actor) -> None:
@@ -264,6 +286,8 @@ _STEPS = {
     "case.rule": findings.rule,
     "case.new_round": findings.open_round,
     "case.refer": findings.refer,
+    "case.lapse": deadlines.lapse,
+    "case.extend": deadlines.extend,
     "case.appeal": penalty.appeal,
     "case.waive_appeal": penalty.waive,
     "case.penalty": penalty.penalise,
@@ -281,6 +305,8 @@ _GUARDS = {
     "case.rule": findings.may_rule,
     "case.new_round": findings.may_open_round,
     "case.refer": findings.may_refer,
+    "case.lapse": deadlines.may_lapse,
+    "case.extend": deadlines.may_extend,
     "case.appeal": penalty.may_appeal,
     "case.waive_appeal": penalty.may_waive,
     "case.penalty": penalty.may_penalise,
@@ -380,8 +406,14 @@ def next_steps(
                     preset["prior_violations"] = violator_prior
                 except RefusedActError:
                     allowed = False
+        elif kind == "case.lapse":
+            owed = deadlines.due(scenario, case, now)
+            allowed = allowed and bool(owed)
+            preset = owed[0] if owed else {}
+        elif kind == "case.extend":
+            allowed = allowed and deadlines.extendable(case)
         if kind == "case.provide_info":
-            waiting = case.status == "under_investigation"
+            waiting = case.status in OPEN
             for request in _open_requests(case, member):
                 shown.append(NextStep(kind, allowed, waiting, request.deadline))
             continue

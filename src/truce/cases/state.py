@@ -24,6 +24,8 @@ Status = Literal[
 ]
 Position = Literal["accept", "deny", "counter_claim", "request_information"]
 Outcome = Literal["violation_confirmed", "not_substantiated", "inconclusive"]
+#: The deadlines of a case that the secretariat's clock records as passed.
+Deadline = Literal["response", "information", "appeal", "investigation"]
 #: The statuses a case can have, in workflow order.
 STATUSES: tuple[Status, ...] = get_args(Status)
 OPEN: frozenset[Status] = frozenset({"awaiting_response", "under_investigation"})
@@ -38,6 +40,8 @@ CASE_KINDS = (
     "case.rule",
     "case.new_round",
     "case.refer",
+    "case.lapse",
+    "case.extend",
     "case.appeal",
     "case.waive_appeal",
     "case.penalty",
@@ -59,11 +63,26 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class InfoRequest:
-    """A mediator's request for information from a member, with its deadline."""
+    """A request for information to a member, with its deadline.
+
+    Made by a mediator (``case.request_info``) or by the accused, whose response asks
+    the lodging member for more information (``by`` is then the accused's code, and
+    the accused's response clock may stand still until the request is answered or
+    lapses: the scenario's ``response_clock_pauses``).
+    """
 
     to: str
     deadline: datetime
     answered: bool = False
+    by: str | None = None
+    asked_at: datetime | None = None
+    #: The clock recorded its deadline as passed (``case.lapse``).
+    lapsed: bool = False
+
+    @property
+    def open(self) -> bool:
+        """Neither answered nor lapsed: the member may still answer."""
+        return not self.answered and not self.lapsed
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +111,17 @@ class Case:
     #: When the current investigation opened (by ``case.investigate`` or an appeal).
     investigating_since: datetime | None = None
     penalty: str | None = None
+    #: The deadlines the clock recorded as passed (``case.lapse``), and not extended.
+    lapsed: tuple[Deadline, ...] = ()
+
+    def pausing_request(self, scenario: Scenario) -> InfoRequest | None:
+        """The accused's open request to the lodger that stops its response clock."""
+        if not scenario.procedure.response_clock_pauses or self.response is not None:
+            return None
+        for request in self.requests:
+            if request.by == self.accused and request.open:
+                return request
+        return None
 
     def response_overdue(self, now: datetime) -> bool:
         """True when the accused has not answered and the deadline has passed."""

@@ -39,7 +39,14 @@ def to_json(case: Case) -> dict[str, Any]:
             for member, f in case.findings.items()
         },
         "requests": [
-            {"to": r.to, "deadline": moment(r.deadline), "answered": r.answered}
+            {
+                "to": r.to,
+                "deadline": moment(r.deadline),
+                "answered": r.answered,
+                "by": r.by,
+                "asked_at": moment(r.asked_at),
+                "lapsed": r.lapsed,
+            }
             for r in case.requests
         ],
         "outcome": case.outcome,
@@ -51,6 +58,7 @@ def to_json(case: Case) -> dict[str, Any]:
         "split_rounds": case.split_rounds,
         "investigating_since": moment(case.investigating_since),
         "penalty": case.penalty,
+        "lapsed": list(case.lapsed),
     }
 
 
@@ -85,7 +93,12 @@ def from_json(data: Mapping[str, Any]) -> Case:
         },
         requests=tuple(
             InfoRequest(
-                to=r["to"], deadline=datetime.fromisoformat(r["deadline"]), answered=r["answered"]
+                to=r["to"],
+                deadline=datetime.fromisoformat(r["deadline"]),
+                answered=r["answered"],
+                by=r.get("by"),
+                asked_at=moment(r.get("asked_at")),
+                lapsed=r.get("lapsed", False),
             )
             for r in data["requests"]
         ),
@@ -98,4 +111,5 @@ def from_json(data: Mapping[str, Any]) -> Case:
         split_rounds=data.get("split_rounds", 0),
         investigating_since=moment(data.get("investigating_since")),
         penalty=data["penalty"],
+        lapsed=tuple(data.get("lapsed", ())),
     )

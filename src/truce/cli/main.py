@@ -209,6 +209,40 @@ def serve(
 
 
 @app.command()
+def clock(
+    key: Annotated[Path, typer.Option(help="The secretariat's clock key file (role clock).")],
+    log_key: Annotated[
+        Path | None,
+        typer.Option(help="The checkpoint key file (default: TRUCE_LOG_KEY_FILE)."),
+    ] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Record every deadline that has passed as a signed case.lapse, once.
+
+    What `truce serve` does every minute when TRUCE_CLOCK_KEY_FILE is set; run it where
+    no server runs the clock, or to catch up at once.
+    """
+    from truce.cases.clock import CaseClock
+    from truce.config import Settings
+    from truce.ledger.keys import KeyFile
+    from truce.log.admission import Admission, utc_now
+    from truce.log.checkpoints import LogSigner
+
+    db = _database(database)
+    try:
+        scenario = Admission(db).mechanism().scenario
+        signer = LogSigner.from_key_file(scenario, log_key or Settings().log_key_file)
+        admission = Admission(db, signer=signer)
+        ticked = CaseClock(admission, scenario, KeyFile.load(key), utc_now).tick()
+    finally:
+        db.dispose()
+    recorded = ", ".join(str(index) for index in ticked.recorded) or "none"
+    out.print(f"deadlines recorded as passed: {len(ticked.recorded)} (log entries: {recorded})")
+    for refusal in ticked.refused:
+        err.print(f"refused: {refusal}")
+
+
+@app.command()
 def rebuild(database: DatabaseOption = None) -> None:
     """Recreate every projection from the log alone, in one transaction."""
     from truce.log import projections

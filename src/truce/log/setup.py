@@ -34,7 +34,7 @@ SCENARIO_FILE = "mechanism.toml"
 DEMO_ROLES: dict[str, tuple[tuple[str, str], ...]] = {
     "party": (("officer", "officer"), ("observer", "observer"), ("witness", "witness")),
     "mediator": (("officer", "officer"), ("observer", "observer"), ("witness", "witness")),
-    "secretariat": (("clerk", "secretariat"),),
+    "secretariat": (("clerk", "secretariat"), ("clock", "clock")),
 }
 
 

@@ -272,6 +272,9 @@ class Procedure(_Model):
     #: Days an investigation may run without a ruling before the case may be referred.
     investigation_days: int = Field(default=30, ge=1, le=MAX_DAYS)
     information_request_days: int = Field(default=7, ge=1, le=MAX_DAYS)
+    #: Whether the accused's response clock stands still while its request for more
+    #: information to the lodging member is open.
+    response_clock_pauses: bool = True
     max_clock_skew_seconds: int = Field(default=300, ge=0, le=MAX_SKEW_SECONDS)
     max_act_age_hours: int = Field(default=24, ge=1, le=MAX_HOURS)
     #: The first day of the period the mechanism hears allegations about: an incident

@@ -55,6 +55,7 @@ __all__ = [
     "MEMBER_KEY",
     "PERMISSIONS",
     "ROLES",
+    "SECRETARIAT_ROLES",
     "KeyChange",
     "KeyRegistry",
     "RegisteredKey",
@@ -65,9 +66,12 @@ __all__ = [
 GENESIS: Final = "mechanism.genesis"
 MEMBER_KEY: Final = "member.key"
 
-Role = Literal["officer", "head", "observer", "secretariat", "witness"]
+Role = Literal["officer", "head", "observer", "secretariat", "witness", "clock"]
 ROLES: tuple[Role, ...] = get_args(Role)
-"""``witness`` keys sign no acts: they only cosign checkpoints (``truce witness``)."""
+"""``witness`` keys sign no acts: they only cosign checkpoints (``truce witness``).
+``clock`` keys, the secretariat's, sign only ``case.lapse``: that a deadline passed."""
+#: The roles only the secretariat gives, and the only ones it gives.
+SECRETARIAT_ROLES: frozenset[Role] = frozenset({"secretariat", "clock"})
 
 #: Which roles may sign each kind. ``mechanism.genesis`` is special: only the
 #: secretariat's root key signs it, and only as the first entry of the log.
@@ -85,6 +89,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "case.rule": frozenset({"head"}),
     "case.new_round": frozenset({"head"}),
     "case.refer": frozenset({"head", "secretariat"}),
+    "case.lapse": frozenset({"clock"}),
+    "case.extend": frozenset({"head"}),
     "case.appeal": frozenset({"head"}),
     "case.waive_appeal": frozenset({"head"}),
     "case.penalty": frozenset({"head"}),
@@ -270,11 +276,11 @@ class KeyRegistry:
                     f"key {key_id} is already registered (to {known.member}/{known.delegate})",
                     field="body.public_key",
                 )
-            if change.role == "secretariat" and author != self.secretariat:
+            if change.role in SECRETARIAT_ROLES and author != self.secretariat:
                 raise RoleError(
-                    "only the secretariat registers secretariat keys", field="body.role"
+                    f"only the secretariat registers {change.role} keys", field="body.role"
                 )
-            if change.role != "secretariat" and author == self.secretariat:
+            if change.role not in SECRETARIAT_ROLES and author == self.secretariat:
                 raise RoleError(
                     "the secretariat registers only its own staff's keys", field="body.role"
                 )

@@ -15,6 +15,7 @@ from tests.mechanism import SCENARIO_DIR
 from truce.acts.actor import Actor
 from truce.cases import rules as cases
 from truce.errors import RefusedActError
+from truce.ledger.envelope import format_time
 from truce.scenario.rules import Scenario, load_scenario
 from truce.verify.registry import PERMISSIONS, ROLES
 
@@ -175,6 +176,22 @@ def _bodies(kind: str, case: cases.Case, scenario: Scenario) -> Iterator[dict[st
             }
     elif kind in ("case.provide_info", "case.appeal"):
         yield dict(text)
+    elif kind == "case.lapse":
+        yield {"deadline": "response", "due_at": format_time(case.response_deadline)}
+        for request in case.requests:
+            yield {"deadline": "information", "to": request.to,
+                   "due_at": format_time(request.deadline)}  # fmt: skip
+        if case.ruled_at is not None:
+            yield {"deadline": "appeal", "due_at": format_time(case.ruled_at + timedelta(days=14))}
+        if case.investigating_since is not None:
+            due = case.investigating_since + timedelta(days=30)
+            yield {"deadline": "investigation", "due_at": format_time(due)}
+    elif kind == "case.extend":
+        later = {"deadline_at": format_time(LATE + timedelta(days=30)), "reason": "-",
+                 "language": "en"}  # fmt: skip
+        yield {"deadline": "response", **later}
+        for request in case.requests:
+            yield {"deadline": "information", "to": request.to, **later}
     else:
         yield {}
 
@@ -203,10 +220,11 @@ def _waits_on(
             found.append(("case.respond", case.response_deadline))
         if mediator and (case.response is not None or at > case.response_deadline):
             found.append(("case.investigate", None))
-    if case.status == "under_investigation":
+    if case.status in ("awaiting_response", "under_investigation"):
         for request in case.requests:
-            if request.to == member and not request.answered:
+            if request.to == member and request.open:
                 found.append(("case.provide_info", request.deadline))
+    if case.status == "under_investigation":
         if mediator and member not in case.findings:
             found.append(("case.finding", None))
         if mediator and cases.rulings(scenario, case):
@@ -275,7 +293,10 @@ def test_the_accused_responds_until_the_deadline_and_the_lodger_may_withdraw(
         "case.withdraw": "allowed",
     }
     assert _kinds(scenario, "awaiting", "PK", "observer") == {}
-    assert _kinds(scenario, "awaiting", "TR", "head") == {"case.evidence": "allowed"}
+    assert _kinds(scenario, "awaiting", "TR", "head") == {
+        "case.evidence": "allowed",
+        "case.extend": "allowed",
+    }
     assert _kinds(scenario, "awaiting, answered", "TR", "officer") == {
         "case.evidence": "allowed",
         "case.investigate": "allowed+awaited",
@@ -386,3 +407,12 @@ def test_nothing_is_left_to_do_on_a_closed_or_withdrawn_case(scenario: Scenario)
 def test_an_unknown_member_may_do_nothing(scenario: Scenario) -> None:
     case, at = STATES["awaiting"]
     assert cases.next_steps(scenario, case, "ZZ", "head", at) == []
+
+
+def test_the_clock_is_offered_the_lapse_it_owes_and_nothing_else(scenario: Scenario) -> None:
+    assert _kinds(scenario, "awaiting", "SEC", "clock") == {}
+    case, at = STATES["awaiting, deadline passed"]
+    lapse = next(s for s in cases.next_steps(scenario, case, "SEC", "clock", at))
+    assert (lapse.kind, lapse.allowed, lapse.awaited) == ("case.lapse", True, False)
+    assert lapse.preset == {"deadline": "response", "due_at": format_time(case.response_deadline)}
+    assert _kinds(scenario, "awaiting, deadline passed", "SEC", "secretariat") == {}

@@ -1,0 +1,135 @@
+"""The secretariat's clock in the log (issue 15, point 4): a passed deadline becomes a
+signed ``case.lapse`` that every member reads at the same logged time, a rebuild
+reproduces, and a restarted clock catches up; a mediator's signed extension lets a late
+answer in. Played through the API and the CLI, from both parties' side."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import Clock
+from tests.functional.support import Delegations
+from tests.functional.test_access_matrix import lodge
+from tests.functional.test_cli import truce
+from tests.mechanism import Mechanism
+from truce.cases.clock import CaseClock
+from truce.ledger.envelope import format_time
+from truce.log import projections
+
+SIDES = [("pk-officer", "AF", "af-root"), ("af-officer", "PK", "pk-root")]
+
+
+def case_clock(mechanism: Mechanism) -> CaseClock:
+    scenario = mechanism.scenario
+    return CaseClock(mechanism.admission, scenario, mechanism.key("sec-clock"), mechanism.clock)
+
+
+@pytest.mark.parametrize(("lodger", "accused", "accused_head"), SIDES)
+def test_a_passed_response_deadline_is_recorded_once_for_every_member(
+    client: TestClient,
+    mechanism: Mechanism,
+    clock: Clock,
+    lodger: str,
+    accused: str,
+    accused_head: str,
+) -> None:
+    d = Delegations(client, mechanism)
+    lodged = d.post(lodger, "case.lodge", lodge(accused, "clock"))
+    case, leaf = lodged["index"], lodged["leaf_hash"]
+    ticker = case_clock(mechanism)
+    assert ticker.tick().recorded == []  # nothing has passed yet
+
+    clock.advance(hours=73)
+    ticked = ticker.tick()
+    assert len(ticked.recorded) == 1
+    assert ticker.tick().recorded == []  # recorded once, however often the clock looks
+    for member in (lodger, accused_head, "tr-officer", "qa-root"):
+        record = d.get(member, f"/api/v1/cases/{case}")
+        lapse = [act for act in record["thread"] if act["kind"] == "case.lapse"]
+        assert [(a["index"], a["member"], a["delegate"]) for a in lapse] == [
+            (ticked.recorded[0], "SEC", "sec-clock")
+        ]
+        assert record["state"]["lapsed"] == ["response"]
+
+    # Late: refused, until a mediator gives leave by a signed act with a reason.
+    deny = {"position": "deny", "statement": "We deny it.", "language": "en"}
+    late = d.post(accused_head, "case.respond", deny, refs=(leaf,), expect=422)
+    assert "a mediator may give leave" in late["detail"]
+    leave = {
+        "deadline": "response",
+        "deadline_at": format_time(clock.now),
+        "reason": "The crossing was closed and the delegation could not meet.",
+        "language": "en",
+    }
+    too_soon = d.post("tr-root", "case.extend", leave, refs=(leaf,), expect=422)
+    assert "later than now" in too_soon["detail"]
+    d.post("qa-root", "case.extend", leave | {"deadline_at": _in_hours(clock, 24)}, refs=(leaf,))
+    d.post(accused_head, "case.respond", deny, refs=(leaf,))
+    assert d.get(lodger, f"/api/v1/cases/{case}")["state"]["response"] == "deny"
+
+
+def _in_hours(clock: Clock, hours: float) -> str:
+    return format_time(clock.now + timedelta(hours=hours))
+
+
+def test_only_the_clock_signs_a_lapse_and_never_before_the_deadline(
+    client: TestClient, mechanism: Mechanism, clock: Clock
+) -> None:
+    d = Delegations(client, mechanism)
+    lodged = d.post("pk-officer", "case.lodge", lodge("AF", "early"))
+    state = d.get("pk-officer", f"/api/v1/cases/{lodged['index']}")["state"]
+    body = {"deadline": "response", "due_at": state["response_deadline"].replace("+00:00", "Z")}
+    refs = (lodged["leaf_hash"],)
+    for forger in ("sec-clerk", "tr-root", "pk-root"):
+        refused = d.post(forger, "case.lapse", body, refs=refs, expect=422)
+        assert "may not sign case.lapse" in refused["detail"]
+    early = d.post("sec-clock", "case.lapse", body, refs=refs, expect=422)
+    assert "has not passed" in early["detail"]
+
+
+def test_a_restarted_clock_catches_up_and_a_rebuild_reproduces_it(
+    client: TestClient, mechanism: Mechanism, clock: Clock
+) -> None:
+    d = Delegations(client, mechanism)
+    first = d.post("pk-officer", "case.lodge", lodge("AF", "one"))
+    second = d.post("af-officer", "case.lodge", lodge("PK", "two"))
+    d.post("pk-root", "case.respond", {"position": "request_information",
+           "statement": "Which unit?", "language": "en"}, refs=(second["leaf_hash"],))  # fmt: skip
+    clock.advance(days=30)  # the server (and its clock) was down for a month
+    ticked = case_clock(mechanism).tick()
+    # The first case's response deadline and the second's request to AF lapse; the
+    # second's response deadline stood still while AF's answer was awaited.
+    assert len(ticked.recorded) == 2
+    kinds = {
+        case["id"]: d.get("tr-root", f"/api/v1/cases/{case['id']}")["state"]
+        for case in (first | {"id": first["index"]}, second | {"id": second["index"]})
+    }
+    assert kinds[first["index"]]["lapsed"] == ["response"]
+    assert [r["lapsed"] for r in kinds[second["index"]]["requests"]] == [True]
+    # AF never answered: PK's clock resumed when the request lapsed, 30 days late.
+    assert case_clock(mechanism).tick().recorded == []
+    clock.advance(days=4)
+    assert len(case_clock(mechanism).tick().recorded) == 1
+    with mechanism.db.read() as connection:
+        live = projections.snapshot(connection)
+    with mechanism.db.write() as connection:
+        projections.rebuild(connection)
+    with mechanism.db.read() as connection:
+        assert projections.snapshot(connection) == live
+
+
+def test_truce_clock_records_what_is_owed_from_the_command_line(
+    client: TestClient, mechanism: Mechanism, clock: Clock
+) -> None:
+    d = Delegations(client, mechanism)
+    d.post("af-officer", "case.lodge", lodge("PK", "cli"))
+    key = str(mechanism.keys_dir / "sec-clock.key")
+    log_key = str(mechanism.log_key_file)
+    nothing = truce("clock", "--key", key, "--log-key", log_key, database=mechanism.url).ok()
+    assert "deadlines recorded as passed: 0" in nothing.stdout
+    wrong = truce("clock", "--key", str(mechanism.keys_dir / "sec-clerk.key"),
+                  "--log-key", log_key, database=mechanism.url)  # fmt: skip
+    wrong.error(contains="not clock")
