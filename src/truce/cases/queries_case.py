@@ -107,7 +107,7 @@ def case_thread(
         violator_prior=violator_prior(connection, scenario, row, reader, now),
     )
     answer = CaseThread(
-        case=case_summary(row, now),
+        case=case_summary(scenario, row, now),
         state=_seen_state(row.state, thread),
         thread=thread,
         next_steps=next_acts(steps),
