@@ -65,7 +65,7 @@ def time_zones(scenario: Scenario, member: str, now: datetime) -> dict[str, Any]
     """The zones a lodge form's time is typed in: the author's member's (``default``)
     and each gazetteer place's that has one, each as (name, UTC offset now)."""
     name, zone = zone_for(scenario, None, member)
-    places = {}
+    places: dict[str, tuple[str, str]] = {}
     for place in scenario.places:
         found = place_zone(scenario, place.id)
         if found is not None:

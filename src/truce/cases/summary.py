@@ -152,7 +152,7 @@ def _response_due(row: Any, now: datetime) -> tuple[datetime, bool, bool]:
 
 def figures(scenario: Scenario, row: Any) -> Figures:
     """The lodging member's figures of a case row, summed per side of the attack."""
-    totals = {}
+    totals: dict[str, SideTotals] = {}
     for harm in HARM_IDS:
         victims, attackers = split_total(scenario, getattr(row, harm))
         totals[harm] = SideTotals(victims=victims, attackers=attackers)
