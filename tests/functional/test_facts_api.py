@@ -41,7 +41,14 @@ def test_figures_by_category_and_side_for_each_party(
     d = Delegations(client, mechanism)
     lodged = d.post(f"{lodger}-officer", "case.lodge", lodge_body(accused.upper(), **FIGURES))
     for reader in (f"{lodger}-officer", f"{accused}-officer", "tr-officer"):
-        case = d.get(reader, f"/api/v1/cases/{lodged['index']}")["case"]
+        thread = d.get(reader, f"/api/v1/cases/{lodged['index']}")
+        assert thread["casualties"]["categories"][1] == {
+            "id": "police_levies",
+            "label": "Police and levies",
+            "side": "victims",
+        }
+        assert [h["id"] for h in thread["casualties"]["harms"]] == ["killed", "injured", "missing"]
+        case = thread["case"]
         assert case["killed"] == FIGURES["killed"]
         assert case["missing"] == FIGURES["missing"]
         assert case["figures"] == {

@@ -18,7 +18,7 @@ from truce.cases import rules as cases
 from truce.cases import stored
 from truce.cases.queries import case_title
 from truce.ledger.envelope import format_time
-from truce.scenario.facts import HARM_IDS, split_total
+from truce.scenario.facts import DEFAULT_CASUALTIES, HARM_IDS, CasualtyLists, split_total
 from truce.scenario.rules import Scenario
 
 
@@ -108,6 +108,11 @@ class CaseThread(BaseModel):
     thread: list[ThreadAct]
     next_steps: list[NextAct] = Field(
         default_factory=list, description="what the reader may do next on the case"
+    )
+    casualties: CasualtyLists = Field(
+        default_factory=lambda: DEFAULT_CASUALTIES,
+        description="the scenario's casualty categories (with their side) and harms, with "
+        "the labels of the scenario, that the case's figures count",
     )
 
 
