@@ -79,3 +79,35 @@ def test_a_case_through_the_client(
     assert refused.returncode == 4
     assert refused.stderr.startswith("error: refused (422): case")
     assert len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_figures_through_the_client_keep_attackers_apart(
+    server: Server, mechanism: Mechanism
+) -> None:
+    """Each party lodges with police and levies, the missing and attackers; the list
+    gives each lodger's victims and attackers apart."""
+    cases = {}
+    for lodger, accused, place in (("pk-officer", "AF", "torkham"), ("af-officer", "PK", "kabul")):
+        lodged = ok(as_delegate(
+            server, mechanism, lodger, "lodge",
+            "--accused", accused, "--type", "attack_on_post", "--at", "2025-11-06T10:30:00Z",
+            "--place", place, "--clause", "C4", "--killed", "police_levies=4",
+            "--killed", "militants=19", "--missing", "police_levies=2",
+            "--narrative", "A post was overrun.",
+        ))  # fmt: skip
+        cases[lodged.strip().splitlines()[-1].split()[1]] = lodger
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TRUCE_")}
+    env |= {"TRUCE_SERVER": server.base_url, "COLUMNS": "250",
+            "TRUCE_KEY_FILE": str(mechanism.keys_dir / "tr-officer.key")}  # fmt: skip
+    listed = subprocess.run([TRUCE, "cases"], capture_output=True, text=True, env=env,
+                            timeout=120, check=True).stdout  # fmt: skip
+    assert "killed (as the lodger claims)" in listed
+    for case in cases:
+        [row] = [line for line in listed.splitlines() if line.startswith(f"│ {case} ")]
+        assert "victims 4, attackers 19" in row
+    unknown = as_delegate(server, mechanism, "pk-officer", "lodge", "--accused", "AF",
+                          "--type", "shelling", "--at", "2025-11-06T10:30:00Z",
+                          "--place", "torkham", "--clause", "C4", "--killed", "children=2",
+                          "--narrative", "x")  # fmt: skip
+    assert unknown.returncode != 0
+    assert "police_levies" in unknown.stderr

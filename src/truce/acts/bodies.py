@@ -79,11 +79,18 @@ Rfc3339 = Annotated[
 
 
 class Casualties(_Body):
-    """Killed or injured, by category; None where a category is not stated."""
+    """People killed, injured or missing, by category; None where a category is not stated.
+
+    The fields are every category a scenario may count
+    (:data:`truce.scenario.facts.CATEGORY_IDS`); the scenario's own list says which it
+    accepts, and ``militants`` (attackers) is never added to the others.
+    """
 
     soldiers: Count | None = None
+    police_levies: Count | None = None
     civilians: Count | None = None
     militants: Count | None = None
+    unspecified: Count | None = None
 
 
 class PlaceRef(_Body):
@@ -113,6 +120,8 @@ class Incident(_Body):
     actors: list[Short] = Field(default_factory=list, max_length=20)
     killed: Casualties = Field(default_factory=Casualties)
     injured: Casualties = Field(default_factory=Casualties)
+    #: Missing or abducted (absent from acts lodged before it was counted).
+    missing: Casualties | None = None
 
 
 class Accused(_Body):

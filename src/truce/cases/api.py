@@ -76,6 +76,7 @@ def list_cases(
         sector=sector or None,
     )
     now = _now()
+    scenario = services.admission.mechanism().scenario
     with services.db.read() as connection:
         viewer = queries.reader_of(connection, reader)
         total, rows = queries.cases_page(connection, viewer, filters, limit=limit, offset=offset)
@@ -83,7 +84,7 @@ def list_cases(
         total=total,
         limit=limit,
         offset=offset,
-        cases=[case_summary(row, now) for row in rows],
+        cases=[case_summary(scenario, row, now) for row in rows],
     )
 
 

@@ -10,6 +10,7 @@ member exactly what the API would. Act forms are those
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -31,8 +32,11 @@ from truce.cases.queries import (
 from truce.cases.queries_case import case_thread, counter_cases
 from truce.errors import InputError
 from truce.files.queries import readable
+from truce.files.rules import camera_moment
 from truce.ledger.envelope import parse_time
 from truce.media.service import MediaReader, case_draft
+from truce.scenario.facts import casualty_lists, place_zone, utc_offset, utc_to_local, zone_for
+from truce.scenario.rules import Scenario
 from truce.web.common import (
     case_item,
     filter_context,
@@ -57,6 +61,18 @@ def request_filters(request: Request) -> tuple[Filters, InputError | None]:
         return Filters(), exc
 
 
+def time_zones(scenario: Scenario, member: str, now: datetime) -> dict[str, Any]:
+    """The zones a lodge form's time is typed in: the author's member's (``default``)
+    and each gazetteer place's that has one, each as (name, UTC offset now)."""
+    name, zone = zone_for(scenario, None, member)
+    places: dict[str, tuple[str, str]] = {}
+    for place in scenario.places:
+        found = place_zone(scenario, place.id)
+        if found is not None:
+            places[place.id] = (found[0], utc_offset(found[1], now))
+    return {"default": (name, utc_offset(zone, now)), "places": places}
+
+
 def lodge_initial(
     services: Services, member: str, cluster_id: int
 ) -> tuple[dict[str, Any], list[str]]:
@@ -78,8 +94,11 @@ def lodge_initial(
         "narrative": body["narrative"],
         "language": body["language"],
     }
+    place_id = (incident["place"] or {}).get("place_id")
     if incident["occurred_at"]:
-        initial["incident.occurred_at"] = incident["occurred_at"][:16]
+        _zone_name, zone = zone_for(scenario, place_id, member)
+        local = utc_to_local(parse_time(incident["occurred_at"]), zone)
+        initial["incident.occurred_at"] = local.strftime("%Y-%m-%dT%H:%M")
     for name, value in (incident["place"] or {}).items():
         initial[f"incident.place.{name}"] = value
     for measure in ("killed", "injured"):
@@ -158,6 +177,8 @@ def lodge_form(
             "audiences": [m for m in scenario.members if m.code != viewer.member],
             "initial": initial,
             "missing": missing,
+            "casualty": casualty_lists(scenario),
+            "zones": time_zones(scenario, viewer.member, now_of(services)),
             "from_cluster": from_cluster if initial else None,
         },
         status_code=200 if allowed else 403,
@@ -177,14 +198,14 @@ def _photo_check(photo: dict[str, Any] | None, case: Any) -> dict[str, Any]:
     found: dict[str, Any] = {}
     if not photo:
         return found
+    taken = camera_moment(photo)
+    if taken is not None:
+        # Only a camera time that names its offset is a moment to compare.
+        found["hours_from_incident"] = round(
+            (taken - parse_time(case.occurred_at)).total_seconds() / 3600, 1
+        )
     if photo.get("taken_at"):
-        try:
-            taken = parse_time(photo["taken_at"])
-            found["hours_from_incident"] = round(
-                (taken - parse_time(case.occurred_at)).total_seconds() / 3600, 1
-            )
-        except InputError:
-            pass
+        found["camera_clock"] = photo["taken_at"][:16].replace("T", " ")
     if photo.get("lat") is not None and case.lat is not None and case.lon is not None:
         found["km_from_incident"] = round(
             _distance_km(photo["lat"], photo["lon"], case.lat, case.lon), 1
@@ -262,6 +283,8 @@ def case_page(
             "clause_options": [(c.id, f"{c.id} {c.title}") for c in scenario.clauses],
             "audiences": [m for m in scenario.members if m.code != viewer.member],
             "now": now,
+            "casualty": casualty_lists(scenario),
+            "zones": time_zones(scenario, viewer.member, now),
         },
     )
 

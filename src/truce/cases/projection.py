@@ -122,6 +122,7 @@ def _insert_case(
             clauses=body["clauses"],
             killed=incident.get("killed", {}),
             injured=incident.get("injured", {}),
+            missing=incident.get("missing"),
             lodged_at=case.lodged_at,
             counter_to=counter_to,
             state=stored.to_json(case),

@@ -24,6 +24,7 @@ from truce.cases.summary import CaseThread, ThreadAct, case_summary, next_acts
 from truce.errors import NotFoundError
 from truce.ledger.envelope import format_time, stored_audience
 from truce.log.audience import Reader, visible
+from truce.scenario.facts import casualty_lists
 from truce.scenario.rules import Scenario
 from truce.storage.models import Act, Body, CaseAct, CaseRecord, StoredFile
 from truce.verify.registry import PERMISSIONS
@@ -107,10 +108,11 @@ def case_thread(
         violator_prior=violator_prior(connection, scenario, row, reader, now),
     )
     answer = CaseThread(
-        case=case_summary(row, now),
+        case=case_summary(scenario, row, now),
         state=_seen_state(row.state, thread),
         thread=thread,
         next_steps=next_acts(steps),
+        casualties=casualty_lists(scenario),
     )
     return row, answer
 

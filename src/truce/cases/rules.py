@@ -46,6 +46,7 @@ from truce.cases.state import (
 )
 from truce.errors import RefusedActError
 from truce.ledger.envelope import parse_time
+from truce.scenario.facts import casualty_problems
 from truce.scenario.rules import Scenario
 from truce.verify.registry import PERMISSIONS
 
@@ -96,6 +97,8 @@ def lodge(scenario: Scenario, case_id: str, actor: Actor, body: Mapping[str, Any
             f"{place_id!r} is not in the gazetteer",
             "body.incident.place.place_id",
         )
+        for field_name, message in casualty_problems(scenario, incident):
+            raise _refuse(message, field_name)
     _require(actor.kind == "party", "only a party lodges an allegation")
     _require(_party(scenario, accused), f"{accused} is not a party", "body.accused.member")
     _require(accused != actor.member, "a party cannot accuse itself", "body.accused.member")

@@ -18,11 +18,33 @@ from truce.cases import rules as cases
 from truce.cases import stored
 from truce.cases.queries import case_title
 from truce.ledger.envelope import format_time
+from truce.scenario.facts import DEFAULT_CASUALTIES, HARM_IDS, CasualtyLists, split_total
 from truce.scenario.rules import Scenario
 
 
+class SideTotals(BaseModel):
+    """One harm's figures of a case, each side of the attack summed on its own."""
+
+    victims: int = Field(description="the victims' categories (all but attackers) summed")
+    attackers: int = Field(description="the attackers' categories (militants) summed")
+
+
+class Figures(BaseModel):
+    """A case's casualty figures as the member that lodged it claims them."""
+
+    claimed_by: str = Field(description="the member whose claim these figures are")
+    totals: dict[str, SideTotals] = Field(
+        description="per harm (killed, injured, missing): victims and attackers, apart"
+    )
+
+
 class CaseSummary(BaseModel):
-    """One case as lists show it."""
+    """One case as lists show it.
+
+    ``killed``, ``injured`` and ``missing`` are the lodging member's figures by
+    category (``missing``: missing or abducted); ``figures`` sums them per side of the
+    attack, never adding attackers to victims.
+    """
 
     id: int
     leaf_hash: str
@@ -39,6 +61,8 @@ class CaseSummary(BaseModel):
     clauses: list[str]
     killed: dict[str, int | None]
     injured: dict[str, int | None]
+    missing: dict[str, int | None]
+    figures: Figures
     lodged_at: str
     response_deadline: str
     response_overdue: bool
@@ -85,6 +109,11 @@ class CaseThread(BaseModel):
     next_steps: list[NextAct] = Field(
         default_factory=list, description="what the reader may do next on the case"
     )
+    casualties: CasualtyLists = Field(
+        default_factory=lambda: DEFAULT_CASUALTIES,
+        description="the scenario's casualty categories (with their side) and harms, with "
+        "the labels of the scenario, that the case's figures count",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +137,10 @@ class CaseItem:
     lon: float | None
     precision: str
     clauses: tuple[str, ...]
-    killed: int
-    injured: int
+    #: The lodging member's claim, per harm: (victims, attackers), never added together.
+    killed: tuple[int, int]
+    injured: tuple[int, int]
+    missing: tuple[int, int]
     response_deadline: datetime | None
     response_overdue: bool
     outcome: str | None
@@ -124,7 +155,16 @@ def _response_due(row: Any, now: datetime) -> tuple[datetime, bool, bool]:
     return state.response_deadline, awaiting, awaiting and state.response_overdue(now)
 
 
-def case_summary(row: Any, now: datetime) -> CaseSummary:
+def figures(scenario: Scenario, row: Any) -> Figures:
+    """The lodging member's figures of a case row, summed per side of the attack."""
+    totals: dict[str, SideTotals] = {}
+    for harm in HARM_IDS:
+        victims, attackers = split_total(scenario, getattr(row, harm))
+        totals[harm] = SideTotals(victims=victims, attackers=attackers)
+    return Figures(claimed_by=row.lodged_by, totals=totals)
+
+
+def case_summary(scenario: Scenario, row: Any, now: datetime) -> CaseSummary:
     """A full case row as the API lists it."""
     deadline, _awaiting, overdue = _response_due(row, now)
     return CaseSummary(
@@ -143,6 +183,8 @@ def case_summary(row: Any, now: datetime) -> CaseSummary:
         clauses=list(row.clauses),
         killed=dict(row.killed),
         injured=dict(row.injured),
+        missing=dict(row.missing or {}),
+        figures=figures(scenario, row),
         lodged_at=format_time(row.lodged_at),
         response_deadline=format_time(deadline),
         response_overdue=overdue,
@@ -156,10 +198,6 @@ def case_summary(row: Any, now: datetime) -> CaseSummary:
 def type_label(scenario: Scenario, type_id: str) -> str:
     """The taxonomy's label of an incident type (the type id when unknown)."""
     return next((t.label for t in scenario.incident_types if t.id == type_id), type_id)
-
-
-def _total(counts: Any) -> int:
-    return sum(value for value in (counts or {}).values() if isinstance(value, int))
 
 
 def case_item(scenario: Scenario, row: Any, now: datetime) -> CaseItem:
@@ -184,8 +222,9 @@ def case_item(scenario: Scenario, row: Any, now: datetime) -> CaseItem:
         lon=row.lon,
         precision=row.precision,
         clauses=tuple(row.clauses),
-        killed=_total(row.killed),
-        injured=_total(row.injured),
+        killed=split_total(scenario, row.killed),
+        injured=split_total(scenario, row.injured),
+        missing=split_total(scenario, row.missing),
         response_deadline=deadline if awaiting else None,
         response_overdue=overdue,
         outcome=row.outcome,

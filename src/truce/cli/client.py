@@ -22,6 +22,7 @@ from rich.table import Table
 from truce.errors import AuthenticationError, ConfigurationError, InputError, RemoteRefusalError
 from truce.ledger.envelope import sign_act
 from truce.ledger.keys import KeyFile
+from truce.scenario.facts import CATEGORY_IDS
 
 out = Console(soft_wrap=True, emoji=False, highlight=False)
 
@@ -132,9 +133,10 @@ def _counts(values: list[str] | None, field: str) -> dict[str, int]:
     counts: dict[str, int] = {}
     for value in values or []:
         category, _, number = value.partition("=")
-        if category not in ("soldiers", "civilians", "militants") or not number.isdigit():
+        if category not in CATEGORY_IDS or not number.isdigit():
             raise InputError(
-                f"--{field} takes soldiers=N, civilians=N or militants=N, not {value!r}",
+                f"--{field} takes CATEGORY=N, a category being one of "
+                f"{', '.join(CATEGORY_IDS)} (the scenario says which it counts), not {value!r}",
                 field=field,
             )
         counts[category] = int(number)
@@ -158,12 +160,22 @@ def lodge(
     group: Annotated[str | None, typer.Option(help="Group the accused is said to harbour.")] = None,
     killed: Annotated[list[str] | None, typer.Option(help="e.g. civilians=5 (repeat).")] = None,
     injured: Annotated[list[str] | None, typer.Option(help="e.g. soldiers=2 (repeat).")] = None,
+    missing: Annotated[
+        list[str] | None, typer.Option(help="Missing or abducted, e.g. police_levies=3 (repeat).")
+    ] = None,
     language: LanguageOption = "en",
     audience: AudienceOption = "all",
     token: TokenOption = None,
     receipt_out: ReceiptOption = None,
 ) -> None:
-    """Lodge an allegation of a violation."""
+    """Lodge an allegation of a violation.
+
+    The figures are your member's claim; attackers (militants) are counted apart from
+    victims (soldiers, police_levies, civilians, unspecified) and never added to them.
+    """
+    figures = {"killed": _counts(killed, "killed"), "injured": _counts(injured, "injured")}
+    if missing:
+        figures["missing"] = _counts(missing, "missing")
     body = {
         "incident": {
             "type": incident_type,
@@ -180,8 +192,7 @@ def lodge(
                 if value is not None
             },
             "actors": actor or [],
-            "killed": _counts(killed, "killed"),
-            "injured": _counts(injured, "injured"),
+            **figures,
         },
         "accused": {"member": accused} | ({"group": group} if group else {}),
         "clauses": clause,
@@ -491,12 +502,17 @@ def cases_list(
     if member:
         params["member"] = member
     page = Session(server, key, token).request("GET", "/api/v1/cases", params=params)
-    table = Table("case", "status", "type", "when", "where", "by", "against", "clauses")
+    table = Table(
+        "case", "status", "type", "when", "where", "by", "against", "clauses",
+        "killed (as the lodger claims)",
+    )  # fmt: skip
     for row in page["cases"]:
+        killed = row["figures"]["totals"]["killed"]
         table.add_row(
             str(row["id"]), row["status"], row["type"], row["occurred_at"],
             row["place_id"] or f"{row['lat']},{row['lon']}", row["lodged_by"], row["accused"],
             ",".join(row["clauses"]),
+            f"victims {killed['victims']}, attackers {killed['attackers']}",
         )  # fmt: skip
     out.print(table)
     out.print(f"{page['total']} cases")

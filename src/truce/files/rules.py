@@ -4,11 +4,17 @@ A file's type is decided by its first bytes, never by its name or by what the up
 declares: a declared type that disagrees with the content is refused. For photos, the
 time and place the camera recorded (EXIF ``DateTimeOriginal`` and GPS) are read so that
 they can be shown beside the claim the photo supports.
+
+A camera's clock names no time zone: ``DateTimeOriginal`` is the wall-clock time the
+camera was set to, wherever that was. It is kept as read (``taken_at`` without a zone)
+and shown as such, never read as UTC. Only when the photo also records
+``OffsetTimeOriginal`` (``+05:00``) is the moment known; that offset is kept beside it.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,18 +32,41 @@ SIGNATURES: tuple[tuple[str, bytes, int], ...] = (
 TEXT = "text/plain"
 
 
+#: EXIF tags: DateTimeOriginal, its offset from UTC (EXIF 2.31), and DateTime.
+_TAKEN, _TAKEN_OFFSET, _DATE_TIME = 0x9003, 0x9011, 0x0132
+_OFFSET = re.compile(r"^[+-](?:0\d|1[0-4]):[0-5]\d$")
+
+
 @dataclass(frozen=True, slots=True)
 class PhotoMetadata:
-    """When and where a camera says a photo was taken."""
+    """When and where a camera says a photo was taken.
+
+    ``taken_at`` is the camera clock's reading without a zone (``2025-10-28T14:03:00``);
+    ``offset`` its offset from UTC (``+05:00``) when the photo records one.
+    """
 
     taken_at: str | None
     lat: float | None
     lon: float | None
+    offset: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form, omitting what the photo does not say."""
-        return {k: v for k, v in (("taken_at", self.taken_at), ("lat", self.lat),
-                                  ("lon", self.lon)) if v is not None}  # fmt: skip
+        given = (("taken_at", self.taken_at), ("offset", self.offset), ("lat", self.lat),
+                 ("lon", self.lon))  # fmt: skip
+        return {key: value for key, value in given if value is not None}
+
+
+def camera_moment(photo: dict[str, Any]) -> datetime | None:
+    """The moment a photo was taken, when its camera time names its offset; else None
+    (a camera clock without a zone is not a moment)."""
+    taken, offset = photo.get("taken_at"), photo.get("offset")
+    if not isinstance(taken, str) or not isinstance(offset, str) or not _OFFSET.match(offset):
+        return None
+    try:
+        return datetime.fromisoformat(taken + offset)
+    except ValueError:
+        return None
 
 
 def sniff(content: bytes) -> str:
@@ -105,13 +134,16 @@ def photo_metadata(content: bytes, media_type: str) -> PhotoMetadata | None:
             gps = exif.get_ifd(0x8825)
     except (UnidentifiedImageError, OSError, ValueError):
         return None
-    taken = details.get(0x9003) or exif.get(0x0132)
-    taken_at = None
+    taken = details.get(_TAKEN) or exif.get(_DATE_TIME)
+    taken_at = offset = None
     if isinstance(taken, str):
         try:
             taken_at = datetime.strptime(taken.strip(), "%Y:%m:%d %H:%M:%S").isoformat()
         except ValueError:
             taken_at = None
+    given = details.get(_TAKEN_OFFSET) if details.get(_TAKEN) else None
+    if taken_at is not None and isinstance(given, str) and _OFFSET.match(given.strip("\x00 ")):
+        offset = given.strip("\x00 ")
     lat = _degrees(gps.get(2), gps.get(1)) if gps.get(2) else None
     lon = _degrees(gps.get(4), gps.get(3)) if gps.get(4) else None
     if lat is not None and not -90 <= lat <= 90:
@@ -120,4 +152,4 @@ def photo_metadata(content: bytes, media_type: str) -> PhotoMetadata | None:
         lon = None
     if taken_at is None and lat is None and lon is None:
         return None
-    return PhotoMetadata(taken_at=taken_at, lat=lat, lon=lon)
+    return PhotoMetadata(taken_at=taken_at, lat=lat, lon=lon, offset=offset)

@@ -32,6 +32,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import PoFileError, read_po, write_po
 
 from truce.errors import ScenarioError
+from truce.scenario.facts import casualty_lists
 from truce.scenario.rules import SCENARIO_FILE_NAME, Scenario, load_scenario
 from truce.scenario.toml_lines import Location, TomlLineIndex
 
@@ -58,6 +59,8 @@ LABEL_FIELDS: tuple[tuple[str, ...], ...] = (
     ("penalties", "steps", "*", "description"),
     ("incident_types", "*", "label"),
     ("incident_types", "*", "description"),
+    ("casualties", "categories", "*", "label"),
+    ("casualties", "harms", "*", "label"),
     ("places", "*", "name"),
     ("places", "*", "admin1"),
 )
@@ -130,9 +133,12 @@ def localize(scenario: Scenario, translate: Callable[[str], str]) -> Scenario:
     """A copy of ``scenario`` whose labels are ``translate``-d; ids and all else unchanged.
 
     A place keeps its name as written among its aliases, so that a search in the
-    scenario's own language still finds it in a translated view.
+    scenario's own language still finds it in a translated view. A scenario logged
+    before it declared its casualty lists is shown with the default lists, translated.
     """
     data = scenario.model_dump()
+    if data.get("casualties") is None:
+        data["casualties"] = casualty_lists(scenario).model_dump()
     for field in _fields(data):
         if isinstance(field.value, str) and field.value.strip():
             field.table[field.key] = translate(field.value) or field.value

@@ -40,6 +40,7 @@ from truce.errors import InputError, ScenarioError
 from truce.ledger.checkpoint import witness_name
 from truce.ledger.keys import PublicKey, demo_signing_key
 from truce.ledger.note import is_valid_key_name
+from truce.scenario.facts import CasualtyLists, TimeZoneName
 from truce.scenario.refs import cross_reference_problems, dotted, entries, table
 from truce.scenario.toml_lines import Location, TomlLineIndex
 
@@ -243,6 +244,8 @@ class Member(_Model):
     root_key: RootKey
     languages: list[LanguageTag] = Field(default_factory=list)
     witness: MemberWitness | None = Field(default=None, exclude_if=lambda value: value is None)
+    #: The IANA zone of the member's local time (``Asia/Karachi``); left out when absent.
+    time_zone: TimeZoneName | None = Field(default=None, exclude_if=lambda value: value is None)
 
     def public_key(self) -> PublicKey:
         """The member's root key."""
@@ -329,6 +332,8 @@ class Place(_Model):
     precision: Precision
     precision_km: float | None = Field(default=None, gt=0.0, le=1000.0, allow_inf_nan=False)
     source: NonBlank
+    #: The place's IANA zone, where it is not that of its country's member.
+    time_zone: TimeZoneName | None = Field(default=None, exclude_if=lambda value: value is None)
 
     @model_validator(mode="after")
     def _coordinates_match_precision(self) -> Self:
@@ -357,6 +362,9 @@ class Scenario(_Model):
     penalties: Penalties
     incident_types: list[IncidentType] = Field(min_length=1)
     places: list[Place] = Field(default_factory=list)
+    #: The casualty categories and harms allegations count (``truce.scenario.facts``);
+    #: left out when absent, so a scenario logged before them keeps its genesis body.
+    casualties: CasualtyLists | None = Field(default=None, exclude_if=lambda value: value is None)
     demo: Demo | None = None
 
     @model_validator(mode="after")

@@ -354,6 +354,8 @@ class CaseRecord(Base):
     clauses: Mapped[Any] = mapped_column(JSON)
     killed: Mapped[Any] = mapped_column(JSON)
     injured: Mapped[Any] = mapped_column(JSON)
+    #: Missing or abducted, by category (NULL for allegations that give none).
+    missing: Mapped[Any | None] = mapped_column(JSON, nullable=True)
     lodged_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     counter_to: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(24), nullable=True)

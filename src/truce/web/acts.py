@@ -11,7 +11,7 @@ so it cannot sign for anyone; the session only says who may submit.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -31,6 +31,8 @@ from truce.log.admission import load_submission_bytes
 from truce.log.api import read_limited, writable
 from truce.log.queries import key_role
 from truce.media.forms import MEDIA_KINDS, media_body
+from truce.scenario.facts import zone_for
+from truce.scenario.rules import Scenario
 from truce.verify.registry import PERMISSIONS
 from truce.web import i18n
 from truce.web.deps import CsrfViewerDep, Viewer, now_of
@@ -103,6 +105,21 @@ def _refs(services: Services, values: dict[str, list[str]]) -> list[str]:
             raise FieldErrors({"case": _("No such case.")})
         refs = [leaf_hash, *(ref for ref in refs if ref != leaf_hash)]
     return refs
+
+
+#: The form field naming the place whose local time an act's time fields are in.
+_PLACE_FIELDS = {
+    "case.lodge": "incident.place.place_id",
+    "case.respond": "counter_case.incident.place.place_id",
+    "crossing.status": "crossing",
+}
+
+
+def form_zone(scenario: Scenario, kind: str, values: dict[str, list[str]], member: str) -> tzinfo:
+    """The zone a form's times are typed in: the place's the act is about, where the form
+    names a gazetteer place, else the author's member's (:func:`zone_for`)."""
+    chosen = split_list(values.get(_PLACE_FIELDS.get(kind, ""), ()))
+    return zone_for(scenario, chosen[0] if chosen else None, member)[1]
 
 
 def _audience(services: Services, kind: str, values: dict[str, list[str]]) -> str | list[str]:
@@ -185,7 +202,9 @@ def _prepared(
     if kind in MEDIA_KINDS:
         body = media_body(kind, services, viewer, values)
     else:
-        body = collect(model, values, files=file_refs, errors=errors)
+        scenario = services.admission.mechanism().scenario
+        zone = form_zone(scenario, kind, values, viewer.member)
+        body = collect(model, values, files=file_refs, errors=errors, zone=zone)
     language = model.model_fields.get("language")
     if language is not None and language.is_required() and "language" not in body:
         body["language"] = viewer.language

@@ -4,7 +4,9 @@ Field names are those of the body models in :mod:`truce.acts.bodies`; nested fie
 are dotted (``incident.place.lat``, ``killed.civilians``). A list field is given as
 repeated fields or comma-separated (``clauses=A1,A2``). Empty fields are left out, so
 a required one is reported missing and an optional one takes its default. A time field
-(``…_at``) may be given as a browser's ``datetime-local`` value, read as UTC.
+(``…_at``) may be given as a browser's ``datetime-local`` value: the wall-clock time of
+the zone the form is in (the place's or the author's member's,
+:func:`truce.scenario.facts.zone_for`), turned into the UTC time the body holds.
 
 Validation is the body model's own; its errors are reported per field through this
 module's message table (translated), never as Pydantic's English.
@@ -16,10 +18,13 @@ import math
 import re
 import types
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, tzinfo
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
+from truce.ledger.envelope import format_time
+from truce.scenario.facts import local_to_utc
 from truce.web.i18n import gettext as _
 
 FormValues = Mapping[str, Sequence[str]]
@@ -61,15 +66,23 @@ def split_list(values: Sequence[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def _time(value: str) -> str:
+def _time(value: str, zone: tzinfo) -> str:
+    """A ``datetime-local`` value in ``zone`` as RFC 3339 UTC; any other text as given."""
     match = _LOCAL_TIME.match(value)
     if match:
         day, minutes, seconds = match.groups()
-        return f"{day}T{minutes}{seconds or ':00'}Z"
+        text = f"{day}T{minutes}{seconds or ':00'}"
+        try:
+            local = datetime.fromisoformat(text)
+        except ValueError:
+            return f"{text}Z"  # not a real day: admission refuses it, naming the field
+        return format_time(local_to_utc(local, zone))
     return value
 
 
-def _scalar(annotation: Any, name: str, value: str, errors: dict[str, str]) -> Any:
+def _scalar(
+    annotation: Any, name: str, value: str, errors: dict[str, str], zone: tzinfo = UTC
+) -> Any:
     if annotation is int:
         try:
             return int(value)
@@ -87,7 +100,7 @@ def _scalar(annotation: Any, name: str, value: str, errors: dict[str, str]) -> A
             return None
         return number
     if name.endswith("_at"):
-        return _time(value)
+        return _time(value, zone)
     return value
 
 
@@ -98,10 +111,12 @@ def collect(
     prefix: str = "",
     files: Callable[[str], list[dict[str, Any]]] | None = None,
     errors: dict[str, str] | None = None,
+    zone: tzinfo = UTC,
 ) -> dict[str, Any]:
     """The body that ``model`` would read from the form (not yet validated).
 
-    ``files(name)`` returns the file references uploaded for a list-of-files field.
+    ``files(name)`` returns the file references uploaded for a list-of-files field;
+    ``zone`` is the zone whose local time the form's time fields are in.
     """
     errors = {} if errors is None else errors
     body: dict[str, Any] = {}
@@ -109,7 +124,9 @@ def collect(
         name = prefix + field_name
         annotation = _unwrap(info.annotation)
         if _is_model(annotation):
-            nested = collect(annotation, form, prefix=name + ".", files=files, errors=errors)
+            nested = collect(
+                annotation, form, prefix=name + ".", files=files, errors=errors, zone=zone
+            )
             if nested:
                 body[field_name] = nested
         elif get_origin(annotation) is list:
@@ -122,12 +139,12 @@ def collect(
                 items = split_list(form.get(name, ()))
                 if items:
                     body[field_name] = [
-                        _scalar(_unwrap(item), name, value, errors) for value in items
+                        _scalar(_unwrap(item), name, value, errors, zone) for value in items
                     ]
         else:
             given = _values(form, name)
             if given:
-                body[field_name] = _scalar(annotation, name, given[0], errors)
+                body[field_name] = _scalar(annotation, name, given[0], errors, zone)
     return body
 
 

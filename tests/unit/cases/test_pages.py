@@ -308,7 +308,8 @@ def test_the_offered_forms_prepare_valid_acts(demo: Demo, browsers: dict[str, Te
     body = prepared.json()["body"]
     assert body["incident"]["killed"] == {"civilians": 2}
     assert body["incident"]["actors"] == ["unidentified", "border forces"]
-    assert body["incident"]["occurred_at"] == "2025-11-06T10:30:00Z"
+    # Typed in Chaman's local time (Asia/Karachi, UTC+05:00), signed in UTC.
+    assert body["incident"]["occurred_at"] == "2025-11-06T05:30:00Z"
     assert prepared.json()["envelope"]["audience"] == "mediators"
     missing = _prepare(lodger, form, {**fields, "narrative": ""})
     assert missing.status_code == 422

@@ -13,11 +13,13 @@ from sqlalchemy import select
 
 from tests.mechanism import SCENARIO_DIR, Mechanism
 from tests.unit.web_app import Browser, parse_page
+from truce.ledger.envelope import format_time, parse_time
 from truce.media.ingest.articles import Article, read_file
 from truce.media.ingest.extract import Extractor
 from truce.media.service import item_body
+from truce.scenario.facts import utc_to_local, zone_for
 from truce.scenario.rules import load_scenario
-from truce.storage.models import MediaItem
+from truce.storage.models import CaseRecord, MediaItem
 
 ARTICLES = Path(__file__).resolve().parents[2] / "assets" / "articles"
 WIRE = "wire-2025-11-06-spin-boldak-firing.txt"
@@ -174,14 +176,17 @@ def test_a_case_starts_from_a_cluster_and_press_reports_corroborate_it(
     }
     killed = draft["incident"]["killed"]
     assert fields["incident.killed.civilians"]["value"] == str(killed["civilians"])
-    assert fields["incident.occurred_at"]["value"] == draft["incident"]["occurred_at"][:16]
+    # The draft's UTC time, shown in the local time of its place, as the form is typed in.
+    zone = zone_for(mechanism.scenario, draft["incident"]["place"]["place_id"], "AF")[1]
+    shown = utc_to_local(parse_time(draft["incident"]["occurred_at"]), zone)
+    assert fields["incident.occurred_at"]["value"] == shown.strftime("%Y-%m-%dT%H:%M")
     assert html.escape(draft["narrative"].split("\n")[0], quote=False) in lodge.text
     assert af.page("/cases/new?from_cluster=999999").status_code == 404
 
     fields_sent = {
         "kind": "case.lodge",
         "incident.type": draft["incident"]["type"],
-        "incident.occurred_at": draft["incident"]["occurred_at"][:16],
+        "incident.occurred_at": fields["incident.occurred_at"]["value"],
         "incident.time_precision": draft["incident"]["time_precision"],
         "incident.place.place_id": draft["incident"]["place"]["place_id"],
         "incident.place.precision": draft["incident"]["place"]["precision"],
@@ -191,6 +196,11 @@ def test_a_case_starts_from_a_cluster_and_press_reports_corroborate_it(
         "language": "en",
     }
     case = af.act(fields_sent).json()["index"]
+    with mechanism.db.read() as connection:
+        occurred = connection.execute(
+            select(CaseRecord.occurred_at).where(CaseRecord.id == case)
+        ).scalar_one()
+    assert format_time(occurred) == draft["incident"]["occurred_at"]
     mediator: Browser = browsers("qa-officer")
     attached = mediator.act(
         {"kind": "media.corroborate", "case": str(case), "cluster": str(spin),

@@ -116,7 +116,7 @@ def test_the_lodge_body_follows_the_form(browsers: Any, mechanism: Mechanism) ->
     body = officer.prepare({**LODGE, "key_id": key.key_id}).json()["body"]
     assert body["incident"] == {
         "type": "shelling",
-        "occurred_at": "2025-10-16T08:30:00Z",
+        "occurred_at": "2025-10-16T03:30:00Z",  # 08:30 at Torkham (Asia/Karachi, UTC+05:00)
         "time_precision": "hour",
         "place": {"place_id": "torkham", "precision": "approximate"},
         "actors": ["Border units", "militia"],

@@ -63,6 +63,24 @@ function autosubmit() {
 }
 
 /**
+ * A time field is typed in the local time of the place it concerns (the server
+ * converts it to UTC with the same rule): when the form's place changes, the hint
+ * beside the time field names that place's zone, or the member's when none is chosen.
+ */
+function zoneHints() {
+  for (const hint of document.querySelectorAll("[data-zone-hint]")) {
+    const place = hint.closest("form")?.querySelector(`select[name="${hint.dataset.placeField}"]`);
+    if (!place) continue;
+    const zones = JSON.parse(hint.dataset.zones || "{}");
+    const update = () => {
+      hint.textContent = zones[place.value] || hint.dataset.zoneDefault;
+    };
+    place.addEventListener("change", update);
+    update();
+  }
+}
+
+/**
  * A table wider than the screen scrolls sideways; keyboard users must be able to
  * scroll it too, so a scrolling box with nothing focusable inside becomes focusable
  * itself (WCAG 2.1.1), named after the table's caption when it has one.
@@ -97,7 +115,7 @@ async function load(path, name) {
 
 function start() {
   window.addEventListener("resize", focusableScrollers);
-  for (const task of [countdowns, autosubmit, focusableScrollers]) {
+  for (const task of [countdowns, autosubmit, zoneHints, focusableScrollers]) {
     try {
       task();
     } catch (error) {
