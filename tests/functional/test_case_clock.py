@@ -6,6 +6,7 @@ answer in. Played through the API and the CLI, from both parties' side."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,9 +16,12 @@ from tests.functional.support import Delegations
 from tests.functional.test_access_matrix import lodge
 from tests.functional.test_cli import truce
 from tests.mechanism import Mechanism
+from tests.unit.web_app import app_settings, browsers
 from truce.cases.clock import CaseClock
 from truce.ledger.envelope import format_time
 from truce.log import projections
+
+__all__ = ["app_settings", "browsers"]  # fixtures
 
 SIDES = [("pk-officer", "AF", "af-root"), ("af-officer", "PK", "pk-root")]
 
@@ -133,3 +137,50 @@ def test_truce_clock_records_what_is_owed_from_the_command_line(
     wrong = truce("clock", "--key", str(mechanism.keys_dir / "sec-clerk.key"),
                   "--log-key", log_key, database=mechanism.url)  # fmt: skip
     wrong.error(contains="not clock")
+
+
+@pytest.mark.parametrize(("lodger", "accused", "accused_head"), SIDES)
+def test_leave_to_respond_late_is_given_from_the_case_page(
+    browsers: Any, mechanism: Mechanism, clock: Clock, lodger: str, accused: str, accused_head: str
+) -> None:
+    lodged = browsers(lodger).act({**LODGE_FORM, "accused.member": accused})
+    assert lodged.status_code == 200, lodged.text
+    case = lodged.json()["index"]
+    clock.advance(hours=73)
+    assert len(case_clock(mechanism).tick().recorded) == 1
+
+    head = browsers(accused_head)
+    page = head.client.get(f"/cases/{case}")
+    assert "Deadline passed" in page.text
+    assert "?act=case.respond" not in page.text  # too late: nothing to sign
+
+    mediator = browsers("tr-root")
+    form = mediator.client.get(f"/cases/{case}?act=case.extend")
+    assert 'name="deadline_at"' in form.text
+    assert "Time in Europe/Istanbul (UTC+03:00)" in form.text
+    local = (clock.now + timedelta(days=2, hours=3)).strftime("%Y-%m-%dT%H:%M")
+    leave = {"kind": "case.extend", "case": str(case), "deadline": "response",
+             "deadline_at": local, "reason": "Roads were closed.", "language": "en"}  # fmt: skip
+    assert mediator.act(leave).status_code == 200
+    record = mediator.client.get(f"/api/v1/cases/{case}", headers={
+        "Authorization": f"Bearer {mechanism.token('tr-root')}"
+    }).json()  # fmt: skip
+    # Typed in Istanbul time, signed in UTC: two days from now.
+    assert record["state"]["response_deadline"].startswith(
+        (clock.now + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    )
+    assert "?act=case.respond" in head.client.get(f"/cases/{case}").text
+
+
+LODGE_FORM = {
+    "kind": "case.lodge",
+    "incident.type": "shelling",
+    "incident.occurred_at": "2025-10-16T08:30",
+    "incident.time_precision": "hour",
+    "incident.place.place_id": "torkham",
+    "incident.place.precision": "approximate",
+    "incident.killed.civilians": "2",
+    "clauses": "C4",
+    "narrative": "Mortar rounds fell near the crossing.",
+    "language": "en",
+}
