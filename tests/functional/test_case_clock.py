@@ -184,3 +184,25 @@ LODGE_FORM = {
     "narrative": "Mortar rounds fell near the crossing.",
     "language": "en",
 }
+
+
+@pytest.mark.parametrize(("lodger", "accused", "accused_head"), SIDES)
+def test_after_a_response_the_pages_and_the_api_no_longer_await_it(
+    browsers: Any, mechanism: Mechanism, lodger: str, accused: str, accused_head: str
+) -> None:
+    case = browsers(lodger).act({**LODGE_FORM, "accused.member": accused}).json()["index"]
+    name = mechanism.scenario.member(accused)
+    assert name is not None
+    deny = {"kind": "case.respond", "case": str(case), "position": "deny",
+            "statement": "We deny it.", "language": "en"}  # fmt: skip
+    assert browsers(accused_head).act(deny).status_code == 200
+    reader = browsers("qa-root")
+    page = reader.client.get(f"/cases/{case}").text
+    assert f"{name.name} has responded: awaiting investigation" in page
+    assert "Response due" not in page
+    listed = reader.client.get("/cases").text
+    assert f"{name.name} has responded: awaiting investigation" in listed
+    record = reader.client.get(f"/api/v1/cases/{case}", headers={
+        "Authorization": f"Bearer {mechanism.token('qa-root')}"
+    }).json()  # fmt: skip
+    assert record["case"]["situation"] == {"code": "responded", "member": accused, "due": None}

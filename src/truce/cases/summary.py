@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from truce.cases import rules as cases
 from truce.cases import stored
 from truce.cases.queries import case_title
+from truce.cases.situation import CODES, Situation, situation
 from truce.ledger.envelope import format_time
 from truce.scenario.facts import DEFAULT_CASUALTIES, HARM_IDS, CasualtyLists, split_total
 from truce.scenario.rules import Scenario
@@ -36,6 +37,15 @@ class Figures(BaseModel):
     totals: dict[str, SideTotals] = Field(
         description="per harm (killed, injured, missing): victims and attackers, apart"
     )
+
+
+class SituationOut(BaseModel):
+    """Where a case stands (:mod:`truce.cases.situation`): what it waits for, from
+    which member, until when."""
+
+    code: str = Field(description="one of " + ", ".join(CODES))
+    member: str | None = None
+    due: str | None = None
 
 
 class CaseSummary(BaseModel):
@@ -66,6 +76,7 @@ class CaseSummary(BaseModel):
     lodged_at: str
     response_deadline: str
     response_overdue: bool
+    situation: SituationOut
     outcome: str | None
     violator: str | None
     penalty: str | None
@@ -143,16 +154,26 @@ class CaseItem:
     missing: tuple[int, int]
     response_deadline: datetime | None
     response_overdue: bool
+    situation: Situation
     outcome: str | None
     penalty: str | None
 
 
-def _response_due(row: Any, now: datetime) -> tuple[datetime, bool, bool]:
-    """The response deadline, whether the case still awaits the response, and whether
-    it is overdue."""
+def _response_due(
+    scenario: Scenario, row: Any, now: datetime
+) -> tuple[datetime, bool, bool, Situation]:
+    """The response deadline, whether the case still awaits the response, whether it
+    is overdue, and where the case stands."""
     state = stored.from_json(row.state)
-    awaiting = state.status == "awaiting_response"
-    return state.response_deadline, awaiting, awaiting and state.response_overdue(now)
+    awaiting = state.status == "awaiting_response" and state.response is None
+    standing = situation(scenario, state, now)
+    return state.response_deadline, awaiting, awaiting and state.response_overdue(now), standing
+
+
+def situation_out(standing: Situation) -> SituationOut:
+    """A situation as the API gives it (times in RFC 3339)."""
+    due = None if standing.due is None else format_time(standing.due)
+    return SituationOut(code=standing.code, member=standing.member, due=due)
 
 
 def figures(scenario: Scenario, row: Any) -> Figures:
@@ -166,7 +187,7 @@ def figures(scenario: Scenario, row: Any) -> Figures:
 
 def case_summary(scenario: Scenario, row: Any, now: datetime) -> CaseSummary:
     """A full case row as the API lists it."""
-    deadline, _awaiting, overdue = _response_due(row, now)
+    deadline, _awaiting, overdue, standing = _response_due(scenario, row, now)
     return CaseSummary(
         id=row.id,
         leaf_hash=row.leaf_hash,
@@ -188,6 +209,7 @@ def case_summary(scenario: Scenario, row: Any, now: datetime) -> CaseSummary:
         lodged_at=format_time(row.lodged_at),
         response_deadline=format_time(deadline),
         response_overdue=overdue,
+        situation=situation_out(standing),
         outcome=row.outcome,
         violator=row.violator,
         penalty=row.penalty,
@@ -202,7 +224,7 @@ def type_label(scenario: Scenario, type_id: str) -> str:
 
 def case_item(scenario: Scenario, row: Any, now: datetime) -> CaseItem:
     """A full case row as a page lists it, in ``scenario``'s words."""
-    deadline, awaiting, overdue = _response_due(row, now)
+    deadline, awaiting, overdue, standing = _response_due(scenario, row, now)
     place = scenario.place(row.place_id) if row.place_id else None
     return CaseItem(
         id=row.id,
@@ -227,6 +249,7 @@ def case_item(scenario: Scenario, row: Any, now: datetime) -> CaseItem:
         missing=split_total(scenario, row.missing),
         response_deadline=deadline if awaiting else None,
         response_overdue=overdue,
+        situation=standing,
         outcome=row.outcome,
         penalty=row.penalty,
     )
