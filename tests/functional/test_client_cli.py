@@ -101,9 +101,14 @@ def test_figures_through_the_client_keep_attackers_apart(
             "TRUCE_KEY_FILE": str(mechanism.keys_dir / "tr-officer.key")}  # fmt: skip
     listed = subprocess.run([TRUCE, "cases"], capture_output=True, text=True, env=env,
                             timeout=120, check=True).stdout  # fmt: skip
-    assert "killed (as the lodger claims)" in listed
+    assert "killed (as the lodger claims)" in listed, listed
     for case in cases:
-        [row] = [line for line in listed.splitlines() if line.startswith(f"│ {case} ")]
+        # the case's number first, then its log index
+        [row] = [
+            line
+            for line in listed.splitlines()
+            if line.split("│")[2:3] and line.split("│")[2].strip() == case
+        ]
         assert "victims 4, attackers 19" in row
     unknown = as_delegate(server, mechanism, "pk-officer", "lodge", "--accused", "AF",
                           "--type", "shelling", "--at", "2025-11-06T10:30:00Z",

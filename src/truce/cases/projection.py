@@ -20,7 +20,7 @@ import json
 from collections.abc import Hashable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from truce.cases import rules as cases
@@ -86,6 +86,11 @@ def _write_counts(connection: Connection, changes: dict[Hashable, int]) -> None:
         )
 
 
+def _last_number(connection: Connection) -> int:
+    """The highest case number stored (0 before the first case)."""
+    return int(connection.execute(select(func.max(_CASES.c.number))).scalar() or 0)
+
+
 def _insert_case(
     context: ProjectionContext,
     act: LoggedAct,
@@ -105,6 +110,7 @@ def _insert_case(
         _CASES,
         dict(
             id=act.index,
+            number=context.next_in_sequence("cases", _last_number),
             leaf_hash=act.leaf_hash.hex(),
             lodged_by=case.lodged_by,
             accused=case.accused,

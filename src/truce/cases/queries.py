@@ -473,6 +473,7 @@ def standing(
     ruled = connection.execute(
         select(
             CaseRecord.id,
+            CaseRecord.number,
             CaseRecord.audience,
             CaseRecord.lodged_by,
             CaseRecord.accused,

@@ -200,6 +200,8 @@ class Awaiting:
     case: int
     action: str
     due: datetime | None
+    #: The case's number in the mechanism's sequence (None on a database not migrated).
+    number: int | None = None
 
 
 def _soonest(item: Awaiting) -> tuple[bool, str]:
@@ -208,11 +210,16 @@ def _soonest(item: Awaiting) -> tuple[bool, str]:
 
 
 def awaiting(
-    scenario: Scenario, case_id: int, state: cases.Case, reader: Reader, now: datetime
+    scenario: Scenario,
+    case_id: int,
+    state: cases.Case,
+    reader: Reader,
+    now: datetime,
+    number: int | None = None,
 ) -> list[Awaiting]:
     """The steps of one case that wait on the reader's member (whatever its role)."""
     return [
-        Awaiting(case_id, INBOX_ACTIONS[step.kind], step.due)
+        Awaiting(case_id, INBOX_ACTIONS[step.kind], step.due, number)
         for step in cases.next_steps(scenario, state, reader.member, reader.role, now)
         if step.awaited
     ]
@@ -230,7 +237,7 @@ def inbox(
         item
         for row in rows
         if reader.sees(row.audience, row.lodged_by)
-        for item in awaiting(scenario, row.id, stored.from_json(row.state), reader, now)
+        for item in awaiting(scenario, row.id, stored.from_json(row.state), reader, now, row.number)
     ]
     return sorted(found, key=lambda item: (*_soonest(item), item.case))
 
@@ -242,7 +249,13 @@ def _task_queries(reader: Reader, scenario: Scenario, now: datetime) -> list[Any
     answers requests; the mediators investigate once a response came or its deadline
     passed, then find, rule and close.
     """
-    columns = select(CaseRecord.id, CaseRecord.audience, CaseRecord.lodged_by, CaseRecord.state)
+    columns = select(
+        CaseRecord.id,
+        CaseRecord.number,
+        CaseRecord.audience,
+        CaseRecord.lodged_by,
+        CaseRecord.state,
+    )
     waiting = CaseRecord.status == "awaiting_response"
 
     def with_act(kind: str) -> Any:
@@ -258,6 +271,8 @@ def _task_queries(reader: Reader, scenario: Scenario, now: datetime) -> list[Any
     else:
         wheres = [
             and_(waiting, CaseRecord.accused == reader.member),
+            # the accused asked the lodging member for more information
+            and_(waiting, CaseRecord.lodged_by == reader.member, with_act("case.respond")),
             and_(CaseRecord.status == "under_investigation", with_act("case.request_info")),
         ]
     seen = visible(reader)
@@ -283,7 +298,7 @@ def tasks(
         for row in connection.execution_options(yield_per=200).execute(query):
             if not reader.sees(row.audience, row.lodged_by):
                 continue
-            here = awaiting(scenario, row.id, stored.from_json(row.state), reader, now)
+            here = awaiting(scenario, row.id, stored.from_json(row.state), reader, now, row.number)
             found_here += len(here)
             found.extend(here)
             if found_here > limit:

@@ -56,7 +56,8 @@ class CaseSummary(BaseModel):
     attack, never adding attackers to victims.
     """
 
-    id: int
+    id: int = Field(description="the log index of the act that lodged the case")
+    number: int | None = Field(description="the case's number in the mechanism's sequence")
     leaf_hash: str
     status: str
     lodged_by: str
@@ -132,6 +133,7 @@ class CaseItem:
     """A case as lists, maps and search results show it."""
 
     id: int
+    number: int | None
     url: str
     title: str
     type: str
@@ -190,6 +192,7 @@ def case_summary(scenario: Scenario, row: Any, now: datetime) -> CaseSummary:
     deadline, _awaiting, overdue, standing = _response_due(scenario, row, now)
     return CaseSummary(
         id=row.id,
+        number=row.number,
         leaf_hash=row.leaf_hash,
         status=row.status,
         lodged_by=row.lodged_by,
@@ -228,6 +231,7 @@ def case_item(scenario: Scenario, row: Any, now: datetime) -> CaseItem:
     place = scenario.place(row.place_id) if row.place_id else None
     return CaseItem(
         id=row.id,
+        number=row.number,
         url=f"/cases/{row.id}",
         title=case_title(scenario, row),
         type=row.type,

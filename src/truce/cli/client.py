@@ -503,13 +503,14 @@ def cases_list(
         params["member"] = member
     page = Session(server, key, token).request("GET", "/api/v1/cases", params=params)
     table = Table(
-        "case", "status", "type", "when", "where", "by", "against", "clauses",
+        "case", "log", "status", "situation", "type", "when", "where", "by", "against", "clauses",
         "killed (as the lodger claims)",
     )  # fmt: skip
     for row in page["cases"]:
         killed = row["figures"]["totals"]["killed"]
         table.add_row(
-            str(row["id"]), row["status"], row["type"], row["occurred_at"],
+            str(row["number"]), str(row["id"]), row["status"], row["situation"]["code"],
+            row["type"], row["occurred_at"],
             row["place_id"] or f"{row['lat']},{row['lon']}", row["lodged_by"], row["accused"],
             ",".join(row["clauses"]),
             f"victims {killed['victims']}, attackers {killed['attackers']}",

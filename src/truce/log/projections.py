@@ -77,6 +77,7 @@ class ProjectionContext:
         default_factory=dict
     )
     _tallies: dict[TallyWriter, dict[Hashable, int]] = field(default_factory=dict)
+    _sequences: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         load_concepts()  # every concept's handlers, before the first act is projected
@@ -106,6 +107,18 @@ class ProjectionContext:
         """
         counts = self._tallies.setdefault(write, {})
         counts[key] = counts.get(key, 0) + delta
+
+    def next_in_sequence(self, name: str, last: Callable[[Connection], int]) -> int:
+        """The next number (1, 2, 3 …) of the sequence ``name``, in log order.
+
+        ``last`` reads the highest number stored; it is read once per batch, before any
+        row of this batch is numbered, and counted on here, so that rows queued by
+        :meth:`insert` need not be written to be counted.
+        """
+        if name not in self._sequences:
+            self._sequences[name] = last(self._connection)
+        self._sequences[name] += 1
+        return self._sequences[name]
 
     def scenario(self) -> Scenario:
         """The mechanism's scenario, from the genesis act's projection.

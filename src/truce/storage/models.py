@@ -334,9 +334,12 @@ class CaseRecord(Base):
         Index("ix_cases_status_accused_lodged_at", "status", "accused", "lodged_at"),
         Index("ix_cases_outcome", "outcome"),
         Index("ix_cases_ruled_at", "ruled_at"),
+        Index("ix_cases_number", "number", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    #: The case's number in the mechanism's own sequence (1, 2, 3 …), in log order.
+    number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     leaf_hash: Mapped[str] = mapped_column(String(64), unique=True)
     lodged_by: Mapped[str] = mapped_column(String(8), index=True)
     accused: Mapped[str] = mapped_column(String(8), index=True)

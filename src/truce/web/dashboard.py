@@ -32,6 +32,11 @@ RECENT = 8
 TASKS_SHOWN = 20
 
 
+def case_label(index: int, number: int | None) -> str:
+    """A case as delegates name it: its number in the mechanism's sequence."""
+    return _("Case %(number)s") % {"number": number} if number is not None else f"#{index}"
+
+
 def action_labels() -> dict[str, str]:
     """What an inbox action asks, in the language being rendered."""
     return {
@@ -89,7 +94,7 @@ def _case_tasks(services: Services, reader: Reader) -> tuple[list[Task], bool]:
         Task(
             item.action,
             f"/cases/{item.case}",
-            f"#{item.case}",
+            case_label(item.case, item.number),
             None if item.due is None else format_time(item.due),
             item.due is not None and now > item.due,
         )
