@@ -34,4 +34,4 @@ def test_cases_are_numbered_in_log_order_whoever_lodges_them(
     assert by_index == {first["index"]: 1, second["index"]: 2, answer["index"]: 3}
     for name in ("pk-root", "af-root"):
         page = browsers(name).client.get(f"/cases/{second['index']}").text
-        assert f"Case 2 <span class=\"log-index\">(log entry {second['index']})</span>" in page
+        assert f'Case 2 <span class="log-index">(log entry {second["index"]})</span>' in page
