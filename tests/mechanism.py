@@ -11,6 +11,7 @@ from typing import Any
 
 from truce.ledger.envelope import SignedAct, sign_act
 from truce.ledger.keys import KeyFile
+from truce.log import projections
 from truce.log.admission import Admission
 from truce.log.checkpoints import LogSigner
 from truce.log.demo import genesis_time, load_demo
@@ -106,3 +107,16 @@ def demo_database(url: str, keys_dir: Path) -> Iterator[Database]:
         yield db
     finally:
         db.dispose()
+
+
+def assert_rebuild_reproduces(db: Database) -> dict[str, Any]:
+    """Rebuild every projection from the log and check it equals what was projected
+    live; return the snapshot."""
+    with db.read() as connection:
+        live = projections.snapshot(connection)
+    with db.write() as connection:
+        projections.rebuild(connection)
+    with db.read() as connection:
+        rebuilt = projections.snapshot(connection)
+    assert rebuilt == live
+    return live

@@ -15,11 +15,11 @@ from tests.conftest import Clock
 from tests.functional.support import Delegations
 from tests.functional.test_access_matrix import lodge
 from tests.functional.test_cli import truce
-from tests.mechanism import Mechanism
+from tests.mechanism import Mechanism, assert_rebuild_reproduces
+from tests.unit.web.test_acts import LODGE
 from tests.unit.web_app import app_settings, browsers
 from truce.cases.clock import CaseClock
 from truce.ledger.envelope import format_time
-from truce.log import projections
 
 __all__ = ["app_settings", "browsers"]  # fixtures
 
@@ -117,12 +117,7 @@ def test_a_restarted_clock_catches_up_and_a_rebuild_reproduces_it(
     assert case_clock(mechanism).tick().recorded == []
     clock.advance(days=4)
     assert len(case_clock(mechanism).tick().recorded) == 1
-    with mechanism.db.read() as connection:
-        live = projections.snapshot(connection)
-    with mechanism.db.write() as connection:
-        projections.rebuild(connection)
-    with mechanism.db.read() as connection:
-        assert projections.snapshot(connection) == live
+    assert_rebuild_reproduces(mechanism.db)
 
 
 def test_truce_clock_records_what_is_owed_from_the_command_line(
@@ -172,18 +167,8 @@ def test_leave_to_respond_late_is_given_from_the_case_page(
     assert "?act=case.respond" in head.client.get(f"/cases/{case}").text
 
 
-LODGE_FORM = {
-    "kind": "case.lodge",
-    "incident.type": "shelling",
-    "incident.occurred_at": "2025-10-16T08:30",
-    "incident.time_precision": "hour",
-    "incident.place.place_id": "torkham",
-    "incident.place.precision": "approximate",
-    "incident.killed.civilians": "2",
-    "clauses": "C4",
-    "narrative": "Mortar rounds fell near the crossing.",
-    "language": "en",
-}
+#: The web lodge form, for a case against ``accused.member``.
+LODGE_FORM = {**LODGE, "clauses": "C4"}
 
 
 @pytest.mark.parametrize(("lodger", "accused", "accused_head"), SIDES)

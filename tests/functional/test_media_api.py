@@ -10,8 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.functional.support import Delegations
-from tests.mechanism import SCENARIO_DIR, Mechanism
-from truce.log import projections
+from tests.mechanism import SCENARIO_DIR, Mechanism, assert_rebuild_reproduces
 from truce.media.ingest.articles import read_file
 from truce.media.ingest.extract import Extractor
 from truce.media.service import item_body
@@ -133,12 +132,7 @@ def test_items_clusters_and_drafts(client: TestClient, mechanism: Mechanism) -> 
         == (incident["type"])
     )
 
-    with mechanism.db.read() as connection:
-        live = projections.snapshot(connection)
-    with mechanism.db.write() as connection:
-        projections.rebuild(connection)
-    with mechanism.db.read() as connection:
-        assert projections.snapshot(connection) == live
+    live = assert_rebuild_reproduces(mechanism.db)
     assert live["media_clusters"]
     assert live["media_incidents"]
 
@@ -217,12 +211,7 @@ def test_corroboration(client: TestClient, mechanism: Mechanism) -> None:
     assert d.get("pk-officer", f"/api/v1/media/clusters/{cluster['id']}")["corroborates"] == [
         case["index"]
     ]
-    with mechanism.db.read() as connection:
-        live = projections.snapshot(connection)
-    with mechanism.db.write() as connection:
-        projections.rebuild(connection)
-    with mechanism.db.read() as connection:
-        assert projections.snapshot(connection) == live
+    assert_rebuild_reproduces(mechanism.db)
 
 
 def test_a_corroboration_reaches_no_further_than_its_items(

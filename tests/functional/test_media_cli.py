@@ -15,8 +15,7 @@ import pytest
 
 from tests.functional.support import Server
 from tests.functional.test_client_cli import as_delegate, ok
-from tests.mechanism import SCENARIO_DIR, Mechanism
-from truce.log import projections
+from tests.mechanism import SCENARIO_DIR, Mechanism, assert_rebuild_reproduces
 from truce.media.service import Filters, MediaReader
 
 ARTICLES = Path(__file__).resolve().parents[1] / "assets" / "articles"
@@ -135,12 +134,7 @@ def test_ingest_cluster_draft_and_corroborate(
     assert twice.returncode == 4
     assert "already attached" in twice.stderr
 
-    with mechanism.db.read() as connection:
-        live = projections.snapshot(connection)
-    with mechanism.db.write() as connection:
-        projections.rebuild(connection)
-    with mechanism.db.read() as connection:
-        assert projections.snapshot(connection) == live
+    live = assert_rebuild_reproduces(mechanism.db)
     assert len(live["media_items"]) == 4
     assert len(live["media_corroborations"]) == 1
 
