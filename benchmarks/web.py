@@ -14,8 +14,8 @@ acts signed with the demo keys of ``pk-officer`` and ``af-officer`` and admitted
 the ordinary batched path, ``Admission.submit_many`` (every check, projections, log
 entries and Merkle nodes; nothing is written to a table directly). The incidents spread
 over October and November 2025, over every incident type and every gazetteer place with
-coordinates; one in ten is addressed to the mediators only, so the audience rule has
-work to do. Signing and admission are timed and printed, outside the page figures.
+coordinates; one in ten is addressed to the accused and the mediators only, so the
+audience rule has work to do. Signing and admission are timed and printed, outside the page figures.
 
 Then the application (``truce.app.create_app``) is driven in-process with FastAPI's
 ``TestClient``: a delegate signs in, and each request is sent ``--rounds`` times after
@@ -130,7 +130,7 @@ def populate(url: str, keys_dir: Path, incidents: int, batch: int) -> str:
                         key=key_file.key,
                         body=lodge_body(rng, accused, scenario, places, number),
                         at=now,
-                        audience="mediators" if number % 20 in (8, 9) else "all",
+                        audience=(accused, "TR", "QA") if number % 20 in (8, 9) else "all",
                     )
                 )
             signed = time.perf_counter()
