@@ -228,3 +228,23 @@ def test_case_lists_filter_and_paginate(client: TestClient, mechanism: Mechanism
     assert bad.status_code == 400
     assert bad.json()["field"] == "bbox"
     assert client.get("/api/v1/cases").status_code == 401
+
+
+def test_out_of_range_paging_and_dates_are_answered_not_crashed(
+    client: TestClient, mechanism: Mechanism
+) -> None:
+    headers = {"Authorization": f"Bearer {mechanism.token('pk-officer')}"}
+    for query in ("offset=100000000000000000000", "offset=9223372036854775808", "limit=501"):
+        answer = client.get(f"/api/v1/cases?{query}", headers=headers)
+        assert answer.status_code == 400, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"
+    for query in (
+        "offset=9223372036854775807",
+        "since=0001-01-01T00:00:00Z",
+        "until=9999-12-31T23:59:59Z",
+        "since=9999-12-31T23:59:59%2B14:00",
+        "until=0001-01-01T00:00:00-14:00",
+    ):
+        answer = client.get(f"/api/v1/cases?{query}", headers=headers)
+        assert answer.status_code == 200, (query, answer.text)
+        assert answer.json()["cases"] == []

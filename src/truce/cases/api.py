@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from truce.api.deps import IdentityDep, LogIndex, ServicesDep
+from truce.api.deps import MAX_INDEX, IdentityDep, LogIndex, ServicesDep
 from truce.cases import queries, queries_case
 from truce.cases.checks import prior_violations
 from truce.cases.summary import CaseSummary, CaseThread, NextAct, ThreadAct, case_summary
@@ -62,7 +62,7 @@ def list_cases(
     until: Annotated[datetime | None, Query(description="incident before")] = None,
     bbox: Annotated[str | None, Query(description="west,south,east,north")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INDEX)] = 0,
 ) -> CasePage:
     """Only cases whose allegation the reader's member may see are listed or counted."""
     filters = queries.Filters(

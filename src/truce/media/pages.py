@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from truce.api.deps import LogIndex, ServicesDep
+from truce.api.deps import MAX_INDEX, LogIndex, ServicesDep
 from truce.cases import rules as cases_rules
 from truce.errors import InputError
 from truce.media.service import Filters, MediaReader
@@ -69,7 +69,7 @@ def media_list(
     services: ServicesDep,
     viewer: ViewerDep,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-    stored: Annotated[int | None, Query(ge=0)] = None,
+    stored: Annotated[int | None, Query(ge=0, le=MAX_INDEX)] = None,
 ) -> HTMLResponse:
     """Clusters the viewer's member may see, latest event first, with every figure."""
     scenario = scenario_of(services, viewer.language)
