@@ -21,6 +21,7 @@ def as_delegate(
     env = {key: value for key, value in os.environ.items() if not key.startswith("TRUCE_")}
     env["TRUCE_SERVER"] = server.base_url
     env["TRUCE_KEY_FILE"] = str(mechanism.keys_dir / f"{name}.key")
+    env["COLUMNS"] = "250"  # tables are read whole, not wrapped at 80 columns
     return subprocess.run(
         [TRUCE, *(str(arg) for arg in args)],
         capture_output=True,
@@ -116,3 +117,20 @@ def test_figures_through_the_client_keep_attackers_apart(
                           "--narrative", "x")  # fmt: skip
     assert unknown.returncode != 0
     assert "police_levies" in unknown.stderr
+
+
+def test_the_case_list_shows_a_harboured_group_in_words(
+    server: Server, mechanism: Mechanism
+) -> None:
+    lodged = ok(as_delegate(
+        server, mechanism, "pk-officer", "lodge",
+        "--accused", "AF", "--type", "infiltration", "--at", "2025-10-25T02:00:00Z",
+        "--place", "ghaki", "--clause", "C2", "--group", "TTP",
+        "--narrative", "Militants crossed at Ghaki.",
+    ))  # fmt: skip
+    assert "case.lodge recorded as entry" in lodged
+    for side in ("pk-officer", "af-officer"):
+        run = as_delegate(server, mechanism, side, "cases")
+        listed = " ".join(ok(run).split())
+        assert "AF · harbouring alleged: TTP" in listed, listed
+        assert "(TTP)" not in listed

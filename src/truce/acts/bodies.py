@@ -125,10 +125,17 @@ class Incident(_Body):
 
 
 class Accused(_Body):
-    """The accused member, and the group it is said to harbour, if the allegation names one."""
+    """The accused member and, if the allegation names one, an armed group the member is
+    alleged to harbour or support. The two are kept apart, and shown as "Accused: AF ·
+    harbouring alleged: TTP": never as the group in parentheses after the member's name,
+    which would read as naming the state as the group."""
 
-    member: MemberCode
-    group: Short | None = None
+    member: MemberCode = Field(description="The accused member (a party).")
+    group: Short | None = Field(
+        default=None,
+        description="An armed group the accused member is alleged to harbour or support "
+        "(shown as 'harbouring alleged: <group>').",
+    )
 
 
 class LodgeBody(_Body):

@@ -477,6 +477,7 @@ def standing(
             CaseRecord.audience,
             CaseRecord.lodged_by,
             CaseRecord.accused,
+            CaseRecord.accused_group,
             CaseRecord.type,
             CaseRecord.outcome,
             CaseRecord.violator,

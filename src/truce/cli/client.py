@@ -157,7 +157,10 @@ def lodge(
     lon: Annotated[float | None, typer.Option(help="Longitude, if no place id.")] = None,
     place_precision: Annotated[str, typer.Option(help="exact, approximate, ...")] = "approximate",
     actor: Annotated[list[str] | None, typer.Option(help="An actor (repeat).")] = None,
-    group: Annotated[str | None, typer.Option(help="Group the accused is said to harbour.")] = None,
+    group: Annotated[
+        str | None,
+        typer.Option(help="An armed group the accused is alleged to harbour (harbouring alleged)."),
+    ] = None,
     killed: Annotated[list[str] | None, typer.Option(help="e.g. civilians=5 (repeat).")] = None,
     injured: Annotated[list[str] | None, typer.Option(help="e.g. soldiers=2 (repeat).")] = None,
     missing: Annotated[
@@ -488,6 +491,13 @@ def act(
     )
 
 
+def accused_text(row: dict[str, Any]) -> str:
+    """The accused member, and the group it is alleged to harbour, in words: never the
+    group in parentheses after the member, which would read as naming the state as it."""
+    group = row.get("accused_group")
+    return f"{row['accused']} · harbouring alleged: {group}" if group else str(row["accused"])
+
+
 def cases_list(
     server: ServerOption,
     key: KeyOption,
@@ -511,7 +521,7 @@ def cases_list(
         table.add_row(
             str(row["number"]), str(row["id"]), row["status"], row["situation"]["code"],
             row["type"], row["occurred_at"],
-            row["place_id"] or f"{row['lat']},{row['lon']}", row["lodged_by"], row["accused"],
+            row["place_id"] or f"{row['lat']},{row['lon']}", row["lodged_by"], accused_text(row),
             ",".join(row["clauses"]),
             f"victims {killed['victims']}, attackers {killed['attackers']}",
         )  # fmt: skip

@@ -79,6 +79,14 @@ function incidentIcon(L, incident, typeClass) {
   });
 }
 
+/** Who lodged against whom, in words the page's language orders itself (an arrow would
+ * be turned round on a right-to-left page and say the opposite). */
+function lodgedAgainst(labels, incident) {
+  const template = dataLabel(labels, "lodged_against");
+  if (template === "lodged_against") return `${incident.member}, ${incident.accused}`;
+  return template.replace("%(lodger)s", incident.member).replace("%(accused)s", incident.accused);
+}
+
 function incidentPopup(incident, labels) {
   const box = element("div", "map-popup");
   const link = element("a", "", incident.title || incident.case_id);
@@ -87,7 +95,7 @@ function incidentPopup(incident, labels) {
   const facts = [
     dataLabel(labels, incident.type, "types"),
     dataLabel(labels, incident.status, "statuses"),
-    incident.member && incident.accused ? `${incident.member} → ${incident.accused}` : incident.member,
+    incident.member && incident.accused ? lodgedAgainst(labels, incident) : incident.member,
     incident.occurred ? incident.occurred.slice(0, 10) : "",
   ].filter(Boolean);
   box.append(element("p", "", facts.join(" · ")));
@@ -156,6 +164,8 @@ class MapView {
     this.map = L.map(container, { attributionControl: true, zoomSnap: 0.5, minZoom: 3, maxZoom: 12 });
     this.map.attributionControl.setPrefix(false);
     this.map.attributionControl.addAttribution("Borders: Natural Earth");
+    const note = document.getElementById("map-boundary-note");
+    if (note) this.map.attributionControl.addAttribution(note.textContent.trim());
     const { topojson } = window;
     const countries = topojson.feature(world, world.objects.countries);
     const focus = L.geoJSON(countries, {
