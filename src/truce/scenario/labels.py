@@ -14,7 +14,8 @@ with no translation (missing, empty or fuzzy) is shown as written.
 
 Which strings are labels is said once, in :data:`LABEL_FIELDS`. Identifiers, keys,
 sources, quotations (``excerpt``) and the clauses' full ``text`` (the agreement's wording,
-which is quoted, not paraphrased) are not translated. The genesis act in the log keeps the
+which is quoted, not paraphrased) are not translated; a member's reading of a clause
+(``readings``) is its own words about the text, and is. The genesis act in the log keeps the
 scenario exactly as written; translation only ever makes a copy for display
 (:func:`localize`).
 """
@@ -55,6 +56,7 @@ LABEL_FIELDS: tuple[tuple[str, ...], ...] = (
     ("events", "*", "label"),
     ("members", "*", "name"),
     ("clauses", "*", "title"),
+    ("clauses", "*", "readings", "*", "text"),
     ("penalties", "steps", "*", "name"),
     ("penalties", "steps", "*", "description"),
     ("incident_types", "*", "label"),

@@ -96,6 +96,11 @@ def cross_reference_problems(data: Mapping[str, Any]) -> list[tuple[Location, st
                 found.append(
                     (("clauses", i, "binds", j), f"{code!r} is a {kinds[code]}, not a party")
                 )
+        for j, reading in entries(clause, "readings"):
+            by = reading.get("by")
+            if isinstance(by, str) and codes and by != "mediators" and by not in codes:
+                where: Location = ("clauses", i, "readings", j, "by")
+                found.append((where, f"unknown member {by!r} (a member code or 'mediators')"))
         source = clause.get("source")
         if isinstance(source, str) and texts and source not in texts:
             known = ", ".join(sorted(texts))

@@ -252,8 +252,22 @@ class Member(_Model):
         return PublicKey.from_text(self.root_key)
 
 
+class Reading(_Model):
+    """How one member (or the mediators together) reads a clause, attributed: kept
+    beside the clause's agreed ``text``, never written into it."""
+
+    by: Annotated[str, _matching(r"mediators|[A-Z][A-Z0-9]{1,7}", "a member code or 'mediators'")]
+    text: NonBlank
+    source: NonBlank | None = Field(default=None, exclude_if=lambda value: value is None)
+
+
 class Clause(_Model):
-    """One commitment of the agreement and the parties it binds."""
+    """One commitment of the agreement and the parties it binds.
+
+    ``text`` is the agreed text only; a member's reading of it is a :class:`Reading`.
+    ``readings`` is left out of the dump when empty, so the genesis body of a scenario
+    without any stays byte for byte what it was.
+    """
 
     id: ClauseId
     title: NonBlank
@@ -262,6 +276,7 @@ class Clause(_Model):
     source: Slug
     basis: ClauseBasis = "statement"
     excerpt: NonBlank | None = None
+    readings: list[Reading] = Field(default_factory=list, exclude_if=lambda value: not value)
 
 
 class Procedure(_Model):

@@ -148,3 +148,22 @@ def test_the_map_carries_the_note_on_boundaries_and_words_for_direction(
     assert labels["lodged_against"] == LODGED_AGAINST[language].format(
         lodger="%(lodger)s", accused="%(accused)s"
     )
+
+
+@pytest.mark.parametrize("language", ["en", "ar", "ur"])
+def test_a_clause_shows_its_agreed_text_and_each_reading_attributed(
+    readers: dict[str, TestClient], language: str
+) -> None:
+    page = readers[language].get("/compliance").text
+    words = text_of(page)
+    pakistan, afghanistan = NAMES[language]
+    reading_of = {"en": "Reading of {}:", "ar": "قراءة {}:", "ur": "{} کی تشریح:"}[language]
+    c2 = text_of(page.split('id="clause-C2"')[1].split('id="clause-C3"')[0])
+    assert "neither party supports groups that attack the other." in c2
+    assert "The Afghan side stated" not in words
+    assert reading_of.format(afghanistan) in c2
+    assert reading_of.format(pakistan) in c2
+    c3 = text_of(page.split('id="clause-C3"')[1].split('id="clause-C4"')[0])
+    assert "Each party respects the other's territory." in c3
+    assert "this mechanism's reading" not in words
+    assert re.search(r'<li class="reading" data-by="SEC">', page)

@@ -54,6 +54,8 @@ NOT_LABELS = {
     ("clauses", "*", "source"),
     ("clauses", "*", "basis"),
     ("clauses", "*", "excerpt"),
+    ("clauses", "*", "readings", "*", "by"),
+    ("clauses", "*", "readings", "*", "source"),
     ("procedure", "ruling_quorum"),
     ("penalties", "steps", "*", "id"),
     ("incident_types", "*", "id"),
