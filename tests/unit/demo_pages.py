@@ -75,11 +75,18 @@ class Demo:
         """The API bearer token of the demo delegate ``who``."""
         return (self.keys_dir / f"{DELEGATES[who][2]}.token").read_text().strip()
 
-    def browser(self, who: str) -> TestClient:
-        """A client signed in as the demo delegate ``who`` (a key of :data:`DELEGATES`)."""
+    def browser(self, who: str, language: str | None = "en") -> TestClient:
+        """A client signed in as the demo delegate ``who`` (a key of :data:`DELEGATES`),
+        having chosen ``language`` before signing in (None: the account's own)."""
         member, delegate, stem = DELEGATES[who]
         client = TestClient(create_app(self.settings), follow_redirects=False)
         client.get("/signin")
+        if language is not None:
+            chosen = client.post(
+                "/language",
+                data={"language": language, "csrf": client.cookies.get("truce_csrf") or ""},
+            )
+            assert chosen.status_code == 303
         password = (self.keys_dir / f"{stem}.password").read_text().strip()
         answer = client.post(
             "/signin",

@@ -141,6 +141,15 @@ def sign_in_form(client: TestClient) -> str:
     return match.group(1)
 
 
+def choose_language(client: TestClient, language: str) -> None:
+    """Choose the interface language on the sign-in page, as a reader would before
+    signing in (the choice then wins over the account's language)."""
+    answer = client.post(
+        "/language", data={"language": language, "csrf": sign_in_form(client), "next": "/signin"}
+    )
+    assert answer.status_code == 303
+
+
 @pytest.fixture
 def app_settings(mechanism: Mechanism) -> Settings:
     """Settings of an app over the mechanism."""
@@ -157,10 +166,11 @@ def browsers(mechanism: Mechanism, clock: Clock, app_settings: Settings) -> Iter
     app = create_app(app_settings, clock=clock)
     opened: list[TestClient] = []
 
-    def open_browser(name: str) -> Browser:
+    def open_browser(name: str, language: str = "en") -> Browser:
         client = TestClient(app, follow_redirects=False)
         opened.append(client)
         key_file = mechanism.key(name)
+        choose_language(client, language)
         answer = client.post(
             "/signin",
             data={

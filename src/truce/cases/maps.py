@@ -65,6 +65,16 @@ def _crossings(services: Services, viewer: Viewer, scenario: Scenario) -> list[d
                 "people": current.people if current else None,
                 "since": trade_run.since if trade_run else None,
                 "url": f"/crossings/{crossing.place_id}",
+                "disputed": crossing.disputed,
+                "sides": [
+                    {
+                        "member": side.member,
+                        "name": side.name,
+                        "trade": side.current.trade if side.current else None,
+                        "people": side.current.people if side.current else None,
+                    }
+                    for side in crossing.sides
+                ],
             }
         )
     return shown

@@ -34,6 +34,7 @@ def list_crossings(services: ServicesDep, reader: IdentityDep) -> CrossingList:
 def get_crossing(place_id: str, services: ServicesDep, reader: IdentityDep) -> CrossingHistory:
     """Every report of the crossing the reader may see, in effect order, and the runs of
     each state with their durations."""
-    place = crossing_place(services.admission.mechanism().scenario, place_id)
+    scenario = services.admission.mechanism().scenario
+    place = crossing_place(scenario, place_id)
     with services.db.read() as connection:
-        return crossing_history(connection, place, reader, services.admission.clock())
+        return crossing_history(connection, scenario, place, reader, services.admission.clock())

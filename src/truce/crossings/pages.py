@@ -37,9 +37,12 @@ def crossing_page(
 ) -> HTMLResponse:
     """A crossing's history: every report and each run of a state with its duration."""
     scenario = scenario_of(services, viewer.language)
-    place = crossing_place(services.admission.mechanism().scenario, place_id)
+    written = services.admission.mechanism().scenario
+    place = crossing_place(written, place_id)
     with services.db.read() as connection:
-        history = crossing_history(connection, place, viewer.identity, services.admission.clock())
+        history = crossing_history(
+            connection, written, place, viewer.identity, services.admission.clock()
+        )
     (crossing,) = named_crossings(scenario, [history.crossing])
     history = history.model_copy(update={"crossing": crossing})
     return render(

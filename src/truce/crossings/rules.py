@@ -121,3 +121,20 @@ def periods(reports: Iterable[Report], aspect: Aspect) -> list[Period]:
 def all_periods(reports: Sequence[Report]) -> list[Period]:
     """The runs of both aspects, trade first."""
     return [run for aspect in ASPECTS for run in periods(reports, aspect)]
+
+
+def latest_by_member(reports: Iterable[Report], members: Sequence[str]) -> dict[str, Report]:
+    """Each of ``members``' report in force: the last of its own history. A crossing has
+    two sides, and each party reports its own; neither's word is the crossing's state."""
+    latest: dict[str, Report] = {}
+    for report in ordered(reports):
+        if report.member in members:
+            latest[report.member] = report
+    return latest
+
+
+def disputed(latest: Mapping[str, Report]) -> bool:
+    """Whether the parties' reports in force differ, for trade or for people: then the
+    crossing's state is shown as each party reports it, side by side."""
+    states = {(report.trade, report.people) for report in latest.values()}
+    return len(states) > 1

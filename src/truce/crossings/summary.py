@@ -50,8 +50,22 @@ class PeriodOut(BaseModel):
     reports: list[int]
 
 
+class SideState(BaseModel):
+    """One party's side of a crossing: its name for it, and its own report in force."""
+
+    member: str
+    name: str | None = Field(description="the party's name for the crossing, if any")
+    current: CrossingReportOut | None = Field(description="the party's latest report in force")
+
+
 class CrossingState(BaseModel):
-    """A gazetteer crossing and its state now, as far as the reader may see."""
+    """A gazetteer crossing and its state now, as far as the reader may see.
+
+    A crossing has two sides: ``name`` names it by both (``Chaman (PK) / Spin Boldak
+    (AF)``), ``sides`` holds each party's name and its own latest report, and
+    ``disputed`` says that the parties' reports in force differ, in which case
+    ``current`` (the latest report of anyone) is one side's word only.
+    """
 
     place_id: str
     name: str
@@ -62,6 +76,8 @@ class CrossingState(BaseModel):
     reported: bool
     current: CrossingReportOut | None
     durations: list[PeriodOut] = Field(description="the ongoing run of trade and of people")
+    sides: list[SideState] = Field(default_factory=list)
+    disputed: bool = Field(default=False, description="the parties' latest reports differ")
 
 
 class CrossingList(BaseModel):
@@ -109,17 +125,33 @@ def _period_out(period: crossings.Period, name: str, now: datetime) -> PeriodOut
 
 
 def _state(
-    place: Place, reports: list[crossings.Report], reported_at: dict[int, datetime], now: datetime
+    place: Place,
+    parties: list[str],
+    reports: list[crossings.Report],
+    reported_at: dict[int, datetime],
+    now: datetime,
 ) -> CrossingState:
     latest = crossings.current(reports)
     ongoing = [
-        _period_out(runs[-1], place.name, now)
+        _period_out(runs[-1], place.shown_name, now)
         for aspect in crossings.ASPECTS
         if (runs := crossings.periods(reports, aspect))
     ]
+    own = crossings.latest_by_member(reports, parties)
+    names = {side.member: side.name for side in place.sides}
+    sides = [
+        SideState(
+            member=member,
+            name=names.get(member),
+            current=_report_out(own[member], reported_at[own[member].index])
+            if member in own
+            else None,
+        )
+        for member in parties
+    ]
     return CrossingState(
         place_id=place.id,
-        name=place.name,
+        name=place.shown_name,
         country=place.country,
         opposite=place.opposite,
         lat=place.lat,
@@ -127,6 +159,8 @@ def _state(
         reported=latest is not None,
         current=None if latest is None else _report_out(latest, reported_at[latest.index]),
         durations=ongoing,
+        sides=sides,
+        disputed=crossings.disputed(own),
     )
 
 
@@ -140,10 +174,11 @@ def crossing_list(
     """The state of each gazetteer crossing from the reports the reader may see, and how
     long trade and people have been in it."""
     seen = queries.visible_reports(connection, reader)
+    parties = [member.code for member in scenario.parties]
     return CrossingList(
         now=format_time(now),
         crossings=[
-            _state(place, seen.by_crossing.get(place.id, []), seen.reported_at, now)
+            _state(place, parties, seen.by_crossing.get(place.id, []), seen.reported_at, now)
             for place in _crossing_places(scenario)
         ],
     )
@@ -158,16 +193,17 @@ def crossing_place(scenario: Scenario, place_id: str) -> Place:
 
 
 def crossing_history(
-    connection: Connection, place: Place, reader: Identity, now: datetime
+    connection: Connection, scenario: Scenario, place: Place, reader: Identity, now: datetime
 ) -> CrossingHistory:
     """Every report of the crossing the reader may see, in effect order, and the runs of
     each state with their durations."""
     seen = queries.visible_reports(connection, reader, place.id)
     reports = seen.by_crossing.get(place.id, [])
     reported_at = seen.reported_at
+    parties = [member.code for member in scenario.parties]
     return CrossingHistory(
         now=format_time(now),
-        crossing=_state(place, reports, reported_at, now),
+        crossing=_state(place, parties, reports, reported_at, now),
         history=[_report_out(r, reported_at[r.index]) for r in crossings.ordered(reports)],
-        periods=[_period_out(run, place.name, now) for run in crossings.all_periods(reports)],
+        periods=[_period_out(run, place.shown_name, now) for run in crossings.all_periods(reports)],
     )

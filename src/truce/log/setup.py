@@ -59,8 +59,9 @@ def _write_secret(path: Path, secret: str) -> None:
         handle.write(secret + "\n")
 
 
-def _demo_account(db: Database, keys_dir: Path, key_file: KeyFile) -> Path:
-    """Save a demo delegate's key, and create its account with a token and a password.
+def _demo_account(db: Database, keys_dir: Path, key_file: KeyFile, language: str) -> Path:
+    """Save a demo delegate's key, and create its account with a token and a password,
+    speaking ``language`` (its member's first language).
 
     Beside ``<name>.key`` go ``<name>.token`` (for the API and the CLI client) and
     ``<name>.password`` (for the web application), both readable by their owner only.
@@ -78,6 +79,7 @@ def _demo_account(db: Database, keys_dir: Path, key_file: KeyFile) -> Path:
         role=key_file.role,
         password=password,
         hasher=demo_hasher(),
+        language=language,
     )
     _write_secret(keys_dir / f"{stem}.token", issue_token(db, key_file.member, key_file.delegate))
     _write_secret(keys_dir / f"{stem}.password", password)
@@ -152,6 +154,7 @@ def _demo_delegates(
     keys_dir.chmod(0o700)
     written: list[Path] = []
     for member in scenario.members:
+        language = member.languages[0] if member.languages else "en"
         root = demo_signing_key(seed, member.code)
         if root.public_key.text != member.root_key:
             raise ConfigurationError(
@@ -159,7 +162,7 @@ def _demo_delegates(
             )
         root_role = "secretariat" if member.kind == "secretariat" else "head"
         root_file = KeyFile(member=member.code, delegate="root", role=root_role, key=root)
-        written.append(_demo_account(db, keys_dir, root_file))
+        written.append(_demo_account(db, keys_dir, root_file, language))
         acts = []
         for name, role in DEMO_ROLES[member.kind]:
             delegate = f"{member.code.lower()}-{name}"
@@ -181,6 +184,6 @@ def _demo_delegates(
                 )
             )
             key_file = KeyFile(member=member.code, delegate=delegate, role=role, key=key)
-            written.append(_demo_account(db, keys_dir, key_file))
+            written.append(_demo_account(db, keys_dir, key_file, language))
         admission.submit_many(acts)
     return written

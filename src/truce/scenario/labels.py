@@ -64,6 +64,7 @@ LABEL_FIELDS: tuple[tuple[str, ...], ...] = (
     ("casualties", "categories", "*", "label"),
     ("casualties", "harms", "*", "label"),
     ("places", "*", "name"),
+    ("places", "*", "sides", "*", "name"),
     ("places", "*", "admin1"),
 )
 

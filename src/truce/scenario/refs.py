@@ -135,6 +135,7 @@ def cross_reference_problems(data: Mapping[str, Any]) -> list[tuple[Location, st
         found.append((("incident_types",), "the taxonomy must include the type 'other'"))
 
     found.extend(_place_problems(entries(data, "places"), parties))
+    found.extend(_side_problems(entries(data, "places"), parties))
     return found
 
 
@@ -167,6 +168,28 @@ def _witness_problems(
             found.append((loc, f"duplicate witness name {name!r} (see members.{seen[name]})"))
         else:
             seen[name] = i
+    return found
+
+
+def _side_problems(
+    places: list[tuple[int, Mapping[str, Any]]], parties: list[str]
+) -> list[tuple[Location, str]]:
+    """A crossing's sides: only a crossing has them, each a party's, one per party."""
+    found: list[tuple[Location, str]] = []
+    for i, place in places:
+        sides = entries(place, "sides")
+        if sides and place.get("kind") != "crossing":
+            found.append((("places", i, "sides"), "only a crossing has sides"))
+        seen: set[str] = set()
+        for j, side in sides:
+            member = side.get("member")
+            if not isinstance(member, str):
+                continue
+            if parties and member not in parties:
+                found.append((("places", i, "sides", j, "member"), f"{member!r} is not a party"))
+            elif member in seen:
+                found.append((("places", i, "sides", j, "member"), f"{member!r} named twice"))
+            seen.add(member)
     return found
 
 

@@ -331,8 +331,21 @@ class Demo(_Model):
     insecure_key_seed: NonBlank
 
 
+class PlaceSide(_Model):
+    """A crossing as one party names its side of it (``Chaman`` for PK, ``Spin Boldak``
+    for AF; ``Torkham`` for both)."""
+
+    member: MemberCode
+    name: NonBlank
+
+
 class Place(_Model):
-    """One gazetteer entry, with coordinates as precise as the source allows."""
+    """One gazetteer entry, with coordinates as precise as the source allows.
+
+    A crossing is a place of two sides: ``sides`` names it as each party does, and it is
+    shown by both names (:attr:`shown_name`). ``sides`` is left out of the dump when
+    empty, so the genesis body of a gazetteer without any stays what it was.
+    """
 
     id: Slug
     name: NonBlank
@@ -349,6 +362,15 @@ class Place(_Model):
     source: NonBlank
     #: The place's IANA zone, where it is not that of its country's member.
     time_zone: TimeZoneName | None = Field(default=None, exclude_if=lambda value: value is None)
+    sides: list[PlaceSide] = Field(default_factory=list, exclude_if=lambda value: not value)
+
+    @property
+    def shown_name(self) -> str:
+        """The name people read: each side's name with its party (``Chaman (PK) / Spin
+        Boldak (AF)``) for a two-sided crossing, else ``name``."""
+        if not self.sides:
+            return self.name
+        return " / ".join(f"{side.name} ({side.member})" for side in self.sides)
 
     @model_validator(mode="after")
     def _coordinates_match_precision(self) -> Self:

@@ -3,6 +3,12 @@
 Before sign-in there is no session to hold a CSRF token, so the sign-in form and the
 language switch use a double-submit token: a random ``truce_csrf`` cookie (HttpOnly,
 SameSite=Strict) that the form must echo. After sign-in, the session's token is used.
+
+After sign-in the application speaks the delegate's preferred language (its account's;
+a demo delegate's is its member's first language), unless the reader chose another with
+the language switch before signing in: that choice is kept (``truce_lang_choice``) and
+becomes the account's language at sign-in, as a choice made after sign-in does. The
+language a browser merely asks for (``Accept-Language``) is no such choice.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from truce.errors import AuthenticationError
 from truce.web import i18n
 from truce.web.deps import (
     CSRF_COOKIE,
+    LANGUAGE_CHOICE_COOKIE,
     LANGUAGE_COOKIE,
     SignInRequiredError,
     Viewer,
@@ -152,7 +159,13 @@ def signin(
     value, session = sessions.open_session(services.db, identity, now)
     response = RedirectResponse(safe_next(next), status_code=303)
     set_cookie(request, response, sessions.COOKIE, value, int(sessions.LIFETIME.total_seconds()))
-    set_cookie(request, response, LANGUAGE_COOKIE, session.language, 365 * 86400)
+    language = session.language
+    chosen = i18n.known(request.cookies.get(LANGUAGE_CHOICE_COOKIE))
+    if chosen is not None and chosen != language:
+        set_language(services.db, identity.member, identity.delegate, chosen)
+        language = chosen
+    response.delete_cookie(LANGUAGE_CHOICE_COOKIE, path="/", httponly=True, samesite="strict")
+    set_cookie(request, response, LANGUAGE_COOKIE, language, 365 * 86400)
     lifetime = int(throttle.DEVICE_LIFETIME.total_seconds())
     set_cookie(request, response, throttle.DEVICE_COOKIE, device, lifetime)
     response.delete_cookie(CSRF_COOKIE, path="/", httponly=True, samesite="strict")
@@ -188,8 +201,10 @@ def choose_language(
     expected = signed_in.csrf if signed_in else request.cookies.get(CSRF_COOKIE) or "\0"
     if chosen is None or not sessions.tokens_equal(csrf, expected):
         return RedirectResponse(safe_next(next), status_code=303)
+    response = RedirectResponse(safe_next(next), status_code=303)
     if signed_in is not None:
         set_language(services.db, signed_in.member, signed_in.delegate, chosen)
-    response = RedirectResponse(safe_next(next), status_code=303)
+    else:  # kept until sign-in, where it wins over the account's language
+        set_cookie(request, response, LANGUAGE_CHOICE_COOKIE, chosen, 12 * 3600)
     set_cookie(request, response, LANGUAGE_COOKIE, chosen, 365 * 86400)
     return response

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol, Self, TypeVar
+from typing import Any
 
 from truce.accounts.service import Identity
 from truce.api.deps import Services
 from truce.cases.queries import STATUSES, Filters
 from truce.cases.summary import CaseItem, case_item, type_label
-from truce.crossings.summary import CrossingList, crossing_list
+from truce.crossings.summary import CrossingList, CrossingState, crossing_list
 from truce.scenario.rules import Scenario
 from truce.web.scenario_text import scenario_in
 
@@ -25,30 +25,28 @@ __all__ = [
 ]
 
 
-class _Named(Protocol):
-    """A crossing as an API answers it: a place and its name, copied with changes."""
-
-    place_id: str
-    name: str
-
-    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Self: ...
-
-
-C = TypeVar("C", bound=_Named)
-
-
 def scenario_of(services: Services, language: str) -> Scenario:
     """The mechanism's scenario with its labels in ``language`` (the viewer's)."""
     return scenario_in(services, language)
 
 
-def named_crossings(scenario: Scenario, crossings: list[C]) -> list[C]:
-    """The API's crossings named as ``scenario`` (translated for the viewer) names them."""
-    names = {place.id: place.name for place in scenario.places}
-    return [
-        crossing.model_copy(update={"name": names.get(crossing.place_id, crossing.name)})
-        for crossing in crossings
-    ]
+def named_crossings(scenario: Scenario, crossings: list[CrossingState]) -> list[CrossingState]:
+    """The API's crossings named as ``scenario`` (translated for the viewer) names them:
+    a two-sided crossing by both sides' names, and each side by its own."""
+    places = {place.id: place for place in scenario.places}
+    named: list[CrossingState] = []
+    for crossing in crossings:
+        place = places.get(crossing.place_id)
+        if place is None:
+            named.append(crossing)
+            continue
+        side_names = {side.member: side.name for side in place.sides}
+        sides = [
+            side.model_copy(update={"name": side_names.get(side.member, side.name)})
+            for side in crossing.sides
+        ]
+        named.append(crossing.model_copy(update={"name": place.shown_name, "sides": sides}))
+    return named
 
 
 def now_of(services: Services) -> datetime:

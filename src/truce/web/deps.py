@@ -40,6 +40,8 @@ CONCEPT_TEMPLATES = {
     if folder != TEMPLATES
 }
 LANGUAGE_COOKIE = "truce_lang"
+#: A language the reader chose before signing in, which sign-in then keeps.
+LANGUAGE_CHOICE_COOKIE = "truce_lang_choice"
 CSRF_COOKIE = "truce_csrf"
 CSRF_HEADER = "x-csrf-token"
 

@@ -121,9 +121,15 @@ def goto(page: Page, path: str) -> None:
     ready(page)
 
 
-def sign_in(page: Page, demo: Demo, member: str, delegate: str) -> None:
-    """Sign in through the form, as a delegate would, and land on the dashboard."""
+def sign_in(page: Page, demo: Demo, member: str, delegate: str, language: str = "en") -> None:
+    """Sign in through the form, as a delegate would, and land on the dashboard; first
+    choose ``language`` with the switcher (demo delegates otherwise speak their member's
+    first language)."""
     page.goto("/signin")
+    page.select_option("#language-select", language)
+    with page.expect_navigation():
+        page.click("form.language-switch button[type=submit]")
+    ready(page)
     page.select_option("select[name=member]", member)
     page.fill("input[name=delegate]", delegate)
     page.fill("input[name=password]", demo.password(member, delegate))

@@ -71,6 +71,7 @@ NOT_LABELS = {
     ("casualties", "harms", "*", "id"),
     ("places", "*", "precision"),
     ("places", "*", "source"),
+    ("places", "*", "sides", "*", "member"),
     ("demo", "insecure_key_seed"),
 }
 

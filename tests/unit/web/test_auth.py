@@ -226,3 +226,31 @@ def test_next_never_leaves_the_site(visitor: TestClient, mechanism: Mechanism) -
               "next": "//evil.example/"},
     )  # fmt: skip
     assert answer.headers["location"] == "/"
+
+
+@pytest.mark.parametrize(
+    ("name", "language", "direction"),
+    [("pk-officer", "ur", "rtl"), ("af-root", "ps", "rtl"), ("tr-officer", "tr", "ltr"),
+     ("qa-root", "ar", "rtl"), ("sec-clerk", "en", "ltr")],
+)  # fmt: skip
+def test_a_demo_delegate_speaks_its_members_first_language_after_sign_in(
+    visitor: TestClient, mechanism: Mechanism, name: str, language: str, direction: str
+) -> None:
+    key_file = mechanism.key(name)
+    assert get_account(mechanism.db, key_file.member, key_file.delegate).language == language
+    visitor.headers["accept-language"] = "en"  # what a browser asks for is no choice
+    assert _sign_in(visitor, mechanism, name).status_code == 303
+    assert parse_page(visitor.get("/").text).html_attrs == {"lang": language, "dir": direction}
+
+
+@pytest.mark.parametrize("name", ["pk-officer", "af-officer"])
+def test_a_language_chosen_before_sign_in_wins_over_the_accounts(
+    visitor: TestClient, mechanism: Mechanism, name: str
+) -> None:
+    token = sign_in_form(visitor)
+    visitor.post("/language", data={"language": "en", "csrf": token, "next": "/signin"})
+    assert _sign_in(visitor, mechanism, name).status_code == 303
+    assert parse_page(visitor.get("/").text).html_attrs == {"lang": "en", "dir": "ltr"}
+    key_file = mechanism.key(name)
+    assert get_account(mechanism.db, key_file.member, key_file.delegate).language == "en"
+    assert "truce_lang_choice" not in visitor.cookies

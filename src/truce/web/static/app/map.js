@@ -107,6 +107,19 @@ function crossingPopup(crossing, labels) {
   const title = crossing.url ? element("a", "", crossing.name) : element("strong", "", crossing.name);
   if (crossing.url) title.href = crossing.url;
   box.append(title);
+  if (crossing.disputed) {
+    // The parties' reports differ: each side's, never one as the crossing's state.
+    box.append(element("p", "crossing-disputed", dataLabel(labels, "disputed")));
+    for (const side of crossing.sides || []) {
+      if (!side.trade) continue;
+      const text = dataLabel(labels, "side_reports")
+        .replace("%(member)s", side.member)
+        .replace("%(trade)s", dataLabel(labels, side.trade))
+        .replace("%(people)s", dataLabel(labels, side.people));
+      box.append(element("p", "", text));
+    }
+    return box;
+  }
   box.append(element("p", "", `${dataLabel(labels, "trade")}: ${dataLabel(labels, crossing.trade)}`));
   box.append(element("p", "", `${dataLabel(labels, "people")}: ${dataLabel(labels, crossing.people)}`));
   if (crossing.since) box.append(element("p", "", `${dataLabel(labels, "since")}: ${crossing.since.slice(0, 10)}`));
