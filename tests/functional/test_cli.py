@@ -302,7 +302,7 @@ def test_scenario_messages_extracts_and_merges_the_catalogues(tmp_path: Path) ->
     )
     made = truce("scenario", "messages", folder, "--locale", "ur", cwd=tmp_path).ok()
     assert (folder / "locale" / "scenario.pot").is_file()
-    assert "0 of 107 translated, 107 to do" in made.stdout
+    assert "0 of 110 translated, 110 to do" in made.stdout
     po = folder / "locale" / "ur" / "LC_MESSAGES" / "scenario.po"
     text = po.read_text(encoding="utf-8")
     assert 'msgid "State of Qatar"' in text
@@ -311,9 +311,9 @@ def test_scenario_messages_extracts_and_merges_the_catalogues(tmp_path: Path) ->
         encoding="utf-8",
     )
     again = truce("scenario", "messages", folder, cwd=tmp_path).ok()
-    assert "ur/LC_MESSAGES/scenario.po: 1 of 107 translated, 106 to do" in again.stdout
+    assert "ur/LC_MESSAGES/scenario.po: 1 of 110 translated, 109 to do" in again.stdout
     assert 'msgstr "پاکستان"' in po.read_text(encoding="utf-8")
-    assert "ar/LC_MESSAGES/scenario.po: 0 of 107" in again.stdout
+    assert "ar/LC_MESSAGES/scenario.po: 0 of 110" in again.stdout
     truce("scenario", "messages", tmp_path / "nowhere", cwd=tmp_path).error(
         code=2, contains="not a scenario folder"
     )

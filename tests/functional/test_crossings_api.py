@@ -55,7 +55,10 @@ def test_torkham_closed_then_reopened_for_people_only(
     assert (torkham["current"]["trade"], torkham["current"]["people"]) == ("closed", "open")
     assert torkham["current"]["stranded_trucks"] == 4200
     durations = {p["aspect"]: p for p in torkham["durations"]}
-    assert durations["trade"]["summary"] == "Torkham closed to trade for 23 days"
+    # a crossing is named by both its sides
+    assert (
+        durations["trade"]["summary"] == "Torkham (PK) / Torkham (AF) closed to trade for 23 days"
+    )
     assert (durations["trade"]["days"], durations["people"]["days"]) == (23, 2)
     assert durations["people"]["level"] == "open"
     assert durations["people"]["ongoing"]

@@ -121,15 +121,23 @@ def goto(page: Page, path: str) -> None:
     ready(page)
 
 
-def sign_in(page: Page, demo: Demo, member: str, delegate: str, language: str = "en") -> None:
+def sign_in(
+    page: Page, demo: Demo, member: str, delegate: str, language: str | None = "en"
+) -> None:
     """Sign in through the form, as a delegate would, and land on the dashboard; first
-    choose ``language`` with the switcher (demo delegates otherwise speak their member's
-    first language)."""
+    choose ``language`` with the language switch (None: none is chosen, and the page
+    speaks the account's language, a demo delegate's member's first language)."""
     page.goto("/signin")
-    page.select_option("#language-select", language)
-    with page.expect_navigation():
-        page.click("form.language-switch button[type=submit]")
-    ready(page)
+    if language is not None:
+        with page.expect_navigation():
+            page.evaluate(
+                """(code) => {
+                     const form = document.querySelector("form.language-switch");
+                     form.elements.language.value = code;
+                     form.submit();
+                   }""",
+                language,
+            )
     page.select_option("select[name=member]", member)
     page.fill("input[name=delegate]", delegate)
     page.fill("input[name=password]", demo.password(member, delegate))

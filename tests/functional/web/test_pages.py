@@ -166,9 +166,9 @@ def test_an_urdu_page_is_laid_out_right_to_left(browsing: Browsing, demo: Demo) 
     goto(page, "/map")
     page.wait_for_selector("#map[data-ready='true']")
     crossings = {c["place_id"]: c["name"] for c in data_block(page, "map-data")["crossings"]}
-    assert crossings["torkham"] == "طورخم"
+    assert crossings["torkham"] == "طورخم (PK) / طورخم (AF)"  # both sides of the crossing
     titles = page.eval_on_selector_all(".crossing-icon", "all => all.map(e => e.title)")
-    assert any(title.startswith("طورخم:") for title in titles), titles
+    assert any(title.startswith("طورخم (PK) / طورخم (AF):") for title in titles), titles
     assert "جلال آباد" in page.locator(".place-label").all_text_contents()
     screenshot(page, "rtl-map")
     assert axe_violations(page) == []

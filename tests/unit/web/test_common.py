@@ -104,12 +104,12 @@ def test_the_dashboard_names_the_member_and_crossings_in_urdu(
 ) -> None:
     html = page(urdu, "/", demo)
     assert "پاکستان" in html
-    assert ">طورخم</a>" in html
-    assert ">Torkham</a>" not in html
+    assert ">طورخم (PK) / طورخم (AF)</a>" in html
+    assert ">Torkham (PK) / Torkham (AF)</a>" not in html
     assert URDU(SCENARIO.mechanism.name) in html
     turkish_officer = page(english, "/", demo)
     assert "Türkiye" in turkish_officer
-    assert ">Torkham</a>" in turkish_officer
+    assert ">Torkham (PK) / Torkham (AF)</a>" in turkish_officer
     assert SCENARIO.mechanism.name in turkish_officer
 
 
@@ -148,17 +148,21 @@ def test_the_map_data_is_in_the_viewers_language(
 
     urdu_map, english_map = block(urdu), block(english)
     names = {c["place_id"]: c["name"] for c in urdu_map["crossings"]}
-    assert names["torkham"] == "طورخم"
-    assert names["chaman-spin-boldak"] == URDU("Chaman\N{EN DASH}Spin Boldak")
+    assert names["torkham"] == "طورخم (PK) / طورخم (AF)"
+    assert names["chaman-spin-boldak"] == f"{URDU('Chaman')} (PK) / {URDU('Spin Boldak')} (AF)"
     assert "Chaman" not in names["chaman-spin-boldak"]
     assert {p["name"] for p in urdu_map["places"]} >= {"کابل", "جلال آباد"}
     assert urdu_map["labels"]["types"]["armed_clash"] == URDU("Armed clash")
     titles = {i["case_id"]: i["title"] for i in urdu_map["incidents"]}
     assert titles[demo.public_case] == f"{URDU('Shelling or artillery fire')}, {URDU('Chaman')}"
-    assert {c["place_id"]: c["name"] for c in english_map["crossings"]}["torkham"] == "Torkham"
+    assert {c["place_id"]: c["name"] for c in english_map["crossings"]}[
+        "torkham"
+    ] == "Torkham (PK) / Torkham (AF)"
     assert english_map["labels"]["types"]["armed_clash"] == "Armed clash"
     fetched = urdu.get("/map/data").json()
-    assert {c["place_id"]: c["name"] for c in fetched["crossings"]}["torkham"] == "طورخم"
+    assert {c["place_id"]: c["name"] for c in fetched["crossings"]}[
+        "torkham"
+    ] == "طورخم (PK) / طورخم (AF)"
 
 
 def test_the_timeline_marks_the_truces_in_the_viewers_language(
