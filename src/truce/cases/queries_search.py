@@ -210,7 +210,7 @@ def titles(scenario: Scenario) -> tuple[dict[str, str], dict[str, str]]:
         found = (
             scenario,
             {t.id: t.label for t in scenario.incident_types},
-            {p.id: p.name for p in scenario.places},
+            {p.id: p.shown_name for p in scenario.places},
         )
         _NAMES[id(scenario)] = found
     return found[1], found[2]

@@ -243,7 +243,7 @@ def case_item(scenario: Scenario, row: Any, now: datetime) -> CaseItem:
         occurred_at=row.occurred_at,
         time_precision=row.time_precision,
         lodged_at=row.lodged_at,
-        place=place.name if place else None,
+        place=place.shown_name if place else None,
         lat=row.lat,
         lon=row.lon,
         precision=row.precision,

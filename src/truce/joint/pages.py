@@ -41,7 +41,7 @@ def joint_actions_page(
             "status": status,
             "statuses": joint.STATUSES,
             "names": member_names(scenario),
-            "places": {p.id: p.name for p in scenario.places},
+            "places": {p.id: p.shown_name for p in scenario.places},
             "now": now_of(services),
         },
     )

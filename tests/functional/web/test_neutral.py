@@ -3,6 +3,9 @@ map's boundary takes no position, and who accuses whom reads right in every scri
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from tests.functional.web.browser import Browsing, goto, ready, screenshot, sign_in
@@ -60,7 +63,7 @@ def test_who_accuses_whom_reads_in_words_in_urdu(browsing: Browsing, demo: Demo)
     page = browsing.page()
     sign_in(page, demo, "PK", "pk-observer", language=None)
     goto(page, "/search?q=Kurram")
-    results = page.locator("ol.results li p").all_text_contents()
+    results = page.locator("ol.results p.result-facts").all_text_contents()
     assert results
     for line in results:
         assert "→" not in line
@@ -76,3 +79,33 @@ def test_who_accuses_whom_reads_in_words_in_urdu(browsing: Browsing, demo: Demo)
     page.locator("#clauses").scroll_into_view_if_needed()
     screenshot(page, "neutral-clause-readings-ur", full_page=False)
     page.context.close()
+
+
+def test_a_crossing_the_parties_report_differently_is_shown_as_a_dispute(
+    browsing: Browsing, demo: Demo
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    body = demo.workdir / "spin-boldak-open.json"
+    body.write_text(
+        json.dumps({
+            "crossing": "chaman-spin-boldak", "trade": "open", "people": "open",
+            "stranded_trucks": 0, "reason": "Open on the Afghan side.",
+            "effective_at": (now - timedelta(minutes=5)).isoformat().replace("+00:00", "Z"),
+        }),
+        encoding="utf-8",
+    )  # fmt: skip
+    demo.truce(
+        "act", "crossing.status", "--body", str(body), "--server", demo.base_url,
+        "--key", str(demo.keys_dir / "af-officer.key"),
+    )  # fmt: skip
+    for member, delegate in (("PK", "pk-observer"), ("AF", "af-observer")):
+        page = browsing.page()
+        sign_in(page, demo, member, delegate)
+        goto(page, "/crossings")
+        row = page.locator("tr", has=page.locator("a[href='/crossings/chaman-spin-boldak']"))
+        text = " ".join(str(row.text_content()).split())
+        assert "Chaman (PK) / Spin Boldak (AF)" in text
+        assert "Disputed: PK reports closed; AF reports open" in text
+        assert "open to trade for" not in text  # no one side's run as the crossing's
+        screenshot(page, f"neutral-crossings-dispute-{member.lower()}", full_page=False)
+        page.context.close()

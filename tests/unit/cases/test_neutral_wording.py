@@ -167,3 +167,11 @@ def test_a_clause_shows_its_agreed_text_and_each_reading_attributed(
     assert "Each party respects the other's territory." in c3
     assert "this mechanism's reading" not in words
     assert re.search(r'<li class="reading" data-by="SEC">', page)
+
+
+def test_a_case_at_a_crossing_names_both_its_sides(
+    demo: Demo, readers: dict[str, TestClient]
+) -> None:
+    # The restricted case of the fixture is at Torkham, which both sides call so.
+    page = text_of(readers["en"].get(f"/cases/{demo.secret_case}").text)
+    assert "Torkham (PK) / Torkham (AF)" in page

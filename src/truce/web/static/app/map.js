@@ -178,7 +178,11 @@ class MapView {
     this.map.attributionControl.setPrefix(false);
     this.map.attributionControl.addAttribution("Borders: Natural Earth");
     const note = document.getElementById("map-boundary-note");
-    if (note) this.map.attributionControl.addAttribution(note.textContent.trim());
+    if (note) {
+      const credit = element("span", "map-note-credit", note.textContent.trim());
+      credit.dir = "auto";
+      this.map.attributionControl.addAttribution(credit.outerHTML);
+    }
     const { topojson } = window;
     const countries = topojson.feature(world, world.objects.countries);
     const focus = L.geoJSON(countries, {
