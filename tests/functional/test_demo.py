@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from tests.mechanism import SCENARIO_DIR
+from tests.mechanism import SCENARIO_DIR, assert_rebuild_reproduces
 from truce.log import projections
 from truce.log.demo import genesis_time, load_demo, read_demo
 from truce.log.setup import initialise
@@ -51,9 +51,6 @@ def test_the_demo_replays_and_rebuilds(database_url: str, tmp_path: Path) -> Non
         assert torkham is not None
         assert (torkham.people, torkham.trade) == ("restricted", "closed")
         assert len(requests) == 1
-        with db.write() as connection:
-            projections.rebuild(connection)
-        with db.read() as connection:
-            assert projections.snapshot(connection) == live
+        assert assert_rebuild_reproduces(db) == live
     finally:
         db.dispose()

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from tests.conftest import Clock
 from tests.functional.support import Delegations
 from tests.functional.test_cases_api import lodge_body
-from tests.mechanism import SCENARIO_DIR, Mechanism, make_mechanism
+from tests.mechanism import SCENARIO_DIR, Mechanism, assert_rebuild_reproduces, make_mechanism
 from tests.unit.scenario.test_facts import without_facts
 from truce.app import create_app
 from truce.config import Settings
@@ -121,9 +121,6 @@ def test_a_log_begun_before_the_lists_replays_and_rebuilds(
         assert "casualties" not in genesis
         assert all("time_zone" not in member for member in genesis["members"])
         assert {missing for _killed, missing in cases} == {None}
-        with db.write() as connection:
-            projections.rebuild(connection)
-        with db.read() as connection:
-            assert projections.snapshot(connection) == live
+        assert assert_rebuild_reproduces(db) == live
     finally:
         db.dispose()
