@@ -35,14 +35,15 @@ from truce.scenario.rules import Scenario
 
 
 def moments(scenario: Scenario, case: Case) -> list[tuple[Deadline, str | None, datetime]]:
-    """The deadlines the case runs now: (deadline, member addressed, moment)."""
+    """The deadlines the case runs now: (deadline, the member a request for information
+    is addressed to or None, moment)."""
     running: list[tuple[Deadline, str | None, datetime]] = []
     if (
         case.status == "awaiting_response"
         and case.response is None
         and case.pausing_request(scenario) is None
     ):
-        running.append(("response", case.accused, case.response_deadline))
+        running.append(("response", None, case.response_deadline))
     if case.status in OPEN:
         running.extend(("information", r.to, r.deadline) for r in case.requests if r.open)
     if case.status == "ruled" and not case.appealed:
@@ -62,8 +63,7 @@ def due(scenario: Scenario, case: Case, now: datetime) -> list[dict[str, Any]]:
         (moment, name, to) for name, to, moment in moments(scenario, case) if moment < now
     )
     return [
-        {"deadline": name, "due_at": format_time(moment)}
-        | ({"to": to} if name == "information" else {})
+        {"deadline": name, "due_at": format_time(moment)} | ({"to": to} if to else {})
         for moment, name, to in passed
     ]
 
@@ -78,7 +78,7 @@ def lapse(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any])
     name: Deadline = body["deadline"]
     to = body.get("to")
     due_at = parse_time(body["due_at"])
-    running = {(n, t if n == "information" else None): m for n, t, m in moments(scenario, case)}
+    running = {(n, t): m for n, t, m in moments(scenario, case)}
     moment = running.get((name, to if name == "information" else None))
     require(
         moment is not None,
@@ -156,13 +156,10 @@ def _resumed(scenario: Scenario, case: Case, request: InfoRequest, at: datetime)
 
 
 def answered(scenario: Scenario, case: Case, actor: Actor) -> Case:
-    """The member's first open request marked answered; the response clock resumes."""
+    """The member's first open request marked answered; the response clock resumes.
+
+    The step's guard (``case.provide_info`` in :mod:`truce.cases.rules`) has already
+    refused an answer after the request's deadline."""
     request = _request_to(case, actor.member)
-    require(
-        actor.at <= request.deadline,
-        f"the request's deadline passed at {when(request.deadline)}: a mediator may give "
-        "leave to answer late",
-        "at",
-    )
     requests = tuple(replace(r, answered=True) if r is request else r for r in case.requests)
     return _resumed(scenario, replace(case, requests=requests), request, actor.at)

@@ -57,8 +57,7 @@ def situation(scenario: Scenario, case: Case, now: datetime) -> Situation:
             return Situation("information_requested", asked[0].to, asked[0].deadline)
         if findings.rulings(scenario, case):
             return Situation("ruling_ready")
-        mediators = {m.code for m in scenario.members if m.kind == "mediator"}
-        if mediators <= set(case.findings):
+        if findings.is_split(scenario, case):
             return Situation("findings_split")
         return Situation("under_investigation")
     if case.status == "ruled":
