@@ -101,7 +101,7 @@ def _workers(
     settings: Settings, db: Database, admission: Admission, scenario: Scenario, clock: Clock
 ) -> dict[str, _Worker]:
     """What runs beside the requests: pushing checkpoints to the scenario's tlog-witness
-    witnesses, and the secretariat's case clock where its key file is present."""
+    witnesses, and the secretariat's case clock when its key file is set."""
     if settings.read_only:
         return {}
     workers: dict[str, _Worker] = {}
