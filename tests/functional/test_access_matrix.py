@@ -314,8 +314,9 @@ def build(client: TestClient, mechanism: Mechanism, clock: Clock) -> World:
                        "taken_at": "2025-11-09T12:00:00Z", "language": "en"},
                       marker="MARK-ATTEST-ALL")  # fmt: skip
     w.post("tr-officer", "compliance.review",
-           {"verdict": "disputed", "reason": "Not seen. MARK-REVIEW-MED"},
-           refs=(attested["leaf_hash"],), audience=mediators, marker="MARK-REVIEW-MED")  # fmt: skip
+           {"verdict": "disputed", "reason": "Not seen. MARK-REVIEW-PK-MED"},
+           refs=(attested["leaf_hash"],), audience=["PK", "TR", "QA"],
+           marker="MARK-REVIEW-PK-MED")  # fmt: skip
     w.post("af-officer", "compliance.attest",
            {"clause": "C5", "statement": "Raided a camp. MARK-ATTEST-AF-MED",
             "taken_at": "2025-11-09T12:00:00Z", "language": "en"},

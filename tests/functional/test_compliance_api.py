@@ -75,7 +75,13 @@ def test_attest_then_review(client: TestClient, mechanism: Mechanism) -> None:
     assert listed["attestations"][0]["status"] == "under_review"
     again = d.post("tr-root", "compliance.review", verdict("disputed"), ref, expect=422)
     assert "TR has already reviewed" in again["detail"]
-    d.post("qa-root", "compliance.review", verdict("acknowledged"), ref, audience="mediators")
+    # A review concerns the attesting member: it is addressed to AF, or refused.
+    hidden = d.post(
+        "qa-root", "compliance.review", verdict("disputed"), ref, audience="mediators", expect=422
+    )
+    assert "must be addressed to it" in hidden["detail"]
+    assert hidden["field"] == "audience"
+    d.post("qa-root", "compliance.review", verdict("acknowledged"), ref, audience=["AF", "TR"])
 
     listed = d.get("pk-officer", "/api/v1/compliance/attestations", member="AF")
     assert listed["total"] == 1
@@ -102,8 +108,15 @@ def test_a_ruled_case_changes_the_af_c4_cell(client: TestClient, mechanism: Mech
     ref = (lodged["leaf_hash"],)
     alleged = cell(d, "qa-officer", "C4", "AF")
     assert (alleged["standing"], alleged["open_cases"]) == ("alleged", [lodged["index"]])
+    # The restricted case is not on the common record: nobody's matrix counts it, and
+    # those who may read it are told it is left out.
+    for reader in ("tr-officer", "af-officer", "pk-officer", "sec-clerk"):
+        assert cell(d, reader, "C4", "AF")["open_cases"] == [lodged["index"]]
     for reader in ("tr-officer", "af-officer", "pk-officer"):
-        assert cell(d, reader, "C4", "AF")["open_cases"] == [lodged["index"], hidden["index"]]
+        left_out = d.get(reader, "/api/v1/compliance")["not_counted"]
+        assert left_out == {"cases": [hidden["index"]], "attestations": []}
+    for reader in ("qa-officer", "sec-clerk"):
+        assert d.get(reader, "/api/v1/compliance")["not_counted"]["cases"] == []
 
     deny = {"position": "deny", "statement": "Our forces did not fire.", "language": "en"}
     d.post("af-root", "case.respond", deny, ref)

@@ -42,7 +42,7 @@ from truce.cases import stored
 from truce.cases.queries_search import case_title, lodged_text, search_cases, titles
 from truce.compliance.rules import ruled_clauses
 from truce.errors import InputError
-from truce.log.audience import Reader, is_mediator, reader_of, visible
+from truce.log.audience import Everyone, Reader, everyone, is_mediator, reader_of, visible
 from truce.storage.models import CaseCount, CaseRecord
 
 __all__ = [
@@ -108,6 +108,9 @@ class Filters:
     since: datetime | None = None
     until: datetime | None = None
     sector: str | None = None
+    #: Only the common record: cases every member may read (what the compliance
+    #: matrix counts).
+    common: bool = False
 
     def query(self, **extra: Any) -> str:
         """These filters (and ``extra``) as a URL query string, empty values left out."""
@@ -127,6 +130,8 @@ class Filters:
             if value:
                 pairs.append((name, value))
         pairs.extend(("status", status) for status in self.status)
+        if self.common:
+            pairs.append(("common", "1"))
         pairs.extend((name, str(value)) for name, value in extra.items() if value)
         return urlencode(pairs)
 
@@ -191,7 +196,16 @@ def parse_filters(params: Mapping[str, Any], getlist: Sequence[str] = ()) -> Fil
         violator=_code(params.get("violator"), "violator"),
         violated=_code(params.get("violated"), "violated"),
         bbox=parse_bbox(params.get("bbox")),
+        common=_flag(params.get("common"), "common"),
     )
+
+
+def _flag(value: str | None, name: str) -> bool:
+    if value in (None, "", "0"):
+        return False
+    if value == "1":
+        return True
+    raise InputError(f"{name} is 1 or 0", field=name)
 
 
 # -- filtering --------------------------------------------------------------------------
@@ -244,11 +258,17 @@ def conditions(filters: Filters) -> list[ColumnElement[bool]]:
     return found
 
 
-def _where(query: Select[Any], reader: Reader, filters: Filters) -> Select[Any]:
+def _scope(connection: Connection, reader: Reader, filters: Filters) -> Reader | Everyone:
+    """Who the list reads as: the reader, or every member for the common record (which
+    the reader, a member, may always read)."""
+    return everyone(connection) if filters.common else reader
+
+
+def _where(query: Select[Any], reader: Reader | Everyone, filters: Filters) -> Select[Any]:
     return query.where(visible(reader), *conditions(filters))
 
 
-def _keep(row: Any, reader: Reader, filters: Filters) -> bool:
+def _keep(row: Any, reader: Reader | Everyone, filters: Filters) -> bool:
     """The Python check every row passes before it is shown."""
     if not reader.sees(row.audience, row.lodged_by):
         return False
@@ -288,6 +308,7 @@ def list_cases(
     """The visible cases matching ``filters``, sorted, one page of ``size`` (or
     :data:`PAGE_SIZE`)."""
     size = size or PAGE_SIZE
+    scope = _scope(connection, reader, filters)
     order = SORTS.get(sort)
     if order is None:
         raise InputError(f"sort is one of {', '.join(SORTS)}", field="sort")
@@ -297,21 +318,21 @@ def list_cases(
         rows = [
             row
             for row in connection.execute(
-                _where(select(CaseRecord), reader, filters).order_by(*order)
+                _where(select(CaseRecord), scope, filters).order_by(*order)
             ).all()
-            if _keep(row, reader, filters)
+            if _keep(row, scope, filters)
         ]
         total, more = len(rows), False
         rows = rows[(page - 1) * size : page * size]
     else:
-        total, more = count(connection, _where(select(CaseRecord.id), reader, filters))
+        total, more = count(connection, _where(select(CaseRecord.id), scope, filters))
         window = connection.execute(
-            _where(select(CaseRecord), reader, filters)
+            _where(select(CaseRecord), scope, filters)
             .order_by(*order)
             .limit(size)
             .offset((page - 1) * size)
         ).all()
-        rows = [row for row in window if _keep(row, reader, filters)]
+        rows = [row for row in window if _keep(row, scope, filters)]
     pages = max(1, -(-total // size))
     return CasePage(total=total, page=page, pages=pages, rows=rows, more=more)
 
@@ -321,15 +342,16 @@ def cases_page(
 ) -> tuple[int, list[Any]]:
     """How many visible cases match ``filters`` (counted exactly), and ``limit`` of them
     from ``offset``, newest incident first: the JSON API's list."""
-    query = _where(select(CaseRecord.id), reader, filters)
+    scope = _scope(connection, reader, filters)
+    query = _where(select(CaseRecord.id), scope, filters)
     total: int = connection.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     window = connection.execute(
-        _where(select(CaseRecord), reader, filters)
+        _where(select(CaseRecord), scope, filters)
         .order_by(CaseRecord.occurred_at.desc(), CaseRecord.id.desc())
         .limit(limit)
         .offset(offset)
     ).all()
-    return total, [row for row in window if _keep(row, reader, filters)]
+    return total, [row for row in window if _keep(row, scope, filters)]
 
 
 #: What a map or a timeline reads of a case: no JSON column, nothing to decode.
@@ -352,9 +374,10 @@ def _newest(
     connection: Connection, reader: Reader, filters: Filters, limit: int, *extra: Any
 ) -> tuple[int, list[Any]]:
     narrowed = replace(filters, violated=None)
-    total, _more = count(connection, _where(select(CaseRecord.id), reader, narrowed).where(*extra))
+    scope = _scope(connection, reader, filters)
+    total, _more = count(connection, _where(select(CaseRecord.id), scope, narrowed).where(*extra))
     rows = connection.execute(
-        _where(select(*MAP_COLUMNS), reader, narrowed)
+        _where(select(*MAP_COLUMNS), scope, narrowed)
         .where(*extra)
         .order_by(CaseRecord.occurred_at.desc(), CaseRecord.id.desc())
         .limit(limit)
@@ -389,7 +412,9 @@ def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
-def open_allegations(connection: Connection, reader: Reader) -> dict[tuple[str, str], int]:
+def open_allegations(
+    connection: Connection, reader: Reader | Everyone
+) -> dict[tuple[str, str], int]:
     """Per (clause, accused member): the visible open cases that allege the clause.
 
     Counted from ``case_counts`` (cases by status, accused, author, audience and list of
@@ -411,7 +436,7 @@ def open_allegations(connection: Connection, reader: Reader) -> dict[tuple[str, 
     return found
 
 
-def confirmed_violations(connection: Connection, reader: Reader) -> list[Any]:
+def confirmed_violations(connection: Connection, reader: Reader | Everyone) -> list[Any]:
     """The visible cases whose ruling confirmed a violation (with their whole rows)."""
     return [
         row

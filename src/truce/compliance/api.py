@@ -1,8 +1,10 @@
 """Compliance over JSON: the clause x member matrix, and attestations with their reviews.
 
-Every read is audience-checked, counts included (:mod:`truce.compliance.queries`): a
-case, an attestation or a review counts and shows only for members in the audience of
-the act behind it. Writes go through ``POST /log/v1/acts``.
+The matrix counts the common record only (:mod:`truce.compliance.queries`): a case or
+an attestation counts when every member may read the act behind it, so every member is
+given the same matrix; what the reader may read beside it is listed as not counted.
+Attestations and reviews show only to members in the audience of the act behind them.
+Writes go through ``POST /log/v1/acts``.
 """
 
 from __future__ import annotations
@@ -52,12 +54,22 @@ class ComplianceCell(BaseModel):
     disputed: list[int]
 
 
+class NotCountedOut(BaseModel):
+    """What the reader may read that the matrix does not count: restricted to some
+    members, it is not on the common record every member is measured by."""
+
+    cases: list[int] = Field(description="ids of restricted cases the reader may read")
+    attestations: list[int] = Field(description="ids of restricted attestations")
+
+
 class ComplianceMatrix(BaseModel):
-    """Every clause x every member it binds."""
+    """Every clause x every member it binds, counted from the common record: the same
+    for every reader."""
 
     clauses: list[ClauseInfo]
     members: list[str]
     cells: list[ComplianceCell]
+    not_counted: NotCountedOut
 
 
 class ReviewOut(BaseModel):
@@ -97,10 +109,12 @@ class AttestationPage(BaseModel):
 @router.get("/compliance", response_model=ComplianceMatrix, summary="The compliance matrix")
 def compliance_matrix(services: ServicesDep, reader: IdentityDep) -> ComplianceMatrix:
     """Per clause and member bound: confirmed violations, open allegations, penalties and
-    attestations, from the cases and attestations the reader may see."""
+    attestations, from the cases and attestations every member may read; and what the
+    reader may read that is therefore not counted."""
     scenario = services.admission.mechanism().scenario
     with services.db.read() as connection:
-        facts = queries.matrix_facts(connection, reader)
+        facts = queries.matrix_facts(connection)
+        left_out = queries.not_counted(connection, reader)
     ids = {row.leaf_hash: row.id for row in facts.attestations}
     states = [compliance.from_json(row.state) for row in facts.attestations]
     cells = compliance.matrix(scenario, facts.cases, states)
@@ -126,6 +140,9 @@ def compliance_matrix(services: ServicesDep, reader: IdentityDep) -> ComplianceM
             )
             for cell in cells
         ],
+        not_counted=NotCountedOut(
+            cases=[row.id for row in left_out.cases], attestations=left_out.attestations
+        ),
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from truce.acts.actor import Actor
+from truce.acts.refusal import require_addressed
 from truce.compliance import rules as compliance
 from truce.errors import RefusedActError
 from truce.ledger.envelope import SignedAct, parse_time
@@ -47,6 +48,12 @@ class AttestationBook(StatesBook):
         elif envelope.kind == "compliance.review":
             ref = first_ref(act, "the attestation's compliance.attest act")
             found = self._attestation(ref)
+            require_addressed(
+                envelope.audience,
+                actor.member,
+                found.member,
+                f"a review of {found.member}'s attestation",
+            )
             self.states[ref] = compliance.review(self.scenario, found, actor, body)
             return {ref: self.states[ref]}
         raise RefusedActError(f"{envelope.kind} is not a compliance act", field="kind")

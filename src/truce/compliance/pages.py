@@ -1,10 +1,12 @@
 """The compliance page: the clause x member matrix, each cell linking to its cases.
 
 The matrix applies the API's rule (:func:`truce.compliance.rules.matrix`) to the
-visible confirmed violations and attestations, and counts open allegations in SQL
+confirmed violations and attestations of the common record (what every member may
+read: every member sees the same matrix), and counts open allegations in SQL
 (:func:`truce.compliance.queries.counted_matrix_facts`), so a mechanism with many open
 cases is not read row by row; the tests hold each cell to the API's. Each matrix cell
-links to the case list filtered to the cases behind its figures.
+links to the case list filtered to the cases behind its figures. Restricted cases and
+attestations the viewer may read are listed under the matrix as not counted.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from truce.accounts.service import Identity
 from truce.api.deps import Services, ServicesDep
 from truce.cases.queries import Filters
 from truce.cases.rules import OPEN
@@ -41,13 +42,13 @@ class MatrixCell:
     disputed: int
 
 
-def matrix_cells(services: Services, identity: Identity) -> dict[tuple[str, str], MatrixCell]:
+def matrix_cells(services: Services) -> dict[tuple[str, str], MatrixCell]:
     """The compliance matrix by the rule of ``GET /api/v1/compliance``, counted so that
     only confirmed violations and attestations are read row by row: open allegations are
     counted by the database (:func:`truce.cases.queries.open_allegations`)."""
     scenario = services.admission.mechanism().scenario
     with services.db.read() as connection:
-        facts, opened = queries.counted_matrix_facts(connection, identity)
+        facts, opened = queries.counted_matrix_facts(connection)
     states = [compliance.from_json(row.state) for row in facts.attestations]
     cells: dict[tuple[str, str], MatrixCell] = {}
     for cell in compliance.matrix(scenario, facts.cases, states):
@@ -70,9 +71,9 @@ def cell_links(clause: str, member: str) -> dict[str, str]:
     """The case-list URLs behind a matrix cell: its open allegations and its violations."""
     return {
         "open": "/cases?"
-        + Filters(clause=clause, accused=member, status=tuple(sorted(OPEN))).query(),
-        "confirmed": "/cases?" + Filters(violated=clause, violator=member).query(),
-        "all": "/cases?" + Filters(clause=clause, accused=member).query(),
+        + Filters(clause=clause, accused=member, status=tuple(sorted(OPEN)), common=True).query(),
+        "confirmed": "/cases?" + Filters(violated=clause, violator=member, common=True).query(),
+        "all": "/cases?" + Filters(clause=clause, accused=member, common=True).query(),
     }
 
 
@@ -80,7 +81,9 @@ def cell_links(clause: str, member: str) -> dict[str, str]:
 def compliance_page(request: Request, services: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
     """The clause x member matrix, each cell linking to its cases."""
     scenario = scenario_of(services, viewer.language)
-    cells = matrix_cells(services, viewer.identity)
+    cells = matrix_cells(services)
+    with services.db.read() as connection:
+        left_out = queries.not_counted(connection, viewer.identity)
     return render(
         request,
         "compliance/compliance.html",
@@ -91,5 +94,6 @@ def compliance_page(request: Request, services: ServicesDep, viewer: ViewerDep) 
             "links": {key: cell_links(*key) for key in cells},
             "names": member_names(scenario),
             "penalty_steps": {s.id: s for s in scenario.penalties.steps},
+            "not_counted": left_out,
         },
     )

@@ -1,8 +1,11 @@
 """The read side of compliance: the compliance matrix's inputs and the attestations.
 
-Each function answers one question for one viewer, with the audience rule of
-:mod:`truce.log.audience`: a case, an attestation or a review counts and shows only
-for members in the audience of the act behind it. The JSON API reads the matrix row by
+The matrix is worked out from the common record (:class:`truce.log.audience.Everyone`):
+a case or an attestation counts only when every member may read the act behind it, so
+every member is shown the same matrix and no member is measured on a case another
+member was not shown. What the viewer may read but the matrix leaves out is listed by
+:func:`not_counted`. The attestation list answers for one viewer, with the audience
+rule of :mod:`truce.log.audience`. The JSON API reads the matrix row by
 row (:func:`matrix_facts`); the page reads it counted (:func:`counted_matrix_facts`):
 open allegations are summed by the database from ``case_counts``
 (:func:`truce.cases.queries.open_allegations`), so a mechanism with many open cases is
@@ -14,12 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, not_, select
 
 from truce.accounts.service import Identity
 from truce.cases.queries import confirmed_violations, open_allegations
 from truce.compliance import rules as compliance
-from truce.log.audience import Reader, reader_of
+from truce.log.audience import Everyone, Reader, everyone, reader_of, visible
 from truce.storage.models import AttestationRecord, AttestationReview, CaseRecord
 
 
@@ -63,7 +66,16 @@ def _facts(row: Any, alleged: tuple[str, ...]) -> compliance.CaseFacts:
     )
 
 
-def _visible_attestations(connection: Connection, reader: Reader) -> list[Any]:
+@dataclass(frozen=True, slots=True)
+class NotCounted:
+    """What a viewer may read that the matrix does not count, being restricted to some
+    members: case rows (id and number) and attestation ids."""
+
+    cases: list[Any]
+    attestations: list[int]
+
+
+def _visible_attestations(connection: Connection, reader: Reader | Everyone) -> list[Any]:
     return [
         row
         for row in connection.execute(select(AttestationRecord)).all()
@@ -71,10 +83,10 @@ def _visible_attestations(connection: Connection, reader: Reader) -> list[Any]:
     ]
 
 
-def matrix_facts(connection: Connection, identity: Identity) -> MatrixFacts:
-    """Every case (with the clauses it alleges) and every attestation the viewer may see,
-    read row by row: what ``GET /api/v1/compliance`` works the matrix out from."""
-    reader = reader_of(connection, identity)
+def matrix_facts(connection: Connection) -> MatrixFacts:
+    """Every case (with the clauses it alleges) and every attestation on the common
+    record, read row by row: what ``GET /api/v1/compliance`` works the matrix out from."""
+    reader = everyone(connection)
     case_rows = connection.execute(select(CaseRecord)).all()
     attestations = _visible_attestations(connection, reader)
     return MatrixFacts(
@@ -88,15 +100,37 @@ def matrix_facts(connection: Connection, identity: Identity) -> MatrixFacts:
 
 
 def counted_matrix_facts(
-    connection: Connection, identity: Identity
+    connection: Connection,
 ) -> tuple[MatrixFacts, dict[tuple[str, str], int]]:
     """The matrix's inputs as the page reads them: only the confirmed violations and the
-    attestations row by row, and per (clause, accused member) the number of visible open
-    cases alleging the clause, counted by the database."""
-    reader = reader_of(connection, identity)
+    attestations row by row, and per (clause, accused member) the number of open cases
+    on the common record alleging the clause, counted by the database."""
+    reader = everyone(connection)
     opened = open_allegations(connection, reader)
     confirmed = [_facts(row, ()) for row in confirmed_violations(connection, reader)]
     return MatrixFacts(confirmed, _visible_attestations(connection, reader)), opened
+
+
+def not_counted(connection: Connection, identity: Identity) -> NotCounted:
+    """The cases and attestations the viewer may read that are not on the common record
+    (some member may not read them), so the matrix leaves them out."""
+    reader = reader_of(connection, identity)
+    common = everyone(connection)
+    cases = connection.execute(
+        select(CaseRecord.id, CaseRecord.number)
+        .where(visible(reader), not_(visible(common)))
+        .order_by(CaseRecord.id)
+    ).all()
+    restricted = [
+        row.id
+        for row in connection.execute(
+            select(
+                AttestationRecord.id, AttestationRecord.audience, AttestationRecord.member
+            ).order_by(AttestationRecord.id)
+        ).all()
+        if reader.sees(row.audience, row.member) and not common.sees(row.audience, row.member)
+    ]
+    return NotCounted(list(cases), restricted)
 
 
 def attestations(

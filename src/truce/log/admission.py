@@ -75,10 +75,11 @@ if TYPE_CHECKING:
 
 Clock = Callable[[], datetime]
 GENESIS = "mechanism.genesis"
-#: Kinds that bind the parties and feed what every member reads (a case's outcome and
-#: penalty, the compliance matrix): addressed to anything less than ``all``, their
-#: bodies would show through those views to members outside the audience.
-ADDRESSED_TO_ALL = frozenset({"case.rule", "case.penalty"})
+#: Kinds that bind the parties and feed what every member reads (a case's outcome, its
+#: referral to the principals, its penalty, the compliance matrix): addressed to
+#: anything less than ``all``, their bodies would show through those views to members
+#: outside the audience.
+ADDRESSED_TO_ALL = frozenset({"case.rule", "case.refer", "case.penalty"})
 
 
 def utc_now() -> datetime:

@@ -9,6 +9,11 @@ query reads is checked with it again before it is shown. The two agree because t
 stored audience is JSON: ``"all"``, ``"mediators"`` or a list of member codes such as
 ``["AF", "TR", "QA"]``; member codes are capital letters only, so the quoted code
 ``"AF"`` occurs in the JSON text exactly when the list names that member.
+
+:class:`Everyone` reads as every member at once: what it sees is the mechanism's common
+record, the acts every member may read. The compliance matrix is worked out from it, so
+that every member is shown the same matrix and no member is measured on a case another
+member was not shown.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, String, cast, false, or_, select
+from sqlalchemy import Connection, String, and_, cast, false, or_, select
 
 from truce.accounts.service import Identity
 from truce.ledger.envelope import audience_includes, stored_audience
@@ -38,6 +43,24 @@ class Reader:
         return audience_includes(stored_audience(audience), author, self.member, self.mediator)
 
 
+@dataclass(frozen=True, slots=True)
+class Everyone:
+    """Every member of the mechanism reading at once: it sees an act only if each of them
+    may (the common record)."""
+
+    readers: tuple[Reader, ...]
+
+    def sees(self, audience: Any, author: str) -> bool:
+        """Whether every member may see a row of this audience and author."""
+        return all(reader.sees(audience, author) for reader in self.readers)
+
+
+def everyone(connection: Connection) -> Everyone:
+    """Every member in the members' projection, as one reader of the common record."""
+    rows = connection.execute(select(Member.code, Member.kind).order_by(Member.code)).all()
+    return Everyone(tuple(Reader(code, kind == "mediator") for code, kind in rows))
+
+
 def is_mediator(connection: Connection, member: str) -> bool:
     """Whether ``member`` is a mediator, by the members' projection."""
     kind = connection.execute(select(Member.kind).where(Member.code == member)).scalar()
@@ -49,13 +72,18 @@ def reader_of(connection: Connection, identity: Identity) -> Reader:
     return Reader(identity.member, is_mediator(connection, identity.member), identity.role)
 
 
-def visible(reader: Reader, audience: Any = CaseRecord.audience, author: Any = None) -> Any:
-    """SQL: the row's audience includes ``reader`` (see the module's docstring).
+def visible(
+    reader: Reader | Everyone, audience: Any = CaseRecord.audience, author: Any = None
+) -> Any:
+    """SQL: the row's audience includes ``reader`` (see the module's docstring), or, for
+    :class:`Everyone`, every member.
 
     ``audience`` and ``author`` default to a case's; pass an act's (or a count's)
     columns for other rows.
     """
     author = CaseRecord.lodged_by if author is None else author
+    if isinstance(reader, Everyone):
+        return and_(*(visible(member, audience, author) for member in reader.readers))
     text = cast(audience, String)
     return or_(
         author == reader.member,

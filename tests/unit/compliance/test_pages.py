@@ -43,16 +43,16 @@ def test_each_cell_links_to_the_cases_behind_it(
         clause, member = cell["clause"], cell["member"]
         opened = (
             f"/cases?accused={member}&clause={clause}"
-            "&status=awaiting_response&status=under_investigation"
+            "&status=awaiting_response&status=under_investigation&common=1"
         )
-        confirmed = f"/cases?violator={member}&violated={clause}"
+        confirmed = f"/cases?violator={member}&violated={clause}&common=1"
         assert opened in links
         assert confirmed in links
         assert sorted(case_ids(browser.get(opened).text)) == sorted(cell["open_cases"])
         assert sorted(case_ids(browser.get(confirmed).text)) == sorted(cell["confirmed_cases"])
 
 
-def test_compliance_counts_leave_out_what_a_party_may_not_see(
+def test_every_member_counts_the_common_record_only(
     demo: Demo, browsers: dict[str, TestClient]
 ) -> None:
     link = "/cases?accused=AF&clause=C1&status=awaiting_response&status=under_investigation"
@@ -68,9 +68,15 @@ def test_compliance_counts_leave_out_what_a_party_may_not_see(
         assert found is not None
         return int(found.group(1))
 
-    # The two parties count the same allegations: the accused sees every one against it.
-    assert (
-        open_allegations("pk-head")
-        == open_allegations("af-head")
-        == (open_allegations("qa-head") + 1)
-    )
+    # The restricted case is in the lists of those it is addressed to, but no member's
+    # matrix counts it: every member is measured on the same record, and those who may
+    # read it are told it is left out.
+    counts = {who: open_allegations(who) for who in ("pk-head", "af-head", "qa-head", "sec-clerk")}
+    assert len(set(counts.values())) == 1, counts
+    common = link + "&common=1"
+    assert demo.secret_case not in case_ids(browsers["pk-head"].get(common).text)
+    for who in ("pk-head", "af-head"):
+        page = browsers[who].get("/compliance").text
+        left_out = page.split('id="not-counted"')[1]
+        assert f'href="/cases/{demo.secret_case}"' in left_out
+    assert 'id="not-counted"' not in browsers["qa-head"].get("/compliance").text
