@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Clock
 from tests.functional.support import Delegations
 from tests.mechanism import Mechanism
+from truce.ledger.envelope import format_time
 from truce.log import projections
 
 
@@ -105,3 +108,36 @@ def test_the_openapi_document_describes_the_responses(client: TestClient) -> Non
         "/api/v1/joint-actions/{request_id}",
     ):
         assert "200" in paths[path]["get"]["responses"]
+
+
+@pytest.mark.parametrize(("asker", "asked"), [("PK", "AF"), ("AF", "PK")])
+def test_a_late_report_is_refused_until_a_mediator_gives_leave(
+    client: TestClient, mechanism: Mechanism, clock: Clock, asker: str, asked: str
+) -> None:
+    d = Delegations(client, mechanism)
+    usual = [asked, "TR", "QA"]
+    request = d.post(f"{asker.lower()}-officer", "joint.request",
+                     joint_request(asked, deadline_days=2), audience=usual)  # fmt: skip
+    ref = (request["leaf_hash"],)
+    reporter = f"{asked.lower()}-root"
+    clock.advance(days=3)
+    late = d.post(reporter, "joint.report", REPORT, ref, audience=usual, expect=422)
+    assert "the report was due by" in late["detail"]
+    assert "joint.extend" in late["detail"]
+    assert d.get(reporter, f"/api/v1/joint-actions/{request['index']}")["status"] == "overdue"
+    new_deadline = format_time(clock.now + timedelta(days=2))
+    leave = {"deadline_at": new_deadline, "reason": "Roads closed by snow.", "language": "en"}
+    # Only a mediator gives leave, and to the requested party's face.
+    own = d.post(f"{asker.lower()}-root", "joint.extend", leave, ref, expect=422)
+    assert "only a mediator extends" in own["detail"]
+    hidden = d.post("tr-root", "joint.extend", leave, ref, audience="mediators", expect=422)
+    assert f"concerns {asked} and must be addressed to it" in hidden["detail"]
+    d.post("tr-root", "joint.extend", leave, ref, audience=usual)
+    for who in (reporter, f"{asker.lower()}-officer", "qa-officer"):
+        shown = d.get(who, f"/api/v1/joint-actions/{request['index']}")
+        assert (shown["status"], shown["deadline"]) == ("open", new_deadline)
+    clock.advance(days=1)
+    d.post(reporter, "joint.report", REPORT, ref, audience=usual)
+    shown = d.get(f"{asker.lower()}-officer", f"/api/v1/joint-actions/{request['index']}")
+    assert shown["status"] == "answered"
+    assert shown["report"]["late"]

@@ -75,6 +75,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "joint.request": {"to": "AF", "place": {"place_id": "khost", "precision": "district"},
                       "description": "x", "requested_action": "x", "language": "en"},
     "joint.report": {"action_taken": "x", "outcome": "completed", "language": "en"},
+    "joint.extend": {"deadline_at": "2025-11-20T08:00:00Z", "reason": "x", "language": "en"},
     "media.item": {"content_hash": content_hash(ARTICLE), "text": ARTICLE},
     "media.corroborate": {"cluster": 1, "items": [{"item": "cd" * 32}]},
 }  # fmt: skip
@@ -110,6 +111,7 @@ def test_admission_enforces_the_permission_table_for_every_kind_and_role(
 _NEEDS_REF = {k for k in BODIES if k.startswith("case.") and k != "case.lodge"} | {
     "compliance.review",
     "joint.report",
+    "joint.extend",
     "media.corroborate",
 }
 

@@ -300,6 +300,15 @@ class JointReportBody(_Body):
     language: LanguageTag
 
 
+class JointExtendBody(_Body):
+    """``joint.extend``: a mediator moves the deadline of a request for joint action
+    (refs[0]) not yet reported on, or gives leave to report late. The reason is kept."""
+
+    deadline_at: Rfc3339
+    reason: Text
+    language: LanguageTag
+
+
 IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 WEB_SCHEMES = ("http", "https")
@@ -443,6 +452,7 @@ BODY_MODELS: dict[str, type[_Body]] = {
     "crossing.status": CrossingStatusBody,
     "joint.request": JointRequestBody,
     "joint.report": JointReportBody,
+    "joint.extend": JointExtendBody,
     "media.item": MediaItemBody,
     "media.corroborate": CorroborateBody,
 }

@@ -51,6 +51,12 @@ class RequestBook(StatesBook):
             ref = first_ref(act, "the joint.request act")
             self.states[ref] = joint.report(self.scenario, self._request(ref), actor, body)
             return {ref: self.states[ref]}
+        elif envelope.kind == "joint.extend":
+            ref = first_ref(act, "the joint.request act")
+            found = self._request(ref)
+            require_addressed(envelope.audience, actor.member, found.to, "leave to report late")
+            self.states[ref] = joint.extend(self.scenario, found, actor, body)
+            return {ref: self.states[ref]}
         raise RefusedActError(f"{envelope.kind} is not a joint-action act", field="kind")
 
     def _request(self, leaf_hash: str) -> joint.Request:

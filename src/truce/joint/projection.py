@@ -89,3 +89,25 @@ def _report(context: ProjectionContext, act: LoggedAct) -> None:
             updated_idx=act.index,
         )
     )
+
+
+@projects("joint.extend")
+def _extend(context: ProjectionContext, act: LoggedAct) -> None:
+    if act.body is None:
+        return
+    found = projected_state(context, JointRequestRecord, act.envelope.refs[0])
+    if found is None:
+        return
+    row_id, state = found
+    after = decided(
+        act,
+        act.envelope.refs[0],
+        lambda: joint.extend(
+            context.scenario(), joint.from_json(state), actor(context, act), act.body
+        ),
+    )
+    context.connection.execute(
+        update(JointRequestRecord)
+        .where(JointRequestRecord.id == row_id)
+        .values(deadline=after.deadline, state=joint.to_json(after), updated_idx=act.index)
+    )

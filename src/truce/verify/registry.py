@@ -101,6 +101,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "crossing.status": frozenset({"head", "officer", "secretariat"}),
     "joint.request": frozenset({"head", "officer"}),
     "joint.report": frozenset({"head", "officer"}),
+    "joint.extend": frozenset({"head"}),
     "media.item": frozenset({"head", "officer", "secretariat"}),
     "media.corroborate": frozenset({"head", "officer"}),
 }

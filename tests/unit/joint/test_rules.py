@@ -48,11 +48,28 @@ def test_a_request_answered_in_time() -> None:
     assert joint.from_json(joint.to_json(answered)) == answered
 
 
-def test_a_late_report_is_recorded_as_late() -> None:
+LEAVE = {"deadline_at": "2025-11-15T09:00:00Z", "reason": "Roads closed by snow.", "language": "en"}
+
+
+def test_a_late_report_needs_a_mediators_leave() -> None:
     request = joint.request(SCENARIO, "r1", actor("AF"), body("PK", deadline_days=1))
     assert request.deadline == T0 + timedelta(days=1)
-    answered = joint.report(SCENARIO, request, actor("PK", 3), REPORT)
+    with pytest.raises(RefusedActError, match=r"due by 2025-11-11T09:00:00Z.*joint\.extend"):
+        joint.report(SCENARIO, request, actor("PK", 3), REPORT)
+    for who in ("PK", "AF", "SEC"):
+        with pytest.raises(RefusedActError, match="only a mediator extends"):
+            joint.extend(SCENARIO, request, actor(who, 2), LEAVE)
+    with pytest.raises(RefusedActError, match="later than now"):
+        joint.extend(SCENARIO, request, actor("TR", 6), LEAVE)
+    extended = joint.extend(SCENARIO, request, actor("TR", 2), LEAVE)
+    assert extended.deadline == T0 + timedelta(days=5)
+    assert (extended.extensions, extended.first_deadline) == (1, T0 + timedelta(days=1))
+    assert extended.status(T0 + timedelta(days=3)) == "open"
+    answered = joint.report(SCENARIO, extended, actor("PK", 3), REPORT)
     assert answered.late
+    assert joint.from_json(joint.to_json(answered)) == answered
+    with pytest.raises(RefusedActError, match="already reported"):
+        joint.extend(SCENARIO, answered, actor("QA", 3), LEAVE)
 
 
 @pytest.mark.parametrize(

@@ -247,6 +247,7 @@ FIELDS: dict[str, dict[str, str]] = {
                       "place.precision": "district", "description": "A camp.",
                       "requested_action": "Search it.", "deadline_days": "7"},
     "joint.report": {"action_taken": "Searched.", "outcome": "nothing_found"},
+    "joint.extend": {"deadline_at": "2025-11-20T08:00", "reason": "Snow."},
     "media.item": {"text": ARTICLE, "title": "Shelling at Torkham", "outlet": "Border Daily",
                    "url": "https://border.example/torkham", "published": "2025-10-17",
                    "language": "en"},
