@@ -130,6 +130,26 @@ def test_init_creates_the_mechanism_once(database_url: str, tmp_path: Path) -> N
     assert not other_keys.exists()
 
 
+def test_the_demo_is_witnessed_by_every_members_witness(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    keys = tmp_path / "keys"
+    done = truce(
+        "init", "--scenario", SCENARIO_DIR, "--database", url, "--keys", keys, "--demo"
+    ).ok()
+    witnessed = re.findall(r"(\w+)'s witness cosigned the checkpoint of (\d+) entries", done.stdout)
+    assert sorted(member for member, _ in witnessed) == ["AF", "PK", "QA", "TR"]
+    size = int(witnessed[0][1])
+    assert log_root(url)[0] == size
+    assert (keys / "af-witness-state" / "cosigned.txt").read_text().startswith(
+        "truce.example/istanbul-2025"
+    )
+    bundle = tmp_path / "bundle.json"
+    truce("export", "--database", url, "--out", bundle, "--key", keys / "af-officer.key").ok()
+    checked = truce("verify", bundle).ok()  # no --allow-unwitnessed: it is witnessed
+    assert f"{size} entries" in checked.stdout
+    assert "4 of 4 witnesses" in checked.stdout
+
+
 def test_commands_on_an_empty_database_fail_in_one_line(database_url: str) -> None:
     """The database comes from ``TRUCE_DATABASE_URL``; PostgreSQL's errors span lines."""
     line = truce("log", "root", database=database_url).error(code=6)

@@ -153,6 +153,10 @@ def init(
     if demo:
         count = demo_acts.load_demo(url, scenario, keys_dir)
         out.print(f"replayed {count} demo acts (rulings and penalties are illustrative)")
+        from truce.cli.demo_witness import witness_demo
+
+        for member, outcome in witness_demo(url, scenario, keys_dir).items():
+            out.print(f"  {member}'s witness cosigned the checkpoint of {outcome.size} entries")
 
 
 @app.command()
