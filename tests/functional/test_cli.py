@@ -140,8 +140,10 @@ def test_the_demo_is_witnessed_by_every_members_witness(tmp_path: Path) -> None:
     assert sorted(member for member, _ in witnessed) == ["AF", "PK", "QA", "TR"]
     size = int(witnessed[0][1])
     assert log_root(url)[0] == size
-    assert (keys / "af-witness-state" / "cosigned.txt").read_text().startswith(
-        "truce.example/istanbul-2025"
+    assert (
+        (keys / "af-witness-state" / "cosigned.txt")
+        .read_text()
+        .startswith("truce.example/istanbul-2025")
     )
     bundle = tmp_path / "bundle.json"
     truce("export", "--database", url, "--out", bundle, "--key", keys / "af-officer.key").ok()
