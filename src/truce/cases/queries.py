@@ -542,6 +542,16 @@ def case_leaf(connection: Connection, case_id: int) -> str | None:
     return leaf
 
 
+def case_numbers(connection: Connection, case_ids: Sequence[int]) -> dict[int, int | None]:
+    """The mechanism's number of each case (by its log index) in ``case_ids``."""
+    if not case_ids:
+        return {}
+    rows = connection.execute(
+        select(CaseRecord.id, CaseRecord.number).where(CaseRecord.id.in_(sorted(set(case_ids))))
+    ).all()
+    return {row.id: row.number for row in rows}
+
+
 def case_of_leaf(connection: Connection, leaf_hash: str) -> int | None:
     """The number of the case lodged by the act of ``leaf_hash``; None if it lodged none."""
     case_id: int | None = connection.execute(

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from truce.api.deps import Services, ServicesDep
-from truce.cases.queries import Filters
+from truce.cases.queries import Filters, case_numbers
 from truce.cases.rules import OPEN
 from truce.compliance import queries
 from truce.compliance import rules as compliance
@@ -82,8 +82,10 @@ def compliance_page(request: Request, services: ServicesDep, viewer: ViewerDep) 
     """The clause x member matrix, each cell linking to its cases."""
     scenario = scenario_of(services, viewer.language)
     cells = matrix_cells(services)
+    penalised = [case_id for cell in cells.values() for case_id, _ in cell.penalties]
     with services.db.read() as connection:
         left_out = queries.not_counted(connection, viewer.identity)
+        numbers = case_numbers(connection, penalised)
     return render(
         request,
         "compliance/compliance.html",
@@ -95,5 +97,6 @@ def compliance_page(request: Request, services: ServicesDep, viewer: ViewerDep) 
             "names": member_names(scenario),
             "penalty_steps": {s.id: s for s in scenario.penalties.steps},
             "not_counted": left_out,
+            "numbers": numbers,
         },
     )
