@@ -91,6 +91,13 @@ def test_the_map_shows_incidents_and_crossings_with_the_network_closed(
     crossings = [c for c in data["crossings"] if c["lat"] is not None]
     assert crossings, "the demo has crossings"
     assert officer.locator(".crossing-icon").count() == len(crossings)
+    # A crossing nobody has reported on says so, in words and in its icon.
+    unreported = [c for c in crossings if c["trade"] is None]
+    assert unreported, "the demo has a crossing with no report"
+    titles = officer.eval_on_selector_all(".crossing-icon", "all => all.map(e => e.title)")
+    assert not [title for title in titles if "null" in title or "undefined" in title], titles
+    assert sum("no report" in title for title in titles) == len(unreported), titles
+    assert officer.locator(".crossing-icon .level-unreported").count() == 2 * len(unreported)
     assert officer.locator("path.country-pk").count() == 1
     assert officer.locator("path.country-af").count() == 1
     assert officer.locator("path.border-pk-af").count() == 1

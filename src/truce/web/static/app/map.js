@@ -102,6 +102,11 @@ function incidentPopup(incident, labels) {
   return box;
 }
 
+/** A crossing's state in words; a crossing no one has reported on says so. */
+function stateLabel(labels, state) {
+  return dataLabel(labels, state || "unreported");
+}
+
 function crossingPopup(crossing, labels) {
   const box = element("div", "map-popup");
   const title = crossing.url ? element("a", "", crossing.name) : element("strong", "", crossing.name);
@@ -114,14 +119,14 @@ function crossingPopup(crossing, labels) {
       if (!side.trade) continue;
       const text = dataLabel(labels, "side_reports")
         .replace("%(member)s", side.member)
-        .replace("%(trade)s", dataLabel(labels, side.trade))
-        .replace("%(people)s", dataLabel(labels, side.people));
+        .replace("%(trade)s", stateLabel(labels, side.trade))
+        .replace("%(people)s", stateLabel(labels, side.people));
       box.append(element("p", "", text));
     }
     return box;
   }
-  box.append(element("p", "", `${dataLabel(labels, "trade")}: ${dataLabel(labels, crossing.trade)}`));
-  box.append(element("p", "", `${dataLabel(labels, "people")}: ${dataLabel(labels, crossing.people)}`));
+  box.append(element("p", "", `${dataLabel(labels, "trade")}: ${stateLabel(labels, crossing.trade)}`));
+  box.append(element("p", "", `${dataLabel(labels, "people")}: ${stateLabel(labels, crossing.people)}`));
   if (crossing.since) box.append(element("p", "", `${dataLabel(labels, "since")}: ${crossing.since.slice(0, 10)}`));
   return box;
 }
@@ -158,7 +163,7 @@ function legend(L, data, classes) {
     const closed = element("li");
     closed.append(element("span", "swatch incident-icon legend-neutral incident-closed"), element("span", "", dataLabel(labels, "closed")));
     list.append(open, closed);
-    for (const level of ["open", "restricted", "closed"]) {
+    for (const level of ["open", "restricted", "closed", "unreported"]) {
       const item = element("li");
       item.append(element("span", `swatch crossing-swatch level-${level}`), element("span", "", `${dataLabel(labels, "crossings")}: ${dataLabel(labels, level)}`));
       list.append(item);
@@ -246,10 +251,10 @@ class MapView {
     this.crossings.clearLayers();
     for (const crossing of data.crossings || []) {
       if (!Number.isFinite(crossing.lat) || !Number.isFinite(crossing.lon)) continue;
-      const text = `${crossing.name}: ${dataLabel(labels, "trade")} ${dataLabel(labels, crossing.trade)}, ${dataLabel(labels, "people")} ${dataLabel(labels, crossing.people)}`;
+      const text = `${crossing.name}: ${dataLabel(labels, "trade")} ${stateLabel(labels, crossing.trade)}, ${dataLabel(labels, "people")} ${stateLabel(labels, crossing.people)}`;
       const icon = L.divIcon({
         className: "crossing-icon",
-        html: `<span class="half level-${crossing.trade}"></span><span class="half level-${crossing.people}"></span><span class="visually-hidden"></span>`,
+        html: `<span class="half level-${crossing.trade || "unreported"}"></span><span class="half level-${crossing.people || "unreported"}"></span><span class="visually-hidden"></span>`,
         iconSize: [20, 20],
         iconAnchor: [10, 10],
       });
