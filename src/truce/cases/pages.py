@@ -42,6 +42,7 @@ from truce.web.common import (
     filter_context,
     member_names,
     now_of,
+    place_options,
     scenario_of,
     type_label,
 )
@@ -168,10 +169,7 @@ def lodge_form(
         {
             "allowed": allowed,
             "types": [(t.id, t.label) for t in scenario.incident_types],
-            "places": [
-                (p.id, p.shown_name if p.sides else f"{p.name} ({p.admin1 or p.country})")
-                for p in sorted(scenario.places, key=lambda p: p.name)
-            ],
+            "places": place_options(scenario, viewer.language),
             "accusable": [(m.code, m.name) for m in scenario.parties if m.code != viewer.member],
             "clause_options": [(c.id, f"{c.id} {c.title}") for c in scenario.clauses],
             "audiences": [m for m in scenario.members if m.code != viewer.member],
@@ -278,7 +276,7 @@ def case_page(
             "penalty_steps": {s.id: s for s in scenario.penalties.steps},
             "parties": [thread.case.lodged_by, thread.case.accused],
             "types": [(t.id, t.label) for t in scenario.incident_types],
-            "places": [(p.id, p.shown_name) for p in sorted(scenario.places, key=lambda p: p.name)],
+            "places": place_options(scenario, viewer.language),
             "accusable_counter": [(thread.case.lodged_by, names[thread.case.lodged_by])],
             "clause_options": [(c.id, f"{c.id} {c.title}") for c in scenario.clauses],
             "audiences": [m for m in scenario.members if m.code != viewer.member],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +12,17 @@ from truce.cases.queries import STATUSES, Filters
 from truce.cases.summary import CaseItem, case_item, type_label
 from truce.crossings.summary import CrossingList, CrossingState, crossing_list
 from truce.scenario.rules import Scenario
+from truce.web import i18n
 from truce.web.scenario_text import scenario_in
+
+#: The gazetteer's kinds of place, named where two places share a name.
+PLACE_KINDS = {
+    "town": i18n.N_("a town"),
+    "village": i18n.N_("a village"),
+    "district": i18n.N_("a district"),
+    "province": i18n.N_("a province"),
+    "crossing": i18n.N_("a crossing"),
+}
 
 __all__ = [
     "CaseItem",
@@ -20,6 +31,7 @@ __all__ = [
     "member_names",
     "named_crossings",
     "now_of",
+    "place_options",
     "scenario_of",
     "type_label",
 ]
@@ -63,6 +75,25 @@ def filter_context(scenario: Scenario, filters: Filters) -> dict[str, Any]:
         "statuses": STATUSES,
         "clause_options": [(c.id, f"{c.id} {c.title}") for c in scenario.clauses],
     }
+
+
+def place_options(scenario: Scenario, language: str) -> list[tuple[str, str]]:
+    """Each gazetteer place as a form offers it, by name: a two-sided crossing by each
+    side's name, any other place with its province; where two places share a name and
+    province (Barmal the town, Barmal the district), each also says which kind it is."""
+    shared = Counter((p.name, p.admin1 or p.country) for p in scenario.places if not p.sides)
+    words = i18n.translations(language)
+    options: list[tuple[str, str]] = []
+    for place in sorted(scenario.places, key=lambda p: (p.name, p.kind)):
+        if place.sides:
+            options.append((place.id, place.shown_name))
+            continue
+        region = place.admin1 or place.country
+        label = f"{place.name} ({region})"
+        if shared[(place.name, region)] > 1:
+            label += f", {words.ugettext(PLACE_KINDS.get(place.kind, place.kind))}"
+        options.append((place.id, label))
+    return options
 
 
 def member_names(scenario: Scenario) -> dict[str, str]:

@@ -15,6 +15,7 @@ from tests.mechanism import SCENARIO_DIR
 from tests.unit.demo_pages import PUBLIC_LODGE, Demo, data_block
 from truce.scenario.labels import ScenarioTranslations, labels
 from truce.scenario.rules import load_scenario
+from truce.web.common import place_options
 
 PAGES = (
     "/",
@@ -188,3 +189,20 @@ def test_the_sign_in_page_names_members_in_the_visitors_language(demo: Demo) -> 
     arabic = visitor.get("/signin", headers={"accept-language": "ar"}).text
     assert "باكستان (PK)" in arabic
     assert "Pakistan (PK)" in visitor.get("/signin", headers={"accept-language": "en"}).text
+
+
+@pytest.mark.parametrize("language", ["en", "ur", "ps", "prs", "tr", "ar"])
+def test_no_two_places_read_the_same_in_a_form(language: str) -> None:
+    scenario = load_scenario(SCENARIO_DIR)
+    options = place_options(scenario, language)
+    assert len(options) == len(scenario.places)
+    labels_ = [label for _, label in options]
+    assert len(set(labels_)) == len(labels_), sorted(labels_)
+    by_id = dict(options)
+    assert by_id["barmal"] != by_id["barmal-district"]
+    assert by_id["barmal"].startswith("Barmal (Paktika), ")
+    if language == "en":
+        assert (by_id["barmal"], by_id["barmal-district"]) == (
+            "Barmal (Paktika), a town",
+            "Barmal (Paktika), a district",
+        )
