@@ -8,7 +8,7 @@ case in one batch are each checked against the state the previous ones left.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, select
 
@@ -16,14 +16,15 @@ from truce.acts.actor import Actor
 from truce.acts.refusal import require_addressed
 from truce.cases import rules as cases
 from truce.cases import stored
+from truce.cases.findings import Basis, require_shown
 from truce.errors import RefusedActError
 from truce.files.queries import given, not_given
-from truce.ledger.envelope import SignedAct
+from truce.ledger.envelope import SignedAct, stored_audience
 from truce.log.audience import Reader
 from truce.log.registry import Decided, StatesBook, checks
 from truce.log.states import state_of
 from truce.scenario.rules import Scenario
-from truce.storage.models import CaseRecord
+from truce.storage.models import Act, CaseAct, CaseRecord
 
 
 def prior_violations(
@@ -46,6 +47,10 @@ def prior_violations(
     return len([moment for moment in rows if moment is not None and since <= moment <= at])
 
 
+#: An act admitted earlier in the batch: the leaf hash of its case, and the act.
+_Admitted = tuple[str, Basis]
+
+
 @checks("case.")
 class CaseBook(StatesBook):
     """Case states for one transaction: the projection's, then as the batch advances them."""
@@ -54,6 +59,18 @@ class CaseBook(StatesBook):
         self.connection = connection
         self.scenario = scenario
         self.states: dict[str, cases.Case] = {}
+        #: The acts of cases admitted earlier in this batch, not yet in ``acts``: each
+        #: with the leaf hash of its case.
+        self.admitted: dict[str, _Admitted] = {}
+
+    def save(self) -> object:
+        """A copy of the states and of the acts admitted so far."""
+        return dict(self.states), dict(self.admitted)
+
+    def restore(self, saved: object) -> None:
+        """The states and admitted acts of the copy :meth:`save` made."""
+        states, admitted = cast("tuple[dict[str, cases.Case], dict[str, _Admitted]]", saved)
+        self.states, self.admitted = dict(states), dict(admitted)
 
     def _get(self, leaf_hash: str) -> cases.Case:
         if leaf_hash not in self.states:
@@ -79,6 +96,32 @@ class CaseBook(StatesBook):
                     f"{ref['media_type']} of {ref['size']} bytes",
                     field="body.files",
                 )
+
+    def _basis(self, case_ref: str, refs: tuple[str, ...]) -> list[Basis]:
+        """The acts of the case ``case_ref`` that ``refs`` name, as the rule of
+        :func:`~truce.cases.findings.require_shown` reads them; refuse a reference to
+        anything else (an act of another case, or none)."""
+        wanted = set(refs)
+        found = {
+            row.leaf_hash: Basis(
+                row.leaf_hash, row.kind, row.member, stored_audience(row.audience), row.idx
+            )
+            for row in self.connection.execute(
+                select(Act.idx, Act.leaf_hash, Act.kind, Act.member, Act.audience)
+                .join(CaseAct, CaseAct.idx == Act.idx)
+                .join(CaseRecord, CaseRecord.id == CaseAct.case_id)
+                .where(CaseRecord.leaf_hash == case_ref, Act.leaf_hash.in_(wanted))
+            )
+        }
+        for ref in wanted - found.keys():
+            if ref in self.admitted and self.admitted[ref][0] == case_ref:
+                found[ref] = self.admitted[ref][1]
+        for ref in refs:
+            if ref not in found:
+                raise RefusedActError(
+                    f"refs names {ref}, which is not an act of this case", field="refs"
+                )
+        return [found[ref] for ref in refs]
 
     def check(self, act: SignedAct, actor: Actor, now: datetime) -> Decided:
         """Refuse the act (RefusedActError) unless the workflow allows it now; the
@@ -114,7 +157,15 @@ class CaseBook(StatesBook):
                     field="body.prior_violations",
                 )
         ref = envelope.refs[0]
-        self.states[ref] = cases.step(self.scenario, case, envelope.kind, actor, body)
+        after = cases.step(self.scenario, case, envelope.kind, actor, body)
+        if envelope.kind in ("case.finding", "case.rule"):
+            basis = self._basis(ref, envelope.refs[1:])
+            require_shown(self.scenario, envelope.kind, body, basis)
+        self.states[ref] = after
+        self.admitted[own] = (
+            ref,
+            Basis(own, envelope.kind, actor.member, envelope.audience),
+        )
         if envelope.kind == "case.respond" and body["position"] == "counter_claim":
             self.states[own] = cases.lodge(self.scenario, own, actor, body["counter_case"])
             return {ref: self.states[ref], own: self.states[own]}

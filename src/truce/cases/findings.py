@@ -12,18 +12,24 @@ split:
   ``investigation_days`` without a ruling, a mediator (or the secretariat, for the
   lapsed deadline) refers the case to the principals (``case.refer``). A referred
   case is not a ruling either way: it counts as referred in compliance and reports.
+
+A finding or a ruling may name the acts of the case it rests on (``refs[1:]``, leaf
+hashes, public in the log like every envelope). A confirmed violation may not rest on an
+act its violator was not shown (:func:`require_shown`): no party is judged on what it
+could not answer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from truce.acts.actor import Actor
 from truce.acts.refusal import require
 from truce.cases.state import Case, Finding, Outcome, when
+from truce.ledger.envelope import Audience, audience_includes
 from truce.scenario.rules import Scenario
 
 
@@ -163,3 +169,53 @@ def may_refer(scenario: Scenario, case: Case, actor: Actor) -> None:
 def refer(scenario: Scenario, case: Case, actor: Actor, body: Mapping[str, Any]) -> Case:
     """The case goes to the principals, undecided."""
     return replace(case, status="referred")
+
+
+@dataclass(frozen=True, slots=True)
+class Basis:
+    """An act of the case that a finding or a ruling names as resting on: what the rule
+    must know of it (its envelope, public in the log), never its body."""
+
+    leaf_hash: str
+    kind: str
+    #: The member that signed it.
+    author: str
+    audience: Audience
+    #: Its log index; None for an act admitted earlier in the same batch.
+    index: int | None = None
+
+
+def _addressed_to(scenario: Scenario, audience: Audience) -> str:
+    """An audience in words, for a refusal."""
+    if audience == "all":
+        return "all members"
+    if audience == "mediators":
+        return "the mediators"
+    names = []
+    for code in audience:
+        member = scenario.member(code)
+        names.append(member.name if member is not None else code)
+    return " and ".join(names)
+
+
+def require_shown(
+    scenario: Scenario, kind: str, body: Mapping[str, Any], basis: Sequence[Basis]
+) -> None:
+    """Refuse a confirmed violation (``body``) that rests on an act of ``basis`` its
+    violator may not read: the violator must have been able to answer everything a
+    finding or a ruling against it relies on. Other outcomes judge nobody."""
+    violator = body.get("violator")
+    if body.get("outcome") != "violation_confirmed" or violator is None:
+        return
+    member = scenario.member(violator)
+    name = member.name if member is not None else violator
+    mediator = member is not None and member.kind == "mediator"
+    noun = "a ruling" if kind == "case.rule" else "a finding"
+    for act in basis:
+        where = f"entry {act.index}" if act.index is not None else f"act {act.leaf_hash[:16]}"
+        require(
+            audience_includes(act.audience, act.author, violator, mediator),
+            f"{noun} against {name} may not rest on an annex {name} was not shown: {where} "
+            f"({act.kind}) is addressed to {_addressed_to(scenario, act.audience)}",
+            "refs",
+        )

@@ -265,6 +265,7 @@ def case_page(
                 if act.kind == "media.corroborate" and not act.withheld and act.body
             ],
             "files": files,
+            "kind_of": {act.index: act.kind for act in thread.thread},
             "offers": offers,
             "chosen": chosen,
             "invite_evidence": invite and thread.case.lodged_by == viewer.member,

@@ -26,7 +26,7 @@ from truce.ledger.envelope import format_time, stored_audience
 from truce.log.audience import Reader, visible
 from truce.scenario.facts import casualty_lists
 from truce.scenario.rules import Scenario
-from truce.storage.models import Act, Body, CaseAct, CaseRecord, StoredFile
+from truce.storage.models import Act, Body, CaseAct, CaseRecord, LogEntry, StoredFile
 from truce.verify.registry import PERMISSIONS
 
 #: The inbox's name of each act kind that can wait on a member.
@@ -41,6 +41,8 @@ INBOX_ACTIONS: dict[str, str] = {
     "case.penalty": "record_penalty",
     "case.close": "close",
 }
+#: The act kinds that may name the acts of the case they rest on (``refs[1:]``).
+BASED: tuple[str, ...] = ("case.finding", "case.rule")
 #: The statuses in which a case can wait on a member.
 WAITING: tuple[str, ...] = ("awaiting_response", "under_investigation", "ruled")
 
@@ -98,6 +100,7 @@ def case_thread(
         )
     }
     thread = [_thread_act(connection, act, bodies, reader) for act in acts]
+    _add_bases(connection, thread)
     state = stored.from_json(row.state)
     steps = cases.next_steps(
         scenario,
@@ -148,6 +151,25 @@ def _seen_state(state: dict[str, Any], thread: list[ThreadAct]) -> dict[str, Any
     return seen
 
 
+def _add_bases(connection: Connection, thread: list[ThreadAct]) -> None:
+    """Fill each finding's and ruling's ``rests_on`` from its envelope's ``refs[1:]``
+    (public, like every envelope): the acts of the case it names, by log index."""
+    judging = [act.index for act in thread if act.kind in BASED]
+    if not judging:
+        return
+    index_of = {act.leaf_hash: act.index for act in thread}
+    leaves = {
+        index: bytes(leaf)
+        for index, leaf in connection.execute(
+            select(LogEntry.idx, LogEntry.leaf).where(LogEntry.idx.in_(judging))
+        )
+    }
+    for act in thread:
+        if act.index in leaves:
+            refs = json.loads(leaves[act.index])["refs"][1:]
+            act.rests_on = [index_of[ref] for ref in refs if ref in index_of]
+
+
 def _thread_act(
     connection: Connection, act: Any, bodies: dict[str, bytes], reader: Reader
 ) -> ThreadAct:
@@ -184,6 +206,7 @@ def _thread_act(
         at=format_time(act.at),
         audience=audience if isinstance(audience, str) else list(audience),
         leaf_hash=act.leaf_hash,
+        body_digest=act.body_digest,
         body=body,
         withheld=not allowed,
         files=files,

@@ -85,7 +85,12 @@ class CaseSummary(BaseModel):
 
 
 class ThreadAct(BaseModel):
-    """One act of a case's thread; ``body`` is null where the reader is not in its audience."""
+    """One act of a case's thread; ``body`` is null where the reader is not in its audience.
+
+    An act the reader may not read is a restricted annex: its envelope (kind, author,
+    time, log index, audience and body digest) is shown, as the public log shows it,
+    never its body or the names of its files.
+    """
 
     index: int
     kind: str
@@ -94,8 +99,14 @@ class ThreadAct(BaseModel):
     at: str
     audience: str | list[str]
     leaf_hash: str
+    body_digest: str = Field(description="sha256: and the hex SHA-256 of the body's JCS bytes")
     body: Any | None
-    withheld: bool
+    withheld: bool = Field(description="a restricted annex: the reader is not in its audience")
+    rests_on: list[int] = Field(
+        default_factory=list,
+        description="for a finding or a ruling: the log indices of the acts of the case it "
+        "rests on (refs[1:] of its envelope)",
+    )
     files: list[dict[str, Any]] = Field(
         default_factory=list,
         description="for evidence: each cited file's type, size and photo metadata",

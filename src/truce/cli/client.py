@@ -297,10 +297,13 @@ def _assessment(
     reasons: str,
     violator: str | None,
     clause: list[str] | None,
+    rests_on: list[int] | None,
     language: str,
     token: Path | None,
     receipt_out: Path | None,
 ) -> None:
+    """Sign a finding or a ruling; ``rests_on`` names, by log index, the acts of the
+    case it rests on (``refs[1:]`` of its envelope, after the case)."""
     body: dict[str, Any] = {
         "outcome": outcome,
         "clauses": clause or [],
@@ -309,7 +312,14 @@ def _assessment(
     }
     if violator is not None:
         body["violator"] = violator
-    _step(kind, body, server, key, token, case, receipt_out=receipt_out)
+    session = Session(server, key, token)
+    answer = session.request("GET", f"/api/v1/cases/{case}")
+    leaves = {act["index"]: act["leaf_hash"] for act in answer["thread"]}
+    for entry in rests_on or []:
+        if entry not in leaves:
+            raise InputError(f"entry {entry} is not an act of case {case}", field="rests_on")
+    refs = (answer["case"]["leaf_hash"], *(leaves[entry] for entry in rests_on or []))
+    session.post(kind, body, refs=refs, receipt_out=receipt_out)
 
 
 OutcomeOption = Annotated[
@@ -318,6 +328,14 @@ OutcomeOption = Annotated[
 ViolatorOption = Annotated[str | None, typer.Option(help="The violating party.")]
 ClauseOption = Annotated[list[str] | None, typer.Option("--clause", help="Clause (repeat).")]
 ReasonsOption = Annotated[str, typer.Option(help="Why.")]
+RestsOnOption = Annotated[
+    list[int] | None,
+    typer.Option(
+        "--rests-on",
+        help="Log index of an act of the case this rests on (repeat). A confirmed violation "
+        "may rest only on acts its violator was shown.",
+    ),
+]
 
 
 def _assessment_command(kind: str, summary: str) -> Callable[..., None]:
@@ -331,12 +349,13 @@ def _assessment_command(kind: str, summary: str) -> Callable[..., None]:
         reasons: ReasonsOption,
         violator: ViolatorOption = None,
         clause: ClauseOption = None,
+        rests_on: RestsOnOption = None,
         language: LanguageOption = "en",
         token: TokenOption = None,
         receipt_out: ReceiptOption = None,
     ) -> None:
         _assessment(kind, case, server, key, outcome, reasons, violator, clause,
-                    language, token, receipt_out)  # fmt: skip
+                    rests_on, language, token, receipt_out)  # fmt: skip
 
     command.__name__ = kind.removeprefix("case.")
     command.__doc__ = summary
