@@ -63,3 +63,46 @@ def test_a_request_for_information_and_a_counter_claim_reach_whom_they_concern(
     mechanism.admission.submit(
         mechanism.act("qa-officer", "case.request_info", ask, refs=ref, audience=[accused, "QA"])
     )
+
+
+@pytest.mark.parametrize(("lodger", "accused"), SIDES)
+def test_a_finding_rests_on_acts_of_its_batch_as_if_they_came_one_by_one(
+    mechanism: Mechanism, lodger: str, accused: str
+) -> None:
+    """An act admitted earlier in the same batch counts as what it is: material the
+    violator was not shown, an act of this case, or one of another case."""
+    submit = mechanism.admission.submit
+    case = submit(mechanism.act(f"{lodger}-officer", "case.lodge", lodge_body(accused)))
+    ref = case.leaf_hash.hex()
+    deny = {"position": "deny", "statement": "No.", "language": "en"}
+    submit(mechanism.act(f"{accused.lower()}-root", "case.respond", deny, refs=(ref,)))
+    submit(mechanism.act("tr-officer", "case.investigate", {}, refs=(ref,)))
+    violation = {
+        "outcome": "violation_confirmed",
+        "violator": accused,
+        "clauses": ["C4"],
+        "reasons": "The answers agree with the craters.",
+        "language": "en",
+    }
+    # A request to the lodger, addressed to the lodger and the mediators only.
+    ask = {"to": lodger.upper(), "questions": "Where were the guns?", "language": "en"}
+
+    def finding_after(first: Any) -> list[Any]:
+        basis = (ref, first.envelope.leaf_hash().hex())
+        return [first, mechanism.act("tr-root", "case.finding", violation, refs=basis)]
+
+    hidden = mechanism.act(
+        "qa-officer", "case.request_info", ask, refs=(ref,), audience=[lodger.upper(), "TR", "QA"]
+    )
+    with pytest.raises(RefusedActError) as caught:
+        mechanism.admission.submit_many(finding_after(hidden))
+    name = mechanism.scenario.member(accused).name  # type: ignore[union-attr]
+    assert f"a finding against {name} may not rest on an annex {name} was not shown" in str(
+        caught.value
+    )
+    other = mechanism.act("pk-officer", "case.lodge", lodge_body("AF") | {"narrative": "Another."})
+    with pytest.raises(RefusedActError, match="not an act of this case"):
+        mechanism.admission.submit_many(finding_after(other))
+    shown = mechanism.act("qa-officer", "case.request_info", ask, refs=(ref,))
+    receipts = mechanism.admission.submit_many(finding_after(shown))
+    assert len(receipts) == 2

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -116,3 +118,46 @@ def test_an_investigation_always_has_a_way_out(
         assert deadline is not None
         late = Actor(member="SEC", kind="secretariat", at=deadline + timedelta(seconds=1))
         assert step(SCENARIO, case, "case.refer", late, {}).status == "referred"
+
+
+# -- what a finding rests on ---------------------------------------------------------------
+
+
+def basis(author: str, audience: Any, kind: str = "case.evidence") -> findings.Basis:
+    return findings.Basis("ab" * 32, kind, author, audience, index=7)
+
+
+@pytest.mark.parametrize(("lodger", "violator"), [("PK", "AF"), ("AF", "PK")])
+def test_a_violation_rests_only_on_what_its_violator_was_shown(lodger: str, violator: str) -> None:
+    name = SCENARIO.member(violator).name  # type: ignore[union-attr]
+    for hidden in ("mediators", ("TR", "QA"), (lodger, "TR")):
+        for kind, noun in (("case.finding", "a finding"), ("case.rule", "a ruling")):
+            with pytest.raises(RefusedActError) as caught:
+                findings.require_shown(SCENARIO, kind, finding(violator), [basis(lodger, hidden)])
+            assert caught.value.field == "refs"
+            assert str(caught.value).startswith(
+                f"{noun} against {name} may not rest on an annex {name} was not shown: "
+                "entry 7 (case.evidence) is addressed to "
+            )
+    both = [basis(lodger, "all"), basis(lodger, "mediators")]
+    with pytest.raises(RefusedActError, match=r"addressed to the mediators$"):
+        findings.require_shown(SCENARIO, "case.finding", finding(violator), both)
+    with pytest.raises(RefusedActError, match=r"addressed to Türkiye and Qatar$"):
+        findings.require_shown(
+            SCENARIO, "case.rule", finding(violator), [basis(lodger, ("TR", "QA"))]
+        )
+    shown = [
+        basis(lodger, "all"),
+        basis(lodger, (violator, "TR", "QA")),
+        # The violator's own act, even one addressed to the mediators alone.
+        basis(violator, "mediators"),
+    ]
+    findings.require_shown(SCENARIO, "case.finding", finding(violator), shown)
+
+
+def test_an_outcome_that_judges_nobody_may_rest_on_any_act() -> None:
+    hidden = [basis("PK", "mediators")]
+    for outcome in ("not_substantiated", "inconclusive"):
+        findings.require_shown(SCENARIO, "case.finding", finding(None, outcome), hidden)
+    # A finding that names no acts rests on none.
+    findings.require_shown(SCENARIO, "case.rule", finding("AF"), [])
