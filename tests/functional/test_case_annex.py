@@ -106,7 +106,10 @@ def test_the_accused_sees_an_annex_exists_and_nothing_of_its_content(
     assert FILE_NAME not in html.text
     stub_html = html.text.split('data-annex data-body-digest="', 1)[1].split("</p>", 1)[0]
     assert stub_html.startswith(stub["body_digest"])
-    assert f"Restricted annex from {NAMES[lodger.upper()]} ({delegate}), " in stub_html
+    assert (
+        f"Restricted annex from {NAMES[lodger.upper()]} ({delegate}), log entry {stub['index']}, "
+        in stub_html
+    )
     assert "addressed to the mediators only. Its content is not shown to you" in stub_html
     assert stub_html.strip().endswith(f"digest {stub['body_digest']}.")
     mediator = page(client, mechanism, clock, "tr-officer", f"/cases/{played.case}")
@@ -143,6 +146,12 @@ def test_a_violation_may_not_rest_on_an_annex_its_violator_was_not_shown(
     # Resting on what the violator was shown (the allegation, the evidence for all) is fine.
     shown = (played.ref, played.ref, played.shown["leaf_hash"])
     found = d.post("tr-root", "case.finding", finding(code), shown)
+    # The finding form offers the acts of the case to rest on, by leaf hash.
+    form = page(client, mechanism, clock, "qa-root", f"/cases/{played.case}?act=case.finding")
+    select = form.text.split('name="refs"', 1)[1].split("</select>", 1)[0]
+    assert f'value="{played.annex["leaf_hash"]}"' in select
+    assert f'value="{played.shown["leaf_hash"]}"' in select
+
     # A finding that confirms no violation judges nobody: it may rest on the annex.
     cleared = {"outcome": "inconclusive", "clauses": [], "reasons": "Unclear.", "language": "en"}
     d.post("qa-root", "case.finding", cleared, on_annex)
