@@ -42,7 +42,7 @@ INBOX_ACTIONS: dict[str, str] = {
     "case.close": "close",
 }
 #: The act kinds that may name the acts of the case they rest on (``refs[1:]``).
-BASED: tuple[str, ...] = ("case.finding", "case.rule")
+RESTING_KINDS: tuple[str, ...] = ("case.finding", "case.rule")
 #: The statuses in which a case can wait on a member.
 WAITING: tuple[str, ...] = ("awaiting_response", "under_investigation", "ruled")
 
@@ -154,7 +154,7 @@ def _seen_state(state: dict[str, Any], thread: list[ThreadAct]) -> dict[str, Any
 def _add_bases(connection: Connection, thread: list[ThreadAct]) -> None:
     """Fill each finding's and ruling's ``rests_on`` from its envelope's ``refs[1:]``
     (public, like every envelope): the acts of the case it names, by log index."""
-    judging = [act.index for act in thread if act.kind in BASED]
+    judging = [act.index for act in thread if act.kind in RESTING_KINDS]
     if not judging:
         return
     index_of = {act.leaf_hash: act.index for act in thread}
