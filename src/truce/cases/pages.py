@@ -23,6 +23,7 @@ from truce.cases.checks import prior_violations
 from truce.cases.queries import (
     SORTS,
     Filters,
+    case_numbers,
     list_cases,
     parse_filters,
     reader_of,
@@ -231,6 +232,8 @@ def case_page(
         reader = reader_of(connection, viewer.identity)
         row, thread = case_thread(connection, reader, scenario, case_id, now)
         related = counter_cases(connection, reader, case_id)
+        linked = [act.index for act in thread.thread if act.kind == "case.respond"]
+        numbers = case_numbers(connection, [*linked, thread.case.counter_to or 0])
 
         def prior(member: str) -> int:
             return prior_violations(connection, scenario, member, now, thread.case.leaf_hash)
@@ -270,6 +273,7 @@ def case_page(
             "chosen": chosen,
             "invite_evidence": invite and thread.case.lodged_by == viewer.member,
             "related": [case_item(scenario, other, now) for other in related],
+            "numbers": numbers,
             "names": names,
             "type_label": type_label(scenario, thread.case.type),
             "place": scenario.place(thread.case.place_id) if thread.case.place_id else None,

@@ -387,3 +387,24 @@ def test_search_finds_words_of_the_gazetteer_and_the_type_label(
     assert found(f"BALOCHISTAN artillery {PUBLIC_LODGE}") == [demo.public_case]
     assert found(f"Balochistan {SECRET_LODGE}") == []  # the secret case is at Torkham
     assert found(f"100%_ {PUBLIC_LODGE}") == []  # LIKE's wildcards are plain characters
+
+
+def test_a_counter_claim_and_its_case_link_each_other_by_case_number(
+    demo: Demo, browsers: dict[str, TestClient]
+) -> None:
+    browser = browsers["af-head"]
+    cases = browser.get(
+        "/api/v1/cases",
+        params={"limit": 200},
+        headers={"Authorization": f"Bearer {demo.token('af-head')}"},
+    ).json()["cases"]
+    countered = [c for c in cases if c.get("counter_to")]
+    assert countered, "the demo has a counter-claim"
+    numbers = {c["id"]: c["number"] for c in cases}
+    counter = countered[0]
+    original = counter["counter_to"]
+    page = browser.get(f"/cases/{counter['id']}").text
+    assert f'<a href="/cases/{original}">Case {numbers[original]} ' in page
+    page = browser.get(f"/cases/{original}").text
+    assert f'<a href="/cases/{counter["id"]}">Case {numbers[counter["id"]]} ' in page
+    assert f">#{counter['id']}<" not in page
