@@ -34,7 +34,8 @@ def test_the_demo_replays_and_rebuilds(database_url: str, tmp_path: Path) -> Non
             ).first()
             requests = connection.execute(select(JointRequestRecord)).all()
             live = projections.snapshot(connection)
-        assert len(cases) == 8
+        assert len(cases) == 9
+        assert {row.status for row in cases.values()} == {"closed", "referred"}
         paktika = cases[("AF", "air_or_drone_strike", "urgun")]
         assert (paktika.status, paktika.violator, paktika.penalty) == (
             "closed",
@@ -47,10 +48,22 @@ def test_the_demo_replays_and_rebuilds(database_url: str, tmp_path: Path) -> Non
         counter = cases[("AF", "armed_clash", "kunar")]
         assert counter.counter_to == posts.id
         assert counter.killed == {"soldiers": 9}
-        assert cases[("AF", "air_or_drone_strike", "kabul")].status == "under_investigation"
+        assert (counter.status, counter.outcome) == ("closed", "inconclusive")
+        assert cases[("AF", "air_or_drone_strike", "kabul")].status == "referred"
+        assert cases[("PK", "infiltration", "ghaki")].status == "referred"
+        oct15 = cases[("AF", "armed_clash", "spin-boldak")]
+        assert (oct15.status, oct15.outcome) == ("closed", "not_substantiated")
+        camps = cases[("PK", "other", "paktika")]
+        assert (camps.status, camps.violator, camps.penalty) == ("closed", "AF", "formal-notice")
+        nov6 = cases[("AF", "shelling", "spin-boldak")]
+        chaman = cases[("PK", "armed_clash", "chaman")]
+        assert chaman.counter_to == nov6.id
+        assert {nov6.outcome, chaman.outcome} == {"inconclusive"}
         assert torkham is not None
         assert (torkham.people, torkham.trade) == ("restricted", "closed")
-        assert len(requests) == 1
+        [request] = requests
+        assert request.outcome == "nothing_found"
+        assert request.answered_at > request.deadline  # reported late, after the ruling
         assert assert_rebuild_reproduces(db) == live
     finally:
         db.dispose()
