@@ -18,8 +18,8 @@ from truce.log.projections import (
     ProjectionContext,
     actor,
     decided,
-    projected_state,
     projects,
+    stepped,
 )
 from truce.storage.models import AttestationRecord, AttestationReview
 
@@ -61,19 +61,17 @@ def _attest(context: ProjectionContext, act: LoggedAct) -> None:
 
 @projects("compliance.review")
 def _review(context: ProjectionContext, act: LoggedAct) -> None:
-    if act.body is None:
-        return
-    found = projected_state(context, AttestationRecord, act.envelope.refs[0])
-    if found is None:
-        return
-    row_id, state = found
-    after = decided(
+    found = stepped(
+        context,
         act,
-        act.envelope.refs[0],
-        lambda: compliance.review(
+        AttestationRecord,
+        lambda state: compliance.review(
             context.scenario(), compliance.from_json(state), actor(context, act), act.body
         ),
     )
+    if found is None:
+        return
+    row_id, after = found
     context.connection.execute(
         insert(AttestationReview).values(
             attestation_id=row_id,

@@ -17,8 +17,8 @@ from truce.log.projections import (
     ProjectionContext,
     actor,
     decided,
-    projected_state,
     projects,
+    stepped,
 )
 from truce.storage.models import JointRequestRecord
 
@@ -63,19 +63,17 @@ def _request(context: ProjectionContext, act: LoggedAct) -> None:
 
 @projects("joint.report")
 def _report(context: ProjectionContext, act: LoggedAct) -> None:
-    if act.body is None:
-        return
-    found = projected_state(context, JointRequestRecord, act.envelope.refs[0])
-    if found is None:
-        return
-    row_id, state = found
-    after = decided(
+    found = stepped(
+        context,
         act,
-        act.envelope.refs[0],
-        lambda: joint.report(
+        JointRequestRecord,
+        lambda state: joint.report(
             context.scenario(), joint.from_json(state), actor(context, act), act.body
         ),
     )
+    if found is None:
+        return
+    row_id, after = found
     context.connection.execute(
         update(JointRequestRecord)
         .where(JointRequestRecord.id == row_id)
@@ -93,19 +91,17 @@ def _report(context: ProjectionContext, act: LoggedAct) -> None:
 
 @projects("joint.extend")
 def _extend(context: ProjectionContext, act: LoggedAct) -> None:
-    if act.body is None:
-        return
-    found = projected_state(context, JointRequestRecord, act.envelope.refs[0])
-    if found is None:
-        return
-    row_id, state = found
-    after = decided(
+    found = stepped(
+        context,
         act,
-        act.envelope.refs[0],
-        lambda: joint.extend(
+        JointRequestRecord,
+        lambda state: joint.extend(
             context.scenario(), joint.from_json(state), actor(context, act), act.body
         ),
     )
+    if found is None:
+        return
+    row_id, after = found
     context.connection.execute(
         update(JointRequestRecord)
         .where(JointRequestRecord.id == row_id)

@@ -184,6 +184,22 @@ def decided(act: LoggedAct, opened_by: str, step: Callable[[], State]) -> State:
     return step() if state is None else cast(State, state)
 
 
+def stepped(
+    context: ProjectionContext, act: LoggedAct, table: Any, step: Callable[[Any], State]
+) -> tuple[int, State] | None:
+    """For an act on what another act opened (its ``refs[0]``): the id of ``table``'s row
+    and the state the act leaves, ``step`` applied to the stored state (or as admission
+    decided it). None where the act's body or the row is not projected here."""
+    if act.body is None:
+        return None
+    opened_by = act.envelope.refs[0]
+    found = projected_state(context, table, opened_by)
+    if found is None:
+        return None
+    row_id, state = found
+    return row_id, decided(act, opened_by, lambda: step(state))
+
+
 Handler = Callable[[ProjectionContext, LoggedAct], None]
 _SCENARIOS: dict[tuple[str, str], Scenario] = {}
 HANDLERS: dict[str, Handler] = {}
