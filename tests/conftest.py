@@ -1,11 +1,13 @@
 """Shared fixtures: a real database per test (SQLite file, and PostgreSQL when available).
 
 ``make test`` starts a throwaway PostgreSQL cluster (see :mod:`tests.databases`). Each
-PostgreSQL test gets a database of its own, dropped afterwards.
+PostgreSQL test gets a database of its own, dropped afterwards. A test's mechanism (and
+the replayed demo) is a copy of one built once per session (:mod:`tests.templates`).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -14,7 +16,16 @@ from pathlib import Path
 import pytest
 
 from tests.databases import postgres_admin_url, postgres_database
-from tests.mechanism import Mechanism, make_mechanism
+from tests.mechanism import Mechanism
+from tests.templates import Templates, templates_in
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    """The session's ready databases, built on first use and copied for each test."""
+    admin_url = os.environ.get("TRUCE_TEST_POSTGRES_URL") or None
+    with templates_in(tmp_path_factory.mktemp("templates"), admin_url) as built:
+        yield built
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -57,8 +68,10 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def mechanism(database_url: str, tmp_path: Path, clock: Clock) -> Iterator[Mechanism]:
-    """The istanbul-2025 mechanism, initialised on each backend."""
-    built = make_mechanism(database_url, tmp_path / "keys", clock)
+def mechanism(
+    database_url: str, tmp_path: Path, clock: Clock, templates: Templates
+) -> Iterator[Mechanism]:
+    """The istanbul-2025 mechanism, initialised on each backend (a copy of the session's)."""
+    built = templates.mechanism(database_url, tmp_path / "keys", clock)
     yield built
     built.db.dispose()
