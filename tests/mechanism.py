@@ -79,6 +79,13 @@ def make_mechanism(
     """Initialise the default scenario (or a copy of it at ``scenario_dir``) at ``url``
     and open it."""
     initialise(url, scenario_dir, keys_dir, clock=clock)
+    return open_mechanism(url, keys_dir, clock, scenario_dir)
+
+
+def open_mechanism(
+    url: str, keys_dir: Path, clock: Any, scenario_dir: Path = SCENARIO_DIR
+) -> Mechanism:
+    """Open the mechanism already initialised at ``url`` with its keys in ``keys_dir``."""
     db = Database.from_url(url)
     scenario = load_scenario(scenario_dir / "mechanism.toml")
     signer = LogSigner.from_key_file(scenario, keys_dir / "sec-log.key")

@@ -45,7 +45,8 @@ from sqlalchemy import select
 
 from tests.conftest import Clock
 from tests.databases import postgres_admin_url, postgres_database
-from tests.mechanism import Mechanism, make_mechanism
+from tests.mechanism import Mechanism
+from tests.templates import Templates
 from truce.errors import TruceError
 from truce.ledger.envelope import SignedAct, format_time
 from truce.log import projections
@@ -677,9 +678,10 @@ class Run:
 
 
 @contextmanager
-def sqlite_mechanism(folder: Path, clock: Clock) -> Iterator[Mechanism]:
+def sqlite_mechanism(folder: Path, clock: Clock, templates: Templates) -> Iterator[Mechanism]:
     name = uuid.uuid4().hex[:12]
-    built = make_mechanism(f"sqlite:///{folder / f'{name}.db'}", folder / f"{name}-keys", clock)
+    url = f"sqlite:///{folder / f'{name}.db'}"
+    built = templates.mechanism(url, folder / f"{name}-keys", clock)
     try:
         yield built
     finally:
@@ -687,9 +689,11 @@ def sqlite_mechanism(folder: Path, clock: Clock) -> Iterator[Mechanism]:
 
 
 @contextmanager
-def postgres_mechanism(folder: Path, clock: Clock, admin_url: str) -> Iterator[Mechanism]:
+def postgres_mechanism(
+    folder: Path, clock: Clock, admin_url: str, templates: Templates
+) -> Iterator[Mechanism]:
     with postgres_database(admin_url) as url:
-        built = make_mechanism(url, folder / f"{uuid.uuid4().hex[:12]}-keys", clock)
+        built = templates.mechanism(url, folder / f"{uuid.uuid4().hex[:12]}-keys", clock)
         try:
             yield built
         finally:
@@ -704,10 +708,10 @@ def postgres_mechanism(folder: Path, clock: Clock, admin_url: str) -> Iterator[M
 )
 @given(steps=steps_strategy)
 def test_random_case_acts_on_sqlite(
-    tmp_path_factory: pytest.TempPathFactory, steps: list[Step]
+    tmp_path_factory: pytest.TempPathFactory, templates: Templates, steps: list[Step]
 ) -> None:
     clock = Clock()
-    with sqlite_mechanism(tmp_path_factory.mktemp("cases"), clock) as built:
+    with sqlite_mechanism(tmp_path_factory.mktemp("cases"), clock, templates) as built:
         Run(built, clock).run(steps)
 
 
@@ -720,11 +724,11 @@ def test_random_case_acts_on_sqlite(
 )
 @given(steps=steps_strategy)
 def test_random_case_acts_on_postgresql(
-    tmp_path_factory: pytest.TempPathFactory, steps: list[Step]
+    tmp_path_factory: pytest.TempPathFactory, templates: Templates, steps: list[Step]
 ) -> None:
     admin_url = postgres_admin_url()
     if admin_url is None:
         pytest.skip("no PostgreSQL server (run the suite with make test)")
     clock = Clock()
-    with postgres_mechanism(tmp_path_factory.mktemp("cases"), clock, admin_url) as built:
+    with postgres_mechanism(tmp_path_factory.mktemp("cases"), clock, admin_url, templates) as built:
         Run(built, clock).run(steps)

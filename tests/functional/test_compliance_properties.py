@@ -36,7 +36,8 @@ from hypothesis import strategies as st
 from tests.conftest import Clock
 from tests.databases import postgres_admin_url, postgres_database
 from tests.functional.support import Delegations
-from tests.mechanism import Mechanism, make_mechanism
+from tests.mechanism import Mechanism
+from tests.templates import Templates
 from truce.app import create_app
 from truce.config import Settings
 
@@ -323,10 +324,10 @@ PROPERTY = settings(
 @settings(PROPERTY, max_examples=SQLITE_EXAMPLES)
 @given(steps=steps_strategy)
 def test_every_member_is_shown_the_same_matrix_on_sqlite(
-    tmp_path_factory: pytest.TempPathFactory, steps: list[Step]
+    tmp_path_factory: pytest.TempPathFactory, templates: Templates, steps: list[Step]
 ) -> None:
     folder, name, clock = tmp_path_factory.mktemp("matrix"), uuid.uuid4().hex[:12], Clock()
-    built = make_mechanism(f"sqlite:///{folder / f'{name}.db'}", folder / "keys", clock)
+    built = templates.mechanism(f"sqlite:///{folder / f'{name}.db'}", folder / "keys", clock)
     with running(built, clock) as d:
         Run(d, clock).run(steps)
 
@@ -335,13 +336,13 @@ def test_every_member_is_shown_the_same_matrix_on_sqlite(
 @settings(PROPERTY, max_examples=POSTGRES_EXAMPLES)
 @given(steps=steps_strategy)
 def test_every_member_is_shown_the_same_matrix_on_postgresql(
-    tmp_path_factory: pytest.TempPathFactory, steps: list[Step]
+    tmp_path_factory: pytest.TempPathFactory, templates: Templates, steps: list[Step]
 ) -> None:
     admin_url = postgres_admin_url()
     if admin_url is None:
         pytest.skip("no PostgreSQL server (run the suite with make test)")
     clock = Clock()
     with postgres_database(admin_url) as url:
-        built = make_mechanism(url, tmp_path_factory.mktemp("matrix") / "keys", clock)
+        built = templates.mechanism(url, tmp_path_factory.mktemp("matrix") / "keys", clock)
         with running(built, clock) as d:
             Run(d, clock).run(steps)

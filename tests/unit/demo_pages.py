@@ -1,7 +1,8 @@
 """The istanbul-2025 demo behind the web application, with signed-in browsers per role.
 
-The demo is replayed once per module (it is read-only for these tests): on SQLite, and
-on PostgreSQL when ``TRUCE_TEST_POSTGRES_URL`` is set.
+The demo is set up once per module (it is read-only for these tests), from the copy of
+the session's replayed demo (:mod:`tests.templates`): on SQLite, and on PostgreSQL when
+``TRUCE_TEST_POSTGRES_URL`` is set.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from PIL import Image
 
 from tests.databases import postgres_admin_url, postgres_database
 from tests.mechanism import SCENARIO_DIR
+from tests.templates import Templates
 from truce.app import create_app
 from truce.config import Settings
 from truce.files.store import check_file, store_file
@@ -27,8 +29,6 @@ from truce.ledger.envelope import format_time, sign_act
 from truce.ledger.keys import KeyFile
 from truce.log.admission import Admission, utc_now
 from truce.log.checkpoints import LogSigner
-from truce.log.demo import genesis_time, load_demo
-from truce.log.setup import initialise
 from truce.scenario.rules import load_scenario
 from truce.storage.db import Database
 
@@ -119,11 +119,9 @@ def lodge_body(narrative: str, at: datetime, place: str = "torkham") -> dict[str
     }
 
 
-def _build(url: str, root: Path) -> Demo:
+def _build(url: str, root: Path, templates: Templates) -> Demo:
     keys = root / "keys"
-    begins = genesis_time(SCENARIO_DIR)
-    initialise(url, SCENARIO_DIR, keys, clock=lambda: begins)
-    load_demo(url, SCENARIO_DIR, keys)
+    templates.demo(url, keys)
     scenario = load_scenario(SCENARIO_DIR)
     db = Database.from_url(url)
     now = utc_now().replace(microsecond=0)
@@ -186,18 +184,21 @@ def _build(url: str, root: Path) -> Demo:
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def demo(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    templates: Templates,
 ) -> Iterator[Demo]:
-    """The demo mechanism, loaded once per module and backend."""
+    """The demo mechanism, loaded once per module and backend (a copy of the session's
+    replayed demo, with the acts above added)."""
     root = tmp_path_factory.mktemp("demo")
     if request.param == "sqlite":
-        yield _build(f"sqlite:///{root / 'truce.db'}", root)
+        yield _build(f"sqlite:///{root / 'truce.db'}", root, templates)
         return
     admin_url = postgres_admin_url()
     if admin_url is None:
         pytest.skip("no PostgreSQL server (run the suite with make test)")
     with postgres_database(admin_url) as url:
-        yield _build(url, root)
+        yield _build(url, root, templates)
 
 
 @pytest.fixture(scope="module")

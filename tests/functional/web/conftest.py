@@ -5,14 +5,17 @@ that keep it from reaching for the network (the machines that run these tests ha
 none). Without Chromium the tests are skipped, unless ``TRUCE_TEST_REQUIRE_BROWSER`` is
 set (``make test`` sets it), in which case they fail.
 
-Each module gets one browser and one server over a fresh ``truce init --demo``
-database (SQLite). Every page is opened in a context whose requests to any host but
-127.0.0.1 are aborted and recorded, so a test can assert that nothing left the machine.
+Each module gets one browser and one server over its own copy of a ``truce init --demo``
+database (SQLite), made once per session. Every page is opened in a context whose
+requests to any host but 127.0.0.1 are aborted and recorded, so a test can assert that
+nothing left the machine.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -87,11 +90,13 @@ class Demo:
         return done.stdout
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    """A server over a fresh ``truce init --demo`` database, stopped at the module's end."""
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with a ``truce init --demo`` database (``truce.db``) and its ``keys``,
+    into which two press reports of one event were ingested (so that the press pages show
+    a cluster): made once per session, with the real commands, and copied per module."""
     _require_browser()
-    workdir = tmp_path_factory.mktemp("web-demo")
+    workdir = tmp_path_factory.mktemp("web-demo-template")
     database_url = f"sqlite:///{workdir / 'truce.db'}"
     keys_dir = workdir / "keys"
     done = subprocess.run(
@@ -114,17 +119,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    env = truce_env(
-        database_url=database_url,
-        keys_dir=str(keys_dir),
-        log_key_file=str(keys_dir / "sec-log.key"),
-        scenario_dir=str(SCENARIO_DIR),
-    )
-    server = serve(env, workdir)
+    server = serve(_demo_env(database_url, keys_dir), workdir)
     try:
-        found = Demo(server, keys_dir, database_url, workdir)
-        # Two reports of one event, so that the press pages show a cluster.
-        found.truce(
+        Demo(server, keys_dir, database_url, workdir).truce(
             "ingest",
             "--server",
             server.base_url,
@@ -134,7 +131,33 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
             str(SCENARIO_DIR),
             *(str(ARTICLES / name) for name in PRESS),
         )
-        yield found
+    finally:
+        assert server.stop() in (0, -signal.SIGTERM), server.stderr()
+    return workdir
+
+
+def _demo_env(database_url: str, keys_dir: Path) -> dict[str, str]:
+    return truce_env(
+        database_url=database_url,
+        keys_dir=str(keys_dir),
+        log_key_file=str(keys_dir / "sec-log.key"),
+        scenario_dir=str(SCENARIO_DIR),
+    )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Iterator[Demo]:
+    """A server over a copy of the session's demo database, stopped at the module's end."""
+    workdir = tmp_path_factory.mktemp("web-demo")
+    for name in ("truce.db", "truce.db-wal"):
+        if (demo_template / name).exists():
+            shutil.copyfile(demo_template / name, workdir / name)
+    keys_dir = workdir / "keys"
+    shutil.copytree(demo_template / "keys", keys_dir)
+    database_url = f"sqlite:///{workdir / 'truce.db'}"
+    server = serve(_demo_env(database_url, keys_dir), workdir)
+    try:
+        yield Demo(server, keys_dir, database_url, workdir)
     finally:
         server.stop()
 

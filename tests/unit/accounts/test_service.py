@@ -64,6 +64,7 @@ def test_the_demo_gives_every_delegate_an_account_a_token_and_a_password(
         assert info.disabled_at is None
 
 
+@pytest.mark.usefixtures("production_password_hashing")
 def test_a_demo_password_is_rehashed_at_full_strength_at_its_first_sign_in(
     mechanism: Mechanism,
 ) -> None:

@@ -9,7 +9,8 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from tests.mechanism import SCENARIO_DIR, demo_database
+from tests.mechanism import SCENARIO_DIR
+from tests.templates import Templates
 from truce.cases import queries
 from truce.log import projections
 from truce.scenario.rules import load_scenario
@@ -32,9 +33,9 @@ def _searches(db: Database) -> dict[tuple[str, str], list[int]]:
 
 
 def test_upgrading_a_0008_database_fills_in_search_and_counts(
-    database_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path, templates: Templates
 ) -> None:
-    with demo_database(database_url, tmp_path / "keys") as db:
+    with templates.demo_database(database_url, tmp_path / "keys") as db:
         with db.read() as connection:
             live = projections.snapshot(connection)
         searched = _searches(db)

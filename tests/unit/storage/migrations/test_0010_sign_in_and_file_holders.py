@@ -10,7 +10,7 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select
 
-from tests.mechanism import demo_database
+from tests.templates import Templates
 from truce.files.store import check_file, store_file
 from truce.storage import schema
 from truce.storage.models import FileUpload, StoredFile
@@ -19,9 +19,9 @@ NEW_TABLES = {"file_uploads", "known_devices", "sign_in_events"}
 
 
 def test_upgrading_a_0009_database_gives_each_file_to_its_uploader(
-    database_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path, templates: Templates
 ) -> None:
-    with demo_database(database_url, tmp_path / "keys") as db:
+    with templates.demo_database(database_url, tmp_path / "keys") as db:
         now = datetime(2025, 11, 7, tzinfo=UTC)
         store_file(db, check_file(b"Patrol log.", None, 1000), "PK", now)
         store_file(db, check_file(b"Witness statement.", None, 1000), "AF", now)

@@ -8,7 +8,7 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import inspect, select
 
-from tests.mechanism import demo_database
+from tests.templates import Templates
 from truce.log import projections
 from truce.storage import schema
 from truce.storage.db import Database
@@ -22,9 +22,9 @@ def numbers(db: Database) -> list[tuple[int, int | None]]:
 
 
 def test_upgrading_a_0011_database_numbers_its_cases_as_the_projection_does(
-    database_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path, templates: Templates
 ) -> None:
-    with demo_database(database_url, tmp_path / "keys") as db:
+    with templates.demo_database(database_url, tmp_path / "keys") as db:
         projected = numbers(db)
         assert [number for _, number in projected] == list(range(1, len(projected) + 1))
         assert len(projected) > 5
