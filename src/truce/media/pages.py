@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse
 
 from truce.api.deps import MAX_INDEX, LogIndex, ServicesDep
 from truce.cases import rules as cases_rules
+from truce.cases.queries import case_numbers
 from truce.errors import InputError
 from truce.media.service import Filters, MediaReader
 from truce.scenario.rules import Scenario
@@ -122,6 +123,7 @@ def cluster_page(
         view = reader.cluster(cluster_id)
         items = [reader.item(item["id"]) for item in view["items"]]
         mediator = reader.mediator
+        numbers = case_numbers(connection, view["corroborates"])
     return render(
         request,
         "media/media_cluster.html",
@@ -133,5 +135,6 @@ def cluster_page(
             "may_lodge": cases_rules.may_lodge(scenario, viewer.member, viewer.role),
             "may_corroborate": mediator and viewer.role in PERMISSIONS["media.corroborate"],
             "audiences": [m for m in scenario.members if m.code != viewer.member],
+            "numbers": numbers,
         },
     )

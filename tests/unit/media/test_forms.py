@@ -215,7 +215,12 @@ def test_a_case_starts_from_a_cluster_and_press_reports_corroborate_it(
     assert "Kabul Observer" in section
     assert 'href="https://frontierwire.example/' in section
     assert "2025-11-06" in section
-    assert f"#{case}" in af.page(f"/media/clusters/{spin}").text
+    with mechanism.db.read() as connection:
+        number = connection.execute(
+            select(CaseRecord.number).where(CaseRecord.id == case)
+        ).scalar_one()
+    cluster_page = af.page(f"/media/clusters/{spin}").text
+    assert f'<a href="/cases/{case}">Case {number} ' in cluster_page
 
     key = mechanism.key("qa-officer").key
     nothing = mediator.prepare(
