@@ -173,7 +173,7 @@ def test_the_cli_refuses_a_finding_on_an_annex_in_one_line(
 
     def finding_on(*entries: int) -> Any:
         rests = [arg for entry in entries for arg in ("--rests-on", str(entry))]
-        return as_delegate(server, mechanism, "tr-root", "finding", str(played.case),
+        return as_delegate(server, mechanism, "tr-root", "finding", f"log:{played.case}",
                            "--outcome", "violation_confirmed", "--violator", "AF",
                            "--clause", "C4", "--reasons", "Craters agree.", *rests)  # fmt: skip
 

@@ -248,3 +248,20 @@ def test_out_of_range_paging_and_dates_are_answered_not_crashed(
         answer = client.get(f"/api/v1/cases?{query}", headers=headers)
         assert answer.status_code == 200, (query, answer.text)
         assert answer.json()["cases"] == []
+
+
+def test_a_case_is_read_by_its_number_within_its_audience(
+    client: TestClient, mechanism: Mechanism
+) -> None:
+    d = Delegations(client, mechanism)
+    first = d.post("pk-officer", "case.lodge", lodge_body("AF"))
+    second = d.post("af-officer", "case.lodge", lodge_body("PK"), audience=["PK", "TR", "QA"])
+    for reader in ("pk-officer", "af-officer", "tr-officer"):
+        by_number = d.get(reader, "/api/v1/cases/number/2")
+        assert by_number == d.get(reader, f"/api/v1/cases/{second['index']}")
+        assert by_number["case"]["number"] == 2
+        assert d.get(reader, "/api/v1/cases/number/1")["case"]["id"] == first["index"]
+    hidden = d.get("sec-clerk", "/api/v1/cases/number/2", expect=404)
+    assert hidden["detail"] == "no case number 2 that SEC may see"
+    assert d.get("pk-officer", "/api/v1/cases/number/3", expect=404)
+    assert d.get("pk-officer", "/api/v1/cases/number/0", expect=400)["field"] == "number"

@@ -55,7 +55,11 @@ def test_a_case_through_the_client(
         "--receipt-out", receipt,
     )  # fmt: skip
     assert "case.lodge recorded as entry" in lodged
-    case = lodged.strip().splitlines()[-1].split()[1]
+    case = lodged.strip().splitlines()[-1].split()[1]  # "case N lodged (log entry I)"
+    shown = do("pk-officer", "case", case)
+    assert shown.startswith(f"Case {case} (log entry ")
+    assert "case.lodge  by AF (af-officer)  to all" in shown
+    assert "Shells struck homes in Spin Boldak." in shown
     checked = ok(as_delegate(server, mechanism, "af-officer", "receipt", "check", receipt,
                              "--scenario", SCENARIO_DIR))  # fmt: skip
     assert "verified: entry" in checked
@@ -72,6 +76,12 @@ def test_a_case_through_the_client(
         do(party, "waive-appeal", case, "--note", "We do not appeal.")
     assert "penalty " in do("tr-root", "penalty", case)
     do("sec-clerk", "close", case)
+    thread = do("af-officer", "case", case)
+    for line in ("position deny", "outcome violation_confirmed; violator PK; clauses C4",
+                 "step ", "case.close  by SEC (sec-clerk)"):  # fmt: skip
+        assert line in thread, thread
+    unknown = as_delegate(server, mechanism, "af-officer", "case", "x9")
+    assert unknown.stderr.startswith("error: 'x9' names no case: give its number (9)")
     listed = do("tr-officer", "cases", "--status", "closed")
     assert "1 cases" in listed
 
@@ -108,7 +118,7 @@ def test_figures_through_the_client_keep_attackers_apart(
         [row] = [
             line
             for line in listed.splitlines()
-            if line.split("│")[2:3] and line.split("│")[2].strip() == case
+            if line.split("│")[1:2] and line.split("│")[1].strip() == case
         ]
         assert "victims 4, attackers 19" in row
     unknown = as_delegate(server, mechanism, "pk-officer", "lodge", "--accused", "AF",

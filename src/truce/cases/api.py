@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
 
 from truce.api.deps import MAX_INDEX, IdentityDep, LogIndex, ServicesDep
 from truce.cases import queries, queries_case
@@ -39,7 +39,8 @@ class CasePage(BaseModel):
 class InboxItem(BaseModel):
     """Something that awaits the reader's member."""
 
-    case: int
+    case: int = Field(description="the case's log index")
+    number: int | None = Field(description="the case's number in the mechanism's sequence")
     action: str
     due: str | None
     overdue: bool
@@ -86,6 +87,24 @@ def list_cases(
         offset=offset,
         cases=[case_summary(scenario, row, now) for row in rows],
     )
+
+
+@router.get(
+    "/cases/number/{number}",
+    response_model=CaseThread,
+    summary="A case's whole thread, by the mechanism's case number",
+)
+def get_case_by_number(
+    number: Annotated[int, Path(ge=1, le=MAX_INDEX)], services: ServicesDep, reader: IdentityDep
+) -> CaseThread:
+    """As ``GET /cases/{case_id}``, for case number ``number`` (1, 2, 3 … as lists and
+    pages show it) rather than its log index."""
+    scenario = services.admission.mechanism().scenario
+    with services.db.read() as connection:
+        viewer = queries.reader_of(connection, reader)
+        case_id = queries_case.case_numbered(connection, viewer, number)
+        _row, answer = queries_case.case_thread(connection, viewer, scenario, case_id, _now())
+    return answer
 
 
 @router.get("/cases/{case_id}", response_model=CaseThread, summary="A case's whole thread")
@@ -157,6 +176,7 @@ def inbox(services: ServicesDep, reader: IdentityDep) -> list[InboxItem]:
     return [
         InboxItem(
             case=item.case,
+            number=item.number,
             action=item.action,
             due=None if item.due is None else format_time(item.due),
             overdue=item.due is not None and now > item.due,

@@ -57,6 +57,19 @@ def find_case(connection: Connection, reader: Reader, case_id: int) -> Any:
     return row
 
 
+def case_numbered(connection: Connection, reader: Reader, number: int) -> int:
+    """The log index of case number ``number`` (the mechanism's own sequence), or
+    :class:`NotFoundError` if there is none the reader may see."""
+    row = connection.execute(
+        select(CaseRecord.id, CaseRecord.audience, CaseRecord.lodged_by).where(
+            CaseRecord.number == number, visible(reader)
+        )
+    ).first()
+    if row is None or not reader.sees(row.audience, row.lodged_by):
+        raise NotFoundError(f"no case number {number} that {reader.member} may see")
+    return int(row.id)
+
+
 def counter_cases(connection: Connection, reader: Reader, case_id: int) -> list[Any]:
     """The visible cases lodged as counter-claims to ``case_id``."""
     return [

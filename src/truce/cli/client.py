@@ -83,9 +83,14 @@ class Session:
             self._mechanism = str(self.request("GET", "/api/v1/mechanism")["mechanism"]["id"])
         return self._mechanism
 
-    def case_ref(self, case: int) -> str:
+    def case(self, case: str) -> dict[str, Any]:
+        """A case's whole thread, the case given as :func:`case_path` reads it."""
+        thread: dict[str, Any] = self.request("GET", case_path(case))
+        return thread
+
+    def case_ref(self, case: str) -> str:
         """The leaf hash of a case's ``case.lodge`` act, for ``refs``."""
-        return str(self.request("GET", f"/api/v1/cases/{case}")["case"]["leaf_hash"])
+        return str(self.case(case)["case"]["leaf_hash"])
 
     def post(
         self,
@@ -118,6 +123,19 @@ class Session:
             receipt_out.write_text(json.dumps(receipt, indent=2) + "\n", encoding="utf-8")
             out.print(f"receipt saved to {receipt_out}")
         return answer
+
+
+def case_path(case: str) -> str:
+    """The API path of a case given as its number (``9``, the mechanism's own sequence,
+    as ``truce cases`` lists it) or as its log entry (``log:72``)."""
+    text = case.strip().lower()
+    if text.startswith("log:") and text[4:].isdigit():
+        return f"/api/v1/cases/{int(text[4:])}"
+    if text.isdigit() and int(text) >= 1:
+        return f"/api/v1/cases/number/{int(text)}"
+    raise InputError(
+        f"{case!r} names no case: give its number (9) or its log entry (log:72)", field="case"
+    )
 
 
 def _audience(text: str) -> str | list[str]:
@@ -202,10 +220,10 @@ def lodge(
         "narrative": narrative,
         "language": language,
     }
-    answer = Session(server, key, token).post(
-        "case.lodge", body, audience=audience, receipt_out=receipt_out
-    )
-    out.print(f"case {answer['index']} lodged")
+    session = Session(server, key, token)
+    answer = session.post("case.lodge", body, audience=audience, receipt_out=receipt_out)
+    number = session.case(f"log:{answer['index']}")["case"]["number"]
+    out.print(f"case {number} lodged (log entry {answer['index']})")
 
 
 def _step(
@@ -214,7 +232,7 @@ def _step(
     server: str,
     key: Path,
     token: Path | None,
-    case: int,
+    case: str,
     audience: str = "all",
     receipt_out: Path | None = None,
 ) -> None:
@@ -224,7 +242,12 @@ def _step(
     )
 
 
-CaseArgument = Annotated[int, typer.Argument(help="The case number.")]
+CaseArgument = Annotated[
+    str,
+    typer.Argument(
+        help="The case: its number as `truce cases` lists it (9), or its log entry (log:72)."
+    ),
+]
 
 
 def respond(
@@ -290,7 +313,7 @@ def provide_info(
 
 def _assessment(
     kind: str,
-    case: int,
+    case: str,
     server: str,
     key: Path,
     outcome: str,
@@ -313,7 +336,7 @@ def _assessment(
     if violator is not None:
         body["violator"] = violator
     session = Session(server, key, token)
-    answer = session.request("GET", f"/api/v1/cases/{case}")
+    answer = session.case(case)
     leaves = {act["index"]: act["leaf_hash"] for act in answer["thread"]}
     for entry in rests_on or []:
         if entry not in leaves:
@@ -403,13 +426,14 @@ def penalty(
 ) -> None:
     """Record the penalty the schedule gives for the violator's count."""
     session = Session(server, key, token)
-    due = session.request("GET", f"/api/v1/cases/{case}/penalty")
+    found = session.case(case)["case"]
+    due = session.request("GET", f"/api/v1/cases/{found['id']}/penalty")
     body = {
         "member": due["member"],
         "step": due["step"],
         "prior_violations": due["prior_violations"],
     }
-    session.post("case.penalty", body, refs=(session.case_ref(case),), receipt_out=receipt_out)
+    session.post("case.penalty", body, refs=(found["leaf_hash"],), receipt_out=receipt_out)
     out.print(f"penalty {due['step']} ({due['name']}) on {due['member']}")
 
 
@@ -551,11 +575,12 @@ def cases_list(
 def inbox(server: ServerOption, key: KeyOption, token: TokenOption = None) -> None:
     """What awaits your member, with deadlines."""
     items = Session(server, key, token).request("GET", "/api/v1/inbox")
-    table = Table("case", "action", "due", "overdue")
+    table = Table("case", "log", "action", "due", "overdue")
     for item in items:
         table.add_row(
-            str(item["case"]), item["action"], item["due"] or "-", "yes" if item["overdue"] else ""
-        )
+            str(item["number"]), str(item["case"]), item["action"], item["due"] or "-",
+            "yes" if item["overdue"] else "",
+        )  # fmt: skip
     out.print(table)
 
 

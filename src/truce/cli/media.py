@@ -348,7 +348,12 @@ def corroborate(
     cluster: ClusterArgument,
     server: ServerOption,
     key: KeyOption,
-    case: Annotated[int, typer.Option(min=0, help="The case the reports corroborate.")],
+    case: Annotated[
+        str,
+        typer.Option(
+            help="The case the reports corroborate: its number (9) or log entry (log:72)."
+        ),
+    ],
     item: Annotated[
         list[int] | None, typer.Option(help="Only this item of the cluster (repeat).")
     ] = None,

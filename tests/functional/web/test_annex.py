@@ -30,7 +30,9 @@ def test_afghanistan_sees_the_annex_it_was_not_shown(
         "--killed", "civilians=2", "--narrative", "Shells struck the market at Torkham.",
         "--audience", "AF,TR,QA",
     )  # fmt: skip
-    case = re.findall(r"case (\d+) lodged", lodged)[0]
+    number, entry = re.findall(r"case (\d+) lodged \(log entry (\d+)\)", lodged)[0]
+    case = f"log:{entry}"  # the CLI takes a case by number or by log entry
+    assert cli("pk-officer", "case", number).startswith(f"Case {number} (log entry {entry})")
     notes = tmp_path / "informants.txt"
     notes.write_text(SECRET + "\n", encoding="utf-8")
     cli("pk-officer", "evidence", "add", case, str(notes), "--description", SECRET,
@@ -39,16 +41,16 @@ def test_afghanistan_sees_the_annex_it_was_not_shown(
     cli("tr-root", "investigate", case)
     cli("tr-root", "finding", case, "--outcome", "violation_confirmed", "--violator", "AF",
         "--clause", "C4", "--reasons", "The craters point across the line.",
-        "--rests-on", case)  # fmt: skip
+        "--rests-on", entry)  # fmt: skip
     token = demo.token("TR", "root")
     thread = httpx.get(
-        f"{demo.base_url}/api/v1/cases/{case}", headers={"Authorization": f"Bearer {token}"}
+        f"{demo.base_url}/api/v1/cases/{entry}", headers={"Authorization": f"Bearer {token}"}
     ).json()["thread"]
     annex = next(act for act in thread if act["kind"] == "case.evidence")
 
     page = browsing.page()
     sign_in(page, demo, "AF", "af-officer")
-    goto(page, f"/cases/{case}")
+    goto(page, f"/cases/{entry}")
     stub = page.locator(f"#act-{annex['index']} [data-annex]")
     text = " ".join(str(stub.text_content()).split())
     assert text.startswith(
@@ -60,7 +62,7 @@ def test_afghanistan_sees_the_annex_it_was_not_shown(
     assert "informants.txt" not in str(page.content())
     rests = page.locator(".act-case-finding .rests-on")
     assert " ".join(str(rests.text_content()).split()) == (
-        f"Rests on: entry {case} (Allegation lodged)"
+        f"Rests on: entry {entry} (Allegation lodged)"
     )
     stub.evaluate("(el) => el.scrollIntoView({block: 'center'})")
     screenshot(page, "annex-af", full_page=False)

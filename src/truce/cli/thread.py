@@ -1,0 +1,105 @@
+"""``truce case``: read one case's whole thread in the terminal, as the case page shows it.
+
+The case is given by its number (``9``) or its log entry (``log:72``). Every act is one
+block in log order: its entry, time, author and audience, then what it says. An act
+addressed to others is shown as a restricted annex (author, time, audience and digest,
+never its content), as the API gives it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.markup import escape
+
+from truce.cli.client import CaseArgument, KeyOption, ServerOption, Session, TokenOption, out
+
+#: The body field that says in words what an act of each kind says.
+TEXT_FIELDS = ("narrative", "statement", "reasons", "questions", "description", "note", "reason")
+
+
+def _audience(audience: str | list[str]) -> str:
+    return audience if isinstance(audience, str) else ", ".join(audience)
+
+
+def _facts(kind: str, body: dict[str, Any]) -> str:
+    """The act's decision or figures in one line (empty when it has none)."""
+    parts: list[str] = []
+    if "position" in body:
+        parts.append(f"position {body['position']}")
+    if "outcome" in body:
+        parts.append(f"outcome {body['outcome']}")
+    if body.get("violator"):
+        parts.append(f"violator {body['violator']}")
+    if body.get("clauses") and kind != "case.lodge":
+        parts.append(f"clauses {', '.join(body['clauses'])}")
+    if "deadline" in body:
+        parts.append(f"{body['deadline']} deadline")
+    for name in ("to", "due_at", "deadline_at", "step"):
+        if body.get(name):
+            parts.append(f"{name.replace('_', ' ')} {body[name]}")
+    return "; ".join(parts)
+
+
+def _text(body: dict[str, Any]) -> str:
+    for name in TEXT_FIELDS:
+        if isinstance(body.get(name), str) and body[name].strip():
+            return str(body[name]).strip()
+    return ""
+
+
+def render_thread(thread: dict[str, Any]) -> list[str]:
+    """The lines ``truce case`` prints for a thread as ``GET /api/v1/cases/...`` answers."""
+    case = thread["case"]
+    group = case.get("accused_group")
+    against = f"{case['accused']} · harbouring alleged: {group}" if group else case["accused"]
+    lines = [
+        f"Case {case['number']} (log entry {case['id']}): {case['type']}, "
+        f"{case['occurred_at']}, {case.get('place_id') or 'no gazetteer place'}",
+        f"lodged by {case['lodged_by']} against {against}; clauses {', '.join(case['clauses'])}",
+        f"status {case['status']}; {case['situation']['code']}"
+        + (f", due {case['situation']['due']}" if case["situation"].get("due") else ""),
+        "",
+    ]
+    for act in thread["thread"]:
+        lines.append(
+            f"entry {act['index']}  {act['at']}  {act['kind']}  by {act['member']} "
+            f"({act['delegate']})  to {_audience(act['audience'])}"
+        )
+        if act["withheld"]:
+            lines.append(
+                f"    restricted annex addressed to {_audience(act['audience'])}: its content "
+                f"is not shown to you; digest {act['body_digest']}"
+            )
+            continue
+        body = act["body"] or {}
+        facts = _facts(act["kind"], body)
+        if facts:
+            lines.append(f"    {facts}")
+        if act.get("rests_on"):
+            lines.append(f"    rests on entries {', '.join(map(str, act['rests_on']))}")
+        text = _text(body)
+        if text:
+            lines.append(f"    {text}")
+    steps = [step for step in thread.get("next_steps") or [] if step["allowed"]]
+    if steps:
+        lines.append("")
+        for step in steps:
+            due = f" (due {step['due']})" if step.get("due") else ""
+            waits = "; the case waits on your member" if step["awaited"] else ""
+            lines.append(f"you may: {step['kind']}{due}{waits}")
+    return lines
+
+
+def register(app: Any) -> None:
+    """Add ``truce case`` to ``truce``."""
+    app.command("case")(show_case)
+
+
+def show_case(
+    case: CaseArgument, server: ServerOption, key: KeyOption, token: TokenOption = None
+) -> None:
+    """Show a case's whole thread: every act in log order, as far as your member may read."""
+    thread = Session(server, key, token).case(case)
+    for line in render_thread(thread):
+        out.print(escape(line))
