@@ -94,7 +94,7 @@ def lodge(scenario: Scenario, case_id: str, actor: Actor, body: Mapping[str, Any
         place_id = incident["place"].get("place_id")
         _require(
             place_id is None or scenario.place(place_id) is not None,
-            f"{place_id!r} is not in the gazetteer",
+            scenario.unknown_place(str(place_id)),
             "body.incident.place.place_id",
         )
         for field_name, message in casualty_problems(scenario, incident):

@@ -66,7 +66,7 @@ def request(scenario: Scenario, request_id: str, actor: Actor, body: Mapping[str
     place_id = body["place"].get("place_id")
     _require(
         place_id is None or scenario.place(place_id) is not None,
-        f"{place_id!r} is not in the gazetteer",
+        scenario.unknown_place(str(place_id)),
         "body.place.place_id",
     )
     days = body.get("deadline_days") or scenario.procedure.information_request_days

@@ -341,6 +341,19 @@ class Scenario(_Model):
         """The gazetteer place with this id, or ``None``."""
         return self.places_by_id.get(place_id)
 
+    def unknown_place(self, given: str) -> str:
+        """Why ``given`` names no place, with the ids it most likely meant: a place's
+        name (``Angoor Adda``) or a near miss (``angor-adda``) suggests the id."""
+        folded = given.strip().lower()
+        by_name = [p.id for p in self.places if folded in (p.name.lower(), p.id.replace("-", " "))]
+        names = {p.id: p.id for p in self.places} | {
+            p.name.lower(): p.id for p in self.places if p.name.lower() not in self.places_by_id
+        }
+        close = difflib.get_close_matches(folded.replace(" ", "-"), list(names), n=3, cutoff=0.75)
+        suggested = list(dict.fromkeys([*by_name, *(names[c] for c in close)]))
+        hint = f"; did you mean {' or '.join(suggested)}?" if suggested else ""
+        return f"{given!r} is not in the gazetteer{hint}"
+
     def text(self, text_id: str) -> SourceText | None:
         """The source text with this id, or ``None``."""
         return next((t for t in self.texts if t.id == text_id), None)

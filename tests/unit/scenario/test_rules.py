@@ -419,3 +419,20 @@ def test_the_documented_example_is_a_valid_scenario(tmp_path: Path) -> None:
     docs = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
     [example] = re.findall(r"```toml\n(.*?)```", docs, flags=re.DOTALL)
     assert check_scenario(_write(tmp_path, example)) == []
+
+
+@pytest.mark.parametrize(
+    ("given", "hint"),
+    [
+        ("Angoor Adda", "; did you mean angoor-adda?"),
+        ("angor-adda", "; did you mean angoor-adda?"),
+        (
+            "Spin Boldak",
+            "; did you mean spin-boldak-district or spin-boldak or chaman-spin-boldak?",
+        ),
+        ("atlantis", ""),
+    ],
+)
+def test_an_unknown_place_suggests_the_ids_it_likely_meant(given: str, hint: str) -> None:
+    scenario = load_scenario(DEFAULT)
+    assert scenario.unknown_place(given) == f"{given!r} is not in the gazetteer{hint}"
