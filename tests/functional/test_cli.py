@@ -371,3 +371,17 @@ def test_truce_alone_prints_the_help_and_exits_2() -> None:
     assert run.code == 2
     assert "Usage" in run.stdout + run.stderr
     assert "error:" not in run.stderr
+
+
+def test_scenario_list_gives_the_ids_commands_take() -> None:
+    places = truce("scenario", "list", "places", "--scenario", SCENARIO_DIR).ok().stdout
+    assert "angoor-adda" in places
+    assert "barmal-district" in places
+    clauses = truce("scenario", "list", "clauses", "--scenario", SCENARIO_DIR).ok().stdout
+    assert "C5" in clauses
+    types = truce("scenario", "list", "types", "--scenario", SCENARIO_DIR).ok().stdout
+    assert "air_or_drone_strike" in types
+    casualties = truce("scenario", "list", "casualties", "--scenario", SCENARIO_DIR).ok().stdout
+    assert "police_levies" in casualties
+    assert "--missing" in casualties
+    truce("scenario", "list", "nope", "--scenario", SCENARIO_DIR).error(contains="list one of")

@@ -326,6 +326,50 @@ def _report_translations(scenario_dir: Path) -> int:
     return warnings
 
 
+LISTS = ("places", "types", "clauses", "casualties")
+
+
+@scenario_app.command("list")
+def scenario_list(
+    what: Annotated[str, typer.Argument(help="places, types, clauses or casualties.")],
+    scenario: Annotated[Path, typer.Option(help="Scenario folder or mechanism.toml.")] = Path(
+        "scenarios/istanbul-2025"
+    ),
+) -> None:
+    """List the ids a command takes: gazetteer places, incident types, clauses, casualty
+    categories and harms, each with its name."""
+    from rich.table import Table
+
+    from truce.log import setup
+    from truce.scenario.facts import casualty_lists
+    from truce.scenario.rules import load_scenario
+
+    if what not in LISTS:
+        raise InputError(f"list one of {', '.join(LISTS)}, not {what!r}", field="what")
+    found = load_scenario(setup.scenario_path(scenario).parent)
+    if what == "places":
+        table = Table("id", "name", "kind", "province", "country")
+        for place in sorted(found.places, key=lambda p: p.id):
+            name = place.shown_name
+            table.add_row(place.id, name, place.kind, place.admin1 or "", place.country or "")
+    elif what == "types":
+        table = Table("id", "label")
+        for kind in found.incident_types:
+            table.add_row(kind.id, kind.label)
+    elif what == "clauses":
+        table = Table("id", "title", "binds")
+        for clause in found.clauses:
+            table.add_row(clause.id, clause.title, ", ".join(clause.binds))
+    else:
+        lists = casualty_lists(found)
+        table = Table("id", "label", "counts")
+        for category in lists.categories:
+            table.add_row(category.id, category.label, f"a category of {category.side}")
+        for harm in lists.harms:
+            table.add_row(harm.id, harm.label, f"a harm: truce lodge --{harm.id} CATEGORY=N")
+    out.print(table)
+
+
 @scenario_app.command("messages")
 def scenario_messages(
     folder: Annotated[Path, typer.Argument(help="Scenario folder (holding mechanism.toml).")],
