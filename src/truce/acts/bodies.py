@@ -458,6 +458,31 @@ BODY_MODELS: dict[str, type[_Body]] = {
 }
 
 
+#: What each pattern of these models asks for, in words a delegate reads.
+PATTERN_WORDS: dict[str, str] = {
+    r"^[A-Z]{2,4}$": "a member code in capitals, such as PK or TR",
+    r"^[A-Z][A-Za-z0-9_-]{0,15}$": "a clause id such as C1",
+    r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$": "a language code such as en, ur, ps or prs",
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$": (
+        "a time in UTC such as 2025-11-06T10:30:00Z"
+    ),
+    r"^\d{4}-\d{2}-\d{2}$": "a date such as 2025-11-06",
+    r"^[0-9a-f]{64}$": "a SHA-256 digest: 64 hexadecimal characters",
+    r"^[a-z][a-z_]{0,63}$": "an id in small letters, such as shelling",
+    r"^[A-Za-z0-9_-]{43}$": "a public key: 43 characters of unpadded base64url",
+    r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$": "a name of letters, digits, dots, dashes or underscores",
+}
+
+
+def _in_words(error: Any) -> str:
+    """A validation error's message, with a pattern said in words."""
+    if error["type"] == "string_pattern_mismatch":
+        pattern = (error.get("ctx") or {}).get("pattern")
+        if pattern in PATTERN_WORDS:
+            return f"should be {PATTERN_WORDS[pattern]}"
+    return str(error["msg"])
+
+
 def parse_body(kind: str, body: Any) -> _Body | None:
     """Validate ``body`` against its kind's model; raise :class:`MalformedActError`.
 
@@ -472,5 +497,5 @@ def parse_body(kind: str, body: Any) -> _Body | None:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "body"
         raise MalformedActError(
-            f"{kind} body: {where}: {first['msg']}", field=f"body.{where}"
+            f"{kind} body: {where}: {_in_words(first)}", field=f"body.{where}"
         ) from exc

@@ -8,9 +8,12 @@ from pathlib import Path
 from typing import Any, get_args
 
 import pytest
+from pydantic import BaseModel
 
+from truce.acts import bodies
 from truce.acts.bodies import (
     BODY_MODELS,
+    PATTERN_WORDS,
     FileRef,
     LodgeBody,
     MediaIncident,
@@ -178,3 +181,47 @@ def test_web_links_are_admitted() -> None:
     text = "An article."
     for url in ("https://example.org/a?b=c#d", "HTTP://EXAMPLE.ORG", "http://[::1]:8080/"):
         parse_body("media.item", {"content_hash": content_hash(text), "text": text, "url": url})
+
+
+@pytest.mark.parametrize(
+    ("kind", "body", "message"),
+    [
+        ("case.request_info", {"to": "pk", "questions": "?", "language": "en"},
+         "case.request_info body: to: should be a member code in capitals, such as PK or TR"),
+        ("statement.publish", {"title": "T", "text": "x", "language": "Urdu"},
+         "statement.publish body: language: should be a language code such as en, ur, ps or prs"),
+        ("case.extend", {"deadline": "response", "deadline_at": "2025-11-20 08:00",
+                         "reason": "x", "language": "en"},
+         "case.extend body: deadline_at: should be a time in UTC such as 2025-11-06T10:30:00Z"),
+    ],
+)  # fmt: skip
+def test_a_pattern_is_refused_in_words(kind: str, body: dict[str, Any], message: str) -> None:
+    with pytest.raises(MalformedActError) as refused:
+        parse_body(kind, body)
+    assert refused.value.message == message
+    assert "pattern" not in refused.value.message
+
+
+def _patterns(annotation: Any) -> Iterator[str]:
+    """Every string pattern in a type annotation, through Annotated, unions and lists."""
+    for part in (*getattr(annotation, "__metadata__", ()), *get_args(annotation)):
+        pattern = getattr(part, "pattern", None)
+        if isinstance(pattern, str):
+            yield pattern
+        elif part is not annotation:
+            yield from _patterns(part)
+
+
+def test_every_pattern_of_the_bodies_is_said_in_words() -> None:
+    models = [m for m in vars(bodies).values() if isinstance(m, type) and issubclass(m, BaseModel)]
+    patterns = {
+        pattern
+        for model in models
+        for field in model.model_fields.values()
+        for pattern in (
+            *(c.pattern for c in field.metadata if isinstance(getattr(c, "pattern", None), str)),
+            *_patterns(field.annotation),
+        )
+    }
+    assert r"^[A-Z]{2,4}$" in patterns, "the walk missed the member code"
+    assert patterns <= set(PATTERN_WORDS), patterns - set(PATTERN_WORDS)
