@@ -113,7 +113,7 @@ def _tasks(services: Services, viewer: Viewer, reader: Reader) -> tuple[list[Tas
     tasks.extend(
         Task(
             "joint_report",
-            f"/joint-actions/{item.id}",
+            f"/joint-actions#joint-{item.id}",
             f"#{item.id}",
             item.deadline,
             item.status == "overdue",

@@ -82,3 +82,20 @@ def test_the_dashboard_names_penalties_by_the_schedule(demo: Demo) -> None:
     steps = load_scenario(SCENARIO_DIR).penalties.steps
     assert any(f"<td>{escape(step.name)}</td>" in page for step in steps)
     assert not any(f"<td>{step.id}</td>" in page for step in steps)
+
+
+def test_a_joint_request_awaiting_a_report_links_to_its_row(browsers: Any) -> None:
+    asked = browsers("pk-officer").act(
+        {"kind": "joint.request", "to": "AF", "place.place_id": "khost",
+         "place.precision": "district", "description": "A camp.",
+         "requested_action": "Search it.", "audience": "AF,TR,QA"}
+    )  # fmt: skip
+    assert asked.status_code == 200, asked.text
+    index = asked.json()["index"]
+    af: Browser = browsers("af-officer")
+    html = af.page("/").text
+    link = f"/joint-actions#joint-{index}"
+    assert f'href="{link}"' in html
+    target = af.page(link.split("#")[0])
+    assert target.status_code == 200
+    assert f'id="joint-{index}"' in target.text
