@@ -52,9 +52,11 @@ def test_a_whole_case_for_each_party(
     case_id, ref = lodged["index"], (lodged["leaf_hash"],)
 
     inbox = d.get(f"{accused}-officer", "/api/v1/inbox")
-    assert {"case": case_id, "action": "respond"}.items() <= inbox[0].items()
+    assert {"case": case_id, "number": 1, "action": "respond"}.items() <= inbox[0].items()
     assert inbox[0]["due"]
     assert not inbox[0]["overdue"]
+    assert not inbox[0]["allowed"]  # a response is the head's: the officer is told so
+    assert d.get(f"{accused}-root", "/api/v1/inbox")[0]["allowed"]
 
     deny = {"position": "deny", "statement": "Our forces did not fire.", "language": "en"}
     d.post(f"{accused}-root", "case.respond", deny, ref)

@@ -42,6 +42,10 @@ class InboxItem(BaseModel):
     case: int = Field(description="the case's log index")
     number: int | None = Field(description="the case's number in the mechanism's sequence")
     action: str
+    allowed: bool = Field(
+        description="the reader's role may take the step; if not, another delegate of its "
+        "member takes it (a response is the head's)"
+    )
     due: str | None
     overdue: bool
 
@@ -178,6 +182,7 @@ def inbox(services: ServicesDep, reader: IdentityDep) -> list[InboxItem]:
             case=item.case,
             number=item.number,
             action=item.action,
+            allowed=item.allowed,
             due=None if item.due is None else format_time(item.due),
             overdue=item.due is not None and now > item.due,
         )

@@ -238,6 +238,9 @@ class Awaiting:
     due: datetime | None
     #: The case's number in the mechanism's sequence (None on a database not migrated).
     number: int | None = None
+    #: Whether the reader's role may take the step (else another delegate of its
+    #: member takes it: a response is its head's).
+    allowed: bool = True
 
 
 def _soonest(item: Awaiting) -> tuple[bool, str]:
@@ -255,7 +258,7 @@ def awaiting(
 ) -> list[Awaiting]:
     """The steps of one case that wait on the reader's member (whatever its role)."""
     return [
-        Awaiting(case_id, INBOX_ACTIONS[step.kind], step.due, number)
+        Awaiting(case_id, INBOX_ACTIONS[step.kind], step.due, number, step.allowed)
         for step in cases.next_steps(scenario, state, reader.member, reader.role, now)
         if step.awaited
     ]

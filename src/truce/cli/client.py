@@ -575,10 +575,11 @@ def cases_list(
 def inbox(server: ServerOption, key: KeyOption, token: TokenOption = None) -> None:
     """What awaits your member, with deadlines."""
     items = Session(server, key, token).request("GET", "/api/v1/inbox")
-    table = Table("case", "log", "action", "due", "overdue")
+    table = Table("case", "log", "action", "who", "due", "overdue")
     for item in items:
+        who = "you may" if item["allowed"] else "another delegate of your member"
         table.add_row(
-            str(item["number"]), str(item["case"]), item["action"], item["due"] or "-",
+            str(item["number"]), str(item["case"]), item["action"], who, item["due"] or "-",
             "yes" if item["overdue"] else "",
         )  # fmt: skip
     out.print(table)

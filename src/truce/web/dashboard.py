@@ -21,6 +21,7 @@ from truce.joint.summary import joint_action_page
 from truce.ledger.envelope import format_time
 from truce.log.audience import Reader
 from truce.log.pages import witnessing
+from truce.verify.registry import PERMISSIONS
 from truce.web.common import crossings_now, named_crossings
 from truce.web.deps import Viewer, ViewerDep, now_of, render
 from truce.web.i18n import gettext as _
@@ -75,6 +76,8 @@ class Task:
     subject: str
     due: str | None
     overdue: bool
+    #: Whether the viewer's role may take it (else another delegate of its member).
+    allowed: bool = True
 
 
 def _reader(services: Services, viewer: Viewer) -> Reader:
@@ -97,6 +100,7 @@ def _case_tasks(services: Services, reader: Reader) -> tuple[list[Task], bool]:
             case_label(item.case, item.number),
             None if item.due is None else format_time(item.due),
             item.due is not None and now > item.due,
+            item.allowed,
         )
         for item in waiting
     ]
@@ -117,6 +121,7 @@ def _tasks(services: Services, viewer: Viewer, reader: Reader) -> tuple[list[Tas
             f"#{item.id}",
             item.deadline,
             item.status == "overdue",
+            viewer.role in PERMISSIONS["joint.report"],
         )
         for item in requests.joint_actions
         if item.to == viewer.member and item.report is None

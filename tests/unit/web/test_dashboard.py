@@ -33,6 +33,12 @@ def test_the_accused_head_sees_the_response_awaited_with_its_deadline(
     assert f"in {hours // 24} days" in html  # the server's own remaining time
     assert re.search(r"Awaiting response</a>: <strong>1</strong>", html)
 
+    assert "Another delegate of your member takes this step" not in html
+    # AF's officer is told the response awaits its member, and that its head gives it.
+    af_officer = browsers("af-officer").page("/").text
+    assert "Respond to the allegation" in af_officer
+    assert "Another delegate of your member takes this step" in af_officer
+
     pk_html = browsers("pk-root").page("/").text
     assert "Respond to the allegation" not in pk_html
     assert re.search(r"Awaiting response</a>: <strong>1</strong>", pk_html)
