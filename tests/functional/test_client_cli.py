@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -144,3 +145,28 @@ def test_the_case_list_shows_a_harboured_group_in_words(
         listed = " ".join(ok(run).split())
         assert "AF · harbouring alleged: TTP" in listed, listed
         assert "(TTP)" not in listed
+
+
+def test_the_inbox_lists_joint_action_reports_owed_and_who_takes_each_step(
+    server: Server, mechanism: Mechanism, tmp_path: Path
+) -> None:
+    body = tmp_path / "request.json"
+    body.write_text(
+        json.dumps({"to": "AF", "place": {"place_id": "khost", "precision": "district"},
+                    "description": "A camp stages attacks.", "requested_action": "Search it.",
+                    "language": "en"}),
+        encoding="utf-8",
+    )  # fmt: skip
+    ok(as_delegate(server, mechanism, "pk-officer", "act", "joint.request", "--body", body,
+                   "--audience", "AF,TR,QA"))  # fmt: skip
+    ok(as_delegate(server, mechanism, "pk-officer", "lodge", "--accused", "AF",
+                   "--type", "shelling", "--at", "2025-11-06T10:30:00Z", "--place", "torkham",
+                   "--clause", "C4", "--narrative", "Shells fell."))  # fmt: skip
+    officer = " ".join(ok(as_delegate(server, mechanism, "af-officer", "inbox")).split())
+    assert "│ respond │ another delegate of your member │" in officer, officer
+    assert "Search it." in officer
+    assert "1 case steps and 1 joint-action reports await AF" in officer
+    head = " ".join(ok(as_delegate(server, mechanism, "af-root", "inbox")).split())
+    assert "│ respond │ you may │" in head, head
+    nothing = " ".join(ok(as_delegate(server, mechanism, "pk-officer", "inbox")).split())
+    assert "0 case steps and 0 joint-action reports await PK" in nothing

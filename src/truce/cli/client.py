@@ -17,7 +17,6 @@ from typing import Annotated, Any
 import httpx
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from truce.errors import AuthenticationError, ConfigurationError, InputError, RemoteRefusalError
 from truce.ledger.envelope import sign_act
@@ -534,66 +533,14 @@ def act(
     )
 
 
-def accused_text(row: dict[str, Any]) -> str:
-    """The accused member, and the group it is alleged to harbour, in words: never the
-    group in parentheses after the member, which would read as naming the state as it."""
-    group = row.get("accused_group")
-    return f"{row['accused']} · harbouring alleged: {group}" if group else str(row["accused"])
-
-
-def cases_list(
-    server: ServerOption,
-    key: KeyOption,
-    status: Annotated[list[str] | None, typer.Option(help="Filter by status.")] = None,
-    member: Annotated[str | None, typer.Option(help="Lodged by or accused.")] = None,
-    token: TokenOption = None,
-) -> None:
-    """List the cases your member may see."""
-    params: dict[str, Any] = {"limit": 500}
-    if status:
-        params["status"] = status
-    if member:
-        params["member"] = member
-    page = Session(server, key, token).request("GET", "/api/v1/cases", params=params)
-    table = Table(
-        "case", "log", "status", "situation", "type", "when", "where", "by", "against", "clauses",
-        "killed (as the lodger claims)",
-    )  # fmt: skip
-    for row in page["cases"]:
-        killed = row["figures"]["totals"]["killed"]
-        table.add_row(
-            str(row["number"]), str(row["id"]), row["status"], row["situation"]["code"],
-            row["type"], row["occurred_at"],
-            row["place_id"] or f"{row['lat']},{row['lon']}", row["lodged_by"], accused_text(row),
-            ",".join(row["clauses"]),
-            f"victims {killed['victims']}, attackers {killed['attackers']}",
-        )  # fmt: skip
-    out.print(table)
-    out.print(f"{page['total']} cases")
-
-
-def inbox(server: ServerOption, key: KeyOption, token: TokenOption = None) -> None:
-    """What awaits your member, with deadlines."""
-    items = Session(server, key, token).request("GET", "/api/v1/inbox")
-    table = Table("case", "log", "action", "who", "due", "overdue")
-    for item in items:
-        who = "you may" if item["allowed"] else "another delegate of your member"
-        table.add_row(
-            str(item["number"]), str(item["case"]), item["action"], who, item["due"] or "-",
-            "yes" if item["overdue"] else "",
-        )  # fmt: skip
-    out.print(table)
-
-
 def register(app: typer.Typer) -> None:
     """Add the client commands to ``truce``."""
     for command in (lodge, respond, investigate, finding, rule, appeal, penalty, withdraw,
-                    close, act, inbox):  # fmt: skip
+                    close, act):  # fmt: skip
         app.command()(command)
     app.command("waive-appeal")(waive_appeal)
     app.command("request-info")(request_info)
     app.command("provide-info")(provide_info)
-    app.command("cases")(cases_list)
     evidence = typer.Typer(help="Evidence for a case.", no_args_is_help=True)
     evidence.command("add")(evidence_add)
     app.add_typer(evidence, name="evidence")

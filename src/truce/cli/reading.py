@@ -1,16 +1,20 @@
-"""``truce case``: read one case's whole thread in the terminal, as the case page shows it.
+"""The delegates' reading commands: the case list, one case's thread, the inbox.
 
+``truce case`` reads one case's whole thread in the terminal, as the case page shows it.
 The case is given by its number (``9``) or its log entry (``log:72``). Every act is one
 block in log order: its entry, time, author and audience, then what it says. An act
 addressed to others is shown as a restricted annex (author, time, audience and digest,
-never its content), as the API gives it.
+never its content), as the API gives it. ``truce inbox`` lists what awaits the member,
+case steps and joint-action reports, and says which steps another delegate takes.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.markup import escape
+from rich.table import Table
 
 from truce.cli.client import CaseArgument, KeyOption, ServerOption, Session, TokenOption, out
 
@@ -91,9 +95,78 @@ def render_thread(thread: dict[str, Any]) -> list[str]:
     return lines
 
 
+def accused_text(row: dict[str, Any]) -> str:
+    """The accused member, and the group it is alleged to harbour, in words: never the
+    group in parentheses after the member, which would read as naming the state as it."""
+    group = row.get("accused_group")
+    return f"{row['accused']} · harbouring alleged: {group}" if group else str(row["accused"])
+
+
+def cases_list(
+    server: ServerOption,
+    key: KeyOption,
+    status: Annotated[list[str] | None, typer.Option(help="Filter by status.")] = None,
+    member: Annotated[str | None, typer.Option(help="Lodged by or accused.")] = None,
+    token: TokenOption = None,
+) -> None:
+    """List the cases your member may see."""
+    params: dict[str, Any] = {"limit": 500}
+    if status:
+        params["status"] = status
+    if member:
+        params["member"] = member
+    page = Session(server, key, token).request("GET", "/api/v1/cases", params=params)
+    table = Table(
+        "case", "log", "status", "situation", "type", "when", "where", "by", "against", "clauses",
+        "killed (as the lodger claims)",
+    )  # fmt: skip
+    for row in page["cases"]:
+        killed = row["figures"]["totals"]["killed"]
+        table.add_row(
+            str(row["number"]), str(row["id"]), row["status"], row["situation"]["code"],
+            row["type"], row["occurred_at"],
+            row["place_id"] or f"{row['lat']},{row['lon']}", row["lodged_by"], accused_text(row),
+            ",".join(row["clauses"]),
+            f"victims {killed['victims']}, attackers {killed['attackers']}",
+        )  # fmt: skip
+    out.print(table)
+    out.print(f"{page['total']} cases")
+
+
+def inbox(server: ServerOption, key: KeyOption, token: TokenOption = None) -> None:
+    """What awaits your member, with deadlines: case steps, and reports owed on requests
+    for joint action."""
+    session = Session(server, key, token)
+    items = session.request("GET", "/api/v1/inbox")
+    table = Table("case", "log", "action", "who", "due", "overdue")
+    for item in items:
+        who = "you may" if item["allowed"] else "another delegate of your member"
+        table.add_row(
+            str(item["number"]), str(item["case"]), item["action"], who, item["due"] or "-",
+            "yes" if item["overdue"] else "",
+        )  # fmt: skip
+    out.print(table)
+    member = session.key_file.member
+    asked = session.request("GET", "/api/v1/joint-actions", params={"member": member})[
+        "joint_actions"
+    ]
+    owed = [item for item in asked if item["to"] == member and item["report"] is None]
+    if owed:
+        joint = Table("joint action", "asked by", "action asked", "due", "overdue")
+        for item in owed:
+            joint.add_row(
+                str(item["id"]), item["requested_by"], item["requested_action"],
+                item["deadline"], "yes" if item["status"] == "overdue" else "",
+            )  # fmt: skip
+        out.print(joint)
+    out.print(f"{len(items)} case steps and {len(owed)} joint-action reports await {member}")
+
+
 def register(app: Any) -> None:
-    """Add ``truce case`` to ``truce``."""
+    """Add ``truce cases``, ``truce case`` and ``truce inbox`` to ``truce``."""
+    app.command("cases")(cases_list)
     app.command("case")(show_case)
+    app.command("inbox")(inbox)
 
 
 def show_case(
