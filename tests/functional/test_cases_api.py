@@ -89,6 +89,12 @@ def test_a_whole_case_for_each_party(
     assert "may still be appealed" in early["detail"]
     inbox = d.get(f"{accused}-root", f"/api/v1/cases/{case_id}")["next_steps"]
     assert {s["kind"] for s in inbox if s["allowed"]} >= {"case.appeal", "case.waive_appeal"}
+    # The party ruled against finds its appeal window in its inbox; the other does not.
+    told = [i for i in d.get(f"{accused}-officer", "/api/v1/inbox") if i["case"] == case_id]
+    assert [(i["action"], i["allowed"]) for i in told] == [("consider_appeal", False)]
+    assert told[0]["due"]
+    lodger_inbox = d.get(f"{lodger}-root", "/api/v1/inbox")
+    assert [i for i in lodger_inbox if i["case"] == case_id] == []
     d.post(f"{accused}-root", "case.waive_appeal", {"note": "We accept the ruling."}, ref)
     still = d.post("tr-root", "case.penalty", penalty | {}, ref, expect=422)
     assert "both parties' waivers" in still["detail"]

@@ -36,6 +36,7 @@ INBOX_ACTIONS: dict[str, str] = {
     "case.investigate": "open_investigation",
     "case.finding": "record_finding",
     "case.rule": "rule",
+    "case.appeal": "consider_appeal",
     "case.new_round": "open_new_round",
     "case.refer": "refer",
     "case.penalty": "record_penalty",

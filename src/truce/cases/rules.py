@@ -356,6 +356,11 @@ def _awaited(
     if kind == "case.rule":
         ready = bool(rulings(scenario, case))
         return case.status == "under_investigation" and mediator and ready, None
+    if kind == "case.appeal":
+        # The party the ruling went against is told of its window: the violator, or,
+        # when no violation was confirmed, the member whose allegation it was.
+        against = case.violator if case.outcome == "violation_confirmed" else case.lodged_by
+        return admitted and actor.member == against, case.appeal_deadline(scenario)
     if kind in ("case.penalty", "case.close"):
         waiting = case.status == "ruled" and mediator
         confirmed = case.outcome == "violation_confirmed"

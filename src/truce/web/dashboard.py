@@ -46,6 +46,7 @@ def action_labels() -> dict[str, str]:
         "open_investigation": _("Open the investigation"),
         "record_finding": _("Record a finding"),
         "rule": _("Rule on the case"),
+        "consider_appeal": _("Appeal the ruling, or waive the appeal, before the window closes"),
         "open_new_round": _("Open a new round of findings"),
         "refer": _("Refer the case to the principals"),
         "record_penalty": _("Record the penalty"),

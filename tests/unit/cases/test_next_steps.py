@@ -237,6 +237,13 @@ def _waits_on(
         lapsed = deadline is not None and at > deadline
         if mediator and (lapsed or (split and case.split_rounds >= 1)):
             found.append(("case.refer", deadline))
+    if case.status == "ruled" and not case.appealed:
+        # the party the ruling went against is told of its window to appeal
+        against = case.violator if case.outcome == "violation_confirmed" else case.lodged_by
+        window = case.appeal_deadline(scenario)
+        open_ = window is not None and at <= window and member not in case.waived
+        if member == against and open_:
+            found.append(("case.appeal", window))
     if case.status == "ruled" and mediator:
         if case.outcome == "violation_confirmed":
             found.append(("case.penalty", case.appeal_deadline(scenario)))
@@ -364,11 +371,19 @@ def test_the_penalty_waits_for_the_appeal_window_or_both_waivers(scenario: Scena
         s for s in cases.next_steps(scenario, case, "TR", "head", RULED) if s.kind == "case.penalty"
     )
     assert penalty.due == case.appeal_deadline(scenario)
-    for party in ("AF", "PK"):
-        assert _kinds(scenario, "ruled, violation", party, "head") == {
-            "case.appeal": "allowed",
-            "case.waive_appeal": "allowed",
-        }
+    # Each party may appeal or waive; the violator (AF) is told its window is running.
+    assert _kinds(scenario, "ruled, violation", "AF", "head") == {
+        "case.appeal": "allowed+awaited",
+        "case.waive_appeal": "allowed",
+    }
+    assert _kinds(scenario, "ruled, violation", "PK", "head") == {
+        "case.appeal": "allowed",
+        "case.waive_appeal": "allowed",
+    }
+    appeal = next(
+        s for s in cases.next_steps(scenario, case, "AF", "head", RULED) if s.kind == "case.appeal"
+    )
+    assert appeal.due == case.appeal_deadline(scenario)
     assert _kinds(scenario, "ruled, violation, AF waived", "AF", "head") == {}
     assert _kinds(scenario, "ruled, violation, AF waived", "TR", "head") == {
         "case.penalty": "+awaited"
