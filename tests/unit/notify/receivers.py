@@ -46,7 +46,7 @@ def webhook_receiver(path: str = "/hooks") -> Iterator[WebhookReceiver]:
     receiver = WebhookReceiver()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the http.server name
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
             if receiver.delay:
                 time.sleep(receiver.delay)

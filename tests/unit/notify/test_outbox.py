@@ -94,3 +94,46 @@ def test_a_rebuild_neither_notifies_again_nor_loses_the_record(mechanism: Mechan
 def test_acts_that_concern_nobody_write_no_notification(mechanism: Mechanism) -> None:
     mechanism.admission.submit(mechanism.act("pk-officer"))  # a public statement
     assert told(mechanism) == []
+
+
+def test_a_restricted_request_for_information_tells_only_the_member_asked(
+    mechanism: Mechanism,
+) -> None:
+    lodged = mechanism.admission.submit(
+        mechanism.act("pk-officer", "case.lodge", lodge("AF", "rfi"), audience=["AF", "TR", "QA"])
+    )
+    leaf = lodged.leaf_hash.hex()
+    mechanism.admission.submit(
+        mechanism.act(
+            "af-root",
+            "case.respond",
+            {"position": "deny", "statement": "No.", "language": "en"},
+            refs=(leaf,),
+            audience=["PK", "TR", "QA"],
+        )
+    )
+    mechanism.admission.submit(
+        mechanism.act(
+            "tr-officer",
+            "case.investigate",
+            {"note": "Opened."},
+            refs=(leaf,),
+            audience="mediators",
+        )
+    )
+    with mechanism.db.write() as connection:
+        connection.execute(NotifyDelivery.__table__.delete())
+        connection.execute(Notification.__table__.delete())
+    mechanism.admission.submit(
+        mechanism.act(
+            "tr-officer",
+            "case.request_info",
+            {"to": "AF", "questions": "Which unit fired?", "language": "en"},
+            refs=(leaf,),
+            audience=["AF", "TR", "QA"],
+        )
+    )
+    assert told(mechanism) == [
+        ("case.request_info", "AF", "af-officer", "action"),
+        ("case.request_info", "AF", "root", "action"),
+    ]
