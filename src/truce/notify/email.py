@@ -65,7 +65,6 @@ def compose(message: Message, sender: str, to: str) -> EmailMessage:
     email["To"] = to
     email["Date"] = format_datetime(message.created_at)
     email["Message-ID"] = f"<{message.id}@{sender.rpartition('@')[2] or 'truce'}>"
-    email["Content-Language"] = language
     mark = RLM if rtl else ""
     email.set_content("\n\n".join(mark + line for line in lines) + "\n")
     direction = "rtl" if rtl else "ltr"
@@ -76,6 +75,7 @@ def compose(message: Message, sender: str, to: str) -> EmailMessage:
         f"<p>{escape(lines[3])}</p></body></html>"
     )
     email.add_alternative(html, subtype="html")
+    email["Content-Language"] = language  # after the parts: setting them clears Content-*
     return email
 
 

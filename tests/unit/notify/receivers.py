@@ -3,18 +3,26 @@ every webhook it is sent, and an SMTP server (aiosmtpd) that records every messa
 
 from __future__ import annotations
 
+import ipaddress
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 
 @dataclass
@@ -89,9 +97,45 @@ class Mailbox:
         self.messages.append(parsed)
 
 
+def self_signed(directory: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A certificate for 127.0.0.1: the server's TLS context, and a client's that trusts
+    it (and nothing else)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert_path, key_path)
+    client = ssl.create_default_context(cafile=str(cert_path))
+    return server, client
+
+
 @contextmanager
-def smtp_server() -> Iterator[Mailbox]:
-    """aiosmtpd on 127.0.0.1, plain SMTP, recording every message."""
+def smtp_server(tls: ssl.SSLContext | None = None) -> Iterator[Mailbox]:
+    """aiosmtpd on 127.0.0.1 recording every message; with ``tls``, it requires
+    STARTTLS before anything is sent."""
     mailbox = Mailbox()
 
     class Handler:
@@ -102,7 +146,10 @@ def smtp_server() -> Iterator[Mailbox]:
     with socket.socket() as probe:  # a free port (aiosmtpd checks its own port on start)
         probe.bind(("127.0.0.1", 0))
         mailbox.port = probe.getsockname()[1]
-    controller = Controller(Handler(), hostname="127.0.0.1", port=mailbox.port)
+    extra: dict[str, Any] = (
+        {"tls_context": tls, "require_starttls": True} if tls is not None else {}
+    )
+    controller = Controller(Handler(), hostname="127.0.0.1", port=mailbox.port, **extra)
     controller.start()
     try:
         yield mailbox
