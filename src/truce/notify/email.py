@@ -25,6 +25,7 @@ from truce.web.i18n import N_
 #: The kinds' names, as the web shows them (the same catalogue entries).
 KINDS = {
     "case.lodge": N_("Allegation lodged"),
+    "case.respond": N_("Counter-claim"),  # only a counter-claim notifies
     "case.request_info": N_("Request for information"),
     "case.rule": N_("Ruling"),
     "case.appeal": N_("Appeal"),

@@ -59,6 +59,8 @@ def write(context: ProjectionContext, acts: Sequence[LoggedAct]) -> None:
     members = {row.code: row.kind for row in connection.execute(select(Member.code, Member.kind))}
     delegates, addresses, endpoints = _channels(connection)
     for act in notifying:
+        # An act that opens a case (an allegation, a counter-claim) or a request is its
+        # subject; any other names it as its first ref.
         subject = subjects.get(act.leaf_hash.hex()) or subjects.get(_ref(act))
         if subject is None:
             continue  # a case or request this database does not hold
@@ -70,6 +72,8 @@ def write(context: ProjectionContext, acts: Sequence[LoggedAct]) -> None:
             audience=envelope.audience,
             parties=subject.parties,
             to=body.get("to") if envelope.kind in ("case.request_info", "joint.request") else None,
+            counter_claim=envelope.kind == "case.respond"
+            and body.get("position") == "counter_claim",
         )
         members_told = rules.told(event, members)
         told = rules.recipients(members_told, delegates, (envelope.member, envelope.delegate))

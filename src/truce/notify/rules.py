@@ -1,6 +1,9 @@
 """Who is told of an act, and why: the pure rules of notifications.
 
-An act notifies only the members its kind concerns (:func:`told`), and of those only
+An act notifies only the members its kind concerns (:func:`told`: an allegation or a
+counter-claim, the accused member and the mediators; a request for information or for
+joint action, the member asked; a ruling, an appeal, a penalty, a referral, a deadline
+passed or extended, both parties and the mediators), and of those only
 the members its audience includes, by the one audience rule
 (:func:`truce.ledger.envelope.audience_includes`): a notification never reaches a
 member that may not read the act. Within a member, the roles told depend on why
@@ -42,8 +45,8 @@ OUTCOMES = frozenset(
         "joint.extend",
     }
 )
-#: Every kind that notifies anyone.
-NOTIFYING = OUTCOMES | {"case.lodge", "case.request_info", "joint.request"}
+#: Every kind that may notify anyone (``case.respond`` only as a counter-claim).
+NOTIFYING = OUTCOMES | {"case.lodge", "case.respond", "case.request_info", "joint.request"}
 #: The recipient that stands for a member's own systems (its webhook endpoints).
 SYSTEMS = "*"
 
@@ -52,13 +55,18 @@ SYSTEMS = "*"
 class Event:
     """What the rules need of an act: its kind, author, audience, the two parties of
     its case or request (``first`` lodged or requested, ``second`` is accused or asked),
-    and the member its body addresses (``to``: a request for information's)."""
+    and the member its body addresses (``to``: a request for information's).
+
+    A counter-claim (``counter_claim``: a ``case.respond`` that lodges a case of its
+    own) is an allegation: ``parties`` are then those of the case it lodges.
+    """
 
     kind: str
     author: str
     audience: Audience
     parties: tuple[str, str] | None
     to: str | None = None
+    counter_claim: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +92,8 @@ def told(event: Event, members: Mapping[str, str]) -> list[Told]:
     code to its kind (``party``, ``mediator``, ``secretariat``)."""
     mediators = [code for code, kind in members.items() if kind == "mediator"]
     reasons: dict[str, Reason] = {}
-    if event.kind == "case.lodge" and event.parties is not None:
+    alleges = event.kind == "case.lodge" or (event.kind == "case.respond" and event.counter_claim)
+    if alleges and event.parties is not None:
         reasons = {code: "action" for code in (event.parties[1], *mediators)}
     elif event.kind in ("case.request_info", "joint.request") and event.to is not None:
         reasons = {event.to: "action"}

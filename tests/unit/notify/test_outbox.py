@@ -137,3 +137,34 @@ def test_a_restricted_request_for_information_tells_only_the_member_asked(
         ("case.request_info", "AF", "af-officer", "action"),
         ("case.request_info", "AF", "root", "action"),
     ]
+
+
+def test_a_counter_claim_notifies_as_the_allegation_it_lodges(mechanism: Mechanism) -> None:
+    lodged = mechanism.admission.submit(
+        mechanism.act("pk-officer", "case.lodge", lodge("AF", "first"))
+    )
+    respond = {
+        "position": "counter_claim",
+        "statement": "They fired first.",
+        "language": "en",
+        "counter_case": lodge("PK", "counter"),
+    }
+    with mechanism.db.write() as connection:
+        connection.execute(NotifyDelivery.__table__.delete())
+        connection.execute(Notification.__table__.delete())
+    counter = mechanism.admission.submit(
+        mechanism.act("af-root", "case.respond", respond, refs=(lodged.leaf_hash.hex(),))
+    )
+    assert {(member, delegate) for _, member, delegate, _ in told(mechanism)} == {
+        ("PK", "root"),
+        ("PK", "pk-officer"),
+        ("TR", "root"),
+        ("TR", "tr-officer"),
+        ("QA", "root"),
+        ("QA", "qa-officer"),
+    }
+    with mechanism.db.read() as connection:
+        subjects = set(
+            connection.execute(select(Notification.subject_idx, Notification.number)).all()
+        )
+    assert subjects == {(counter.index, 2)}  # the counter-claim's own case

@@ -37,7 +37,7 @@ def test_nobody_outside_the_audience_nor_the_roles_is_ever_told(kind: str) -> No
     for author, role, audience, parties, to in itertools.product(
         MEMBERS, ROLES, AUDIENCES, [("PK", "AF"), ("AF", "PK")], ["PK", "AF", None]
     ):
-        event = rules.Event(kind, author, audience, parties, to)
+        event = rules.Event(kind, author, audience, parties, to, kind == "case.respond")
         members_told = rules.told(event, MEMBERS)
         signer = (author, f"{author.lower()}-{role}")
         for delegate, reason in rules.recipients(members_told, DELEGATES, signer):
@@ -76,6 +76,12 @@ def test_what_each_kind_tells_whom() -> None:
         }, kind
     for kind in ("case.respond", "case.evidence", "case.finding", "media.item"):
         assert _members(kind) == {}
+    counter = rules.Event("case.respond", "AF", "all", ("AF", "PK"), counter_claim=True)
+    assert {t.member: t.reason for t in rules.told(counter, MEMBERS)} == {
+        "PK": "action",
+        "TR": "action",
+        "QA": "action",
+    }
 
 
 def test_a_restricted_act_tells_only_its_audience() -> None:
