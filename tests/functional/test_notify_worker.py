@@ -50,7 +50,7 @@ def test_a_killed_worker_restarted_delivers_everything_once(tmp_path: Path) -> N
     with webhook_receiver() as receiver:
         receiver.delay = 0.3  # slow, so the kill falls in the middle of the deliveries
         service.add_endpoint(mechanism.db, AF_HEAD, receiver.url, None, clock(), allow_private=True)
-        for number in range(8):
+        for number in range(24):  # three waves of the worker's 8 concurrent posts
             mechanism.admission.submit(
                 mechanism.act("pk-officer", "case.lodge", lodge("AF", f"kill {number}"))
             )
@@ -60,7 +60,7 @@ def test_a_killed_worker_restarted_delivers_everything_once(tmp_path: Path) -> N
                     select(Notification.id).where(Notification.delegate == "*")
                 ).scalars()
             )
-        assert len(expected) == 8
+        assert len(expected) == 24
 
         first = _worker(url, key)
         try:

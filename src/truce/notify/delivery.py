@@ -1,10 +1,10 @@
 """The delivery worker: sends what the outbox holds and records every attempt.
 
-Each round it takes the deliveries that are due (``pending``, ``next_attempt_at``
-passed), claims each by moving its ``next_attempt_at`` a lease ahead (a conditional
-update, so two workers never take the same delivery at once), sends it through its
-channel (:mod:`truce.notify.email`, :mod:`truce.notify.webhooks`) and records the
-attempt, its outcome and time in ``notify_attempts``.
+Each round claims the deliveries that are due (``pending``, ``next_attempt_at``
+passed) in one write transaction, moving their ``next_attempt_at`` a lease ahead so
+that no other worker takes them meanwhile; sends them through their channels
+(:mod:`truce.notify.email`, :mod:`truce.notify.webhooks`), several at once; and records
+every attempt, its outcome and time in ``notify_attempts``, in one more transaction.
 
 A failed attempt is tried again on the Standard Webhooks schedule
 (:data:`SCHEDULE`: immediately, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and
@@ -27,6 +27,7 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -125,6 +126,8 @@ class Deliverer:
         jitter: Callable[[], float] | None = None,
         disable_endpoint: Callable[[Connection, str, str, datetime], None] | None = None,
         lease: timedelta = LEASE,
+        batch: int = 100,
+        concurrency: int = 8,
     ) -> None:
         self.db = db
         self.channels = dict(channels)
@@ -134,39 +137,21 @@ class Deliverer:
         self.jitter = jitter or (lambda: random.uniform(-1.0, 1.0))  # noqa: S311 - not a secret
         self.disable_endpoint = disable_endpoint
         self.lease = lease
-
-    def due(self, limit: int = 100) -> list[tuple[int, datetime]]:
-        """The deliveries due now, oldest first, with their ``next_attempt_at``."""
-        with self.db.read() as connection:
-            rows = connection.execute(
-                select(NotifyDelivery.id, NotifyDelivery.next_attempt_at)
-                .where(
-                    NotifyDelivery.status == "pending",
-                    NotifyDelivery.next_attempt_at <= self.now(),
-                    NotifyDelivery.channel.in_(list(self.channels)),
-                )
-                .order_by(NotifyDelivery.next_attempt_at, NotifyDelivery.id)
-                .limit(limit)
-            ).all()
-        return [(row.id, row.next_attempt_at) for row in rows]
+        self.batch = batch
+        self.concurrency = concurrency
 
     def round(self) -> int:
-        """Attempt every delivery due now, once; return how many were attempted."""
-        done = 0
-        for delivery_id, seen in self.due():
-            claimed = self._claim(delivery_id, seen)
-            if claimed is None:
-                continue  # another worker took it
-            channel, target, message, attempts = claimed
-            at = self.now()
-            try:
-                outcome = self.channels[channel].send(message, target, at)
-            except Exception as exc:  # a channel's bug must not stop the others
-                log.exception("delivery %s failed", delivery_id)
-                outcome = Outcome(detail=f"{type(exc).__name__}: {exc}"[:500])
-            self._record(delivery_id, channel, target, attempts + 1, at, outcome)
-            done += 1
-        return done
+        """Attempt every delivery due now (at most ``batch``), once; return how many."""
+        claimed = self._claim()
+        if not claimed:
+            return 0
+        if len(claimed) == 1 or self.concurrency == 1:
+            results = [self._send(claim) for claim in claimed]
+        else:
+            with ThreadPoolExecutor(min(self.concurrency, len(claimed))) as pool:
+                results = list(pool.map(self._send, claimed))
+        self._record(results)
+        return len(results)
 
     def run(self, stop: threading.Event) -> None:
         """Deliver every ``interval`` seconds until ``stop`` is set."""
@@ -178,86 +163,122 @@ class Deliverer:
                 log.exception("the delivery worker's round failed")
             stop.wait(self.interval)
 
-    def _claim(self, delivery_id: int, seen: datetime) -> tuple[str, str, Message, int] | None:
+    def _claim(self) -> list[_Claim]:
+        """Take the deliveries due now in one write transaction, each moved a lease ahead
+        so that no other worker takes it meanwhile (on PostgreSQL, rows another worker
+        is claiming are skipped, not waited for)."""
+        now = self.now()
         with self.db.write() as connection:
-            taken = connection.execute(
-                update(NotifyDelivery)
-                .where(
-                    NotifyDelivery.id == delivery_id,
-                    NotifyDelivery.status == "pending",
-                    NotifyDelivery.next_attempt_at == seen,
-                )
-                .values(next_attempt_at=self.now() + self.lease)
-            ).rowcount
-            if taken != 1:
-                return None
-            d = connection.execute(
+            rows = connection.execute(
                 select(
+                    NotifyDelivery.id.label("delivery_id"),
                     NotifyDelivery.channel,
                     NotifyDelivery.target,
                     NotifyDelivery.attempts,
-                    NotifyDelivery.notification_id,
-                ).where(NotifyDelivery.id == delivery_id)
-            ).one()
-            n = connection.execute(
-                select(Notification).where(Notification.id == d.notification_id)
-            ).one()
-        message = Message(
-            id=n.id,
-            kind=n.kind,
-            reason=n.reason,
-            subject=n.subject,
-            subject_idx=n.subject_idx,
-            number=n.number,
-            act_idx=n.act_idx,
-            leaf_hash=n.leaf_hash,
-            member=n.member,
-            delegate=n.delegate,
-            language=n.language,
-            created_at=n.created_at,
-            link=link(self.base_url, n.subject, n.subject_idx),
-        )
-        return d.channel, d.target, message, d.attempts
+                    Notification,
+                )
+                .join(Notification, Notification.id == NotifyDelivery.notification_id)
+                .where(
+                    NotifyDelivery.status == "pending",
+                    NotifyDelivery.next_attempt_at <= now,
+                    NotifyDelivery.channel.in_(list(self.channels)),
+                )
+                .order_by(NotifyDelivery.next_attempt_at, NotifyDelivery.id)
+                .limit(self.batch)
+                .with_for_update(of=NotifyDelivery, skip_locked=True)
+            ).all()
+            if not rows:
+                return []
+            connection.execute(
+                update(NotifyDelivery)
+                .where(NotifyDelivery.id.in_([row.delivery_id for row in rows]))
+                .values(next_attempt_at=now + self.lease)
+            )
+        return [
+            _Claim(
+                delivery_id=row.delivery_id,
+                channel=row.channel,
+                target=row.target,
+                attempts=row.attempts,
+                message=Message(
+                    id=row.id,
+                    kind=row.kind,
+                    reason=row.reason,
+                    subject=row.subject,
+                    subject_idx=row.subject_idx,
+                    number=row.number,
+                    act_idx=row.act_idx,
+                    leaf_hash=row.leaf_hash,
+                    member=row.member,
+                    delegate=row.delegate,
+                    language=row.language,
+                    created_at=row.created_at,
+                    link=link(self.base_url, row.subject, row.subject_idx),
+                ),
+            )
+            for row in rows
+        ]
 
-    def _record(
-        self,
-        delivery_id: int,
-        channel: str,
-        target: str,
-        attempts: int,
-        at: datetime,
-        outcome: Outcome,
-    ) -> None:
+    def _send(self, claim: _Claim) -> tuple[_Claim, datetime, Outcome]:
+        at = self.now()
+        try:
+            outcome = self.channels[claim.channel].send(claim.message, claim.target, at)
+        except Exception as exc:  # a channel's bug must not stop the others
+            log.exception("delivery %s failed", claim.delivery_id)
+            outcome = Outcome(detail=f"{type(exc).__name__}: {exc}"[:500])
+        return claim, at, outcome
+
+    def _record(self, results: list[tuple[_Claim, datetime, Outcome]]) -> None:
+        """Record every attempt of a round, and where each delivery stands, in one write
+        transaction."""
+        with self.db.write() as connection:
+            for claim, at, outcome in results:
+                word, values = self._judge(claim.attempts + 1, at, outcome)
+                connection.execute(
+                    update(NotifyDelivery)
+                    .where(NotifyDelivery.id == claim.delivery_id)
+                    .values(**values)
+                )
+                connection.execute(
+                    insert(NotifyAttempt).values(
+                        delivery_id=claim.delivery_id,
+                        at=at,
+                        outcome=word,
+                        status_code=outcome.status_code,
+                        detail=outcome.detail[:500],
+                    )
+                )
+                if outcome.disable and self.disable_endpoint and claim.channel == "webhook":
+                    self.disable_endpoint(connection, claim.target, outcome.detail, at)
+
+    def _judge(
+        self, attempts: int, at: datetime, outcome: Outcome
+    ) -> tuple[str, dict[str, object]]:
+        """The attempt's outcome in a word, and the delivery's new values."""
         values: dict[str, object] = {"attempts": attempts, "last_error": None}
         if outcome.delivered:
-            word = "delivered"
-            values |= {"status": "delivered", "delivered_at": at, "next_attempt_at": None}
-        elif outcome.disable:
-            word = "disabled"
-            values |= {"status": "disabled", "next_attempt_at": None}
-        elif outcome.final or attempts >= ATTEMPTS:
-            word = "failed"
-            values |= {"status": "failed", "next_attempt_at": None}
-        else:
-            word = "retry"
-            wait = outcome.retry_after
-            if wait is None:
-                wait = next_wait(attempts, max(-1.0, min(1.0, self.jitter())))
-            values |= {"next_attempt_at": at + wait}
-        if not outcome.delivered:
-            values["last_error"] = outcome.detail[:500]
-        with self.db.write() as connection:
-            connection.execute(
-                update(NotifyDelivery).where(NotifyDelivery.id == delivery_id).values(**values)
-            )
-            connection.execute(
-                insert(NotifyAttempt).values(
-                    delivery_id=delivery_id,
-                    at=at,
-                    outcome=word,
-                    status_code=outcome.status_code,
-                    detail=outcome.detail[:500],
-                )
-            )
-            if outcome.disable and self.disable_endpoint is not None and channel == "webhook":
-                self.disable_endpoint(connection, target, outcome.detail, at)
+            return "delivered", values | {
+                "status": "delivered",
+                "delivered_at": at,
+                "next_attempt_at": None,
+            }
+        values["last_error"] = outcome.detail[:500]
+        if outcome.disable:
+            return "disabled", values | {"status": "disabled", "next_attempt_at": None}
+        if outcome.final or attempts >= ATTEMPTS:
+            return "failed", values | {"status": "failed", "next_attempt_at": None}
+        wait = outcome.retry_after
+        if wait is None:
+            wait = next_wait(attempts, max(-1.0, min(1.0, self.jitter())))
+        return "retry", values | {"next_attempt_at": at + wait}
+
+
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    """A delivery a worker has taken: its channel, target, attempts so far, message."""
+
+    delivery_id: int
+    channel: str
+    target: str
+    attempts: int
+    message: Message

@@ -48,6 +48,10 @@ class WebhookReceiver:
             return [item.headers["webhook-id"] for item in self.received]
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # a full listen backlog costs a connection a 1 s SYN retry
+
+
 @contextmanager
 def webhook_receiver(path: str = "/hooks") -> Iterator[WebhookReceiver]:
     """An HTTP server on 127.0.0.1 in a thread, recording every POST."""
@@ -73,7 +77,7 @@ def webhook_receiver(path: str = "/hooks") -> Iterator[WebhookReceiver]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = _Server(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     receiver.url = f"http://127.0.0.1:{server.server_address[1]}{path}"
