@@ -119,6 +119,9 @@ def _workers(
     deliverer = notify_service.deliverer(settings, db, clock)
     if deliverer is not None:
         workers["truce-notify"] = deliverer
+    reminders = notify_service.reminders(settings, db, clock)
+    if reminders is not None:
+        workers["truce-notify-reminders"] = reminders
     return workers
 
 

@@ -79,6 +79,12 @@ class Settings(BaseSettings):
         description="How long a delivery a worker has taken is left to it before another"
         " worker may take it (after a crash); longer than the webhook and SMTP timeouts.",
     )
+    notify_remind_hours: float = Field(
+        default=24.0,
+        ge=0,
+        description="Remind those who must act this many hours before a case's deadline"
+        " (0: no reminders).",
+    )
     notify_base_url: str = Field(
         default="http://127.0.0.1:8000",
         description="The address delegates open the mechanism at: the links in notifications.",

@@ -70,7 +70,8 @@ def run(
     once: Annotated[bool, typer.Option(help="One round of what is due, then exit.")] = False,
     database: DatabaseOption = None,
 ) -> None:
-    """Deliver notifications until stopped (what `truce serve` runs when configured)."""
+    """Deliver notifications, and remind of near deadlines, until stopped (what `truce
+    serve` runs when configured)."""
     from truce.log.admission import utc_now
     from truce.notify import service
 
@@ -82,10 +83,15 @@ def run(
             raise ConfigurationError(
                 "no channel configured: set TRUCE_SMTP_HOST or TRUCE_NOTIFY_KEY_FILE"
             )
+        reminders = service.reminders(settings, db, utc_now)
         if once:
+            if reminders is not None:
+                out.print(f"reminders written: {reminders.tick()}")
             out.print(f"attempted {worker.round()} deliveries")
             return
         stop = threading.Event()
+        if reminders is not None:
+            threading.Thread(target=reminders.run, args=(stop,), daemon=True).start()
 
         def _stop(signum: int, frame: FrameType | None) -> None:
             stop.set()

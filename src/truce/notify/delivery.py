@@ -75,6 +75,8 @@ class Message:
     language: str
     created_at: datetime
     link: str
+    #: The deadline a reminder is about.
+    due_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +216,7 @@ class Deliverer:
                     language=row.language,
                     created_at=row.created_at,
                     link=link(self.base_url, row.subject, row.subject_idx),
+                    due_at=row.due_at,
                 ),
             )
             for row in rows

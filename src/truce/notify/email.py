@@ -35,6 +35,7 @@ KINDS = {
     "case.extend": N_("Deadline extended"),
     "joint.request": N_("Request for joint action"),
     "joint.extend": N_("Leave to report late"),
+    "deadline.reminder": N_("A deadline is near"),
 }
 REASONS = {
     "action": N_("Something awaits your member's action."),
@@ -60,6 +61,8 @@ def compose(message: Message, sender: str, to: str) -> EmailMessage:
             message.link,
             i18n.gettext(NO_CONTENT),
         ]
+        if message.due_at is not None:
+            lines[1] += f" {i18n.gettext('Deadline')}: {i18n.format_moment(message.due_at)}"
     email = EmailMessage()
     email["Subject"] = title
     email["From"] = sender

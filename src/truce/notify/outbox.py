@@ -57,7 +57,7 @@ def write(context: ProjectionContext, acts: Sequence[LoggedAct]) -> None:
     connection = context.connection
     subjects = _subjects(connection, notifying)
     members = {row.code: row.kind for row in connection.execute(select(Member.code, Member.kind))}
-    delegates, addresses, endpoints = _channels(connection)
+    delegates, addresses, endpoints = channels(connection)
     for act in notifying:
         # An act that opens a case (an allegation, a counter-claim) or a request is its
         # subject; any other names it as its first ref.
@@ -131,6 +131,7 @@ def _queue(
             "reason": reason,
             "language": language,
             "created_at": act.envelope.time,
+            "due_at": None,
         },
     )
     for channel, target in channels:
@@ -179,7 +180,7 @@ def _subjects(connection: Connection, acts: Sequence[LoggedAct]) -> dict[str, Su
     return found
 
 
-def _channels(
+def channels(
     connection: Connection,
 ) -> tuple[list[rules.Delegate], dict[tuple[str, str], str], dict[str, list[int]]]:
     """Every active delegate, every delegate's e-mail address, and every member's active

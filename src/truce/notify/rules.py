@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Literal
 
 from truce.ledger.envelope import Audience, audience_includes
@@ -129,3 +130,50 @@ def notification_id(leaf_hash: str, member: str, delegate: str) -> str:
     recipient: the same act and recipient always give the same id (the ``webhook-id``)."""
     digest = hashlib.sha256(f"{leaf_hash}\n{member}\n{delegate}".encode()).digest()
     return "msg_" + base64.b32encode(digest[:20]).decode("ascii").lower()
+
+
+#: The kind of a reminder that a deadline is near (no act: the worker writes it).
+REMINDER = "deadline.reminder"
+
+
+def due_soon(
+    moments: Sequence[tuple[str, str | None, datetime]], now: datetime, ahead: timedelta
+) -> list[tuple[str, str | None, datetime]]:
+    """The running deadlines (name, member asked, moment) that fall within ``ahead`` of
+    ``now`` and have not passed."""
+    return [(name, to, moment) for name, to, moment in moments if now < moment <= now + ahead]
+
+
+def reminded(
+    deadline: str,
+    to: str | None,
+    parties: tuple[str, str],
+    audience: Audience,
+    members: Mapping[str, str],
+) -> list[Told]:
+    """Who must act before ``deadline`` of a case: the accused its response, the member
+    asked its information, both parties their appeal, the mediators their investigation;
+    of those, only members in the case's audience (its lodger is the author)."""
+    if deadline == "response":
+        codes = [parties[1]]
+    elif deadline == "information":
+        codes = [to] if to else []
+    elif deadline == "appeal":
+        codes = list(parties)
+    else:
+        codes = [code for code, kind in members.items() if kind == "mediator"]
+    return [
+        Told(code, "action")
+        for code in sorted(set(codes))
+        if members.get(code) in ("party", "mediator")
+        and audience_includes(audience, parties[0], code, members[code] == "mediator")
+    ]
+
+
+def reminder_id(
+    case_leaf: str, deadline: str, to: str | None, due_at: datetime, member: str, delegate: str
+) -> str:
+    """The stable id of the reminder of one deadline of one case to one recipient: a
+    deadline moved by an extension is reminded of again, once."""
+    subject = f"{case_leaf}/{deadline}/{to or ''}/{due_at.isoformat()}"
+    return notification_id(subject, member, delegate)

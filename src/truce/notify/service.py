@@ -27,6 +27,7 @@ from truce.ledger.keys import KeyFile, SigningKey
 from truce.notify import webhooks
 from truce.notify.delivery import Channel, Deliverer, Outcome
 from truce.notify.email import EmailChannel
+from truce.notify.reminders import Reminders
 from truce.storage.db import Database
 from truce.storage.models_notify import (
     Notification,
@@ -279,6 +280,23 @@ def webhook_channel(settings: Settings, db: Database) -> webhooks.WebhookChannel
         endpoint_lookup(db),
         allow_private=settings.notify_allow_private_addresses,
         timeout=settings.webhook_timeout_seconds,
+    )
+
+
+def reminders(settings: Settings, db: Database, now: Callable[[], datetime]) -> Reminders | None:
+    """The reminders of near deadlines, when a channel is configured and the window is
+    not 0."""
+    if settings.notify_remind_hours <= 0 or not (settings.smtp_host or settings.notify_key_file):
+        return None
+    from truce.log.admission import Admission
+
+    scenario = Admission(db).mechanism().scenario
+    return Reminders(
+        db,
+        scenario,
+        now,
+        ahead=timedelta(hours=settings.notify_remind_hours),
+        interval=max(settings.notify_interval_seconds, 30.0),
     )
 
 

@@ -90,7 +90,7 @@ def payload(message: Message) -> bytes:
     return json.dumps(
         {
             "type": message.kind,
-            "timestamp": message.created_at.isoformat().replace("+00:00", "Z"),
+            "timestamp": _rfc3339(message.created_at),
             "data": {
                 "kind": message.kind,
                 "reason": message.reason,
@@ -100,11 +100,16 @@ def payload(message: Message) -> bytes:
                 "log_index": message.act_idx,
                 "leaf_hash": message.leaf_hash,
                 "link": message.link,
+                "deadline": _rfc3339(message.due_at) if message.due_at else None,
             },
         },
         separators=(",", ":"),
         sort_keys=True,
     ).encode()
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def signature(key: SigningKey, secret: str | None, msg_id: str, timestamp: int, body: bytes) -> str:

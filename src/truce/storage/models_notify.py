@@ -47,6 +47,8 @@ class Notification(Base):
     reason: Mapped[str] = mapped_column(String(8))
     language: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The deadline a reminder is about (None for the notification of an act).
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class NotifyDelivery(Base):

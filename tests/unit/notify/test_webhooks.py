@@ -80,6 +80,7 @@ def test_a_receiver_verifies_v1_with_the_library_and_v1a_with_the_published_key(
         "log_index": receipt.index,
         "leaf_hash": receipt.leaf_hash.hex(),
         "link": f"https://m.example/cases/{receipt.index}",
+        "deadline": None,
     }
     assert b"SECRET" not in request.body  # thin: nothing of the act's body
 

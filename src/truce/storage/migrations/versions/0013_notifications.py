@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(length=8), nullable=False),
         sa.Column("language", sa.String(length=16), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
     )
     op.create_index("ix_notifications_act_idx", "notifications", ["act_idx"])
