@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import cast
 
 from sqlalchemy import Connection, Table, select
@@ -58,6 +59,9 @@ def write(context: ProjectionContext, acts: Sequence[LoggedAct]) -> None:
     subjects = _subjects(connection, notifying)
     members = {row.code: row.kind for row in connection.execute(select(Member.code, Member.kind))}
     delegates, addresses, endpoints = channels(connection)
+    # An act may be dated up to the allowed clock skew ahead of the server's clock: its
+    # deliveries are due from that much earlier, so they are due at once.
+    skew = timedelta(seconds=context.scenario().procedure.max_clock_skew_seconds)
     for act in notifying:
         # An act that opens a case (an allegation, a counter-claim) or a request is its
         # subject; any other names it as its first ref.
@@ -88,6 +92,7 @@ def write(context: ProjectionContext, acts: Sequence[LoggedAct]) -> None:
                 reason,
                 delegate.language,
                 [("email", address)] if address else [],
+                skew,
             )
         for item in members_told:
             targets = endpoints.get(item.member, [])
@@ -101,6 +106,7 @@ def write(context: ProjectionContext, acts: Sequence[LoggedAct]) -> None:
                     item.reason,
                     "en",
                     [("webhook", str(endpoint)) for endpoint in targets],
+                    skew,
                 )
 
 
@@ -113,6 +119,7 @@ def _queue(
     reason: str,
     language: str,
     channels: list[tuple[str, str]],
+    skew: timedelta,
 ) -> None:
     leaf_hash = act.leaf_hash.hex()
     identifier = rules.notification_id(leaf_hash, member, delegate)
@@ -143,7 +150,7 @@ def _queue(
                 "target": target,
                 "status": "pending",
                 "attempts": 0,
-                "next_attempt_at": act.envelope.time,
+                "next_attempt_at": act.envelope.time - skew,
             },
         )
 
