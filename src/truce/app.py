@@ -122,6 +122,9 @@ def _workers(
     reminders = notify_service.reminders(settings, db, clock)
     if reminders is not None:
         workers["truce-notify-reminders"] = reminders
+    digest = notify_service.digest(settings, db, clock)
+    if digest is not None:
+        workers["truce-notify-digest"] = digest
     return workers
 
 

@@ -85,6 +85,12 @@ class Settings(BaseSettings):
         description="Remind those who must act this many hours before a case's deadline"
         " (0: no reminders).",
     )
+    notify_digest_hour: int = Field(
+        default=6,
+        ge=0,
+        le=23,
+        description="The hour (UTC) of the daily digest, for delegates who chose one.",
+    )
     notify_base_url: str = Field(
         default="http://127.0.0.1:8000",
         description="The address delegates open the mechanism at: the links in notifications.",

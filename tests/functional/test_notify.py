@@ -168,3 +168,29 @@ def test_the_notification_key_is_published_without_a_token(client: TestClient) -
     assert answer.status_code == 200
     assert answer.json()["public_key"].startswith("whpk_")
     assert client.get("/api/v1/notifications").status_code == 401
+
+
+def test_preferences_over_the_api(client: TestClient, mechanism: Mechanism) -> None:
+    d = Delegations(client, mechanism)
+    path = "/api/v1/notifications/preferences"
+    assert d.get("af-officer", path) == {
+        "timing": "each",
+        "remind_hours": None,
+        "member_timing": None,
+        "member_remind_hours": None,
+    }
+    default = {"timing": "digest", "remind_hours": 12, "member_default": True}
+    assert client.put(path, json=default, headers=d.headers("af-officer")).status_code == 403
+    assert client.put(path, json=default, headers=d.headers("af-root")).status_code == 204
+    assert d.get("af-officer", path)["timing"] == "digest"
+    own = {"timing": "each", "remind_hours": 48}
+    assert client.put(path, json=own, headers=d.headers("af-officer")).status_code == 204
+    assert d.get("af-officer", path) == {
+        "timing": "each",
+        "remind_hours": 48,
+        "member_timing": "digest",
+        "member_remind_hours": 12,
+    }
+    assert d.get("pk-officer", path)["timing"] == "each"  # another member's default is not PK's
+    bad = client.put(path, json={"timing": "hourly"}, headers=d.headers("af-officer"))
+    assert bad.status_code == 400

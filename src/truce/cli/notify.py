@@ -84,14 +84,18 @@ def run(
                 "no channel configured: set TRUCE_SMTP_HOST or TRUCE_NOTIFY_KEY_FILE"
             )
         reminders = service.reminders(settings, db, utc_now)
+        digest = service.digest(settings, db, utc_now)
         if once:
             if reminders is not None:
                 out.print(f"reminders written: {reminders.tick()}")
             out.print(f"attempted {worker.round()} deliveries")
+            if digest is not None:
+                out.print(f"digests sent: {digest.tick()}")
             return
         stop = threading.Event()
-        if reminders is not None:
-            threading.Thread(target=reminders.run, args=(stop,), daemon=True).start()
+        for beside in (reminders, digest):
+            if beside is not None:
+                threading.Thread(target=beside.run, args=(stop,), daemon=True).start()
 
         def _stop(signum: int, frame: FrameType | None) -> None:
             stop.set()
@@ -242,6 +246,46 @@ def address(
         "PUT", "/api/v1/notifications/address", json={"email": email}
     )
     out.print(f"notifications go to {email}" if email else "no e-mail notifications")
+
+
+@notify_app.command("preferences")
+def preferences(
+    server: ServerOption,
+    key: KeyOption,
+    token: TokenOption = None,
+    timing: Annotated[
+        str | None, typer.Option(help="each (as they come) or digest (one e-mail a day).")
+    ] = None,
+    remind_hours: Annotated[
+        int | None, typer.Option(help="Hours before a deadline to be reminded.")
+    ] = None,
+    member_default: Annotated[
+        bool, typer.Option("--member-default", help="Set your member's defaults (a head).")
+    ] = False,
+) -> None:
+    """Show your notification preferences; with --timing or --remind-hours, set them."""
+    from truce.cli.client import Session
+
+    session = Session(server, key, token)
+    if timing is not None or remind_hours is not None:
+        session.request(
+            "PUT",
+            "/api/v1/notifications/preferences",
+            json={
+                "timing": timing or "each",
+                "remind_hours": remind_hours,
+                "member_default": member_default,
+            },
+        )
+    shown = session.request("GET", "/api/v1/notifications/preferences")
+    hours = shown["remind_hours"] or "the mechanism's"
+    out.print(f"timing {shown['timing']}, reminded {hours} hours before a deadline")
+    if shown["member_timing"]:
+        member_hours = shown["member_remind_hours"] or "the mechanism's"
+        out.print(
+            f"member default: timing {shown['member_timing']}, "
+            f"reminded {member_hours} hours before a deadline"
+        )
 
 
 def register(app: typer.Typer) -> None:

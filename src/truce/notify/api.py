@@ -9,7 +9,7 @@ The secretariat reads every member's record; any other delegate its own member's
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
@@ -212,3 +212,40 @@ class AddressIn(BaseModel):
 def set_address(body: AddressIn, services: ServicesDep, who: IdentityDep) -> None:
     """Set or remove the caller's own address; notifications of later acts use it."""
     service.set_address(services.db, who, body.email, services.admission.clock())
+
+
+class PreferenceIn(BaseModel):
+    """Each notification as it comes, or one e-mail a day; hours of reminder before a
+    deadline (null: the mechanism's). ``member_default``: a head sets its member's."""
+
+    timing: Literal["each", "digest"] = "each"
+    remind_hours: int | None = Field(default=None, ge=1, le=24 * 14)
+    member_default: bool = False
+
+
+class PreferenceOut(BaseModel):
+    """The caller's choices in force, and its member's defaults."""
+
+    timing: str
+    remind_hours: int | None
+    member_timing: str | None
+    member_remind_hours: int | None
+
+
+@router.get("/notifications/preferences", response_model=PreferenceOut, summary="Your preferences")
+def get_preferences(services: ServicesDep, who: IdentityDep) -> Any:
+    """What is in force for the caller, and its member's defaults."""
+    return PreferenceOut.model_validate(service.preference(services.db, who), from_attributes=True)
+
+
+@router.put("/notifications/preferences", status_code=204, summary="Set your preferences")
+def set_preferences(body: PreferenceIn, services: ServicesDep, who: IdentityDep) -> None:
+    """The caller's own choices, or (a head) its member's defaults."""
+    service.set_preference(
+        services.db,
+        who,
+        body.timing,
+        body.remind_hours,
+        services.admission.clock(),
+        member_default=body.member_default,
+    )

@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -105,6 +105,26 @@ def link(base_url: str, subject: str, subject_idx: int) -> str:
     if subject == "case":
         return f"{base}/cases/{subject_idx}"
     return f"{base}/joint-actions#request-{subject_idx}"
+
+
+def message_of(row: Any, base_url: str) -> Message:
+    """The message of a ``notifications`` row."""
+    return Message(
+        id=row.id,
+        kind=row.kind,
+        reason=row.reason,
+        subject=row.subject,
+        subject_idx=row.subject_idx,
+        number=row.number,
+        act_idx=row.act_idx,
+        leaf_hash=row.leaf_hash,
+        member=row.member,
+        delegate=row.delegate,
+        language=row.language,
+        created_at=row.created_at,
+        link=link(base_url, row.subject, row.subject_idx),
+        due_at=row.due_at,
+    )
 
 
 def next_wait(attempts: int, jitter: float) -> timedelta:
@@ -202,22 +222,7 @@ class Deliverer:
                 channel=row.channel,
                 target=row.target,
                 attempts=row.attempts,
-                message=Message(
-                    id=row.id,
-                    kind=row.kind,
-                    reason=row.reason,
-                    subject=row.subject,
-                    subject_idx=row.subject_idx,
-                    number=row.number,
-                    act_idx=row.act_idx,
-                    leaf_hash=row.leaf_hash,
-                    member=row.member,
-                    delegate=row.delegate,
-                    language=row.language,
-                    created_at=row.created_at,
-                    link=link(self.base_url, row.subject, row.subject_idx),
-                    due_at=row.due_at,
-                ),
+                message=message_of(row, self.base_url),
             )
             for row in rows
         ]

@@ -50,11 +50,7 @@ def compose(message: Message, sender: str, to: str) -> EmailMessage:
     language = i18n.known(message.language) or i18n.DEFAULT
     rtl = i18n.LANGUAGES[language].rtl
     with i18n.speaking(language):
-        kind = i18n.gettext(KINDS.get(message.kind, message.kind))
-        if message.number is not None:
-            title = f"{kind} · {i18n.gettext('Case %(number)s') % {'number': message.number}}"
-        else:
-            title = kind
+        title = _title(message)
         lines = [
             title,
             i18n.gettext(REASONS[message.reason]),
@@ -81,6 +77,47 @@ def compose(message: Message, sender: str, to: str) -> EmailMessage:
     email.add_alternative(html, subtype="html")
     email["Content-Language"] = language  # after the parts: setting them clears Content-*
     return email
+
+
+DIGEST = N_("Daily digest")
+
+
+def compose_digest(messages: list[Message], sender: str, to: str, now: datetime) -> EmailMessage:
+    """One e-mail of every notification a delegate's digest holds, oldest first."""
+    language = i18n.known(messages[0].language) or i18n.DEFAULT
+    rtl = i18n.LANGUAGES[language].rtl
+    with i18n.speaking(language):
+        title = f"{i18n.gettext(DIGEST)} · {len(messages)}"
+        items = [(_title(message), message.link) for message in messages]
+        footer = i18n.gettext(NO_CONTENT)
+    email = EmailMessage()
+    email["Subject"] = title
+    email["From"] = sender
+    email["To"] = to
+    email["Date"] = format_datetime(now)
+    email["Message-ID"] = f"<digest-{messages[-1].id}@{sender.rpartition('@')[2] or 'truce'}>"
+    mark = RLM if rtl else ""
+    lines = [title, *(f"{name}\n{url}" for name, url in items), footer]
+    email.set_content("\n\n".join(mark + line for line in lines) + "\n")
+    direction = "rtl" if rtl else "ltr"
+    entries = "".join(
+        f'<li>{escape(name)}: <a href="{escape(url)}">{escape(url)}</a></li>' for name, url in items
+    )
+    email.add_alternative(
+        f'<!doctype html><html lang="{language}" dir="{direction}"><body>'
+        f"<h1>{escape(title)}</h1><ul>{entries}</ul><p>{escape(footer)}</p></body></html>",
+        subtype="html",
+    )
+    email["Content-Language"] = language
+    return email
+
+
+def _title(message: Message) -> str:
+    """A notification's title in the current language: its kind, and its case's number."""
+    kind = i18n.gettext(KINDS.get(message.kind, message.kind))
+    if message.number is None:
+        return kind
+    return f"{kind} · {i18n.gettext('Case %(number)s') % {'number': message.number}}"
 
 
 class EmailChannel:
@@ -110,7 +147,10 @@ class EmailChannel:
     def send(self, message: Message, target: str, now: datetime) -> Outcome:
         """Send ``message`` to the address ``target``; a 5xx refusal is final."""
         del now  # the message is dated by its act
-        email = compose(message, self.sender, target)
+        return self.send_email(compose(message, self.sender, target))
+
+    def send_email(self, email: EmailMessage) -> Outcome:
+        """Send a composed message; a 5xx refusal is final."""
         try:
             with self._connect() as smtp:
                 if self.username and self.password is not None:

@@ -32,6 +32,7 @@ from truce.storage.models_notify import (
     NotifyAddress,
     NotifyDelivery,
     NotifyEndpoint,
+    NotifyPreference,
 )
 
 _NOTIFICATIONS = cast(Table, Notification.__table__)
@@ -59,6 +60,7 @@ def write(context: ProjectionContext, acts: Sequence[LoggedAct]) -> None:
     subjects = _subjects(connection, notifying)
     members = {row.code: row.kind for row in connection.execute(select(Member.code, Member.kind))}
     delegates, addresses, endpoints = channels(connection)
+    digest = digesters(connection)
     # An act may be dated up to the allowed clock skew ahead of the server's clock: its
     # deliveries are due from that much earlier, so they are due at once.
     skew = timedelta(seconds=context.scenario().procedure.max_clock_skew_seconds)
@@ -93,6 +95,7 @@ def write(context: ProjectionContext, acts: Sequence[LoggedAct]) -> None:
                 delegate.language,
                 [("email", address)] if address else [],
                 skew,
+                held=(delegate.member, delegate.delegate) in digest,
             )
         for item in members_told:
             targets = endpoints.get(item.member, [])
@@ -120,6 +123,8 @@ def _queue(
     language: str,
     channels: list[tuple[str, str]],
     skew: timedelta,
+    *,
+    held: bool = False,
 ) -> None:
     leaf_hash = act.leaf_hash.hex()
     identifier = rules.notification_id(leaf_hash, member, delegate)
@@ -148,9 +153,9 @@ def _queue(
                 "notification_id": identifier,
                 "channel": channel,
                 "target": target,
-                "status": "pending",
+                "status": "held" if held else "pending",
                 "attempts": 0,
-                "next_attempt_at": act.envelope.time - skew,
+                "next_attempt_at": None if held else act.envelope.time - skew,
             },
         )
 
@@ -214,3 +219,40 @@ def channels(
     ):
         endpoints.setdefault(row.member, []).append(row.id)
     return delegates, addresses, endpoints
+
+
+def preferences(connection: Connection) -> dict[tuple[str, str], tuple[str, int | None]]:
+    """Every delegate's and member default's (delegate ``*``) choices: timing and hours
+    of reminder."""
+    return {
+        (row.member, row.delegate): (row.timing, row.remind_hours)
+        for row in connection.execute(
+            select(
+                NotifyPreference.member,
+                NotifyPreference.delegate,
+                NotifyPreference.timing,
+                NotifyPreference.remind_hours,
+            )
+        )
+    }
+
+
+def chosen(
+    choices: dict[tuple[str, str], tuple[str, int | None]], member: str, delegate: str
+) -> tuple[str, int | None]:
+    """A delegate's own choice, else its member's default, else each notification as it
+    comes and the mechanism's reminder."""
+    return choices.get((member, delegate)) or choices.get((member, rules.SYSTEMS)) or ("each", None)
+
+
+def digesters(connection: Connection) -> set[tuple[str, str]]:
+    """The delegates whose e-mails wait for their daily digest."""
+    choices = preferences(connection)
+    if not choices:
+        return set()
+    accounts = connection.execute(select(Account.member, Account.delegate)).all()
+    return {
+        (row.member, row.delegate)
+        for row in accounts
+        if chosen(choices, row.member, row.delegate)[0] == "digest"
+    }

@@ -3,7 +3,8 @@
 Every ``interval`` seconds it reads the live cases (:func:`truce.cases.queries.live_cases`)
 and the deadlines each runs (:func:`truce.cases.deadlines.moments`, the same rule the
 secretariat's clock lapses them by), and for every deadline due within the window writes
-a ``deadline.reminder`` notification to those who must act before it
+a ``deadline.reminder`` notification to those who must act before it, each within its
+own window if the delegate (or its member's head, for the member) chose one
 (:func:`truce.notify.rules.reminded`), with the same channels as an act's. A reminder's
 id is derived from the case, the deadline, its moment and the recipient, so however
 often it looks, each deadline is reminded of once per recipient (again if an extension
@@ -59,11 +60,13 @@ class Reminders:
         deliveries: list[dict[str, Any]] = []
         with self.db.write() as connection:
             live = live_cases(connection)
+            choices = outbox.preferences(connection)
+            widest = max([self.ahead, *(timedelta(hours=h) for _, h in choices.values() if h)])
             soon = [
                 (item, name, to, moment)
                 for item in live
                 for name, to, moment in rules.due_soon(
-                    deadlines.moments(self.scenario, item.case), at, self.ahead
+                    deadlines.moments(self.scenario, item.case), at, widest
                 )
             ]
             if not soon:
@@ -99,6 +102,7 @@ class Reminders:
                         else [],
                     )
                     for d, _ in rules.recipients(told, delegates, ("", ""))
+                    if moment - at <= self._window(choices, d.member, d.delegate)
                 ]
                 recipients += [
                     (
@@ -108,7 +112,7 @@ class Reminders:
                         [("webhook", str(e)) for e in endpoints[t.member]],
                     )
                     for t in told
-                    if endpoints.get(t.member)
+                    if endpoints.get(t.member) and moment - at <= self.ahead
                 ]
                 for member, delegate, language, channels in recipients:
                     identifier = rules.reminder_id(
@@ -154,6 +158,14 @@ class Reminders:
             if deliveries:
                 connection.execute(insert(_DELIVERIES), deliveries)
         return len(rows)
+
+    def _window(
+        self, choices: dict[tuple[str, str], tuple[str, int | None]], member: str, delegate: str
+    ) -> timedelta:
+        """How long before a deadline this delegate is reminded: its choice, its
+        member's default, or the mechanism's."""
+        hours = outbox.chosen(choices, member, delegate)[1]
+        return timedelta(hours=hours) if hours else self.ahead
 
     def run(self, stop: threading.Event) -> None:
         """Look every ``interval`` seconds until ``stop`` is set."""

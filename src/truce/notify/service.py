@@ -24,16 +24,19 @@ from truce.accounts.service import Identity
 from truce.config import Settings
 from truce.errors import ForbiddenError, InputError, NotFoundError
 from truce.ledger.keys import KeyFile, SigningKey
-from truce.notify import webhooks
+from truce.notify import outbox, webhooks
 from truce.notify.delivery import Channel, Deliverer, Outcome
+from truce.notify.digest import Digest
 from truce.notify.email import EmailChannel
 from truce.notify.reminders import Reminders
+from truce.notify.rules import SYSTEMS
 from truce.storage.db import Database
 from truce.storage.models_notify import (
     Notification,
     NotifyAddress,
     NotifyDelivery,
     NotifyEndpoint,
+    NotifyPreference,
 )
 
 #: The role of the mechanism's notification key in its key file.
@@ -280,6 +283,80 @@ def webhook_channel(settings: Settings, db: Database) -> webhooks.WebhookChannel
         endpoint_lookup(db),
         allow_private=settings.notify_allow_private_addresses,
         timeout=settings.webhook_timeout_seconds,
+    )
+
+
+TIMINGS = ("each", "digest")
+
+
+@dataclass(frozen=True, slots=True)
+class Preference:
+    """How a delegate is told: its own choice, and its member's default."""
+
+    timing: str
+    remind_hours: int | None
+    member_timing: str | None
+    member_remind_hours: int | None
+
+
+def set_preference(
+    db: Database,
+    who: Identity,
+    timing: str,
+    remind_hours: int | None,
+    now: datetime,
+    *,
+    member_default: bool = False,
+) -> None:
+    """Set the caller's own choices, or (a head, ``member_default``) its member's
+    defaults: ``each`` notification as it comes or a daily ``digest`` of e-mails, and
+    how many hours before a deadline to be reminded (None: the mechanism's)."""
+    if timing not in TIMINGS:
+        raise InputError(f"timing is each or digest, not {timing!r}", field="timing")
+    if remind_hours is not None and not 1 <= remind_hours <= 24 * 14:
+        raise InputError("remind_hours is 1 to 336", field="remind_hours")
+    if member_default and who.role != "head":
+        raise ForbiddenError("only a member's head sets its member's defaults")
+    delegate = SYSTEMS if member_default else who.delegate
+    with db.write() as connection:
+        connection.execute(
+            delete(NotifyPreference).where(
+                NotifyPreference.member == who.member, NotifyPreference.delegate == delegate
+            )
+        )
+        connection.execute(
+            insert(NotifyPreference).values(
+                member=who.member,
+                delegate=delegate,
+                timing=timing,
+                remind_hours=remind_hours,
+                updated_at=now,
+            )
+        )
+
+
+def preference(db: Database, who: Identity) -> Preference:
+    """The caller's choices and its member's defaults."""
+    with db.read() as connection:
+        choices = outbox.preferences(connection)
+    own = choices.get((who.member, who.delegate))
+    default = choices.get((who.member, SYSTEMS))
+    timing, hours = outbox.chosen(choices, who.member, who.delegate)
+    return Preference(
+        timing=timing,
+        remind_hours=own[1] if own else hours,
+        member_timing=default[0] if default else None,
+        member_remind_hours=default[1] if default else None,
+    )
+
+
+def digest(settings: Settings, db: Database, now: Callable[[], datetime]) -> Digest | None:
+    """The daily digest's worker, when e-mail is configured."""
+    found = channels(settings, db).get("email")
+    if not isinstance(found, EmailChannel):
+        return None
+    return Digest(
+        db, found, now, hour=settings.notify_digest_hour, base_url=settings.notify_base_url
     )
 
 

@@ -4,8 +4,9 @@ Neither log nor projection. ``notifications`` and ``notify_deliveries`` are writ
 admission, in the transaction that records the act (:mod:`truce.notify.outbox`), and
 never by ``truce rebuild``: a rebuild replays the log without telling anyone again and
 without losing this record. ``notify_attempts`` is only appended to, by the delivery
-worker. ``notify_addresses`` and ``notify_endpoints`` are the delegates' e-mail
-addresses and the members' webhook endpoints (preferences, like accounts).
+worker. ``notify_addresses``, ``notify_preferences`` and ``notify_endpoints`` are the
+delegates' e-mail addresses and choices and the members' webhook endpoints
+(preferences, like accounts).
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ class Notification(Base):
 class NotifyDelivery(Base):
     """One channel of one notification: an e-mail to an address, or a POST to an endpoint.
 
-    ``status`` is ``pending`` (``next_attempt_at`` says when), ``delivered``, ``failed``
+    ``status`` is ``pending`` (``next_attempt_at`` says when), ``held`` (an e-mail kept
+    for the delegate's daily digest), ``delivered``, ``failed``
     (every attempt of the schedule failed, or the target refuses: it can be sent again)
     or ``disabled`` (the endpoint answered 410 Gone).
     """
@@ -119,3 +121,17 @@ class NotifyEndpoint(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     disabled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class NotifyPreference(Base):
+    """How a delegate wants to be told (``delegate`` ``*``: its member's default, set by
+    the head): each notification as it comes, or one e-mail a day (``digest``); and how
+    many hours before a deadline to be reminded (None: the mechanism's setting)."""
+
+    __tablename__ = "notify_preferences"
+
+    member: Mapped[str] = mapped_column(String(8), primary_key=True)
+    delegate: Mapped[str] = mapped_column(String(64), primary_key=True)
+    timing: Mapped[str] = mapped_column(String(8))
+    remind_hours: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

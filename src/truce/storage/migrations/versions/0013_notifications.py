@@ -5,8 +5,10 @@ Revises: 0012
 
 ``notifications`` and ``notify_deliveries`` are the outbox admission writes in the
 transaction that records an act; ``notify_attempts`` the record of every attempt the
-delivery worker makes; ``notify_addresses`` and ``notify_endpoints`` the delegates'
-e-mail addresses and the members' webhook endpoints. None of them is a projection: a
+delivery worker makes; ``notify_addresses``, ``notify_preferences`` and
+``notify_endpoints`` the delegates' e-mail addresses and choices (each notification or
+a daily digest; when to be reminded of a deadline) and the members' webhook endpoints.
+None of them is a projection: a
 rebuild neither empties nor refills them.
 """
 
@@ -107,9 +109,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notify_endpoints")),
     )
     op.create_index("ix_notify_endpoints_member", "notify_endpoints", ["member"])
+    op.create_table(
+        "notify_preferences",
+        sa.Column("member", sa.String(length=8), nullable=False),
+        sa.Column("delegate", sa.String(length=64), nullable=False),
+        sa.Column("timing", sa.String(length=8), nullable=False),
+        sa.Column("remind_hours", sa.Integer(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("member", "delegate", name=op.f("pk_notify_preferences")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("notify_preferences")
     op.drop_index("ix_notify_endpoints_member", table_name="notify_endpoints")
     op.drop_table("notify_endpoints")
     op.drop_table("notify_addresses")
