@@ -57,6 +57,7 @@ bench: system-deps $(STAMP)
 	$(BIN)/python benchmarks/verify.py
 	scripts/with-postgres $(BIN)/python benchmarks/api.py
 	$(BIN)/python benchmarks/extraction.py
+	$(BIN)/python benchmarks/notify.py
 
 clean:
 	rm -rf $(DATA) .pytest_cache .mypy_cache .ruff_cache test-output src/truce/web/static/vendor

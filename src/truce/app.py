@@ -31,6 +31,8 @@ from truce.log.admission import Admission, Clock, ReadOnlyAdmission, utc_now
 from truce.log.checkpoints import LogSigner
 from truce.log.witness_push import WitnessPusher
 from truce.media import api as media
+from truce.notify import api as notify
+from truce.notify import service as notify_service
 from truce.scenario.rules import Scenario
 from truce.storage.db import Database
 from truce.web import security
@@ -101,7 +103,8 @@ def _workers(
     settings: Settings, db: Database, admission: Admission, scenario: Scenario, clock: Clock
 ) -> dict[str, _Worker]:
     """What runs beside the requests: pushing checkpoints to the scenario's tlog-witness
-    witnesses, and the secretariat's case clock when its key file is set."""
+    witnesses, the secretariat's case clock when its key file is set, and the delivery
+    of notifications when an SMTP host or the notification key is set."""
     if settings.read_only:
         return {}
     workers: dict[str, _Worker] = {}
@@ -113,6 +116,15 @@ def _workers(
         workers["truce-case-clock"] = CaseClock(
             admission, scenario, key_file, clock, settings.clock_interval_seconds
         )
+    deliverer = notify_service.deliverer(settings, db, clock)
+    if deliverer is not None:
+        workers["truce-notify"] = deliverer
+    reminders = notify_service.reminders(settings, db, clock)
+    if reminders is not None:
+        workers["truce-notify-reminders"] = reminders
+    digest = notify_service.digest(settings, db, clock)
+    if digest is not None:
+        workers["truce-notify-digest"] = digest
     return workers
 
 
@@ -166,6 +178,7 @@ def api_routers() -> tuple[APIRouter, ...]:
         joint.router,
         media.router,
         accounts.router,
+        notify.router,
     )
 
 

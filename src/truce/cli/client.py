@@ -74,7 +74,7 @@ class Session:
             if response.status_code == 401:
                 raise AuthenticationError(f"the server refused the token: {detail}")
             raise RemoteRefusalError(f"refused ({response.status_code}): {detail}")
-        return response.json()
+        return None if response.status_code == 204 else response.json()
 
     def mechanism(self) -> str:
         """The mechanism id the server records."""

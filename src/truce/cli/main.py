@@ -36,7 +36,16 @@ if TYPE_CHECKING:
     from truce.storage.db import Database
 
 #: The modules that add commands to ``truce`` (each has ``register(app)``), in help order.
-_COMMAND_MODULES = ("trust", "client", "reading", "mirror", "audit", "media", "accounts")
+_COMMAND_MODULES = (
+    "trust",
+    "client",
+    "reading",
+    "mirror",
+    "audit",
+    "media",
+    "accounts",
+    "notify",
+)
 #: The offline commands, and the one module each needs.
 _OFFLINE = {"verify": "audit", "receipt": "trust"}
 

@@ -327,21 +327,24 @@ class Admission:
         scenario: Scenario | None = None,
     ) -> list[Receipt]:
         """Project and append checked acts (the caller holds the write lock), each with
-        the states its check decided."""
+        the states its check decided, and run what follows their admission
+        (:func:`truce.log.projections.on_admission`: the notifications they cause)."""
         head = store.head()
         context = projections.ProjectionContext(store.connection, known_scenario=scenario)
-        for offset, (act, canonical, states) in enumerate(acts):
-            projections.apply(
-                context,
-                projections.LoggedAct(
-                    index=head.size + offset,
-                    leaf_hash=act.envelope.leaf_hash(),
-                    envelope=act.envelope,
-                    body=json.loads(canonical),
-                    decided=states,
-                ),
+        logged = [
+            projections.LoggedAct(
+                index=head.size + offset,
+                leaf_hash=act.envelope.leaf_hash(),
+                envelope=act.envelope,
+                body=json.loads(canonical),
+                decided=states,
             )
+            for offset, (act, canonical, states) in enumerate(acts)
+        ]
+        for act in logged:
+            projections.apply(context, act)
         context.flush()
+        projections.follow(context, logged)
         leaves = [(act.envelope.leaf_bytes(), act.envelope.leaf_hash()) for act, _, _ in acts]
         indices = store.append(
             leaves, [(act.envelope.body_digest, canonical) for act, canonical, _ in acts]

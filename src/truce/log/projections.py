@@ -10,7 +10,7 @@ equal to the live one.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar, cast
@@ -203,6 +203,32 @@ def stepped(
 Handler = Callable[[ProjectionContext, LoggedAct], None]
 _SCENARIOS: dict[tuple[str, str], Scenario] = {}
 HANDLERS: dict[str, Handler] = {}
+
+Follower = Callable[[ProjectionContext, Sequence[LoggedAct]], None]
+"""What a concept does when acts are admitted, beside their projections (the
+notifications they cause): see :func:`on_admission`."""
+FOLLOWERS: list[Follower] = []
+
+
+def on_admission(follower: Follower) -> Follower:
+    """Register the decorated function to run, in the admitting transaction, on every
+    batch of acts admission records, once their projections are written.
+
+    Unlike a projection handler it never runs in :func:`rebuild` nor on a mirror: what
+    it writes is a record of the live admission (who was to be told of an act), not a
+    table the log can recreate, and replaying the log must not tell anyone twice.
+    """
+    FOLLOWERS.append(follower)
+    return follower
+
+
+def follow(context: ProjectionContext, acts: Sequence[LoggedAct]) -> None:
+    """Run every :func:`on_admission` follower on ``acts`` (admission only)."""
+    if not acts:
+        return
+    for follower in FOLLOWERS:
+        follower(context, acts)
+    context.flush()
 
 
 def projects(kind: str) -> Callable[[Handler], Handler]:

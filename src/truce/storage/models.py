@@ -597,3 +597,6 @@ PROJECTION_TABLES: tuple[Table, ...] = tuple(
         "media_corroborations",
     )
 )
+
+# The notifications' tables (neither log nor projection) live in their own module.
+from truce.storage import models_notify as _models_notify  # noqa: E402, F401

@@ -40,9 +40,11 @@ def test_every_entry_point_registers_something() -> None:
         registers = [
             name
             for name, value in vars(module).items()
-            if value in registry.books().values() or value in projections.HANDLERS.values()
+            if value in registry.books().values()
+            or value in projections.HANDLERS.values()
+            or value in projections.FOLLOWERS
         ]
-        assert registers, f"{entry.name} ({entry.value}) registers neither a book nor a handler"
+        assert registers, f"{entry.name} ({entry.value}) registers no book, handler or follower"
 
 
 def test_a_second_book_for_the_same_kinds_is_refused() -> None:
@@ -62,7 +64,7 @@ def test_importing_admission_and_the_registry_loads_no_concept() -> None:
         "import sys\n"
         "import truce.log.admission, truce.log.books, truce.log.projections\n"
         "print(sorted(m for m in sys.modules if m.split('.')[1:2] in "
-        "(['cases'], ['compliance'], ['crossings'], ['joint'], ['media'])))\n"
+        "(['cases'], ['compliance'], ['crossings'], ['joint'], ['media'], ['notify'])))\n"
     )
     loaded = subprocess.run(
         [sys.executable, "-c", program], capture_output=True, text=True, check=True
