@@ -324,6 +324,11 @@ def test_the_accused_head_responds_or_counter_claims(
     page = browser.get(f"/cases/{demo.fresh_case}").text
     assert offered(page) == {"case.respond", "case.evidence"}
     assert '<input type="hidden" name="kind" value="case.respond">' in page
+    # No position is chosen for the head: it must pick one, and is told it answers once.
+    position = page.split('<select id="field-position"')[1].split("</select>")[0]
+    assert '<option value="" disabled selected>Choose your position</option>' in position
+    assert position.count(" selected") == 1
+    assert "Your member answers once" in page
     assert offered(browsers["af-officer"].get(f"/cases/{demo.fresh_case}").text) == {
         "case.evidence"
     }
