@@ -436,6 +436,9 @@ WALK: dict[tuple[str, str], Requests] = {
     ],
     ("GET", "/api/v1/cases/{case_id}"): _each_case(),
     ("GET", "/api/v1/cases/{case_id}/penalty"): _each_case("/penalty"),
+    ("GET", "/api/v1/cases/number/{number}"): lambda w, r: [
+        ("GET", f"/api/v1/cases/number/{n}", {}) for n in range(1, len(w.cases) + 2)
+    ],
     ("GET", "/api/v1/inbox"): lambda w, r: [("GET", "/api/v1/inbox", {})],
     ("POST", "/api/v1/files"): lambda w, r: [
         (
@@ -543,12 +546,39 @@ WALK: dict[tuple[str, str], Requests] = {
     ("DELETE", "/api/v1/accounts/{member}/{delegate}/tokens/{token_id}"): _accounts(
         "DELETE", "/tokens/" + "0" * 64
     ),
+    ("GET", "/api/v1/notifications"): lambda w, r: [("GET", "/api/v1/notifications", {})],
+    ("POST", "/api/v1/notifications/deliveries/{delivery_id}/send-again"): lambda w, r: [
+        ("POST", "/api/v1/notifications/deliveries/999999/send-again", {})
+    ],
+    ("GET", "/api/v1/notifications/key"): lambda w, r: [("GET", "/api/v1/notifications/key", {})],
+    ("GET", "/api/v1/notifications/endpoints"): lambda w, r: [
+        ("GET", "/api/v1/notifications/endpoints", {})
+    ],
+    ("POST", "/api/v1/notifications/endpoints"): lambda w, r: [
+        ("POST", "/api/v1/notifications/endpoints", {"json": {"url": "https://hooks.example/w"}})
+    ],
+    ("DELETE", "/api/v1/notifications/endpoints/{endpoint_id}"): lambda w, r: [
+        ("DELETE", "/api/v1/notifications/endpoints/999999", {})
+    ],
+    ("POST", "/api/v1/notifications/endpoints/{endpoint_id}/test"): lambda w, r: [
+        ("POST", "/api/v1/notifications/endpoints/999999/test", {})
+    ],
+    ("PUT", "/api/v1/notifications/address"): lambda w, r: [
+        ("PUT", "/api/v1/notifications/address", {"json": {"email": "walk@example.org"}})
+    ],
+    ("GET", "/api/v1/notifications/preferences"): lambda w, r: [
+        ("GET", "/api/v1/notifications/preferences", {})
+    ],
+    ("PUT", "/api/v1/notifications/preferences"): lambda w, r: [
+        ("PUT", "/api/v1/notifications/preferences", {"json": {"timing": "digest"}})
+    ],
 }
 
 
 #: Routes that answer without a token: what the log publishes to anyone.
 PUBLIC = {
     ("GET", "/api/v1/mechanism"),
+    ("GET", "/api/v1/notifications/key"),
     ("GET", "/log/v1/"),
     ("GET", "/log/v1/tile/{path:path}"),
     ("GET", "/log/v1/checkpoint"),
