@@ -141,6 +141,7 @@ def case_list(
             "query": filters.query(),
             "may_lodge": cases_rules.may_lodge(scenario, viewer.member, viewer.role),
             "names": member_names(scenario),
+            "penalty_steps": {s.id: s.name for s in scenario.penalties.steps},
             "now": now,
         },
     )

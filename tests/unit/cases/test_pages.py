@@ -413,3 +413,9 @@ def test_a_counter_claim_and_its_case_link_each_other_by_case_number(
     page = browser.get(f"/cases/{original}").text
     assert f'<a href="/cases/{counter["id"]}">Case {numbers[counter["id"]]} ' in page
     assert f">#{counter['id']}<" not in page
+
+
+def test_the_case_list_names_a_penalty_not_its_id(browsers: dict[str, TestClient]) -> None:
+    page = browsers["af-head"].get("/cases", params={"status": "closed"}).text
+    assert " · Formal notice</td>" in page
+    assert "formal-notice</td>" not in page
