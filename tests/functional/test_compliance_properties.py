@@ -22,7 +22,6 @@ members. The test checks that:
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,8 +33,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import Clock
-from tests.databases import postgres_admin_url, postgres_database
+from tests.databases import postgres_admin_url
 from tests.functional.support import Delegations
+from tests.functional.test_case_properties import postgres_mechanism, sqlite_mechanism
 from tests.mechanism import Mechanism
 from tests.templates import Templates
 from truce.app import create_app
@@ -308,12 +308,10 @@ class Run:
 
 @contextmanager
 def running(mechanism: Mechanism, clock: Clock) -> Iterator[Delegations]:
+    """The real app over ``mechanism``, in process, and its demo delegations."""
     settings_ = Settings(database_url=mechanism.url, log_key_file=mechanism.log_key_file)
-    try:
-        with TestClient(create_app(settings_, clock=clock)) as client:
-            yield Delegations(client, mechanism)
-    finally:
-        mechanism.db.dispose()
+    with TestClient(create_app(settings_, clock=clock)) as client:
+        yield Delegations(client, mechanism)
 
 
 PROPERTY = settings(
@@ -326,9 +324,11 @@ PROPERTY = settings(
 def test_every_member_is_shown_the_same_matrix_on_sqlite(
     tmp_path_factory: pytest.TempPathFactory, templates: Templates, steps: list[Step]
 ) -> None:
-    folder, name, clock = tmp_path_factory.mktemp("matrix"), uuid.uuid4().hex[:12], Clock()
-    built = templates.mechanism(f"sqlite:///{folder / f'{name}.db'}", folder / "keys", clock)
-    with running(built, clock) as d:
+    clock = Clock()
+    with (
+        sqlite_mechanism(tmp_path_factory.mktemp("matrix"), clock, templates) as built,
+        running(built, clock) as d,
+    ):
         Run(d, clock).run(steps)
 
 
@@ -342,7 +342,9 @@ def test_every_member_is_shown_the_same_matrix_on_postgresql(
     if admin_url is None:
         pytest.skip("no PostgreSQL server (run the suite with make test)")
     clock = Clock()
-    with postgres_database(admin_url) as url:
-        built = templates.mechanism(url, tmp_path_factory.mktemp("matrix") / "keys", clock)
-        with running(built, clock) as d:
-            Run(d, clock).run(steps)
+    folder = tmp_path_factory.mktemp("matrix")
+    with (
+        postgres_mechanism(folder, clock, admin_url, templates) as built,
+        running(built, clock) as d,
+    ):
+        Run(d, clock).run(steps)
