@@ -18,6 +18,7 @@ log format and the offline verifier raise it and import nothing of truce outside
     │   ├── CanonicalJSONError *           not representable as RFC 8785 canonical JSON
     │   ├── MalformedActError *            an envelope or body of the wrong shape
     │   ├── FetchError                     a feed or article page that could not be fetched
+    │   ├── ReportFileError                not a report's PDF, or one without its data
     │   ├── ImplausibleTimeError *         an impossible or implausible timestamp
     │   ├── ScenarioError                  a scenario file with problems (all listed)
     │   ├── MalformedNoteError *           not a C2SP signed note
@@ -99,6 +100,7 @@ __all__ = [
     "RemoteError",
     "RemoteRefusalError",
     "ReplayError",
+    "ReportFileError",
     "RoleError",
     "ScenarioError",
     "SessionEndedError",
@@ -114,6 +116,13 @@ class FetchError(InputError):
 
     slug = "fetch-failed"
     title = "Fetch failed"
+
+
+class ReportFileError(InputError):
+    """A file that is not a report's PDF, or a PDF without the report's embedded data."""
+
+    slug = "not-a-report"
+    title = "Not a report's PDF"
 
 
 class ScenarioError(InputError):
