@@ -21,6 +21,7 @@ from truce.cases.clock import CaseClock
 from truce.compliance import api as compliance
 from truce.config import Settings
 from truce.crossings import api as crossings
+from truce.exports import api as exports
 from truce.errors import ReadOnlyError
 from truce.files import api as files
 from truce.joint import api as joint
@@ -179,6 +180,7 @@ def api_routers() -> tuple[APIRouter, ...]:
         media.router,
         accounts.router,
         notify.router,
+        exports.router,
     )
 
 
