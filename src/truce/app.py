@@ -21,8 +21,8 @@ from truce.cases.clock import CaseClock
 from truce.compliance import api as compliance
 from truce.config import Settings
 from truce.crossings import api as crossings
-from truce.exports import api as exports
 from truce.errors import ReadOnlyError
+from truce.exports import api as exports
 from truce.files import api as files
 from truce.joint import api as joint
 from truce.ledger.keys import KeyFile

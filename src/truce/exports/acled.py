@@ -147,7 +147,7 @@ def _inter(actor_country: str, event_country: str | None) -> int:
 
 def _figures(scenario: Scenario, incident: Incident) -> str:
     """The casualties an allegation states, by harm and category (its own claim)."""
-    labels = {c.id: c.label.lower() for c in casualty_lists(scenario).categories}
+    labels: dict[str, str] = {c.id: c.label.lower() for c in casualty_lists(scenario).categories}
     parts: list[str] = []
     for harm, counts in (
         ("killed", incident.killed),
@@ -206,7 +206,9 @@ def fatalities(claimed: Mapping[str, int | None]) -> int:
     return min(stated) if stated else 0
 
 
-def row(scenario: Scenario, incident: Incident, claimed: Mapping[str, int | None]) -> dict[str, Any]:
+def row(
+    scenario: Scenario, incident: Incident, claimed: Mapping[str, int | None]
+) -> dict[str, Any]:
     """One case as a row of :func:`columns`, with typed values (None for an empty cell)."""
     disorder, event_type, sub_event = EVENT_TYPES.get(incident.type, UNMAPPED_TYPE)
     country, admin2, location = _place(scenario, incident)
@@ -236,8 +238,10 @@ def row(scenario: Scenario, incident: Incident, claimed: Mapping[str, int | None
     ]
     for code, value in claimed.items():
         if code != incident.lodged_by:
-            stated = "states no figure" if value is None else f"claims {value} killed"
-            notes.append(f"{_name(scenario, code)}, in its counter-claim, {stated}.")
+            stated = "states no figure of the killed" if value is None else f"claims {value} killed"
+            notes.append(
+                f"In the linked claim and counter-claim, {_name(scenario, code)} {stated}."
+            )
     if incident.actors:
         notes.append(f"Actors named: {'; '.join(incident.actors)}.")
     if incident.narrative:

@@ -40,7 +40,9 @@ def incidents_file(
     form: Annotated[Format, Path(description="csv, geojson or kml")],
     services: ServicesDep,
     reader: IdentityDep,
-    date_from: Annotated[str | None, Query(alias="from", description="incident on or after")] = None,
+    date_from: Annotated[
+        str | None, Query(alias="from", description="incident on or after (a date)")
+    ] = None,
     to: Annotated[str | None, Query(description="incident on or before (a date)")] = None,
     type: Text = None,
     member: Annotated[str | None, Query(description="lodged by or accused")] = None,

@@ -5,8 +5,8 @@ typed values and without the CSV's spreadsheet guard (GIS reads them as data). A
 incident with no coordinates has no geometry to draw: it is left out of both, and the
 number left out is said in the file, as the GeoJSON foreign member ``truce:omitted``
 (RFC 7946 §6.1) and as the KML document's ``ExtendedData`` field ``truce:omitted``.
-The JSON is written by the standard library, the XML by lxml: every value is escaped by
-the writer, never pasted into markup.
+Both are written by the standard library (``json``, ``xml.etree``): every value is
+escaped by the writer, never pasted into markup.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
-
-from lxml import etree
+from xml.etree import ElementTree
 
 #: The foreign member (GeoJSON) and document field (KML) that count the incidents left out.
 OMITTED = "truce:omitted"
@@ -57,27 +56,30 @@ def kml(names: Sequence[str], table: Sequence[Mapping[str, Any]], title: str) ->
     """A KML document of one ``Placemark`` per located row, its columns in ``ExtendedData``."""
     kept, omitted = located(table)
     k = f"{{{KML_NS}}}"
-    root = etree.Element(f"{k}kml", nsmap={None: KML_NS})
-    document = etree.SubElement(root, f"{k}Document")
-    etree.SubElement(document, f"{k}name").text = _text(title)
-    header = etree.SubElement(document, f"{k}ExtendedData")
-    count = etree.SubElement(header, f"{k}Data", name=OMITTED)
-    etree.SubElement(count, f"{k}value").text = str(omitted)
+    ElementTree.register_namespace("", KML_NS)
+    root = ElementTree.Element(f"{k}kml")
+    document = ElementTree.SubElement(root, f"{k}Document")
+    ElementTree.SubElement(document, f"{k}name").text = _text(title)
+    header = ElementTree.SubElement(document, f"{k}ExtendedData")
+    count = ElementTree.SubElement(header, f"{k}Data", {"name": OMITTED})
+    ElementTree.SubElement(count, f"{k}value").text = str(omitted)
     for values in kept:
-        mark = etree.SubElement(document, f"{k}Placemark", id=str(values["event_id_cnty"]))
-        etree.SubElement(mark, f"{k}name").text = (
-            f"{values['sub_event_type']}: {values['location']} ({values['event_date']})"
-        )
-        etree.SubElement(mark, f"{k}description").text = _text(values.get("notes"))
-        when = etree.SubElement(etree.SubElement(mark, f"{k}TimeStamp"), f"{k}when")
+        ident = {"id": str(values["event_id_cnty"])}
+        mark = ElementTree.SubElement(document, f"{k}Placemark", ident)
+        ElementTree.SubElement(
+            mark, f"{k}name"
+        ).text = f"{values['sub_event_type']}: {values['location']} ({values['event_date']})"
+        ElementTree.SubElement(mark, f"{k}description").text = _text(values.get("notes"))
+        when = ElementTree.SubElement(ElementTree.SubElement(mark, f"{k}TimeStamp"), f"{k}when")
         when.text = _text(values.get("event_date"))
-        data = etree.SubElement(mark, f"{k}ExtendedData")
+        data = ElementTree.SubElement(mark, f"{k}ExtendedData")
         for name in names:
-            field = etree.SubElement(data, f"{k}Data", name=name)
-            etree.SubElement(field, f"{k}value").text = _text(values.get(name))
-        point = etree.SubElement(mark, f"{k}Point")
-        etree.SubElement(point, f"{k}coordinates").text = (
-            f"{values['longitude']!r},{values['latitude']!r}"
-        )
-    written: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+            field = ElementTree.SubElement(data, f"{k}Data", {"name": name})
+            ElementTree.SubElement(field, f"{k}value").text = _text(values.get(name))
+        point = ElementTree.SubElement(mark, f"{k}Point")
+        ElementTree.SubElement(
+            point, f"{k}coordinates"
+        ).text = f"{values['longitude']!r},{values['latitude']!r}"
+    ElementTree.indent(root)
+    written: bytes = ElementTree.tostring(root, encoding="UTF-8", xml_declaration=True)
     return written
