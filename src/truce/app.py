@@ -22,6 +22,7 @@ from truce.compliance import api as compliance
 from truce.config import Settings
 from truce.crossings import api as crossings
 from truce.errors import ReadOnlyError
+from truce.exports import api as exports
 from truce.files import api as files
 from truce.joint import api as joint
 from truce.ledger.keys import KeyFile
@@ -179,6 +180,7 @@ def api_routers() -> tuple[APIRouter, ...]:
         media.router,
         accounts.router,
         notify.router,
+        exports.router,
     )
 
 

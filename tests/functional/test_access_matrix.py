@@ -423,6 +423,11 @@ WALK: dict[tuple[str, str], Requests] = {
     ("GET", "/log/v1/bodies/{digest}"): lambda w, r: [
         ("GET", f"/log/v1/bodies/{m.digest}", {}) for m in w.marked
     ],
+    ("GET", "/api/v1/exports/incidents.{form}"): lambda w, r: [
+        ("GET", "/api/v1/exports/incidents.csv", {}),
+        ("GET", "/api/v1/exports/incidents.geojson", {"params": {"member": "PK"}}),
+        ("GET", "/api/v1/exports/incidents.kml", {"params": {"from": "2025-01-01"}}),
+    ],
     ("GET", "/api/v1/cases"): lambda w, r: [
         ("GET", "/api/v1/cases", {}),
         ("GET", "/api/v1/cases", {"params": {"member": "PK"}}),

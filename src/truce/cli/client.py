@@ -61,6 +61,14 @@ class Session:
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """Send a request; a problem answer becomes an error with the server's reason."""
+        response = self._send(method, path, **kwargs)
+        return None if response.status_code == 204 else response.json()
+
+    def download(self, path: str, **kwargs: Any) -> bytes:
+        """``GET`` a file's bytes; a problem answer becomes an error as in :meth:`request`."""
+        return self._send("GET", path, **kwargs).content
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
             response = self.client.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
@@ -74,7 +82,7 @@ class Session:
             if response.status_code == 401:
                 raise AuthenticationError(f"the server refused the token: {detail}")
             raise RemoteRefusalError(f"refused ({response.status_code}): {detail}")
-        return None if response.status_code == 204 else response.json()
+        return response
 
     def mechanism(self) -> str:
         """The mechanism id the server records."""

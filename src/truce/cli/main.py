@@ -45,6 +45,7 @@ _COMMAND_MODULES = (
     "media",
     "accounts",
     "notify",
+    "exports",
 )
 #: The offline commands, and the one module each needs.
 _OFFLINE = {"verify": "audit", "receipt": "trust"}

@@ -22,6 +22,7 @@ from truce.cases import pages as case_pages
 from truce.compliance import pages as compliance_pages
 from truce.crossings import pages as crossing_pages
 from truce.errors import NotFoundError, SessionEndedError, TruceError
+from truce.exports import pages as export_pages
 from truce.joint import pages as joint_pages
 from truce.log import pages as logpage
 from truce.media import pages as media_pages
@@ -126,3 +127,4 @@ def mount(app: FastAPI) -> None:
     app.include_router(logpage.router)
     for concept in (case_pages, maps, compliance_pages, crossing_pages, joint_pages, media_pages):
         app.include_router(concept.router)
+    app.include_router(export_pages.router)
