@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from truce.api import problems
 from truce.cases import maps
+from truce.accounts import pages as account_pages
 from truce.cases import pages as case_pages
 from truce.compliance import pages as compliance_pages
 from truce.crossings import pages as crossing_pages
@@ -125,6 +126,14 @@ def mount(app: FastAPI) -> None:
     app.include_router(keys.router)
     app.include_router(dashboard.router)
     app.include_router(logpage.router)
-    for concept in (case_pages, maps, compliance_pages, crossing_pages, joint_pages, media_pages):
+    for concept in (
+        case_pages,
+        maps,
+        compliance_pages,
+        crossing_pages,
+        joint_pages,
+        media_pages,
+        account_pages,
+    ):
         app.include_router(concept.router)
     app.include_router(export_pages.router)
