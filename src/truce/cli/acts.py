@@ -182,9 +182,10 @@ def compliance_attest(
         "taken_at": taken_at or _now(),
         "language": language,
     }
-    Session(server, key, token).post(
+    answer = Session(server, key, token).post(
         "compliance.attest", body, audience=audience, receipt_out=receipt_out
     )
+    out.print(f"attestation #{answer['index']}")
 
 
 def compliance_review(
