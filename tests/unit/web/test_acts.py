@@ -63,7 +63,7 @@ def test_a_statement_is_prepared_signed_and_recorded(browsers: Any, mechanism: M
     answer = officer.submit({"envelope": sign(key, envelope), "body": body})
     assert answer.status_code == 200, answer.text
     result = answer.json()
-    assert result["redirect"] == "/"
+    assert result["redirect"] == "/statements"
     assert result["receipt"]["index"] == result["index"]
     logged = officer.client.get(f"/log/v1/receipts/{result['index']}").json()
     assert logged["leaf_hash"] == result["receipt"]["leaf_hash"]
@@ -140,7 +140,7 @@ def test_field_errors_come_per_field_from_the_message_table(
     fields["incident.killed.civilians"] = "-1"
     errors = officer.prepare(fields).json()["errors"]
     assert errors == {
-        "incident.place": "Choose a place, or give both latitude and longitude.",
+        "incident.place.place_id": "Choose a place, or give both latitude and longitude.",
         "incident.killed.civilians": "Enter a number of at least 0.",
         "narrative": "This field is required.",
     }
