@@ -59,12 +59,15 @@ def test_every_new_command_signs_and_posts_its_act(server: Server, mechanism: Me
     assert api("pk-officer", f"/api/v1/joint-actions/{second}")["deadline"] == later
     refused = as_delegate(server, mechanism, "tr-officer", "joint", "extend", str(second),
                           "--deadline-at", later, "--reason", "Again.")  # fmt: skip
-    assert refused.returncode != 0 and "may not sign joint.extend" in refused.stderr
+    assert refused.returncode != 0
+    assert "may not sign joint.extend" in refused.stderr
 
     # compliance: each party attests, each mediator reviews
     attested = [
-        _entry(do(name, "compliance", "attest", "--clause", "C4", "--statement", "Withdrew."),
-               r"attestation #(\d+)")  # fmt: skip
+        _entry(
+            do(name, "compliance", "attest", "--clause", "C4", "--statement", "Withdrew."),
+            r"attestation #(\d+)",
+        )
         for name in ("pk-officer", "af-root")
     ]
     for name, verdict in (("tr-officer", "acknowledged"), ("qa-root", "disputed")):
@@ -93,14 +96,15 @@ def test_every_new_command_signs_and_posts_its_act(server: Server, mechanism: Me
         return output.strip().splitlines()[-1].split()[1]
 
     countered = lodge("af-officer", "PK")
-    missing = as_delegate(server, mechanism, "pk-root", "respond", countered,
-                          "--position", "counter_claim", "--statement", "They fired first.")  # fmt: skip
+    missing = as_delegate(server, mechanism, "pk-root", "respond", countered, "--position",
+                          "counter_claim", "--statement", "They fired first.")  # fmt: skip
     assert missing.returncode != 0
     assert "--counter-accused, --counter-type, --counter-at, --counter-clause" in missing.stderr
     do("pk-root", "respond", countered, "--position", "counter_claim",
        "--statement", "They fired first.", "--counter-accused", "AF",
        "--counter-type", "shelling", "--counter-at", "2025-11-06T09:00:00Z",
-       "--counter-place", "chaman", "--counter-clause", "C4", "--counter-killed", "civilians=1")  # fmt: skip
+       "--counter-place", "chaman", "--counter-clause", "C4",
+       "--counter-killed", "civilians=1")  # fmt: skip
     cases = api("tr-officer", "/api/v1/cases")["cases"]
     assert any(case["accused"] == "AF" for case in cases)  # type: ignore[union-attr, index]
     extended = lodge("pk-officer", "AF")

@@ -46,8 +46,10 @@ def keys_page(
             key=lambda key: (key.revoked is not None, key.delegate, key.registered),
         )
     roles = sorted(SECRETARIAT_ROLES) if secretariat else list(MEMBER_ROLES)
+    # A root key, named by the genesis act, is not revoked from a form.
     chosen: Any = next(
-        (key for key in keys if key.key_id == revoke and key.revoked is None), None
+        (key for key in keys if key.key_id == revoke and key.revoked is None and key.registered),
+        None,
     )
     return render(
         request,

@@ -10,6 +10,7 @@ signs which kind is :data:`truce.acts.surfaces.SURFACES`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -299,7 +300,8 @@ def respond(
         str | None, typer.Option(help="Counter-claim: the member you accuse, e.g. PK.")
     ] = None,
     counter_type: Annotated[
-        str | None, typer.Option(help="Counter-claim: type of incident (truce scenario list types).")
+        str | None,
+        typer.Option(help="Counter-claim: type of incident (truce scenario list types)."),
     ] = None,
     counter_at: Annotated[
         str | None, typer.Option(help="Counter-claim: when it happened (RFC 3339 UTC).")
@@ -401,7 +403,7 @@ new_round = _note_command(
 
 def register(app: typer.Typer) -> None:
     """Add these commands to ``truce``."""
-    groups = {
+    groups: dict[str, tuple[str, dict[str, Callable[..., None]]]] = {
         "crossing": ("Border crossings.", {"report": crossing_report}),
         "joint": (
             "Requests for joint action.",

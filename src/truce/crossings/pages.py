@@ -72,8 +72,9 @@ def report_form(services: Services, viewer: Viewer, place_id: str) -> dict[str, 
     member = scenario.member(viewer.member)
     place = scenario.place(place_id)
     sides = {side.member: side.name for side in place.sides} if place is not None else {}
+    own_side = viewer.member in sides or not sides
     reports = member is not None and (
-        member.kind == "secretariat" or (member.kind == "party" and (viewer.member in sides or not sides))
+        member.kind == "secretariat" or (member.kind == "party" and own_side)
     )
     return {
         "reports": reports,

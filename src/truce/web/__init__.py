@@ -16,9 +16,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from truce.accounts import pages as account_pages
 from truce.api import problems
 from truce.cases import maps
-from truce.accounts import pages as account_pages
 from truce.cases import pages as case_pages
 from truce.compliance import pages as compliance_pages
 from truce.crossings import pages as crossing_pages

@@ -7,15 +7,11 @@ test-output/screenshots/forms-*.png.
 
 from __future__ import annotations
 
-from playwright.sync_api import Page
+import re
 
 from tests.functional.web.browser import Browsing, axe_violations, screenshot
 from tests.functional.web.conftest import Demo
 from tests.functional.web.delegations import Delegate, register_head, register_officer
-
-
-def _field(page: Page, ident: str) -> str:
-    return f"#field-{ident}"
 
 
 def test_the_forms_outside_a_case_in_the_browser(browsing: Browsing, demo: Demo) -> None:
@@ -62,7 +58,7 @@ def test_the_forms_outside_a_case_in_the_browser(browsing: Browsing, demo: Demo)
     screenshot(page, "forms-joint-report-af")
     af_officer.sign("#report-form")
     assert "Nothing found" in str(af_officer.page.text_content("table.joint-actions"))
-    af_officer.open("/joint-actions#request-form")
+    af_officer.open("/joint-actions?status=open#request-form")
     af_officer.page.select_option("#field-request-place-place_id", "khost")
     af_officer.page.fill("#field-request-description", "Fighters at Khost.")
     af_officer.page.fill("#field-request-requested_action", "Stop them.")
@@ -116,15 +112,14 @@ def test_the_forms_outside_a_case_in_the_browser(browsing: Browsing, demo: Demo)
 
 def _counter_claim_error(demo: Demo, pk_head: Delegate) -> None:
     lodged = demo.truce(
-        "lodge", "--server", demo.base_url, "--key", str(demo.keys_dir / "af-officer.key"),
+        "lodge", "--server", demo.base_url, "--key", str(demo.keys_dir / "af-root.key"),
         "--accused", "PK", "--type", "shelling", "--at", "2025-11-06T10:30:00Z",
         "--clause", "C4", "--place", "spin-boldak", "--narrative", "Shells struck homes.",
     )  # fmt: skip
-    number = lodged.strip().splitlines()[-1].split()[1]
-    pk_head.open("/cases")
-    pk_head.page.get_by_role("link", name=f"#{number}").first.click()
+    entry = re.search(r"log entry (\d+)", lodged)
+    assert entry is not None, lodged
+    pk_head.open(f"/cases/{entry.group(1)}?act=case.respond#act-form")
     page = pk_head.page
-    page.wait_for_selector("#act-form")
     page.select_option("#field-position", "counter_claim")
     page.fill("#field-statement", "They fired first.")
     page.click("details.counter-claim summary")
