@@ -168,6 +168,46 @@ def _counts(values: list[str] | None, field: str) -> dict[str, int]:
     return counts
 
 
+def lodge_body(
+    accused: str,
+    incident_type: str,
+    at: str,
+    clause: list[str],
+    narrative: str,
+    language: str,
+    *,
+    precision: str = "hour",
+    place: str | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    place_precision: str = "approximate",
+    actor: list[str] | None = None,
+    group: str | None = None,
+    killed: list[str] | None = None,
+    injured: list[str] | None = None,
+    missing: list[str] | None = None,
+) -> dict[str, Any]:
+    """The body of an allegation (``case.lodge``, or a counter-claim's ``counter_case``)."""
+    figures = {"killed": _counts(killed, "killed"), "injured": _counts(injured, "injured")}
+    if missing:
+        figures["missing"] = _counts(missing, "missing")
+    where = (("place_id", place), ("lat", lat), ("lon", lon), ("precision", place_precision))
+    return {
+        "incident": {
+            "type": incident_type,
+            "occurred_at": at,
+            "time_precision": precision,
+            "place": {name: value for name, value in where if value is not None},
+            "actors": actor or [],
+            **figures,
+        },
+        "accused": {"member": accused} | ({"group": group} if group else {}),
+        "clauses": clause,
+        "narrative": narrative,
+        "language": language,
+    }
+
+
 def lodge(
     server: ServerOption,
     key: KeyOption,
@@ -201,32 +241,11 @@ def lodge(
     The figures are your member's claim; attackers (militants) are counted apart from
     victims (soldiers, police_levies, civilians, unspecified) and never added to them.
     """
-    figures = {"killed": _counts(killed, "killed"), "injured": _counts(injured, "injured")}
-    if missing:
-        figures["missing"] = _counts(missing, "missing")
-    body = {
-        "incident": {
-            "type": incident_type,
-            "occurred_at": at,
-            "time_precision": precision,
-            "place": {
-                key_: value
-                for key_, value in (
-                    ("place_id", place),
-                    ("lat", lat),
-                    ("lon", lon),
-                    ("precision", place_precision),
-                )
-                if value is not None
-            },
-            "actors": actor or [],
-            **figures,
-        },
-        "accused": {"member": accused} | ({"group": group} if group else {}),
-        "clauses": clause,
-        "narrative": narrative,
-        "language": language,
-    }
+    body = lodge_body(
+        accused, incident_type, at, clause, narrative, language,
+        precision=precision, place=place, lat=lat, lon=lon, place_precision=place_precision,
+        actor=actor, group=group, killed=killed, injured=injured, missing=missing,
+    )  # fmt: skip
     session = Session(server, key, token)
     answer = session.post("case.lodge", body, audience=audience, receipt_out=receipt_out)
     number = session.case(f"log:{answer['index']}")["case"]["number"]
@@ -255,21 +274,6 @@ CaseArgument = Annotated[
         help="The case: its number as `truce cases` lists it (9), or its log entry (log:72)."
     ),
 ]
-
-
-def respond(
-    case: CaseArgument,
-    server: ServerOption,
-    key: KeyOption,
-    position: Annotated[str, typer.Option(help="accept, deny or request_information.")],
-    statement: Annotated[str, typer.Option(help="Your answer.")],
-    language: LanguageOption = "en",
-    token: TokenOption = None,
-    receipt_out: ReceiptOption = None,
-) -> None:
-    """Answer an allegation against your member (a counter-claim: use ``truce act``)."""
-    body = {"position": position, "statement": statement, "language": language}
-    _step("case.respond", body, server, key, token, case, receipt_out=receipt_out)
 
 
 def investigate(
@@ -543,7 +547,7 @@ def act(
 
 def register(app: typer.Typer) -> None:
     """Add the client commands to ``truce``."""
-    for command in (lodge, respond, investigate, finding, rule, appeal, penalty, withdraw,
+    for command in (lodge, investigate, finding, rule, appeal, penalty, withdraw,
                     close, act):  # fmt: skip
         app.command()(command)
     app.command("waive-appeal")(waive_appeal)

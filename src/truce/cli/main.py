@@ -46,6 +46,7 @@ _COMMAND_MODULES = (
     "accounts",
     "notify",
     "exports",
+    "acts",
 )
 #: The offline commands, and the one module each needs.
 _OFFLINE = {"verify": "audit", "receipt": "trust"}
@@ -71,6 +72,12 @@ class _Commands(TyperGroup):
             importlib.import_module(f"truce.cli.{name}").register(commands)
             group = typer.main.get_group(commands)
             for command_name, command in group.commands.items():
+                known = self.commands.get(command_name)
+                if isinstance(known, TyperGroup) and isinstance(command, TyperGroup):
+                    # Two modules add to one group (``truce key``): keep both's commands.
+                    for sub_name, sub in command.commands.items():
+                        known.add_command(sub, sub_name)
+                    continue
                 self.add_command(command, command_name)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:

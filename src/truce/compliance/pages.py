@@ -7,12 +7,17 @@ read: every member sees the same matrix), and counts open allegations in SQL
 cases is not read row by row; the tests hold each cell to the API's. Each matrix cell
 links to the case list filtered to the cases behind its figures. Restricted cases and
 attestations the viewer may read are listed under the matrix as not counted.
+
+Under the clauses, the forms of compliance: a party attests a step it took (to a clause
+that binds it), a mediator reviews an attestation it has not reviewed yet, chosen from a
+list; each only for a role that may sign it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -22,8 +27,9 @@ from truce.cases.queries import Filters, case_numbers
 from truce.cases.rules import OPEN
 from truce.compliance import queries
 from truce.compliance import rules as compliance
-from truce.web.common import member_names, scenario_of
-from truce.web.deps import ViewerDep, render
+from truce.scenario.rules import Scenario
+from truce.web.common import local_now, may_sign, member_names, now_of, scenario_of
+from truce.web.deps import Viewer, ViewerDep, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -77,6 +83,44 @@ def cell_links(clause: str, member: str) -> dict[str, str]:
     }
 
 
+def _excerpt(text: str, size: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= size else flat[: size - 1] + "…"
+
+
+def compliance_forms(
+    services: Services, scenario: Scenario, viewer: Viewer, seen: list[queries.SeenAttestation]
+) -> dict[str, Any]:
+    """What the attestation and review forms need, for the viewer's member and role."""
+    member = scenario.member(viewer.member)
+    kind = member.kind if member is not None else None
+    names = member_names(scenario)
+    unreviewed = [
+        item
+        for item in seen
+        if item.row.member != viewer.member
+        and all(review.row.member != viewer.member for review in item.reviews)
+    ]
+    return {
+        "party": kind == "party",
+        "mediator": kind == "mediator",
+        "may_attest": kind == "party" and may_sign(viewer.role, "compliance.attest"),
+        "may_review": kind == "mediator" and may_sign(viewer.role, "compliance.review"),
+        "clauses": [
+            (c.id, f"{c.id} {c.title}") for c in scenario.clauses if viewer.member in c.binds
+        ],
+        "unreviewed": [
+            (
+                item.row.leaf_hash,
+                f"#{item.row.id} · {names.get(item.row.member, item.row.member)} · "
+                f"{item.row.clause}: {_excerpt(item.row.statement)}",
+            )
+            for item in unreviewed
+        ],
+        "time": local_now(scenario, viewer.member, now_of(services)),
+    }
+
+
 @router.get("/compliance", response_class=HTMLResponse)
 def compliance_page(request: Request, services: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
     """The clause x member matrix, each cell linking to its cases."""
@@ -86,6 +130,7 @@ def compliance_page(request: Request, services: ServicesDep, viewer: ViewerDep) 
     with services.db.read() as connection:
         left_out = queries.not_counted(connection, viewer.identity)
         numbers = case_numbers(connection, penalised)
+        seen = queries.attestations(connection, viewer.identity)
     return render(
         request,
         "compliance/compliance.html",
@@ -98,5 +143,7 @@ def compliance_page(request: Request, services: ServicesDep, viewer: ViewerDep) 
             "penalty_steps": {s.id: s for s in scenario.penalties.steps},
             "not_counted": left_out,
             "numbers": numbers,
+            "attestations": seen,
+            "acting": compliance_forms(services, scenario, viewer, seen),
         },
     )

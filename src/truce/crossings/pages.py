@@ -10,10 +10,18 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from truce.api.deps import ServicesDep
+from truce.api.deps import Services, ServicesDep
 from truce.crossings.summary import crossing_history, crossing_place
-from truce.web.common import crossings_now, member_names, named_crossings, scenario_of
-from truce.web.deps import ViewerDep, render
+from truce.web.common import (
+    crossings_now,
+    local_now,
+    may_sign,
+    member_names,
+    named_crossings,
+    now_of,
+    scenario_of,
+)
+from truce.web.deps import Viewer, ViewerDep, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -48,5 +56,30 @@ def crossing_page(
     return render(
         request,
         "crossings/crossing.html",
-        {"history": history, "names": member_names(scenario)},
+        {
+            "history": history,
+            "names": member_names(scenario),
+            "report": report_form(services, viewer, place_id),
+        },
     )
+
+
+def report_form(services: Services, viewer: Viewer, place_id: str) -> dict[str, object]:
+    """What the crossing report form needs: whether the viewer's member reports on this
+    crossing (a party for its own side, the secretariat for the whole), whether the
+    viewer's role signs it, the side, and the default time (now, in the crossing's zone)."""
+    scenario = scenario_of(services, viewer.language)
+    member = scenario.member(viewer.member)
+    place = scenario.place(place_id)
+    sides = {side.member: side.name for side in place.sides} if place is not None else {}
+    own_side = viewer.member in sides or not sides
+    reports = member is not None and (
+        member.kind == "secretariat" or (member.kind == "party" and own_side)
+    )
+    return {
+        "reports": reports,
+        "allowed": reports and may_sign(viewer.role, "crossing.status"),
+        "side": sides.get(viewer.member),
+        "member": member.name if member is not None else viewer.member,
+        "time": local_now(scenario, viewer.member, now_of(services), place_id),
+    }

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from truce.accounts import pages as account_pages
 from truce.api import problems
 from truce.cases import maps
 from truce.cases import pages as case_pages
@@ -125,6 +126,14 @@ def mount(app: FastAPI) -> None:
     app.include_router(keys.router)
     app.include_router(dashboard.router)
     app.include_router(logpage.router)
-    for concept in (case_pages, maps, compliance_pages, crossing_pages, joint_pages, media_pages):
+    for concept in (
+        case_pages,
+        maps,
+        compliance_pages,
+        crossing_pages,
+        joint_pages,
+        media_pages,
+        account_pages,
+    ):
         app.include_router(concept.router)
     app.include_router(export_pages.router)

@@ -21,6 +21,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from truce.accounts.devices import approve_registered
 from truce.acts.bodies import BODY_MODELS
+from truce.acts.surfaces import CONFIRM_FIELD, irreversible
 from truce.api.deps import Services, ServicesDep
 from truce.cases.queries import case_leaf, case_of_leaf
 from truce.errors import InputError, NotFoundError, PayloadTooLargeError
@@ -112,6 +113,7 @@ _PLACE_FIELDS = {
     "case.lodge": "incident.place.place_id",
     "case.respond": "counter_case.incident.place.place_id",
     "crossing.status": "crossing",
+    "joint.request": "place.place_id",
 }
 
 
@@ -184,6 +186,13 @@ def _prepared(
     role = _key_role(services, viewer, key_id)
     if role not in PERMISSIONS[kind]:
         raise FieldErrors({"kind": _("Your role may not sign this act.")})
+    action = split_list(values.get("action", ()))
+    if irreversible(kind, action[0] if action else None) and not split_list(
+        values.get(CONFIRM_FIELD, ())
+    ):
+        raise FieldErrors(
+            {CONFIRM_FIELD: _("Tick the box to confirm that you understand this cannot be undone.")}
+        )
     refs = _refs(services, values)
     audience = _audience(services, kind, values)
     if uploads and "files" not in model.model_fields:
@@ -265,6 +274,8 @@ def _redirect(services: Services, kind: str, refs: tuple[str, ...], index: int) 
         "compliance": "/compliance",
         "crossing": "/crossings",
         "joint": "/joint-actions",
+        "member": "/keys",
+        "statement": "/statements",
     }.get(kind.split(".")[0], "/")
 
 

@@ -11,7 +11,9 @@ from truce.api.deps import Services
 from truce.cases.queries import STATUSES, Filters
 from truce.cases.summary import CaseItem, case_item, type_label
 from truce.crossings.summary import CrossingList, CrossingState, crossing_list
+from truce.scenario.facts import utc_offset, utc_to_local, zone_for
 from truce.scenario.rules import Scenario
+from truce.verify.registry import PERMISSIONS
 from truce.web import i18n
 from truce.web.scenario_text import scenario_in
 
@@ -28,6 +30,8 @@ __all__ = [
     "CaseItem",
     "case_item",
     "filter_context",
+    "local_now",
+    "may_sign",
     "member_names",
     "named_crossings",
     "now_of",
@@ -107,3 +111,20 @@ def crossings_now(services: Services, identity: Identity) -> CrossingList:
     scenario = services.admission.mechanism().scenario
     with services.db.read() as connection:
         return crossing_list(connection, scenario, identity, services.admission.clock())
+
+
+def may_sign(role: str, kind: str) -> bool:
+    """Whether an account of ``role`` may sign ``kind``: a page shows the act's form only
+    then, and otherwise says who takes the step."""
+    return role in PERMISSIONS.get(kind, frozenset())
+
+
+def local_now(scenario: Scenario, member: str, now: datetime, place_id: str | None = None) -> Any:
+    """A form's default time: ``now`` as a ``datetime-local`` value in the zone of the place
+    (else of the member), with the zone's name and offset for the hint beside it."""
+    name, zone = zone_for(scenario, place_id, member)
+    return {
+        "value": utc_to_local(now, zone).strftime("%Y-%m-%dT%H:%M"),
+        "zone": name,
+        "offset": utc_offset(zone, now),
+    }

@@ -55,6 +55,8 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/crossings", i18n.N_("Crossings")),
     ("/joint-actions", i18n.N_("Joint actions")),
     ("/media", i18n.N_("Press")),
+    ("/statements", i18n.N_("Statements")),
+    ("/keys", i18n.N_("Keys")),
     ("/log", i18n.N_("Log")),
     ("/search", i18n.N_("Search")),
 )

@@ -220,19 +220,57 @@ def field_name(loc: Sequence[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+def form_field(model: type[BaseModel], loc: Sequence[Any]) -> str:
+    """The form field an error at ``loc`` of ``model`` belongs beside.
+
+    A form has fields for scalars only: an error about a whole group (a counter-claim's
+    ``counter_case.accused`` left empty, a place with neither id nor point, a response
+    whose position needs a counter case) is put beside the group's first field
+    (``counter_case.accused.member``), so that the field itself is marked.
+    """
+    parts = [str(part) for part in loc if not isinstance(part, int)]
+    annotation: Any = model
+    for part in parts:
+        inner = _unwrap(annotation)
+        if not _is_model(inner) or part not in inner.model_fields:
+            return ".".join(parts) or "body"
+        annotation = inner.model_fields[part].annotation
+    inner = _unwrap(annotation)
+    while _is_model(inner) and inner.model_fields:
+        first = next(iter(inner.model_fields))
+        parts.append(first)
+        inner = _unwrap(inner.model_fields[first].annotation)
+    return ".".join(parts) or "body"
+
+
+#: Clearer messages for required fields left empty, by the field's last name.
+_MISSING_MESSAGES: dict[str, Callable[[], str]] = {
+    "member": lambda: _("Choose a member."),
+    "to": lambda: _("Choose a member."),
+    "type": lambda: _("Choose a type of incident."),
+    "place_id": lambda: _("Choose a place, or give both latitude and longitude."),
+    "occurred_at": lambda: _("Give the date and time it happened."),
+    "clauses": lambda: _("Choose at least one clause."),
+    "clause": lambda: _("Choose a clause."),
+}
+
+
 def validate(model: type[BaseModel], body: dict[str, Any]) -> dict[str, Any]:
-    """The body in the model's JSON form; :class:`FieldErrors` with every field's message."""
+    """The body in the model's JSON form; :class:`FieldErrors` with every field's message,
+    each named as the form field it belongs beside (:func:`form_field`)."""
     try:
         parsed = model.model_validate(body)
     except ValidationError as exc:
         errors: dict[str, str] = {}
         for error in exc.errors():
-            name = field_name(error["loc"])
+            name = form_field(model, error["loc"])
             if name in errors:
                 continue
             last = name.rsplit(".", 1)[-1]
             if error["type"] == "string_pattern_mismatch" and last in _PATTERN_MESSAGES:
                 errors[name] = _PATTERN_MESSAGES[last]()
+            elif error["type"] == "missing" and last in _MISSING_MESSAGES:
+                errors[name] = _MISSING_MESSAGES[last]()
             else:
                 errors[name] = _message(error)
         raise FieldErrors(errors) from exc

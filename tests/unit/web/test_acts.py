@@ -63,7 +63,7 @@ def test_a_statement_is_prepared_signed_and_recorded(browsers: Any, mechanism: M
     answer = officer.submit({"envelope": sign(key, envelope), "body": body})
     assert answer.status_code == 200, answer.text
     result = answer.json()
-    assert result["redirect"] == "/"
+    assert result["redirect"] == "/statements"
     assert result["receipt"]["index"] == result["index"]
     logged = officer.client.get(f"/log/v1/receipts/{result['index']}").json()
     assert logged["leaf_hash"] == result["receipt"]["leaf_hash"]
@@ -140,7 +140,7 @@ def test_field_errors_come_per_field_from_the_message_table(
     fields["incident.killed.civilians"] = "-1"
     errors = officer.prepare(fields).json()["errors"]
     assert errors == {
-        "incident.place": "Choose a place, or give both latitude and longitude.",
+        "incident.place.place_id": "Choose a place, or give both latitude and longitude.",
         "incident.killed.civilians": "Enter a number of at least 0.",
         "narrative": "This field is required.",
     }
@@ -239,14 +239,15 @@ FIELDS: dict[str, dict[str, str]] = {
     "case.close": {"note": "Done."},
     "compliance.attest": {"clause": "C6", "statement": "Opened Torkham.",
                           "taken_at": "2025-10-20T10:00"},
-    "compliance.review": {"verdict": "acknowledged", "reason": "Seen."},
+    "compliance.review": {"verdict": "acknowledged", "reason": "Seen.", "understood": "yes"},
     "crossing.status": {"crossing": "torkham", "trade": "open", "people": "restricted",
                         "stranded_trucks": "120", "reason": "Reopened.",
                         "effective_at": "2025-10-20T10:00:00Z"},
     "joint.request": {"to": "AF", "place.lat": "34.1", "place.lon": "71.1",
                       "place.precision": "district", "description": "A camp.",
                       "requested_action": "Search it.", "deadline_days": "7"},
-    "joint.report": {"action_taken": "Searched.", "outcome": "nothing_found"},
+    "joint.report": {"action_taken": "Searched.", "outcome": "nothing_found",
+                     "understood": "yes"},
     "joint.extend": {"deadline_at": "2025-11-20T08:00", "reason": "Snow."},
     "media.item": {"text": ARTICLE, "title": "Shelling at Torkham", "outlet": "Border Daily",
                    "url": "https://border.example/torkham", "published": "2025-10-17",

@@ -58,7 +58,7 @@ def test_model_errors_are_translated_messages_of_our_own() -> None:
     with i18n.speaking("en"), pytest.raises(FieldErrors) as raised:
         validate(RespondBody, {"position": "counter_claim", "statement": "x", "language": "en"})
     assert raised.value.errors == {
-        "body": "A counter-claim comes with the counter case, and only a counter-claim does."
+        "position": "A counter-claim comes with the counter case, and only a counter-claim does."
     }
     with i18n.speaking("en"), pytest.raises(FieldErrors) as raised:
         validate(RespondBody, {"position": "maybe", "statement": "", "language": "english"})
