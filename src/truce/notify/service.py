@@ -54,10 +54,17 @@ def load_key(path: object) -> SigningKey:
     return key_file.key
 
 
+def check_address(email: str) -> str:
+    """``email`` if it looks like an e-mail address, else InputError."""
+    if not _EMAIL.fullmatch(email):
+        raise InputError(f"{email!r} is not an e-mail address", field="email")
+    return email
+
+
 def set_address(db: Database, who: Identity, email: str | None, now: datetime) -> None:
     """Set (or, with None, remove) the caller's own e-mail address for notifications."""
-    if email is not None and not _EMAIL.fullmatch(email):
-        raise InputError(f"{email!r} is not an e-mail address", field="email")
+    if email is not None:
+        check_address(email)
     with db.write() as connection:
         connection.execute(
             delete(NotifyAddress).where(
