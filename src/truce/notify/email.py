@@ -36,6 +36,8 @@ KINDS = {
     "joint.request": N_("Request for joint action"),
     "joint.extend": N_("Leave to report late"),
     "deadline.reminder": N_("A deadline is near"),
+    "witness.lapse": N_("A member's witness has stopped cosigning the log"),
+    "witness.report": N_("A witness reports a split view or an inconsistent log"),
 }
 REASONS = {
     "action": N_("Something awaits your member's action."),
@@ -115,6 +117,8 @@ def compose_digest(messages: list[Message], sender: str, to: str, now: datetime)
 def _title(message: Message) -> str:
     """A notification's title in the current language: its kind, and its case's number."""
     kind = i18n.gettext(KINDS.get(message.kind, message.kind))
+    if message.kind.startswith("witness."):
+        return f"{kind} · {message.subject}"  # the member whose witness it is
     if message.number is None:
         return kind
     return f"{kind} · {i18n.gettext('Case %(number)s') % {'number': message.number}}"

@@ -25,6 +25,7 @@ from truce.config import Settings
 from truce.errors import ForbiddenError, InputError, NotFoundError
 from truce.ledger.keys import KeyFile, SigningKey
 from truce.notify import outbox, webhooks
+from truce.notify.alarms import WitnessAlarms
 from truce.notify.delivery import Channel, Deliverer, Outcome
 from truce.notify.digest import Digest
 from truce.notify.email import EmailChannel
@@ -380,6 +381,26 @@ def reminders(settings: Settings, db: Database, now: Callable[[], datetime]) -> 
         scenario,
         now,
         ahead=timedelta(hours=settings.notify_remind_hours),
+        interval=max(settings.notify_interval_seconds, 30.0),
+    )
+
+
+def alarms(settings: Settings, db: Database, now: Callable[[], datetime]) -> WitnessAlarms | None:
+    """The alarms of lapsed witnesses, when the scenario sets how long a witness may
+    stay silent and a channel is configured."""
+    if not (settings.smtp_host or settings.notify_key_file):
+        return None
+    from truce.log.admission import Admission
+
+    scenario = Admission(db).mechanism().scenario
+    minutes = scenario.procedure.witness_lapse_minutes
+    if minutes is None:
+        return None
+    return WitnessAlarms(
+        db,
+        [member.code for member in scenario.witnesses],
+        timedelta(minutes=minutes),
+        now,
         interval=max(settings.notify_interval_seconds, 30.0),
     )
 
