@@ -382,6 +382,7 @@ def reminders(settings: Settings, db: Database, now: Callable[[], datetime]) -> 
         now,
         ahead=timedelta(hours=settings.notify_remind_hours),
         interval=max(settings.notify_interval_seconds, 30.0),
+        digest_hour=settings.notify_digest_hour,
     )
 
 
