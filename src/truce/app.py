@@ -32,6 +32,7 @@ from truce.log.admission import Admission, Clock, ReadOnlyAdmission, utc_now
 from truce.log.checkpoints import LogSigner
 from truce.log.witness_push import WitnessPusher
 from truce.media import api as media
+from truce.notify import alarms
 from truce.notify import api as notify
 from truce.notify import service as notify_service
 from truce.scenario.rules import Scenario
@@ -109,7 +110,14 @@ def _workers(
     if settings.read_only:
         return {}
     workers: dict[str, _Worker] = {}
-    pusher = WitnessPusher(db, scenario, clock)
+    pusher = WitnessPusher(
+        db,
+        scenario,
+        clock,
+        on_refusal=lambda member, reason, size, root, since: alarms.report(
+            db, member, reason, size, root, since, clock()
+        ),
+    )
     if pusher.targets:
         workers["truce-witness-push"] = pusher
     if settings.clock_key_file is not None:
@@ -126,6 +134,9 @@ def _workers(
     digest = notify_service.digest(settings, db, clock)
     if digest is not None:
         workers["truce-notify-digest"] = digest
+    lapses = notify_service.alarms(settings, db, clock)
+    if lapses is not None:
+        workers["truce-notify-alarms"] = lapses
     return workers
 
 
@@ -181,6 +192,7 @@ def api_routers() -> tuple[APIRouter, ...]:
         accounts.router,
         notify.router,
         exports.router,
+        notify.log_router,
     )
 
 

@@ -403,6 +403,9 @@ WALK: dict[tuple[str, str], Requests] = {
         ("GET", "/log/v1/checkpoint/witnessed", {})
     ],
     ("GET", "/log/v1/witnesses"): lambda w, r: [("GET", "/log/v1/witnesses", {})],
+    ("POST", "/log/v1/witness-reports"): lambda w, r: [
+        ("POST", "/log/v1/witness-reports", {"content": b"not a signed witness report\n"})
+    ],
     ("POST", "/log/v1/cosignatures"): lambda w, r: [
         ("POST", "/log/v1/cosignatures", {"content": b"not a cosigned checkpoint\n"})
     ],
@@ -590,6 +593,7 @@ PUBLIC = {
     ("GET", "/log/v1/checkpoint/witnessed"),
     ("GET", "/log/v1/witnesses"),
     ("POST", "/log/v1/cosignatures"),
+    ("POST", "/log/v1/witness-reports"),
     ("GET", "/log/v1/entries"),
     ("GET", "/log/v1/proof/inclusion"),
     ("GET", "/log/v1/proof/consistency"),

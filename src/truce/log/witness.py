@@ -30,7 +30,7 @@ from typing import Any, NoReturn
 
 import httpx
 
-from truce.errors import ConfigurationError, LogMisbehaviourError, ProofError
+from truce.errors import ConfigurationError, LogMisbehaviourError, ProofError, TruceError
 from truce.ledger import jcs, merkle
 from truce.ledger.checkpoint import (
     Checkpoint,
@@ -41,12 +41,15 @@ from truce.ledger.checkpoint import (
 )
 from truce.ledger.envelope import Envelope
 from truce.ledger.keys import KeyFile, PublicKey
-from truce.ledger.note import add_signature
+from truce.ledger.note import Note, add_signature
+from truce.log.witness_report import sign_report
 from truce.scenario.rules import Scenario
 
 TRUSTED = "trusted.json"
 COSIGNED = "cosigned.txt"
 EVIDENCE = "evidence"
+#: Where a witness posts its signed report of a misbehaving log.
+REPORTS = "/log/v1/witness-reports"
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,6 +325,35 @@ class Witness:
         (folder / "offered-checkpoint.txt").write_bytes(offered)
         if proof is not None:
             (folder / "proof.json").write_text(json.dumps(proof, indent=2), encoding="utf-8")
+        told = self.report(reason, offered)
         raise LogMisbehaviourError(
-            f"{message}. Refusing to cosign; both signed checkpoints are kept in {folder}"
+            f"{message}. Refusing to cosign; both signed checkpoints are kept in {folder}{told}"
         )
+
+    def report(self, reason: str, offered: bytes) -> str:
+        """Post a signed report of ``reason`` about the ``offered`` checkpoint to the
+        server, whose members are then alarmed (:mod:`truce.log.witness_report`); say
+        in a sentence whether the server took it (the evidence is kept either way)."""
+        try:
+            trusted = self.trusted()
+            checkpoint = Checkpoint.parse(Note.parse(offered).text)
+            previous = self.last_cosigned(trusted)
+            body = sign_report(
+                trusted.origin,
+                reason,
+                checkpoint.size,
+                checkpoint.root,
+                previous[0].size if previous else 0,
+                trusted.key_name(),
+                self.key_file.key,
+            )
+            answer = self.client.post(
+                REPORTS,
+                content=body,
+                headers={"Content-Type": "text/plain; charset=utf-8"},
+            )
+        except (httpx.HTTPError, TruceError) as exc:
+            return f"; the report to the server failed: {exc}"
+        if answer.status_code != 200:
+            return f"; the server refused the report ({answer.status_code})"
+        return "; the server was sent a signed report and alarms every member"

@@ -14,6 +14,11 @@ signature, then:
 - 403, 404, 422 and anything else: the witness refused (a bad signature, an unknown log,
   an inconsistent tree); it is reported and tried again with the next checkpoint.
 
+A ``422`` (the checkpoint does not extend what the witness cosigned) and a witness that
+has cosigned more entries than the log holds (a rollback) are the witness's report that
+the log misbehaves: they are also handed to ``on_refusal`` (the app alarms every member
+with :func:`truce.notify.alarms.report`).
+
 :class:`WitnessPusher` runs in ``truce serve`` as a background thread while the
 scenario lists at least one witness URL; ``push`` does one round and is what the tests
 call.
@@ -42,6 +47,9 @@ log = logging.getLogger(__name__)
 
 SIZE_TYPE = "text/x.tlog.size"
 ClientFor = Callable[[str], httpx.Client]
+#: What is told of a witness's report: its member, the reason (``inconsistent``,
+#: ``rollback``), the checkpoint's size and root, and the size the witness last cosigned.
+OnRefusal = Callable[[str, str, int, bytes, int], object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +62,10 @@ class Pushed:
     status: int
     added: bool
     detail: str = ""
+    #: Why the witness says the log misbehaves (``inconsistent``, ``rollback``), if it does.
+    reason: str | None = None
+    #: The size the witness last cosigned, as it said.
+    since: int = 0
 
 
 def add_checkpoint_body(old: int, proof: list[bytes], note: Note) -> bytes:
@@ -76,6 +88,7 @@ class WitnessPusher:
         clock: Callable[[], datetime],
         *,
         client_for: ClientFor = _default_client,
+        on_refusal: OnRefusal | None = None,
     ) -> None:
         self.db = db
         self.origin = scenario.mechanism.origin
@@ -87,6 +100,7 @@ class WitnessPusher:
         }
         self.clock = clock
         self.client_for = client_for
+        self.on_refusal = on_refusal
         self.known: dict[str, int] = {}
         """Per member, the size its witness last said it cosigned."""
 
@@ -110,6 +124,13 @@ class WitnessPusher:
             except (httpx.HTTPError, TruceError) as exc:
                 results.append(Pushed(member, url, checkpoint.size, 0, False, str(exc)))
         for result in results:
+            if result.reason is not None and self.on_refusal is not None:
+                try:
+                    self.on_refusal(
+                        result.member, result.reason, result.size, checkpoint.root, result.since
+                    )
+                except Exception:  # the alarm must not stop the pushing
+                    log.exception("alarming of witness %s's report failed", result.member)
             if not result.added:
                 log.warning(
                     "witness %s (%s) did not cosign checkpoint %d: %s %s",
@@ -135,6 +156,7 @@ class WitnessPusher:
                     return Pushed(
                         member, url, checkpoint.size, 409, False,
                         f"the witness has cosigned {old} entries, more than this log has",
+                        "rollback", old,
                     )  # fmt: skip
                 body = add_checkpoint_body(old, self._proof(old, checkpoint.size), note)
                 answer = client.post("/add-checkpoint", content=body)
@@ -147,7 +169,14 @@ class WitnessPusher:
                 break
         if answer.status_code != 200:
             return Pushed(
-                member, url, checkpoint.size, answer.status_code, False, answer.text.strip()
+                member,
+                url,
+                checkpoint.size,
+                answer.status_code,
+                False,
+                answer.text.strip(),
+                "inconsistent" if answer.status_code == 422 else None,
+                old,
             )
         cosigned = note
         for line in answer.text.splitlines():

@@ -11,14 +11,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from truce.api.deps import IdentityDep, ServicesDep
 from truce.errors import NotFoundError
-from truce.notify import queries, service, webhooks
+from truce.log import witness_report as witness_reports
+from truce.log.api import read_limited, writable
+from truce.notify import alarms, queries, service, webhooks
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
+#: Beside the log's own routes, without a token: a witness signs what it posts there.
+log_router = APIRouter(prefix="/log/v1", tags=["log"])
 RowId = Annotated[int, Path(ge=1, le=2**31)]
 
 
@@ -249,3 +254,42 @@ def set_preferences(body: PreferenceIn, services: ServicesDep, who: IdentityDep)
         services.admission.clock(),
         member_default=body.member_default,
     )
+
+
+class WitnessReportOut(BaseModel):
+    """What a witness's report came to: its member, the reason, and how many
+    notifications it wrote (0 when every member was already alarmed of it)."""
+
+    member: str
+    reason: str
+    alarmed: int
+
+
+@log_router.post(
+    "/witness-reports",
+    response_model=WitnessReportOut,
+    dependencies=[Depends(writable)],
+    summary="A witness reports a split view or an inconsistent log",
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}}
+    },
+)
+async def witness_report(request: Request, services: ServicesDep) -> WitnessReportOut:
+    """A signed note by a registered witness key (``truce.log.witness_report``); no
+    token: the witness's signature is its credential. Every party and mediator is
+    alarmed, once per witness, reason and size it last cosigned."""
+    data = await read_limited(request, witness_reports.MAX_BYTES)
+    origin = services.admission.mechanism().scenario.mechanism.origin
+    with services.db.read() as connection:
+        found = witness_reports.open_report(connection, data, origin)
+    written = await run_in_threadpool(
+        alarms.report,
+        services.db,
+        found.member,
+        found.reason,
+        found.size,
+        found.root,
+        found.since,
+        services.admission.clock(),
+    )
+    return WitnessReportOut(member=found.member, reason=found.reason, alarmed=written)

@@ -100,11 +100,14 @@ class Channel(Protocol):
 
 
 def link(base_url: str, subject: str, subject_idx: int) -> str:
-    """The page of a notification's case or request."""
+    """The page of a notification's case or request; the log's, for an alarm about a
+    witness (whose subject is the witness's member)."""
     base = base_url.rstrip("/")
     if subject == "case":
         return f"{base}/cases/{subject_idx}"
-    return f"{base}/joint-actions#request-{subject_idx}"
+    if subject == "joint":
+        return f"{base}/joint-actions#request-{subject_idx}"
+    return f"{base}/log"
 
 
 def message_of(row: Any, base_url: str) -> Message:

@@ -29,6 +29,13 @@ log = logging.getLogger(__name__)
 RETRY = timedelta(minutes=15)
 
 
+def next_run(at: datetime, hour: int) -> datetime:
+    """When the first digest to carry a notification written at ``at`` is sent: the
+    next ``hour`` o'clock (UTC) after ``at``."""
+    today = datetime.combine(at.date(), time(hour), tzinfo=at.tzinfo)
+    return today if at < today else today + timedelta(days=1)
+
+
 class Digest:
     """Sends the daily digests; see the module docstring."""
 

@@ -25,7 +25,7 @@ from truce.web.i18n import N_
 #: The kinds' names, as the web shows them (the same catalogue entries).
 KINDS = {
     "case.lodge": N_("Allegation lodged"),
-    "case.respond": N_("Counter-claim"),  # only a counter-claim notifies
+    "case.respond": N_("Counter-claim"),  # a plain response: RESPONSE
     "case.request_info": N_("Request for information"),
     "case.rule": N_("Ruling"),
     "case.appeal": N_("Appeal"),
@@ -35,8 +35,13 @@ KINDS = {
     "case.extend": N_("Deadline extended"),
     "joint.request": N_("Request for joint action"),
     "joint.extend": N_("Leave to report late"),
+    "joint.report": N_("Report on joint action"),
     "deadline.reminder": N_("A deadline is near"),
+    "witness.lapse": N_("A member's witness has stopped cosigning the log"),
+    "witness.report": N_("A witness reports a split view or an inconsistent log"),
 }
+#: A response that lodges no case of its own (its subject is the case it answers).
+RESPONSE = N_("Response")
 REASONS = {
     "action": N_("Something awaits your member's action."),
     "outcome": N_("For your information."),
@@ -115,6 +120,10 @@ def compose_digest(messages: list[Message], sender: str, to: str, now: datetime)
 def _title(message: Message) -> str:
     """A notification's title in the current language: its kind, and its case's number."""
     kind = i18n.gettext(KINDS.get(message.kind, message.kind))
+    if message.kind == "case.respond" and message.act_idx != message.subject_idx:
+        kind = i18n.gettext(RESPONSE)
+    if message.kind.startswith("witness."):
+        return f"{kind} · {message.subject}"  # the member whose witness it is
     if message.number is None:
         return kind
     return f"{kind} · {i18n.gettext('Case %(number)s') % {'number': message.number}}"

@@ -12,7 +12,12 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from truce.storage.models_notify import Notification, NotifyAttempt, NotifyDelivery
+from truce.storage.models_notify import (
+    Notification,
+    NotifyAddress,
+    NotifyAttempt,
+    NotifyDelivery,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,4 +191,14 @@ def notifications(
         .order_by(NotifyAttempt.at, NotifyAttempt.id)
     ):
         deliveries[a.delivery_id].tries.append(Attempt(a.at, a.outcome, a.status_code, a.detail))
+    return found
+
+
+def address(connection: Connection, member: str, delegate: str) -> str | None:
+    """A delegate's own e-mail address for notifications, if it gave one."""
+    found: str | None = connection.execute(
+        select(NotifyAddress.email).where(
+            NotifyAddress.member == member, NotifyAddress.delegate == delegate
+        )
+    ).scalar_one_or_none()
     return found

@@ -5,7 +5,11 @@ and the deadlines each runs (:func:`truce.cases.deadlines.moments`, the same rul
 secretariat's clock lapses them by), and for every deadline due within the window writes
 a ``deadline.reminder`` notification to those who must act before it, each within its
 own window if the delegate (or its member's head, for the member) chose one
-(:func:`truce.notify.rules.reminded`), with the same channels as an act's. A reminder's
+(:func:`truce.notify.rules.reminded`), with the same channels as an act's. A delegate
+who chose the daily digest finds its reminder in the digest, unless the next digest
+(:func:`truce.notify.digest.next_run`) would be sent at or after the deadline: then
+the reminder is e-mailed at once, since a reminder that arrives after its deadline is
+none. Webhooks are never held. A reminder's
 id is derived from the case, the deadline, its moment and the recipient, so however
 often it looks, each deadline is reminded of once per recipient (again if an extension
 moves it). It keeps no state: a restarted worker catches up by itself.
@@ -25,6 +29,7 @@ from truce.cases import deadlines
 from truce.cases.queries import live_cases
 from truce.ledger.envelope import stored_audience
 from truce.notify import outbox, rules
+from truce.notify.digest import next_run
 from truce.scenario.rules import Scenario
 from truce.storage.db import Database
 from truce.storage.models import CaseRecord, Member
@@ -46,12 +51,14 @@ class Reminders:
         *,
         ahead: timedelta = timedelta(hours=24),
         interval: float = 60.0,
+        digest_hour: int = 6,
     ) -> None:
         self.db = db
         self.scenario = scenario
         self.now = now
         self.ahead = ahead
         self.interval = interval
+        self.digest_hour = digest_hour
 
     def tick(self) -> int:
         """Write every reminder owed now; return how many notifications were written."""
@@ -83,6 +90,9 @@ class Reminders:
                 )
             }
             delegates, addresses, endpoints = outbox.channels(connection)
+            digest = outbox.digesters(connection)
+            # Held for the digest only if that digest still comes before the deadline.
+            in_time = next_run(at, self.digest_hour)
             for item, name, to, moment in soon:
                 case = item.case
                 told = rules.reminded(
@@ -92,7 +102,7 @@ class Reminders:
                     stored_audience(item.audience),
                     members,
                 )
-                recipients: list[tuple[str, str, str, list[tuple[str, str]]]] = [
+                recipients: list[tuple[str, str, str, list[tuple[str, str]], bool]] = [
                     (
                         d.member,
                         d.delegate,
@@ -100,6 +110,7 @@ class Reminders:
                         [("email", addresses[(d.member, d.delegate)])]
                         if (d.member, d.delegate) in addresses
                         else [],
+                        (d.member, d.delegate) in digest and in_time < moment,
                     )
                     for d, _ in rules.recipients(told, delegates, ("", ""))
                     if moment - at <= self._window(choices, d.member, d.delegate)
@@ -110,11 +121,12 @@ class Reminders:
                         rules.SYSTEMS,
                         "en",
                         [("webhook", str(e)) for e in endpoints[t.member]],
+                        False,
                     )
                     for t in told
                     if endpoints.get(t.member) and moment - at <= self.ahead
                 ]
-                for member, delegate, language, channels in recipients:
+                for member, delegate, language, channels, held in recipients:
                     identifier = rules.reminder_id(
                         item.leaf_hash, name, to, moment, member, delegate
                     )
@@ -140,9 +152,9 @@ class Reminders:
                             "notification_id": identifier,
                             "channel": channel,
                             "target": target,
-                            "status": "pending",
+                            "status": "held" if held else "pending",
                             "attempts": 0,
-                            "next_attempt_at": at,
+                            "next_attempt_at": None if held else at,
                         }
                         for channel, target in channels
                     ]

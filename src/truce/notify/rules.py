@@ -2,8 +2,9 @@
 
 An act notifies only the members its kind concerns (:func:`told`: an allegation or a
 counter-claim, the accused member and the mediators; a request for information or for
-joint action, the member asked; a ruling, an appeal, a penalty, a referral, a deadline
-passed or extended, both parties and the mediators), and of those only
+joint action, the member asked; a plain response, the lodging party and the mediators;
+a ruling, an appeal, a penalty, a referral, a deadline passed or extended, a report on
+joint action, both parties and the mediators), and of those only
 the members its audience includes, by the one audience rule
 (:func:`truce.ledger.envelope.audience_includes`): a notification never reaches a
 member that may not read the act. Within a member, the roles told depend on why
@@ -43,10 +44,12 @@ OUTCOMES = frozenset(
         "case.refer",
         "case.lapse",
         "case.extend",
+        "joint.report",
         "joint.extend",
     }
 )
-#: Every kind that may notify anyone (``case.respond`` only as a counter-claim).
+#: Every kind that may notify anyone (``case.respond``: a plain response tells the
+#: lodging party and the mediators, a counter-claim is an allegation).
 NOTIFYING = OUTCOMES | {"case.lodge", "case.respond", "case.request_info", "joint.request"}
 #: The recipient that stands for a member's own systems (its webhook endpoints).
 SYSTEMS = "*"
@@ -98,6 +101,8 @@ def told(event: Event, members: Mapping[str, str]) -> list[Told]:
         reasons = {code: "action" for code in (event.parties[1], *mediators)}
     elif event.kind in ("case.request_info", "joint.request") and event.to is not None:
         reasons = {event.to: "action"}
+    elif event.kind == "case.respond" and event.parties is not None:
+        reasons = {code: "outcome" for code in (event.parties[0], *mediators)}
     elif event.kind in OUTCOMES and event.parties is not None:
         reasons = {code: "outcome" for code in (*event.parties, *mediators)}
     return [

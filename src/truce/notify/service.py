@@ -25,6 +25,7 @@ from truce.config import Settings
 from truce.errors import ForbiddenError, InputError, NotFoundError
 from truce.ledger.keys import KeyFile, SigningKey
 from truce.notify import outbox, webhooks
+from truce.notify.alarms import WitnessAlarms
 from truce.notify.delivery import Channel, Deliverer, Outcome
 from truce.notify.digest import Digest
 from truce.notify.email import EmailChannel
@@ -54,10 +55,17 @@ def load_key(path: object) -> SigningKey:
     return key_file.key
 
 
+def check_address(email: str) -> str:
+    """``email`` if it looks like an e-mail address, else InputError."""
+    if not _EMAIL.fullmatch(email):
+        raise InputError(f"{email!r} is not an e-mail address", field="email")
+    return email
+
+
 def set_address(db: Database, who: Identity, email: str | None, now: datetime) -> None:
     """Set (or, with None, remove) the caller's own e-mail address for notifications."""
-    if email is not None and not _EMAIL.fullmatch(email):
-        raise InputError(f"{email!r} is not an e-mail address", field="email")
+    if email is not None:
+        check_address(email)
     with db.write() as connection:
         connection.execute(
             delete(NotifyAddress).where(
@@ -373,6 +381,27 @@ def reminders(settings: Settings, db: Database, now: Callable[[], datetime]) -> 
         scenario,
         now,
         ahead=timedelta(hours=settings.notify_remind_hours),
+        interval=max(settings.notify_interval_seconds, 30.0),
+        digest_hour=settings.notify_digest_hour,
+    )
+
+
+def alarms(settings: Settings, db: Database, now: Callable[[], datetime]) -> WitnessAlarms | None:
+    """The alarms of lapsed witnesses, when the scenario sets how long a witness may
+    stay silent and a channel is configured."""
+    if not (settings.smtp_host or settings.notify_key_file):
+        return None
+    from truce.log.admission import Admission
+
+    scenario = Admission(db).mechanism().scenario
+    minutes = scenario.procedure.witness_lapse_minutes
+    if minutes is None:
+        return None
+    return WitnessAlarms(
+        db,
+        [member.code for member in scenario.witnesses],
+        timedelta(minutes=minutes),
+        now,
         interval=max(settings.notify_interval_seconds, 30.0),
     )
 

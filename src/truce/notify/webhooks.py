@@ -11,7 +11,13 @@ sign the bytes ``{webhook-id}.{webhook-timestamp}.{body}``.
 
 An endpoint on a private, loopback or link-local address is refused unless the operator
 allows it (``TRUCE_NOTIFY_ALLOW_PRIVATE_ADDRESSES``), when it is registered and again
-before each delivery (a name may resolve elsewhere later).
+at each delivery (a name may resolve elsewhere later). At delivery the name is resolved
+once, every address it gives is checked, and the connection goes to exactly the first
+address checked (the URL's host replaced by it, with the original ``Host`` header and
+TLS server name, so the certificate is still checked against the name): a name that
+resolves to a public address when checked and to a private one a moment later (DNS
+rebinding) cannot lead a delivery to the private one. Connections are not kept alive,
+so one made for one name is never reused for another on the same address.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import hmac
 import ipaddress
 import json
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -39,6 +46,14 @@ SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 PUBLIC_KEY_PREFIX = "whpk_"
 #: The longest wait a ``Retry-After`` may ask for (the schedule's longest step).
 LONGEST_RETRY_AFTER = timedelta(hours=24)
+#: Resolves a host name and port to its IP addresses (text), as the system does.
+Resolver = Callable[[str, int], list[str]]
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """The addresses the system's resolver gives ``host`` (OSError when none)."""
+    found = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    return [str(sockaddr[0]).split("%", 1)[0] for *_, sockaddr in found]
 
 
 def public_key_text(key: SigningKey) -> str:
@@ -61,28 +76,58 @@ def check_secret(secret: str) -> str:
     return secret
 
 
-def check_url(url: str, allow_private: bool) -> str:
+def check_url(url: str, allow_private: bool, resolver: Resolver = system_resolver) -> str:
     """``url`` if it is an ``https`` (or ``http``) URL whose host resolves only to public
     addresses (any address, with ``allow_private``); InputError otherwise."""
+    _parts(url)
+    if not allow_private:
+        checked_addresses(url, allow_private, resolver)
+    return url
+
+
+def _parts(url: str) -> Any:
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise InputError("an endpoint is an absolute https:// or http:// URL", field="url")
     if len(url) > 2000 or any(ch.isspace() for ch in url):
         raise InputError("an endpoint's URL is at most 2000 characters, no spaces", field="url")
-    if allow_private:
-        return url
+    return parts
+
+
+def checked_addresses(
+    url: str, allow_private: bool, resolver: Resolver = system_resolver
+) -> list[str]:
+    """The addresses ``url``'s host resolves to, once, each checked to be public (any,
+    with ``allow_private``); InputError when it does not resolve or one is not."""
+    parts = _parts(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        found = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+        found = resolver(parts.hostname, port)
     except OSError as exc:
         raise InputError(f"{parts.hostname} does not resolve: {exc}", field="url") from exc
-    for *_, sockaddr in found:
-        address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
-        if not address.is_global:
+    if not found:
+        raise InputError(f"{parts.hostname} does not resolve", field="url")
+    for text in found:
+        address = ipaddress.ip_address(text)
+        if not allow_private and not address.is_global:
             raise InputError(
                 f"{parts.hostname} resolves to {address}, a private or loopback address",
                 field="url",
             )
-    return url
+    return found
+
+
+def pinned(url: str, address: str) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:
+    """The request to ``url`` sent to ``address`` itself: the URL with its host
+    replaced by the address, the ``Host`` header of the original, and the TLS server
+    name (SNI, and the name the certificate is checked against) of the original."""
+    original = httpx.URL(url)
+    target = original.copy_with(host=address)
+    headers = {"host": original.netloc.decode("ascii")}
+    extensions: dict[str, Any] = {}
+    if original.scheme == "https":
+        extensions["sni_hostname"] = original.host
+    return target, headers, extensions
 
 
 def payload(message: Message) -> bytes:
@@ -144,13 +189,19 @@ class WebhookChannel:
         allow_private: bool = False,
         timeout: float = 10.0,
         transport: httpx.BaseTransport | None = None,
+        resolver: Resolver = system_resolver,
     ) -> None:
         self.key = key
         #: A function from an endpoint id (text) to its :class:`Endpoint` (None: removed).
         self.endpoint = endpoint
         self.allow_private = allow_private
+        self.resolver = resolver
         self.client = httpx.Client(
-            timeout=timeout, follow_redirects=False, transport=transport, trust_env=False
+            timeout=timeout,
+            follow_redirects=False,
+            transport=transport,
+            trust_env=False,
+            limits=httpx.Limits(max_keepalive_connections=0),
         )
 
     def send(self, message: Message, target: str, now: datetime) -> Outcome:
@@ -163,9 +214,10 @@ class WebhookChannel:
     def post(self, endpoint: Endpoint, msg_id: str, body: bytes, now: datetime) -> Outcome:
         """One signed POST of ``body`` with id ``msg_id`` at ``now``."""
         try:
-            check_url(endpoint.url, self.allow_private)
+            addresses = checked_addresses(endpoint.url, self.allow_private, self.resolver)
         except InputError as exc:
             return Outcome(final=True, detail=str(exc))
+        url, host, extensions = pinned(endpoint.url, addresses[0])
         timestamp = int(now.timestamp())
         headers = {
             "content-type": "application/json",
@@ -175,7 +227,9 @@ class WebhookChannel:
             "webhook-signature": signature(self.key, endpoint.secret, msg_id, timestamp, body),
         }
         try:
-            response = self.client.post(endpoint.url, content=body, headers=headers)
+            response = self.client.post(
+                url, content=body, headers=headers | host, extensions=extensions
+            )
         except httpx.HTTPError as exc:
             return Outcome(detail=f"{type(exc).__name__}: {exc}"[:500])
         code = response.status_code

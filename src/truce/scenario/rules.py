@@ -205,6 +205,12 @@ class Procedure(_Model):
     #: dated before it is refused (none: no lower bound).
     incidents_from: dt.date | None = Field(default=None, strict=False)
     witness_quorum: int | None = Field(default=None, ge=1, le=MAX_QUORUM)
+    #: Minutes a checkpoint may stay uncosigned by a member's witness before every
+    #: member is alarmed (none: no such alarm). Left out of the scenario's bytes when
+    #: unset, so scenarios written before it keep their digest.
+    witness_lapse_minutes: int | None = Field(
+        default=None, ge=5, le=MAX_HOURS * 60, exclude_if=lambda value: value is None
+    )
 
 
 class PenaltyStep(_Model):

@@ -59,6 +59,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/keys", i18n.N_("Keys")),
     ("/log", i18n.N_("Log")),
     ("/search", i18n.N_("Search")),
+    ("/notifications", i18n.N_("Notifications")),
 )
 
 

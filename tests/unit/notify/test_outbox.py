@@ -168,3 +168,71 @@ def test_a_counter_claim_notifies_as_the_allegation_it_lodges(mechanism: Mechani
             connection.execute(select(Notification.subject_idx, Notification.number)).all()
         )
     assert subjects == {(counter.index, 2)}  # the counter-claim's own case
+
+
+def test_a_plain_response_tells_the_lodging_party_and_the_mediators_in_its_audience(
+    mechanism: Mechanism,
+) -> None:
+    lodged = mechanism.admission.submit(
+        mechanism.act("pk-officer", "case.lodge", lodge("AF", "to answer"))
+    )
+    with mechanism.db.write() as connection:
+        connection.execute(NotifyDelivery.__table__.delete())
+        connection.execute(Notification.__table__.delete())
+    respond = {"position": "deny", "statement": "Not us.", "language": "en"}
+    mechanism.admission.submit(
+        mechanism.act(
+            "af-root", "case.respond", respond, refs=(lodged.leaf_hash.hex(),), audience=["TR"]
+        )
+    )
+    # Restricted to TR (and its author AF): PK, the lodger, is not in its audience.
+    assert {(kind, member, reason) for kind, member, _, reason in told(mechanism)} == {
+        ("case.respond", "TR", "outcome")
+    }
+    with mechanism.db.write() as connection:
+        connection.execute(NotifyDelivery.__table__.delete())
+        connection.execute(Notification.__table__.delete())
+    second = mechanism.admission.submit(
+        mechanism.act("pk-officer", "case.lodge", lodge("AF", "to answer openly"))
+    )
+    with mechanism.db.write() as connection:
+        connection.execute(NotifyDelivery.__table__.delete())
+        connection.execute(Notification.__table__.delete())
+    mechanism.admission.submit(
+        mechanism.act("af-root", "case.respond", respond, refs=(second.leaf_hash.hex(),))
+    )
+    assert {member for _, member, _, _ in told(mechanism)} == {"PK", "TR", "QA"}
+    assert ("PK", "pk-observer") in {
+        (member, delegate) for _, member, delegate, _ in told(mechanism)
+    }
+    with mechanism.db.read() as connection:
+        subjects = set(connection.execute(select(Notification.subject_idx)).scalars())
+    assert subjects == {second.index}  # the case it answers
+
+
+def test_a_report_on_joint_action_tells_both_parties_and_the_mediators_in_its_audience(
+    mechanism: Mechanism,
+) -> None:
+    request = {
+        "to": "AF",
+        "place": {"place_id": "khost", "precision": "district"},
+        "description": "A camp.",
+        "requested_action": "Act.",
+        "language": "en",
+    }
+    asked = mechanism.admission.submit(
+        mechanism.act("pk-officer", "joint.request", request, audience=["AF", "TR", "QA"])
+    )
+    with mechanism.db.write() as connection:
+        connection.execute(NotifyDelivery.__table__.delete())
+        connection.execute(Notification.__table__.delete())
+    report = {"action_taken": "The camp was raided.", "outcome": "completed", "language": "en"}
+    mechanism.admission.submit(
+        mechanism.act(
+            "af-root", "joint.report", report, refs=(asked.leaf_hash.hex(),), audience=["PK"]
+        )
+    )
+    # Restricted to PK (and its author AF): the mediators are not told.
+    assert {member for _, member, _, _ in told(mechanism)} == {"PK", "AF"}
+    assert ("AF", "root") not in {(member, delegate) for _, member, delegate, _ in told(mechanism)}
+    assert {kind for kind, *_ in told(mechanism)} == {"joint.report"}

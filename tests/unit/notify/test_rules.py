@@ -34,10 +34,11 @@ DELEGATES = [
 
 @pytest.mark.parametrize("kind", sorted(PERMISSIONS))
 def test_nobody_outside_the_audience_nor_the_roles_is_ever_told(kind: str) -> None:
-    for author, role, audience, parties, to in itertools.product(
-        MEMBERS, ROLES, AUDIENCES, [("PK", "AF"), ("AF", "PK")], ["PK", "AF", None]
+    counter_claims = [False, True] if kind == "case.respond" else [False]
+    for author, role, audience, parties, to, counter in itertools.product(
+        MEMBERS, ROLES, AUDIENCES, [("PK", "AF"), ("AF", "PK")], ["PK", "AF", None], counter_claims
     ):
-        event = rules.Event(kind, author, audience, parties, to, kind == "case.respond")
+        event = rules.Event(kind, author, audience, parties, to, counter)
         members_told = rules.told(event, MEMBERS)
         signer = (author, f"{author.lower()}-{role}")
         for delegate, reason in rules.recipients(members_told, DELEGATES, signer):
@@ -66,6 +67,7 @@ def test_what_each_kind_tells_whom() -> None:
         "case.refer",
         "case.lapse",
         "case.extend",
+        "joint.report",
         "joint.extend",
     ):
         assert _members(kind) == {
@@ -74,8 +76,16 @@ def test_what_each_kind_tells_whom() -> None:
             "TR": "outcome",
             "QA": "outcome",
         }, kind
-    for kind in ("case.respond", "case.evidence", "case.finding", "media.item"):
+    for kind in ("case.evidence", "case.finding", "media.item"):
         assert _members(kind) == {}
+    response = rules.Event("case.respond", "AF", "all", ("PK", "AF"))
+    assert {t.member: t.reason for t in rules.told(response, MEMBERS)} == {
+        "PK": "outcome",  # the lodging party
+        "TR": "outcome",
+        "QA": "outcome",
+    }
+    restricted = rules.Event("case.respond", "AF", ("AF", "TR"), ("PK", "AF"))
+    assert {t.member for t in rules.told(restricted, MEMBERS)} == {"TR"}
     counter = rules.Event("case.respond", "AF", "all", ("AF", "PK"), counter_claim=True)
     assert {t.member: t.reason for t in rules.told(counter, MEMBERS)} == {
         "PK": "action",
