@@ -179,6 +179,7 @@ def api_routers() -> tuple[APIRouter, ...]:
         joint.router,
         media.router,
         accounts.router,
+        accounts.inbox_router,
         notify.router,
         exports.router,
     )

@@ -40,6 +40,7 @@ _COMMAND_MODULES = (
     "trust",
     "client",
     "reading",
+    "keys",
     "mirror",
     "audit",
     "media",
