@@ -10,7 +10,7 @@ answer that creates it; afterwards it is named by its token id (its SHA-256).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
@@ -270,7 +270,11 @@ def enrol_code(
     if caller.role != "secretariat":
         raise NotPermittedError("only the secretariat issues enrolment codes")
     issued = enrolment.issue_code(
-        services.db, member, delegate, f"{caller.member}/{caller.delegate}", datetime.now(UTC)
+        services.db,
+        member,
+        delegate,
+        f"{caller.member}/{caller.delegate}",
+        services.admission.clock(),
     )
     return IssuedCodeOut(
         member=issued.member,
@@ -411,7 +415,7 @@ def upkeep(services: ServicesDep, caller: IdentityDep) -> UpkeepOut:
     Neither has a deadline."""
     scenario = services.admission.mechanism().scenario
     witnesses = frozenset(member.code for member in scenario.witnesses)
-    found = inbox.upkeep(services.db, caller, witnesses, datetime.now(UTC))
+    found = inbox.upkeep(services.db, caller, witnesses, services.admission.clock())
     lag = found.witness
     return UpkeepOut(
         key_requests=[
