@@ -9,6 +9,7 @@ witnesses then cosign a checkpoint that covers them too.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -59,6 +60,8 @@ def load_demo_press(database_url: str, scenario_dir: Path, keys_dir: Path) -> in
     try:
         for position, report in enumerate(press["reports"]):
             article = read_file(scenario_dir / "demo" / report["file"])
+            if report.get("title") and not article.title:
+                article = dataclasses.replace(article, title=report["title"])
             published = report.get("published")
             extraction = extractor.extract(
                 article,
