@@ -190,6 +190,7 @@ def api_routers() -> tuple[APIRouter, ...]:
         joint.router,
         media.router,
         accounts.router,
+        accounts.inbox_router,
         notify.router,
         exports.router,
         notify.log_router,

@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.functional.support import Server, truce_script
 from tests.mechanism import SCENARIO_DIR, Mechanism
+from truce.accounts.devices import request_key
+from truce.accounts.enrolment import fingerprint
+from truce.accounts.service import Identity
+from truce.ledger.keys import SigningKey
 
 TRUCE = truce_script()
 
@@ -170,3 +175,27 @@ def test_the_inbox_lists_joint_action_reports_owed_and_who_takes_each_step(
     assert "│ respond │ you may │" in head, head
     nothing = " ".join(ok(as_delegate(server, mechanism, "pk-officer", "inbox")).split())
     assert "0 case steps and 0 joint-action reports await PK" in nothing
+
+
+def test_the_inbox_lists_keys_awaiting_the_head_and_key_approve_registers_one(
+    server: Server, mechanism: Mechanism
+) -> None:
+    device = SigningKey.generate()
+    officer = Identity("PK", "pk-officer", "officer")
+    pending = request_key(mechanism.db, officer, device.public_key.text, datetime.now(UTC))
+    shown = fingerprint(device.public_key.text)
+    head = " ".join(ok(as_delegate(server, mechanism, "pk-root", "inbox")).split())
+    assert f"│ {pending['id']} │ pk-officer │ officer │ {shown} │" in head, head
+    assert "PK's witness has not cosigned checkpoint" in head
+    mine = " ".join(ok(as_delegate(server, mechanism, "pk-officer", "inbox")).split())
+    assert shown not in mine
+    assert "witness" not in mine
+    other = as_delegate(server, mechanism, "af-root", "key", "approve", str(pending["id"]), "--yes")
+    assert other.returncode != 0
+    assert "no pending key request" in other.stderr
+    approved = ok(as_delegate(server, mechanism, "pk-root", "key", "approve", str(pending["id"]),
+                              "--yes"))  # fmt: skip
+    assert f"fingerprint  {shown}" in approved
+    assert "member.key recorded as entry" in approved
+    after = " ".join(ok(as_delegate(server, mechanism, "pk-root", "inbox")).split())
+    assert shown not in after

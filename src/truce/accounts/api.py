@@ -16,8 +16,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
+from truce.accounts import devices, enrolment, inbox, throttle
 from truce.accounts import service as accounts
-from truce.accounts import throttle
 from truce.accounts.service import AccountInfo, Identity, TokenInfo
 from truce.accounts.throttle import ThrottleEvent
 from truce.acts.bodies import LanguageTag, MemberCode, Name
@@ -210,6 +210,80 @@ def sign_in_events(
     return [SignInEventOut.of(event) for event in found]
 
 
+class KeyRequestOut(BaseModel):
+    """A browser's key awaiting approval, with the fingerprint to compare by phone."""
+
+    id: int
+    member: str
+    delegate: str
+    role: str
+    key_id: str
+    public_key: str
+    fingerprint: str = Field(
+        description="SHA-256 of the 32 raw bytes of the key, its first 10 bytes in hex, "
+        "in five groups of four"
+    )
+    requested_at: datetime
+
+
+@router.get(
+    "/key-requests/{request_id}",
+    response_model=KeyRequestOut,
+    summary="A key request the caller decides",
+)
+def key_request(
+    services: ServicesDep, caller: IdentityDep, request_id: Annotated[int, Path(ge=0)]
+) -> KeyRequestOut:
+    """One pending key request of the caller's member (``truce key approve`` reads it)."""
+    pending = devices.request_of(services.db, caller, request_id)
+    return KeyRequestOut(
+        id=pending.id,
+        member=pending.member,
+        delegate=pending.delegate,
+        role=pending.role,
+        key_id=pending.key_id,
+        public_key=pending.public_key,
+        fingerprint=enrolment.fingerprint(pending.public_key),
+        requested_at=pending.requested_at,
+    )
+
+
+class IssuedCodeOut(BaseModel):
+    """A one-time enrolment code: shown once, in this answer."""
+
+    member: str
+    delegate: str
+    code: str
+    expires_at: datetime
+
+
+@router.post(
+    "/{member}/{delegate}/enrol-code",
+    response_model=IssuedCodeOut,
+    status_code=201,
+    summary="Issue a one-time enrolment code",
+)
+def enrol_code(
+    services: ServicesDep, caller: IdentityDep, member: MemberPath, delegate: DelegatePath
+) -> IssuedCodeOut:
+    """A code that signs one new browser in once as the account (the secretariat's)."""
+    if caller.role != "secretariat":
+        raise NotPermittedError("only the secretariat issues enrolment codes")
+    issued = enrolment.issue_code(
+        services.db,
+        member,
+        delegate,
+        f"{caller.member}/{caller.delegate}",
+        services.admission.clock(),
+    )
+    return IssuedCodeOut(
+        member=issued.member,
+        delegate=issued.delegate,
+        code=issued.code,
+        expires_at=issued.expires_at,
+    )
+
+
 @router.get("/{member}/{delegate}", response_model=AccountOut, summary="One account")
 def get_account(
     services: ServicesDep, caller: IdentityDep, member: MemberPath, delegate: DelegatePath
@@ -312,3 +386,54 @@ def revoke_token(
     """Revoke a token by its id (or a unique prefix of 8 or more hex digits)."""
     _require(caller, member)
     return TokenOut.of(accounts.revoke_token(services.db, member, delegate, token_id))
+
+
+#: ``/api/v1/inbox/upkeep``: what awaits the caller besides case steps.
+inbox_router = APIRouter(prefix="/api/v1/inbox", tags=["cases"])
+
+
+class WitnessLagOut(BaseModel):
+    """Checkpoints the caller's member's witness has not cosigned."""
+
+    member: str
+    size: int = Field(description="the newest checkpoint's size")
+    cosigned: int | None = Field(description="the newest size it cosigned (null: none)")
+    since: datetime = Field(description="when the oldest checkpoint it has not cosigned was signed")
+
+
+class UpkeepOut(BaseModel):
+    """Keys awaiting the caller's approval, and its member's witness's lag."""
+
+    key_requests: list[KeyRequestOut]
+    witness: WitnessLagOut | None
+
+
+@inbox_router.get("/upkeep", response_model=UpkeepOut, summary="Keys and checkpoints awaiting")
+def upkeep(services: ServicesDep, caller: IdentityDep) -> UpkeepOut:
+    """Keys awaiting the caller's approval (a head; the secretariat for its own staff) and,
+    for a head or witness operator, the checkpoints its member's witness has not cosigned.
+    Neither has a deadline."""
+    scenario = services.admission.mechanism().scenario
+    witnesses = frozenset(member.code for member in scenario.witnesses)
+    found = inbox.upkeep(services.db, caller, witnesses, services.admission.clock())
+    lag = found.witness
+    return UpkeepOut(
+        key_requests=[
+            KeyRequestOut(
+                id=key.id,
+                member=caller.member,
+                delegate=key.delegate,
+                role=key.role,
+                key_id=key.key_id,
+                public_key=key.public_key,
+                fingerprint=key.fingerprint,
+                requested_at=key.requested_at,
+            )
+            for key in found.keys
+        ],
+        witness=None
+        if lag is None
+        else WitnessLagOut(
+            member=lag.member, size=lag.size, cosigned=lag.cosigned, since=lag.since
+        ),
+    )

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from truce.errors import ForbiddenError, InputError, NotFoundError
+from truce.errors import ForbiddenError, InputError, NotFoundError, NotPermittedError
 from truce.ledger.keys import PublicKey
 from truce.storage.db import Database
 from truce.storage.models import DelegateKey, KeyRequest
@@ -163,6 +163,39 @@ def pending_requests(
             PendingKey(r.id, r.member, r.delegate, r.role, r.public_key, r.key_id, r.requested_at)
             for r in rows
         ]
+
+
+def own_requests(db: Database, viewer: Delegate) -> list[PendingKey]:
+    """The viewer's own pending requests (its browsers' keys awaiting approval)."""
+    with db.read() as connection:
+        rows = connection.execute(
+            select(KeyRequest)
+            .where(
+                KeyRequest.member == viewer.member,
+                KeyRequest.delegate == viewer.delegate,
+                KeyRequest.status == "pending",
+            )
+            .order_by(KeyRequest.requested_at, KeyRequest.id)
+        ).all()
+    return [
+        PendingKey(r.id, r.member, r.delegate, r.role, r.public_key, r.key_id, r.requested_at)
+        for r in rows
+    ]
+
+
+def request_of(db: Database, viewer: Delegate, request_id: int) -> PendingKey:
+    """One pending request the viewer may decide (for ``truce key approve``)."""
+    if viewer.role not in ("head", "secretariat"):
+        raise NotPermittedError("only a head (or the secretariat, for its staff) decides keys")
+    with db.read() as connection:
+        row = connection.execute(select(KeyRequest).where(KeyRequest.id == request_id)).first()
+    if row is None or row.status != "pending":
+        raise NotFoundError(f"no pending key request {request_id}")
+    if not may_decide(viewer, row.member):
+        raise NotFoundError(f"no pending key request {request_id} of {viewer.member}")
+    return PendingKey(
+        row.id, row.member, row.delegate, row.role, row.public_key, row.key_id, row.requested_at
+    )
 
 
 def decline(db: Database, viewer: Delegate, request_id: int, now: datetime) -> None:

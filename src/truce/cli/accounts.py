@@ -179,6 +179,31 @@ def enable(member: MemberArg, delegate: DelegateArg, database: DatabaseOption = 
     out.print(f"{member}/{delegate} enabled")
 
 
+@account_app.command("enrol-code")
+def enrol_code(
+    member: MemberArg,
+    delegate: DelegateArg,
+    hours: Annotated[int, typer.Option(min=1, max=72, help="How long the code may be used.")] = 24,
+    database: DatabaseOption = None,
+) -> None:
+    """Issue a one-time enrolment code: it signs one new browser in once as the delegate,
+    whose key then awaits its head's approval. Give it in person or by phone."""
+    from datetime import UTC, datetime, timedelta
+
+    from truce.accounts.enrolment import issue_code
+
+    issued = issue_code(
+        _database(database),
+        member,
+        delegate,
+        "secretariat (truce account)",
+        datetime.now(UTC),
+        timedelta(hours=hours),
+    )
+    out.print(f"enrolment code for {member}/{delegate}: {issued.code}")
+    out.print(f"valid once, until {issued.expires_at:%Y-%m-%d %H:%M} UTC")
+
+
 def register(app: typer.Typer) -> None:
     """Add ``truce account`` to the CLI."""
     app.add_typer(account_app, name="account")

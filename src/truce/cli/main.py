@@ -40,6 +40,7 @@ _COMMAND_MODULES = (
     "trust",
     "client",
     "reading",
+    "keys",
     "mirror",
     "audit",
     "media",
@@ -170,6 +171,10 @@ def init(
     if demo:
         count = demo_acts.load_demo(url, scenario, keys_dir)
         out.print(f"replayed {count} demo acts (rulings and penalties are illustrative)")
+        from truce.media.demo import load_demo_press
+
+        stored = load_demo_press(url, scenario, keys_dir)
+        out.print(f"stored {stored} press reports as media items")
         from truce.cli.demo_witness import witness_demo
 
         for member, outcome in witness_demo(url, scenario, keys_dir).items():

@@ -5,7 +5,8 @@ The case is given by its number (``9``) or its log entry (``log:72``). Every act
 block in log order: its entry, time, author and audience, then what it says. An act
 addressed to others is shown as a restricted annex (author, time, audience and digest,
 never its content), as the API gives it. ``truce inbox`` lists what awaits the member,
-case steps and joint-action reports, and says which steps another delegate takes.
+case steps and joint-action reports, and says which steps another delegate takes; then
+keys awaiting the reader's approval and checkpoints its member's witness has not cosigned.
 """
 
 from __future__ import annotations
@@ -135,7 +136,8 @@ def cases_list(
 
 def inbox(server: ServerOption, key: KeyOption, token: TokenOption = None) -> None:
     """What awaits your member, with deadlines: case steps, and reports owed on requests
-    for joint action."""
+    for joint action; keys awaiting your approval, and checkpoints your member's witness
+    has not cosigned (for a role that acts on them)."""
     session = Session(server, key, token)
     items = session.request("GET", "/api/v1/inbox")
     table = Table("case", "log", "action", "who", "due", "overdue")
@@ -160,6 +162,23 @@ def inbox(server: ServerOption, key: KeyOption, token: TokenOption = None) -> No
             )  # fmt: skip
         out.print(joint)
     out.print(f"{len(items)} case steps and {len(owed)} joint-action reports await {member}")
+    upkeep = session.request("GET", "/api/v1/inbox/upkeep")
+    if upkeep["key_requests"]:
+        keys = Table("key request", "delegate", "role", "fingerprint", "waiting since")
+        for pending in upkeep["key_requests"]:
+            keys.add_row(
+                str(pending["id"]), pending["delegate"], pending["role"], pending["fingerprint"],
+                pending["requested_at"],
+            )  # fmt: skip
+        out.print(keys)
+        out.print("approve one with: truce key approve REQUEST --key ROOT.key")
+    lag = upkeep["witness"]
+    if lag is not None:
+        cosigned = "none yet" if lag["cosigned"] is None else f"up to {lag['cosigned']}"
+        out.print(
+            f"{member}'s witness has not cosigned checkpoint {lag['size']} (it cosigned "
+            f"{cosigned}); checkpoints have awaited it since {lag['since']}"
+        )
 
 
 def register(app: Any) -> None:

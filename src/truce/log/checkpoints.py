@@ -155,6 +155,34 @@ def cosignature_counts(connection: Connection) -> dict[str, tuple[int, int]]:
     return {row[0]: (int(row[1]), int(row[2])) for row in rows}
 
 
+@dataclass(frozen=True, slots=True)
+class WitnessLag:
+    """Checkpoints a member's witness has not cosigned: the newest (``size``), the
+    newest it cosigned (``cosigned``, None if none), and since when the oldest of those
+    it has not cosigned was signed (``since``)."""
+
+    member: str
+    size: int
+    cosigned: int | None
+    since: datetime
+
+
+def witness_lag(connection: Connection, member: str) -> WitnessLag | None:
+    """What ``member``'s witness has yet to cosign; None when it cosigned the newest."""
+    newest = latest(connection)
+    if newest is None:
+        return None
+    cosigned: int | None = connection.execute(
+        select(func.max(Cosignature.size)).where(Cosignature.member == member)
+    ).scalar()
+    if cosigned is not None and cosigned >= newest.size:
+        return None
+    since = connection.execute(
+        select(func.min(CheckpointRow.signed_at)).where(CheckpointRow.size > (cosigned or -1))
+    ).scalar()
+    return WitnessLag(member, int(newest.size), cosigned, since or newest.signed_at)
+
+
 def witness_names(connection: Connection) -> dict[str, str]:
     """Each party's and mediator's witness key name, as the genesis scenario gives it."""
     scenario = connection.execute(select(MechanismRow.scenario)).scalar()

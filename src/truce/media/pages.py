@@ -25,7 +25,8 @@ from truce.errors import InputError
 from truce.media.service import Filters, MediaReader
 from truce.scenario.rules import Scenario
 from truce.verify.registry import PERMISSIONS
-from truce.web.common import scenario_of
+from truce.web import i18n
+from truce.web.common import place_options, scenario_of
 from truce.web.deps import ViewerDep, render
 
 router = APIRouter(include_in_schema=False)
@@ -92,24 +93,30 @@ def media_list(
             "error": error,
             "stored": stored,
             "types": [(t.id, t.label) for t in scenario.incident_types],
-            "places": _place_options(services.admission.mechanism().scenario, scenario),
+            "places": _place_options(
+                services.admission.mechanism().scenario, scenario, viewer.language
+            ),
             "may_store": may_store(viewer.role),
             "audiences": [m for m in scenario.members if m.code != viewer.member],
         },
     )
 
 
-def _place_options(written: Scenario, shown: Scenario) -> list[tuple[str, str]]:
-    """The place filter's options: provinces (by their name as written, which the filter
-    matches) and places (by id), each labelled as ``shown`` (the viewer's language)."""
+def _place_options(written: Scenario, shown: Scenario, language: str) -> list[tuple[str, str]]:
+    """The place filter's options: provinces as a whole (by their name as written, which
+    the filter matches), then each place (by id) as the forms name it, so that no two
+    options read the same (Kabul the province, the city, the whole province)."""
     provinces = {
         place.admin1: label.admin1 or place.admin1
         for place, label in zip(written.places, shown.places, strict=True)
         if place.admin1
     }
-    return sorted(provinces.items(), key=lambda option: option[1]) + [
-        (p.id, p.name) for p in sorted(shown.places, key=lambda p: p.name)
+    words = i18n.translations(language)
+    whole = [
+        (name, words.ugettext(i18n.N_("%(province)s: the whole province")) % {"province": label})
+        for name, label in sorted(provinces.items(), key=lambda option: option[1])
     ]
+    return whole + place_options(shown, language)
 
 
 @router.get("/media/clusters/{cluster_id}", response_class=HTMLResponse)

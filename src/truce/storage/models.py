@@ -250,6 +250,21 @@ class SignInEvent(Base):
     until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class EnrolCode(Base):
+    """A one-time enrolment code the secretariat issued for an account: its SHA-256,
+    never the code, valid until ``expires_at`` and for one use (``used_at``)."""
+
+    __tablename__ = "enrol_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(Integer, ForeignKey("accounts.id"), index=True)
+    issued_by: Mapped[str] = mapped_column(String(80))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class KeyRequest(Base):
     """A browser's request to register its new key for a delegate, awaiting the head.
 

@@ -125,6 +125,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(auth.router)
     app.include_router(acts.router)
     app.include_router(keys.router)
+    app.include_router(keys.pages)
     app.include_router(dashboard.router)
     app.include_router(logpage.router)
     for concept in (

@@ -21,7 +21,8 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from truce.accounts import sessions, throttle
-from truce.accounts.service import set_language, verify_password
+from truce.accounts.enrolment import CodeRefusedError, redeem_code
+from truce.accounts.service import Identity, set_language, verify_password
 from truce.api.deps import ServicesDep
 from truce.errors import AuthenticationError
 from truce.web import i18n
@@ -101,6 +102,8 @@ def _signin_page(
             "member": member,
             "delegate": delegate,
             "next": safe_next(next_path),
+            # Which form the error belongs to: the enrolment code's sets this.
+            "code_form": getattr(request.state, "code_form", False),
         },
         status_code=status_code,
     )
@@ -155,9 +158,22 @@ def signin(
         throttle.failed(services.db, attempt, now)
         message = i18n_text(language, i18n.N_("The delegate or the password is not valid."))
         return _signin_page(request, services, status_code=401, error=message, **again)
+    return _signed_in(request, services, attempt, identity, device_cookie, safe_next(next))
+
+
+def _signed_in(
+    request: Request,
+    services: ServicesDep,
+    attempt: throttle.Attempt,
+    identity: Identity,
+    device_cookie: str | None,
+    target: str,
+) -> Response:
+    """Open the session of a delegate who proved who it is, and go on to ``target``."""
+    now = now_of(services)
     device = throttle.succeeded(services.db, attempt, identity, device_cookie, now)
     value, session = sessions.open_session(services.db, identity, now)
-    response = RedirectResponse(safe_next(next), status_code=303)
+    response = RedirectResponse(target, status_code=303)
     set_cookie(request, response, sessions.COOKIE, value, int(sessions.LIFETIME.total_seconds()))
     language = session.language
     chosen = i18n.known(request.cookies.get(LANGUAGE_CHOICE_COOKIE))
@@ -170,6 +186,56 @@ def signin(
     set_cookie(request, response, throttle.DEVICE_COOKIE, device, lifetime)
     response.delete_cookie(CSRF_COOKIE, path="/", httponly=True, samesite="strict")
     return response
+
+
+#: What a refused enrolment code is told, by the reason (:class:`CodeRefusedError`).
+CODE_REFUSALS = {
+    "wrong": i18n.N_("This enrolment code is not valid for this delegate."),
+    "used": i18n.N_("This enrolment code was already used: ask the secretariat for a new one."),
+    "expired": i18n.N_("This enrolment code has expired: ask the secretariat for a new one."),
+}
+
+
+@router.post("/signin/code")
+def signin_with_code(
+    request: Request,
+    services: ServicesDep,
+    member: Field = "",
+    delegate: Field = "",
+    code: Field = "",
+    csrf: Field = "",
+) -> Response:
+    """Sign a new browser in once with a one-time enrolment code
+    (:mod:`truce.accounts.enrolment`), throttled as a password is; the browser then
+    makes its key, which awaits approval (a head's: ``/keys/enrol``)."""
+    language = request_language(request)
+    member, delegate = member.strip().upper()[:8], delegate.strip()[:64]
+    again = {"member": member, "delegate": delegate}
+    request.state.code_form = True
+    if not sessions.tokens_equal(csrf, request.cookies.get(CSRF_COOKIE) or "\0"):
+        message = i18n_text(language, i18n.N_("The form has expired: please sign in again."))
+        return _signin_page(request, services, status_code=403, error=message, **again)
+    now = now_of(services)
+    address = request.client.host if request.client else "unknown"
+    device_cookie = request.cookies.get(throttle.DEVICE_COOKIE)
+    attempt = throttle.attempt(services.db, member, delegate, address, device_cookie)
+    until = throttle.retry_at(services.db, attempt, now)
+    if until is not None:
+        with i18n.speaking(language):
+            message = i18n.gettext("Too many failed attempts. Try again at %(time)s.") % {
+                "time": i18n.format_clock(until)
+            }
+        refused = _signin_page(request, services, status_code=429, error=message, **again)
+        refused.headers["Retry-After"] = str(max(1, math.ceil((until - now).total_seconds())))
+        return refused
+    try:
+        identity = redeem_code(services.db, member, delegate, code, now)
+    except CodeRefusedError as exc:
+        throttle.failed(services.db, attempt, now)
+        message = i18n_text(language, CODE_REFUSALS[exc.reason])
+        return _signin_page(request, services, status_code=401, error=message, **again)
+    target = "/keys/enrol" if identity.role in ("head", "secretariat") else "/"
+    return _signed_in(request, services, attempt, identity, device_cookie, target)
 
 
 @router.post("/signout")

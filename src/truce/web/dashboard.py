@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from truce.accounts import throttle
-from truce.accounts.devices import pending_requests
+from truce.accounts.inbox import upkeep
 from truce.api.deps import Services, ServicesDep
 from truce.cases import queries, queries_case
 from truce.joint.summary import joint_action_page
@@ -195,6 +195,8 @@ def dashboard(request: Request, services: ServicesDep, viewer: ViewerDep) -> HTM
     tasks, more_tasks = _tasks(services, viewer, reader)
     crossings = crossings_now(services, viewer.identity)
     scenario = scenario_in(services, viewer.language)
+    witnesses = frozenset(member.code for member in scenario.witnesses)
+    awaiting = upkeep(services.db, viewer, witnesses, now_of(services))
     return render(
         request,
         "dashboard.html",
@@ -207,7 +209,8 @@ def dashboard(request: Request, services: ServicesDep, viewer: ViewerDep) -> HTM
             "matrix": glance,
             "crossings": named_crossings(scenario, crossings.crossings),
             "log": witnessing(services, viewer.language),
-            "key_requests": pending_requests(services.db, viewer),
+            "key_requests": awaiting.keys,
+            "witness_lag": awaiting.witness,
             "sign_in_events": (
                 throttle.events(services.db, limit=SIGN_IN_EVENTS_SHOWN)
                 if viewer.role == "secretariat"

@@ -26,6 +26,19 @@ def _messages() -> dict[str, str]:
             "This browser's signing key awaits approval by your member's head."
         ),
         "key_ready": gettext("This browser signs with a registered key."),
+        "key_requested_head": gettext(
+            "This browser's signing key awaits approval with your member's root key."
+        ),
+        "key_enrol_head": gettext("Approve this browser with the root key file"),
+        "key_enrol_link": gettext("See this browser's key and its fingerprint"),
+        "enrol_not_key": gettext("This file is not a truce key file."),
+        "enrol_other_member": gettext(
+            "This key file is of another member ({member}): choose your own member's."
+        ),
+        "enrol_not_approver": gettext(
+            "This key may not approve keys: choose your member's root key file."
+        ),
+        "enrol_choose_file": gettext("Choose your member's root key file."),
         "key_unsupported": gettext("This browser cannot keep a signing key (Ed25519)."),
         "key_failed": gettext("This browser's signing key could not be registered:"),
         "form_errors": gettext("Please correct the marked fields."),

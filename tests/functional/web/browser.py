@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -153,35 +152,9 @@ def device_key(page: Page) -> str:
 
 
 def device_public_key(page: Page) -> str:
-    """The device key's public key, read from the browser's IndexedDB record."""
-    value = page.evaluate(
-        """async () => {
-          const keys = await import("/static/app/keys.js");
-          return (await keys.loadKey()).publicKey;
-        }"""
-    )
-    return str(value)
-
-
-def approve_with_cli(demo: Demo, member: str, delegate: str, role: str, public_key: str) -> None:
-    """The member's head registers a key with its key file: ``truce act member.key``."""
-    body = demo.workdir / f"member-key-{delegate}.json"
-    body.write_text(
-        json.dumps(
-            {"action": "register", "delegate": delegate, "role": role, "public_key": public_key}
-        ),
-        encoding="utf-8",
-    )
-    demo.truce(
-        "act",
-        "member.key",
-        "--body",
-        str(body),
-        "--server",
-        demo.base_url,
-        "--key",
-        str(demo.keys_dir / f"{demo.stem(member, 'root')}.key"),
-    )
+    """The device key's public key, as the enrolment page shows it (``/keys/enrol``)."""
+    goto(page, "/keys/enrol")
+    return str(page.text_content("[data-enrol-public-key]")).strip()
 
 
 def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:

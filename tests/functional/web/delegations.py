@@ -5,21 +5,14 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from PIL import Image
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.functional.web.browser import (
-    Browsing,
-    approve_with_cli,
-    device_key,
-    device_public_key,
-    goto,
-    ready,
-    sign_in,
-)
+from tests.functional.web.browser import Browsing, device_key, goto, ready, sign_in
 from tests.functional.web.conftest import Demo
 
 
@@ -95,13 +88,27 @@ def signed_in(browsing: Browsing, demo: Demo, member: str, name: str) -> Delegat
     return Delegate(member, name, page)
 
 
+def enrol_with_key_file(delegate: Delegate, key_file: Path) -> None:
+    """On the enrolment page, choose the member's root key file and approve this browser
+    (the page reads the file and signs there); wait for the page that says it is done."""
+    delegate.open("/keys/enrol")
+    delegate.page.set_input_files("#enrol-key-file", str(key_file))
+    delegate.page.locator("form[data-enrol-form] button[type=submit]").click()
+    try:
+        delegate.page.wait_for_url("**/keys/enrol?enrolled=1", timeout=30_000)
+    except PlaywrightTimeoutError as exc:
+        shown = delegate.page.locator("[data-error-for]:not([hidden]), [data-form-error]")
+        raise AssertionError(f"not enrolled: {shown.all_text_contents()!r}") from exc
+    ready(delegate.page)
+
+
 def register_head(browsing: Browsing, demo: Demo, member: str) -> Delegate:
-    """A head signs in; its browser makes a key; the head approves it with its key file."""
+    """A head signs in on a new browser, whose key awaits approval; the head approves it
+    on the enrolment page with the member's root key file, as a head does."""
     delegate = signed_in(browsing, demo, member, "root")
     device_key(delegate.page)
     assert delegate.key_state() == "requested"
-    role = delegate.config()["role"]
-    approve_with_cli(demo, member, "root", role, device_public_key(delegate.page))
+    enrol_with_key_file(delegate, demo.keys_dir / f"{demo.stem(member, 'root')}.key")
     delegate.open("/")
     assert delegate.key_state() == "ready", delegate.page.text_content("[data-key-status]")
     return delegate

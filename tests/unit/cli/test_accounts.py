@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 
 from tests.mechanism import Mechanism
 from truce.accounts import service as accounts
+from truce.accounts.enrolment import CodeRefusedError, redeem_code
 from truce.cli.main import main
 
 GOOD = "correct horse battery staple"
@@ -113,3 +115,20 @@ def test_each_error_is_one_line(
     line = run(*args, stdin=stdin).error()
     assert says in line
     assert accounts.list_accounts(mechanism.db) == before
+
+
+def test_an_enrolment_code_is_printed_once_and_opens_the_account_once(
+    run: Invoke, mechanism: Mechanism
+) -> None:
+    issued = run("enrol-code", "PK", "pk-officer", "--hours", "2")
+    assert issued.code == 0
+    first, until = issued.lines()
+    assert first.startswith("enrolment code for PK/pk-officer: ")
+    assert until.startswith("valid once, until ")
+    code = first.rsplit(" ", 1)[1]
+    now = datetime.now(UTC)
+    assert redeem_code(mechanism.db, "PK", "pk-officer", code, now).role == "officer"
+    with pytest.raises(CodeRefusedError) as refused:
+        redeem_code(mechanism.db, "PK", "pk-officer", code, now)
+    assert refused.value.reason == "used"
+    assert run("enrol-code", "PK", "nobody").error() == "error: no account for PK/nobody"

@@ -126,6 +126,7 @@ function start() {
   const tasks = [];
   if (cfg.delegate) tasks.push(import("./keys.js").then((keys) => keys.ensureDeviceKey(cfg)));
   if (document.querySelector("form[data-act-form]")) tasks.push(load("./sign.js", "signing"));
+  if (document.querySelector("[data-enrol]")) tasks.push(load("./enrol.js", "enrolment"));
   if (document.querySelector("[data-receipt]")) tasks.push(load("./receipt.js", "receipts"));
   if (document.querySelector("[data-log-verify]")) tasks.push(load("./log.js", "log check"));
   if (document.getElementById("map-data")) tasks.push(load("./map.js", "map"));

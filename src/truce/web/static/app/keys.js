@@ -116,19 +116,34 @@ function statusElement() {
   return element;
 }
 
-function show(state, text) {
+function show(state, text, link) {
   const element = statusElement();
   element.dataset.state = state;
   element.textContent = text;
+  if (link && window.location.pathname !== "/keys/enrol") {
+    const anchor = document.createElement("a");
+    anchor.href = "/keys/enrol";
+    anchor.textContent = link;
+    element.append(" ", anchor);
+  }
   element.hidden = false;
 }
+
+const ensuring = new Map();
 
 /**
  * Make sure this browser holds a key for the signed-in delegate: create one if none is
  * stored, and ask for its registration while it is not registered. Resolves to the
  * state: "ready", "requested", "unsupported" or "failed" (null when nobody signed in).
+ * Every caller on a page shares the one answer (the key is made once).
  */
-export async function ensureDeviceKey(cfg = config()) {
+export function ensureDeviceKey(cfg = config()) {
+  const slot = slotOf(cfg);
+  if (!ensuring.has(slot)) ensuring.set(slot, ensure(cfg));
+  return ensuring.get(slot);
+}
+
+async function ensure(cfg) {
   if (!cfg.delegate || !cfg.mechanism) return null;
   let record;
   try {
@@ -159,6 +174,8 @@ export async function ensureDeviceKey(cfg = config()) {
     show("failed", `${label("key_failed")} ${error.message || error}`);
     return "failed";
   }
-  show("requested", label("key_requested"));
+  const approver = cfg.role === "head" || cfg.role === "secretariat";
+  show("requested", label(approver ? "key_requested_head" : "key_requested"),
+    label(approver ? "key_enrol_head" : "key_enrol_link"));
   return "requested";
 }
