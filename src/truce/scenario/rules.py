@@ -205,6 +205,15 @@ class Procedure(_Model):
     #: dated before it is refused (none: no lower bound).
     incidents_from: dt.date | None = Field(default=None, strict=False)
     witness_quorum: int | None = Field(default=None, ge=1, le=MAX_QUORUM)
+    #: The hour of the day (0-23) at which a daily report's day ends, in
+    #: ``report_time_zone`` (none: midnight).
+    report_hour: int | None = Field(
+        default=None, ge=0, le=23, exclude_if=lambda value: value is None
+    )
+    #: The IANA time zone the reporting hour is read in (none: UTC).
+    report_time_zone: TimeZoneName | None = Field(
+        default=None, exclude_if=lambda value: value is None
+    )
 
 
 class PenaltyStep(_Model):
