@@ -1,0 +1,54 @@
+"""A report as PDF/A-3b, with its data embedded, printed by WeasyPrint.
+
+The PDF carries the report's canonical data as :data:`truce.reports.embedded.ATTACHMENT`
+(:func:`truce.reports.embedded.read_data` reads it back), and its fonts embedded:
+DejaVu Sans, whose Arabic glyphs are whole letters, for Latin and
+Arabic script alike, and the Noto Naskh Arabic shipped with the web application for the
+letters DejaVu lacks (Urdu's ے), all shaped by HarfBuzz through Pango. Noto Naskh is not
+the first choice because it draws a letter as a dotless skeleton plus its dots: a PDF
+maps each drawn glyph to one character, so its text could not be searched or copied
+(``pdftotext`` reads ``پاکستان`` as ``پاکس ت ا``); DejaVu's letters read back exactly.
+
+The bytes are deterministic for the same data and language: the document's creation
+and modification dates are the end of the period (``dcterms`` metadata in
+``reports/report.html``), the attachment's dates are the same, and the PDF's file
+identifier is derived from the data's digest and the language rather than drawn at
+random. A publisher and an approver rendering the same period therefore get the same
+PDF digest, on the same WeasyPrint and fonts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from truce.reports.embedded import ATTACHMENT
+from truce.reports.render import FONTS
+
+#: What the embedded file is, for a PDF reader's list of attachments.
+DESCRIPTION = "The report's data (RFC 8785 canonical JSON)"
+
+
+def render_pdf(html: str, data: bytes, language: str, period_end: str) -> bytes:
+    """Print ``html`` (from :func:`truce.reports.render.render_html`) to PDF/A-3b with
+    ``data`` (the canonical JSON it was rendered from) embedded."""
+    from weasyprint import HTML, Attachment
+
+    moment = datetime.fromisoformat(period_end.replace("Z", "+00:00"))
+    attachment = Attachment(
+        string=data.decode("utf-8"),
+        name=ATTACHMENT,
+        description=DESCRIPTION,
+        created=moment,
+        modified=moment,
+        relationship="Data",
+    )
+    identifier = hashlib.sha256(b"truce-report\0" + language.encode() + b"\0" + data)
+    options: dict[str, Any] = {
+        "pdf_variant": "pdf/a-3b",
+        "attachments": [attachment],
+        "pdf_identifier": identifier.hexdigest()[:32].encode("ascii"),
+    }
+    pdf: bytes = HTML(string=html, base_url=FONTS.as_uri() + "/").write_pdf(**options)
+    return pdf

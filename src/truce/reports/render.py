@@ -1,0 +1,142 @@
+"""A report as HTML, in one of the six languages, from its data.
+
+The data (:mod:`truce.reports.summary`) hold ids and numbers; this module applies the
+words: the web catalogues' messages for the section titles and column heads, and the
+scenario's labels (members, incident types, places, clauses, penalties, casualty
+categories) as translated for the language (pass the scenario translated, as
+:func:`truce.web.scenario_text.scenario_in` gives it). ``lang`` and ``dir`` are set
+on the document, right to left for Urdu, Pashto, Dari and Arabic. Numbers are written
+in Western digits, isolated from the text around them, so that the figures read the same
+in every language.
+
+The same body (``reports/_body.html``) is shown on the Reports page and printed to PDF
+inside ``reports/report.html``, whose stylesheet lays the report out on A4 pages and
+embeds Noto Naskh Arabic for the Arabic script.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
+
+from truce.reports import charts
+from truce.scenario.facts import casualty_lists
+from truce.scenario.rules import Scenario
+from truce.scenario.labels import ScenarioTranslations, localize
+from truce.web import i18n
+from truce.web.deps import environment
+
+FONTS = Path(__file__).resolve().parents[1] / "web" / "static" / "vendor" / "noto-naskh-arabic"
+
+
+def _image(svg: str) -> Markup:
+    encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return Markup(f"data:image/svg+xml;base64,{encoded}")  # noqa: S704 - base64 only
+
+
+def scenario_in(scenario: Scenario, folder: Path | None, language: str) -> Scenario:
+    """``scenario`` with its labels in ``language``, from the catalogues of the scenario
+    folder ``folder`` (as written when there is none, or for English)."""
+    if folder is None or language == i18n.DEFAULT:
+        return scenario
+    translate = ScenarioTranslations.load(folder).gettext(i18n.LANGUAGES[language].locale)
+    return localize(scenario, translate)
+
+
+def labels(scenario: Scenario) -> dict[str, dict[str, str]]:
+    """The scenario's words a report uses, by id, as ``scenario`` (translated) has them."""
+    lists = casualty_lists(scenario)
+    return {
+        "members": {member.code: member.name for member in scenario.members},
+        "types": {kind.id: kind.label for kind in scenario.incident_types},
+        "places": {place.id: place.name for place in scenario.places},
+        "clauses": {clause.id: f"{clause.id} {clause.title}" for clause in scenario.clauses},
+        "penalties": {step.id: step.name for step in scenario.penalties.steps},
+        "categories": {category.id: category.label for category in lists.categories},
+        "harms": {harm.id: harm.label for harm in lists.harms},
+    }
+
+
+def drawings(
+    data: dict[str, Any], scenario: Scenario, boundaries: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The report's charts as ``data:`` URIs, and the order of their series' colours."""
+    types = [kind.id for kind in scenario.incident_types]
+    members = [member.code for member in scenario.members if member.kind == "party"]
+    return {
+        "trend": _image(charts.trend(data)),
+        "breakdown": _image(charts.breakdown(data, types)),
+        "map": _image(charts.incident_map(data, boundaries, members)),
+        "type_colours": {kind: i % len(charts.PALETTE) for i, kind in enumerate(types)},
+        "member_colours": {member: i % len(charts.PALETTE) for i, member in enumerate(members)},
+    }
+
+
+def body_context(
+    data: dict[str, Any],
+    scenario: Scenario,
+    boundaries: dict[str, Any] | None,
+    drawn: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """What ``reports/_body.html`` is rendered with."""
+    return {
+        "report": data,
+        "words": labels(scenario),
+        "charts": drawn if drawn is not None else drawings(data, scenario, boundaries),
+        "mechanism_name": scenario.mechanism.name,
+        "annex_lines": annex_lines(data),
+        "period_local": period_local(data),
+        "palette": charts.PALETTE,
+    }
+
+
+def period_local(data: dict[str, Any]) -> dict[str, str]:
+    """The period's bounds as wall-clock times of its zone (``2025-11-05 18:00``)."""
+    period = data["period"]
+    zone = ZoneInfo(period["time_zone"])
+
+    def local(text: str) -> str:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+    return {
+        "start": local(period["from"]),
+        "end": local(period["to"]),
+        "previous": local(period["previous_from"]),
+    }
+
+
+def annex_lines(data: dict[str, Any]) -> str:
+    """The annex as fixed-width lines: log index, leaf hash, act kind, case number, time.
+
+    A line of text per act keeps a period of ten thousand acts within seconds in the PDF,
+    where a table of as many rows takes far longer to lay out; every row is kept."""
+    return "\n".join(
+        f"{row['log_index']:>9}  {row['leaf_hash']}  {row['kind']:<18} "
+        f"{'' if row['case'] is None else row['case']:>6}  {row['at']}"
+        for row in data["annex"]
+    )
+
+
+def render_html(
+    data: dict[str, Any],
+    scenario: Scenario,
+    language: str,
+    boundaries: dict[str, Any] | None = None,
+    *,
+    drawn: dict[str, Any] | None = None,
+) -> str:
+    """The report as a standalone HTML document in ``language`` (as printed to PDF)."""
+    spoken = i18n.LANGUAGES[language]
+    with i18n.speaking(language):
+        return environment().get_template("reports/report.html").render(
+            lang=language,
+            dir=spoken.dir,
+            fonts=FONTS.as_uri(),
+            **body_context(data, scenario, boundaries, drawn),
+        )
