@@ -34,6 +34,7 @@ from truce.log.witness_push import WitnessPusher
 from truce.media import api as media
 from truce.notify import api as notify
 from truce.notify import service as notify_service
+from truce.reports import api as reports
 from truce.scenario.rules import Scenario
 from truce.storage.db import Database
 from truce.web import security
@@ -181,6 +182,7 @@ def api_routers() -> tuple[APIRouter, ...]:
         accounts.router,
         notify.router,
         exports.router,
+        reports.router,
     )
 
 

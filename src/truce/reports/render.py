@@ -17,7 +17,7 @@ embeds Noto Naskh Arabic for the Arabic script.
 from __future__ import annotations
 
 import base64
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -123,6 +123,20 @@ def annex_lines(data: dict[str, Any]) -> str:
     )
 
 
+def render_body(
+    data: dict[str, Any],
+    scenario: Scenario,
+    language: str,
+    boundaries: dict[str, Any] | None = None,
+) -> Markup:
+    """The report's body alone in ``language``, for the Reports page's layout."""
+    with i18n.speaking(language):
+        html = environment().get_template("reports/_body.html").render(
+            **body_context(data, scenario, boundaries)
+        )
+    return Markup(html)  # noqa: S704 - rendered by the autoescaping environment
+
+
 def render_html(
     data: dict[str, Any],
     scenario: Scenario,
@@ -140,3 +154,9 @@ def render_html(
             fonts=FONTS.as_uri(),
             **body_context(data, scenario, boundaries, drawn),
         )
+
+
+def last_day(period: Any) -> str:
+    """The last day a period covers, in its zone (ISO), for file names."""
+    zone = ZoneInfo(period.zone)
+    return (period.end - timedelta(seconds=1)).astimezone(zone).date().isoformat()

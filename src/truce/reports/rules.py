@@ -26,6 +26,10 @@ KINDS: tuple[Kind, ...] = ("daily", "weekly", "range")
 MAX_RANGE_DAYS = 366
 
 
+class ReversedRangeError(InputError):
+    """A range whose last day comes before its first."""
+
+
 @dataclass(frozen=True, slots=True)
 class Period:
     """What a report covers: from ``start`` (included) to ``end`` (excluded), in UTC,
@@ -102,7 +106,7 @@ def period_of(
         if first is None or last is None:
             raise InputError("a range needs both from and to", field="from" if first else "to")
         if last < first:
-            raise InputError(f"to ({last}) is before from ({first})", field="to")
+            raise ReversedRangeError(f"to ({last}) is before from ({first})", field="to")
         if (last - first).days >= MAX_RANGE_DAYS:
             raise InputError(f"a range covers at most {MAX_RANGE_DAYS} days", field="to")
         return Period("range", _day_end(scenario, first - timedelta(days=1)),
