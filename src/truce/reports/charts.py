@@ -41,6 +41,8 @@ PALETTE = (
     "#000000",
     "#999999",
 )
+#: Fills of the countries on the map, in the boundary file's order.
+LAND = ("#f3efe6", "#e9eef2")
 BOUNDARIES_FILE = "boundaries.geojson"
 _STYLE = {
     "svg.hashsalt": "truce-report",
@@ -140,12 +142,13 @@ def incident_map(
         axes = figure.add_subplot()
         lons: list[float] = []
         lats: list[float] = []
-        for feature in (boundaries or {}).get("features", []):
+        for number, feature in enumerate((boundaries or {}).get("features", [])):
+            shade = LAND[number % len(LAND)]
             for polygon in feature["geometry"]["coordinates"]:
                 for ring in polygon:
                     xs = [point[0] for point in ring]
                     ys = [point[1] for point in ring]
-                    axes.fill(xs, ys, facecolor="#f2f0eb", edgecolor="#6b6b6b", linewidth=0.6)
+                    axes.fill(xs, ys, facecolor=shade, edgecolor="#555555", linewidth=0.7)
                     lons += xs
                     lats += ys
         for index, member in enumerate(members):
@@ -156,7 +159,7 @@ def incident_map(
             ]
             if points:
                 axes.scatter(
-                    [p[0] for p in points], [p[1] for p in points], s=14,
+                    [p[0] for p in points], [p[1] for p in points], s=36,
                     color=colour(index), edgecolors="white", linewidths=0.4, zorder=3,
                 )  # fmt: skip
         if lons:

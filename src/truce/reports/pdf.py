@@ -23,8 +23,12 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
+from pathlib import Path
+
 from truce.reports.embedded import ATTACHMENT
-from truce.reports.render import FONTS
+
+#: The Arabic-script font the web application ships, which the PDF embeds.
+FONTS = Path(__file__).resolve().parents[1] / "web" / "static" / "vendor" / "noto-naskh-arabic"
 
 #: What the embedded file is, for a PDF reader's list of attachments.
 DESCRIPTION = "The report's data (RFC 8785 canonical JSON)"

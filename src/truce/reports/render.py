@@ -25,13 +25,13 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 
 from truce.reports import charts
+from truce.reports.pdf import FONTS
 from truce.scenario.facts import casualty_lists
 from truce.scenario.rules import Scenario
 from truce.scenario.labels import ScenarioTranslations, localize
 from truce.web import i18n
 from truce.web.deps import environment
 
-FONTS = Path(__file__).resolve().parents[1] / "web" / "static" / "vendor" / "noto-naskh-arabic"
 
 
 def _image(svg: str) -> Markup:
