@@ -9,7 +9,9 @@ matplotlib (which does not). Output is deterministic: the Agg backend, a fixed
 
 The map draws the outlines of the scenario's countries from ``boundaries.geojson`` in
 the scenario's folder (derived from Natural Earth by ``scripts/derive-boundaries``),
-and the period's incidents as dots coloured by the accused member. Nothing is fetched.
+and the period's incidents as dots coloured by the accused member, one dot per place
+(a cell of 0.2 degree) whose area grows with the number of incidents there. Nothing is
+fetched.
 """
 
 from __future__ import annotations
@@ -52,6 +54,15 @@ _STYLE = {
     "axes.spines.top": False,
     "axes.spines.right": False,
 }
+
+
+#: The map's cells, in hundred-thousandths of a degree (0.2 degree, about 20 km).
+GRID_E5 = 20_000
+
+
+def _cell(value: int) -> int:
+    """The centre of the map cell a coordinate falls in."""
+    return (value // GRID_E5) * GRID_E5 + GRID_E5 // 2
 
 
 def colour(index: int) -> str:
@@ -152,15 +163,21 @@ def incident_map(
                     lons += xs
                     lats += ys
         for index, member in enumerate(members):
-            points = [
-                (row["lon_e5"] / 100_000, row["lat_e5"] / 100_000)
+            # One dot per cell of GRID_E5, its area growing with the incidents there:
+            # ten thousand incidents at fifty places are fifty dots.
+            at: Counter[tuple[int, int]] = Counter(
+                (_cell(row["lon_e5"]), _cell(row["lat_e5"]))
                 for row in data["incidents"]["list"]
                 if row["accused"] == member and row["lat_e5"] is not None
-            ]
-            if points:
+            )
+            if at:
+                places = sorted(at)
                 axes.scatter(
-                    [p[0] for p in points], [p[1] for p in points], s=36,
-                    color=colour(index), edgecolors="white", linewidths=0.4, zorder=3,
+                    [lon / 100_000 for lon, _ in places],
+                    [lat / 100_000 for _, lat in places],
+                    s=[24 + 16 * (at[place] - 1) ** 0.5 for place in places],
+                    color=colour(index), alpha=0.85, edgecolors="white", linewidths=0.4,
+                    zorder=3,
                 )  # fmt: skip
         if lons:
             axes.set_xlim(min(lons) - 0.5, max(lons) + 0.5)

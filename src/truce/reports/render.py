@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
-from truce.reports import charts
-from truce.reports.pdf import FONTS
+from truce.reports import annex, charts
+from truce.reports.pdf import font_uris
 from truce.scenario.facts import casualty_lists
 from truce.scenario.rules import Scenario
 from truce.scenario.labels import ScenarioTranslations, localize
@@ -82,14 +82,18 @@ def body_context(
     scenario: Scenario,
     boundaries: dict[str, Any] | None,
     drawn: dict[str, Any] | None = None,
+    *,
+    annex_in_pages: bool = False,
 ) -> dict[str, Any]:
-    """What ``reports/_body.html`` is rendered with."""
+    """What ``reports/_body.html`` is rendered with. ``annex_in_pages``: the annex's
+    lines are left out, the PDF writing them on pages of their own (:mod:`.annex`)."""
     return {
         "report": data,
         "words": labels(scenario),
         "charts": drawn if drawn is not None else drawings(data, scenario, boundaries),
         "mechanism_name": scenario.mechanism.name,
-        "annex_lines": annex_lines(data),
+        "annex_lines": "" if annex_in_pages else annex_lines(data),
+        "annex_in_pages": annex_in_pages,
         "period_local": period_local(data),
         "palette": charts.PALETTE,
     }
@@ -112,15 +116,8 @@ def period_local(data: dict[str, Any]) -> dict[str, str]:
 
 
 def annex_lines(data: dict[str, Any]) -> str:
-    """The annex as fixed-width lines: log index, leaf hash, act kind, case number, time.
-
-    A line of text per act keeps a period of ten thousand acts within seconds in the PDF,
-    where a table of as many rows takes far longer to lay out; every row is kept."""
-    return "\n".join(
-        f"{row['log_index']:>9}  {row['leaf_hash']}  {row['kind']:<18} "
-        f"{'' if row['case'] is None else row['case']:>6}  {row['at']}"
-        for row in data["annex"]
-    )
+    """The annex as fixed-width lines (:func:`truce.reports.annex.lines`), for HTML."""
+    return "\n".join(annex.lines(data["annex"]))
 
 
 def render_body(
@@ -144,15 +141,17 @@ def render_html(
     boundaries: dict[str, Any] | None = None,
     *,
     drawn: dict[str, Any] | None = None,
+    annex_in_pages: bool = False,
 ) -> str:
-    """The report as a standalone HTML document in ``language`` (as printed to PDF)."""
+    """The report as a standalone HTML document in ``language`` (as printed to PDF:
+    with ``annex_in_pages``, the annex's lines are left for :mod:`.annex` to write)."""
     spoken = i18n.LANGUAGES[language]
     with i18n.speaking(language):
         return environment().get_template("reports/report.html").render(
             lang=language,
             dir=spoken.dir,
-            fonts=FONTS.as_uri(),
-            **body_context(data, scenario, boundaries, drawn),
+            fonts=font_uris(),
+            **body_context(data, scenario, boundaries, drawn, annex_in_pages=annex_in_pages),
         )
 
 

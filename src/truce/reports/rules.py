@@ -2,8 +2,9 @@
 
 A daily report covers the day ending at the scenario's reporting hour
 (``procedure.report_hour``, default midnight) in its reporting time zone
-(``procedure.report_time_zone``, default UTC): on 5 November at 18:00 Asia/Karachi, the
-24 hours from 4 November 18:00 to 5 November 18:00 local time. Given an end time
+(``procedure.report_time_zone``, default UTC): the report of 5 November at 18:00
+Asia/Karachi covers the 24 hours from 4 November 18:00 to 5 November 18:00 local time;
+with the default, 5 November from midnight to midnight. Given an end time
 instead, it covers the 24 hours before it. A weekly report covers the seven days ending
 at the same hour; a range covers ``from`` to ``to``, both days included, each day ending
 at the reporting hour. Every period is compared with the period of the same length just
@@ -53,10 +54,12 @@ def reporting_zone(scenario: Scenario) -> tuple[str, tzinfo]:
 
 
 def _day_end(scenario: Scenario, day: date) -> datetime:
-    """The UTC moment at which ``day`` ends by the reporting hour."""
+    """The UTC moment at which ``day`` ends by the reporting hour: that hour of the day,
+    or the midnight that follows it when the hour is 0."""
     _, zone = reporting_zone(scenario)
     hour = scenario.procedure.report_hour or 0
-    return datetime.combine(day, time(hour), tzinfo=zone).astimezone(UTC)
+    ends = day + timedelta(days=1) if hour == 0 else day
+    return datetime.combine(ends, time(hour), tzinfo=zone).astimezone(UTC)
 
 
 def parse_day(text: str, name: str) -> date:

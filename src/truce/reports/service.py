@@ -82,10 +82,9 @@ def make(services: Services, period: Period, language: str, form: Format) -> Mad
         return Made(period, raw)
     shown = scenario_text.scenario_in(services, language)
     boundaries = charts.load_boundaries(scenario_text.scenario_folder(services))
-    html = render.render_html(data, shown, language, boundaries)
     if form == "html":
-        return Made(period, raw, html=html)
-    return Made(period, raw, html=html, pdf=pdf.render_pdf(html, raw, language, data["period"]["to"]))
+        return Made(period, raw, html=render.render_html(data, shown, language, boundaries))
+    return Made(period, raw, pdf=pdf.report_pdf(data, raw, shown, language, boundaries))
 
 
 def file_name(period: Period, language: str, suffix: str) -> str:
