@@ -71,7 +71,7 @@ def main() -> None:
                     data = report_data(connection, scenario, period)
                 raw = canonical(data)
                 drawn = time.perf_counter()
-                html = render.render_html(data, shown, args.lang, boundaries)
+                render.render_html(data, shown, args.lang, boundaries)
                 rendered = time.perf_counter()
                 printed = pdf.report_pdf(data, raw, shown, args.lang, boundaries)
                 done = time.perf_counter()
@@ -89,9 +89,14 @@ def main() -> None:
         )
         median = {name: statistics.median(values) for name, values in timings.items()}
         print(f"{'step':<34}{'median':>10}{'best':>10}")
-        print(f"{'data (queries, summary)':<34}{median['data']:>9.2f}s{min(timings['data']):>9.2f}s")
+        print(
+            f"{'data (queries, summary)':<34}{median['data']:>9.2f}s{min(timings['data']):>9.2f}s"
+        )
         print(f"{'HTML alone (baseline)':<34}{median['html']:>9.2f}s{min(timings['html']):>9.2f}s")
-        print(f"{'PDF (its HTML, print, annex)':<34}{median['pdf']:>9.2f}s{min(timings['pdf']):>9.2f}s")
+        print(
+            f"{'PDF (its HTML, print, annex)':<34}"
+            f"{median['pdf']:>9.2f}s{min(timings['pdf']):>9.2f}s"
+        )
         total = median["pdf"]
         verdict = "meets" if total < TARGET_S else "misses"
         print(

@@ -32,7 +32,8 @@ OutOption = Annotated[
     Path | None, typer.Option("--out", help="File to write (default: JSON to standard output).")
 ]
 DayOption = Annotated[
-    str | None, typer.Option("--day", help="The last day, e.g. 2025-11-06 (default: the last whole one).")
+    str | None,
+    typer.Option("--day", help="The last day, e.g. 2025-11-06 (default: the last whole one)."),
 ]
 AtOption = Annotated[
     str | None, typer.Option("--at", help="The end time instead, RFC 3339 (2025-11-06T13:00:00Z).")

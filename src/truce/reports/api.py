@@ -40,7 +40,7 @@ def get_report(
     kind: str,
     services: ServicesDep,
     reader: IdentityDep,
-    format: Annotated[str | None, Query(description="json, html or pdf")] = None,  # noqa: A002
+    format: Annotated[str | None, Query(description="json, html or pdf")] = None,
     lang: Annotated[str | None, Query(description="en, ur, ps, prs, tr or ar")] = None,
     day: Annotated[str | None, Query(description="The last day (daily, weekly)")] = None,
     at: Annotated[str | None, Query(description="The end time, RFC 3339 (daily, weekly)")] = None,

@@ -29,7 +29,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 #: Colours of series, in order (colour-blind safe, Okabe-Ito).
 PALETTE = (
@@ -46,7 +47,7 @@ PALETTE = (
 #: Fills of the countries on the map, in the boundary file's order.
 LAND = ("#f3efe6", "#e9eef2")
 BOUNDARIES_FILE = "boundaries.geojson"
-_STYLE = {
+_STYLE: Any = {
     "svg.hashsalt": "truce-report",
     "svg.fonttype": "none",
     "font.family": "DejaVu Sans",
@@ -109,7 +110,7 @@ def trend(data: dict[str, Any]) -> str:
         axes.bar(positions, other, bottom=lodged, color=colour(1), width=0.8)
         every = max(1, bins // 14)
         axes.set_xticks(positions[::every], labels[::every])
-        axes.yaxis.get_major_locator().set_params(integer=True)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         figure.tight_layout()
         return _svg(figure)
 
@@ -130,7 +131,7 @@ def breakdown(data: dict[str, Any], types: Sequence[str]) -> str:
             if any(widths):
                 axes.barh(members, widths, left=left, color=colour(index), height=0.6)
                 left = [a + b for a, b in zip(left, widths, strict=True)]
-        axes.xaxis.get_major_locator().set_params(integer=True)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         figure.tight_layout()
         return _svg(figure)
 

@@ -19,9 +19,9 @@ from truce.reports import charts, render, service
 from truce.reports.rules import KINDS, ReversedRangeError
 from truce.reports.summary import report_data
 from truce.web import scenario_text
-from truce.web.i18n import N_
 from truce.web.deps import ViewerDep, i18n_text, now_of
 from truce.web.deps import render as render_page
+from truce.web.i18n import N_
 
 router = APIRouter(include_in_schema=False)
 _FIELDS = ("kind", "day", "from", "to", "lang")

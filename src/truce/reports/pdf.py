@@ -7,7 +7,8 @@ Arabic script alike, and the Noto Naskh Arabic shipped with the web application 
 letters DejaVu lacks (Urdu's ے), all shaped by HarfBuzz through Pango. Noto Naskh is not
 the first choice because it draws a letter as a dotless skeleton plus its dots: a PDF
 maps each drawn glyph to one character, so its text could not be searched or copied
-(``pdftotext`` reads ``پاکستان`` as ``پاکس ت ا``); DejaVu's letters read back exactly.
+(``pdftotext`` reads Pakistan's name in Urdu with its letters torn apart);
+DejaVu's letters read back exactly.
 
 The bytes are deterministic for the same data and language: the document's creation
 and modification dates are the end of the period (``dcterms`` metadata in
@@ -26,9 +27,8 @@ import tempfile
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any
-
 from pathlib import Path
+from typing import Any
 
 from truce.reports.embedded import ATTACHMENT
 
@@ -66,6 +66,7 @@ def font_uris() -> dict[str, str]:
         found[weight] = target.as_uri()
     return found
 
+
 #: What the embedded file is, for a PDF reader's list of attachments.
 DESCRIPTION = "The report's data (RFC 8785 canonical JSON)"
 
@@ -76,9 +77,9 @@ def render_pdf(
     """Print ``html`` (from :func:`truce.reports.render.render_html` with
     ``annex_in_pages``) to PDF/A-3b with ``data`` (the canonical JSON it was rendered
     from) embedded, and the annex's lines on pages of their own after it."""
-    from truce.reports.annex import appender
-
     from weasyprint import HTML, Attachment
+
+    from truce.reports.annex import appender
 
     moment = datetime.fromisoformat(period_end.replace("Z", "+00:00"))
     attachment = Attachment(

@@ -79,9 +79,7 @@ def incidents(
         .order_by(CaseRecord.id)
     )
     return [
-        row
-        for row in connection.execute(query).all()
-        if common.sees(row.audience, row.lodged_by)
+        row for row in connection.execute(query).all() if common.sees(row.audience, row.lodged_by)
     ]
 
 

@@ -26,12 +26,12 @@ from markupsafe import Markup
 
 from truce.reports import annex, charts
 from truce.reports.pdf import font_uris
+from truce.reports.rules import Period
 from truce.scenario.facts import casualty_lists
-from truce.scenario.rules import Scenario
 from truce.scenario.labels import ScenarioTranslations, localize
+from truce.scenario.rules import Scenario
 from truce.web import i18n
 from truce.web.deps import environment
-
 
 
 def _image(svg: str) -> Markup:
@@ -128,8 +128,10 @@ def render_body(
 ) -> Markup:
     """The report's body alone in ``language``, for the Reports page's layout."""
     with i18n.speaking(language):
-        html = environment().get_template("reports/_body.html").render(
-            **body_context(data, scenario, boundaries)
+        html = (
+            environment()
+            .get_template("reports/_body.html")
+            .render(**body_context(data, scenario, boundaries))
         )
     return Markup(html)  # noqa: S704 - rendered by the autoescaping environment
 
@@ -146,16 +148,17 @@ def render_html(
     """The report as a standalone HTML document in ``language`` (as printed to PDF:
     with ``annex_in_pages``, the annex's lines are left for :mod:`.annex` to write)."""
     spoken = i18n.LANGUAGES[language]
+    context = body_context(data, scenario, boundaries, drawn, annex_in_pages=annex_in_pages)
     with i18n.speaking(language):
-        return environment().get_template("reports/report.html").render(
-            lang=language,
-            dir=spoken.dir,
-            fonts=font_uris(),
-            **body_context(data, scenario, boundaries, drawn, annex_in_pages=annex_in_pages),
+        html: str = (
+            environment()
+            .get_template("reports/report.html")
+            .render(lang=language, dir=spoken.dir, fonts=font_uris(), **context)
         )
+    return html
 
 
-def last_day(period: Any) -> str:
+def last_day(period: Period) -> str:
     """The last day a period covers, in its zone (ISO), for file names."""
     zone = ZoneInfo(period.zone)
     return (period.end - timedelta(seconds=1)).astimezone(zone).date().isoformat()

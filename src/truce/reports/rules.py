@@ -67,9 +67,7 @@ def parse_day(text: str, name: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InputError(
-            f"{name}: {text!r} is not a date such as 2025-11-05", field=name
-        ) from None
+        raise InputError(f"{name}: {text!r} is not a date such as 2025-11-05", field=name) from None
 
 
 def parse_moment(text: str, name: str) -> datetime:
@@ -126,4 +124,4 @@ def period_of(
         end = _day_end(scenario, moment.date())
         if end > moment:
             end = _day_end(scenario, moment.date() - timedelta(days=1))
-    return Period(kind, end - length, end, zone_name)  # type: ignore[arg-type]
+    return Period(kind, end - length, end, zone_name)

@@ -7,7 +7,7 @@ language. So the six renderings of one period are drawn from the same data bytes
 its PDFs. What each section counts is documented in ``docs/reports.md``; in short:
 
 - ``summary``: the headline figures beside the same figures of the period before;
-- ``incidents``: allegations lodged in the period, by type × accused member × province
+- ``incidents``: allegations lodged in the period, by type by accused member by province
   and by clause, and the casualties each lodging member alleges, kept as its own claims
   (never summed across members, nor across victims and attackers);
 - ``cases``: the case acts of the period (answered, ruled by outcome, appealed,
@@ -103,7 +103,9 @@ def _casualties(scenario: Scenario, rows: Sequence[Any]) -> list[dict[str, Any]]
         for harm in HARM_IDS:
             for category, value in (getattr(row, harm) or {}).items():
                 if isinstance(value, int) and value:
-                    side = sides.get(category, "attackers" if category == "militants" else "victims")
+                    side = sides.get(
+                        category, "attackers" if category == "militants" else "victims"
+                    )
                     counted[(row.lodged_by, harm, side, category)] += value
     return [
         {"claimant": claimant, "harm": harm, "side": side, "category": category, "count": count}
@@ -208,9 +210,15 @@ def _closed_hours(runs: Sequence[crossings.Period], period: Period) -> int:
 def _crossings(rows: Sequence[Any], period: Period) -> list[dict[str, Any]]:
     reports = [
         crossings.Report(
-            row.idx, row.crossing, row.member, row.trade, row.people,
-            row.stranded_trucks, row.reason, row.effective_at,
-        )  # fmt: skip
+            row.idx,
+            row.crossing,
+            row.member,
+            row.trade,
+            row.people,
+            row.stranded_trucks,
+            row.reason,
+            row.effective_at,
+        )
         for row in rows
         if row.effective_at < period.end
     ]
@@ -294,9 +302,7 @@ def _figures(
     return {
         "incidents": _incidents(scenario, found),
         "cases": _cases(scenario, acts, bodies, len(found)),
-        "crossings": _crossings(
-            queries.crossing_reports(connection, common, period.end), period
-        ),
+        "crossings": _crossings(queries.crossing_reports(connection, common, period.end), period),
         "joint": _joint(queries.joint_requests(connection, common, period.end), acts, period),
         "press": _press(queries.uncovered_press(connection, common, first, last)),
         "annex": _annex(acts),
@@ -343,8 +349,7 @@ def report_data(connection: Connection, scenario: Scenario, period: Period) -> d
         },
         "log_size": queries.log_size_at(connection, period.end),
         "summary": [
-            {"id": name, "value": headlines[name], "previous": previous[name]}
-            for name in HEADLINES
+            {"id": name, "value": headlines[name], "previous": previous[name]} for name in HEADLINES
         ],
         "casualty_claims": [
             {

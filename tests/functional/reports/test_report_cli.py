@@ -60,4 +60,5 @@ def test_a_wrong_date_is_one_line_and_nothing_is_sent(
     assert done.returncode != 0
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
-    assert lines[0].startswith("error: ") and said in lines[0], lines[0]
+    assert lines[0].startswith("error: "), lines[0]
+    assert said in lines[0], lines[0]

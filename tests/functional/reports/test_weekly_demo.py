@@ -71,7 +71,9 @@ def rendered(api: TestClient) -> dict[str, tuple[str, bytes]]:
     """Each language's HTML and PDF of the week."""
     found: dict[str, tuple[str, bytes]] = {}
     for language in LANGUAGES:
-        html = api.get("/api/v1/reports/weekly", params={**WEEK, "format": "html", "lang": language})
+        html = api.get(
+            "/api/v1/reports/weekly", params={**WEEK, "format": "html", "lang": language}
+        )
         assert html.status_code == 200, html.text
         pdf = api.get("/api/v1/reports/weekly", params={**WEEK, "format": "pdf", "lang": language})
         assert pdf.status_code == 200, pdf.text
@@ -101,9 +103,7 @@ def _expected(api: TestClient) -> dict[str, Any]:
 #: What ``pdftotext`` adds to right-to-left text, or moves: bidi embedding marks, the
 #: superscript alef (which it writes on a line of its own), colons (which it moves
 #: across the space beside them) and the zero-width non-joiner (which draws nothing).
-_DROPPED = dict.fromkeys(
-    map(ord, "\u202a\u202b\u202c\u202d\u202e\u200e\u200f\u0670:\u200c")
-)
+_DROPPED = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u200e\u200f\u0670:\u200c"))
 
 
 def _plain(text: str) -> str:
@@ -172,7 +172,10 @@ def test_the_embedded_data_are_the_projections_and_the_same_in_every_language(
     opened = {line["id"]: line["value"] for line in figures["summary"]}["incidents"]
     assert opened == len(expected["cases"])
     states = {
-        (side["member"], crossing["place_id"]): (side["current"]["trade"], side["current"]["people"])
+        (side["member"], crossing["place_id"]): (
+            side["current"]["trade"],
+            side["current"]["people"],
+        )
         for crossing in expected["crossings"]
         for side in crossing["sides"]
         if side.get("current") and _moment(side["current"]["effective_at"]) < END

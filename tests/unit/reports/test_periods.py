@@ -90,9 +90,7 @@ def test_an_impossible_day_is_refused_naming_its_field(text: str) -> None:
 def test_an_end_time_needs_its_offset() -> None:
     with pytest.raises(InputError, match="offset"):
         parse_moment("2025-11-05T18:00:00", "at")
-    assert parse_moment("2025-11-05T18:00:00+05:00", "at") == datetime(
-        2025, 11, 5, 13, tzinfo=UTC
-    )
+    assert parse_moment("2025-11-05T18:00:00+05:00", "at") == datetime(2025, 11, 5, 13, tzinfo=UTC)
 
 
 def test_an_unknown_kind_and_a_range_without_its_days_are_refused(scenario: Scenario) -> None:
