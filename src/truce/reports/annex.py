@@ -48,7 +48,7 @@ def _font(pdf: Any) -> Any:
     from fontTools.ttLib import TTFont
     from pydyf import Array, Dictionary, Stream
 
-    font = TTFont(_font_path())
+    font = TTFont(_font_path(), recalcTimestamp=False)
     options = subset.Options()
     options.name_IDs = ["*"]
     options.notdef_outline = True

@@ -58,7 +58,7 @@ def font_uris() -> dict[str, str]:
         source = (FONTS / name).read_bytes()
         target = folder / f"{hashlib.sha256(source).hexdigest()[:16]}.ttf"
         if not target.exists():
-            font = TTFont(io.BytesIO(source))
+            font = TTFont(io.BytesIO(source), recalcTimestamp=False)
             font.flavor = None
             partial = target.with_suffix(f".{os.getpid()}.part")
             font.save(partial)
