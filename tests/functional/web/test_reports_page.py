@@ -22,7 +22,8 @@ def test_a_week_in_urdu_and_a_reversed_range(browsing: Browsing, demo: Demo) -> 
         assert width > 0, "a chart did not load"
     title = report.locator("h1").bounding_box()
     body = report.bounding_box()
-    assert title is not None and body is not None
+    assert title is not None
+    assert body is not None
     assert title["x"] + title["width"] > body["x"] + body["width"] * 0.9  # at the right
     screenshot(page, "reports-weekly-ur", full_page=False)
     report.locator("#incidents").scroll_into_view_if_needed()
