@@ -35,6 +35,7 @@ from truce.media import api as media
 from truce.notify import alarms
 from truce.notify import api as notify
 from truce.notify import service as notify_service
+from truce.reports import api as reports
 from truce.scenario.rules import Scenario
 from truce.storage.db import Database
 from truce.web import security
@@ -194,6 +195,7 @@ def api_routers() -> tuple[APIRouter, ...]:
         notify.router,
         exports.router,
         notify.log_router,
+        reports.router,
     )
 
 

@@ -464,6 +464,10 @@ WALK: dict[tuple[str, str], Requests] = {
         ("GET", "/api/v1/compliance/attestations", {}),
         ("GET", "/api/v1/compliance/attestations", {"params": {"member": "AF", "clause": "C5"}}),
     ],
+    ("GET", "/api/v1/reports/{kind}"): lambda w, r: [
+        ("GET", "/api/v1/reports/weekly", {}),
+        ("GET", "/api/v1/reports/daily", {"params": {"format": "html"}}),
+    ],
     ("GET", "/api/v1/crossings"): lambda w, r: [("GET", "/api/v1/crossings", {})],
     ("GET", "/api/v1/crossings/{place_id}"): lambda w, r: [
         ("GET", "/api/v1/crossings/torkham", {})

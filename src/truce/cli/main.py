@@ -48,6 +48,7 @@ _COMMAND_MODULES = (
     "notify",
     "exports",
     "acts",
+    "report",
 )
 #: The offline commands, and the one module each needs.
 _OFFLINE = {"verify": "audit", "receipt": "trust"}

@@ -211,6 +211,15 @@ class Procedure(_Model):
     witness_lapse_minutes: int | None = Field(
         default=None, ge=5, le=MAX_HOURS * 60, exclude_if=lambda value: value is None
     )
+    #: The hour of the day (0-23) at which a daily report's day ends, in
+    #: ``report_time_zone`` (none: midnight).
+    report_hour: int | None = Field(
+        default=None, ge=0, le=23, exclude_if=lambda value: value is None
+    )
+    #: The IANA time zone the reporting hour is read in (none: UTC).
+    report_time_zone: TimeZoneName | None = Field(
+        default=None, exclude_if=lambda value: value is None
+    )
 
 
 class PenaltyStep(_Model):

@@ -28,6 +28,7 @@ from truce.joint import pages as joint_pages
 from truce.log import pages as logpage
 from truce.media import pages as media_pages
 from truce.notify import pages as notify_pages
+from truce.reports import pages as report_pages
 from truce.storage.db import UNAVAILABLE
 from truce.web import acts, auth, dashboard, keys, scenario_text
 from truce.web.deps import SignInRequiredError, environment, render, request_language
@@ -137,6 +138,7 @@ def mount(app: FastAPI) -> None:
         media_pages,
         account_pages,
         notify_pages,
+        report_pages,
     ):
         app.include_router(concept.router)
     app.include_router(export_pages.router)

@@ -57,6 +57,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/media", i18n.N_("Press")),
     ("/statements", i18n.N_("Statements")),
     ("/keys", i18n.N_("Keys")),
+    ("/reports", i18n.N_("Reports")),
     ("/log", i18n.N_("Log")),
     ("/search", i18n.N_("Search")),
     ("/notifications", i18n.N_("Notifications")),

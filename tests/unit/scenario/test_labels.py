@@ -57,6 +57,7 @@ NOT_LABELS = {
     ("clauses", "*", "readings", "*", "by"),
     ("clauses", "*", "readings", "*", "source"),
     ("procedure", "ruling_quorum"),
+    ("procedure", "report_time_zone"),
     ("penalties", "steps", "*", "id"),
     ("incident_types", "*", "id"),
     ("places", "*", "id"),
