@@ -36,9 +36,10 @@ $(DATA)/truce.db: $(STAMP)
 
 demo: $(DATA)/truce.db
 
+# The server, and every member's witness beside it (scripts/serve-with-witnesses).
 run: system-deps assets $(STAMP) $(DATA)/truce.db
 	TRUCE_DATABASE_URL=sqlite:///$(DATA)/truce.db TRUCE_CLOCK_KEY_FILE=$(DATA)/keys/sec-clock.key \
-	  $(BIN)/truce serve --host $(HOST) --port $(PORT)
+	  TRUCE=$(BIN)/truce scripts/serve-with-witnesses $(DATA)/keys scenarios/istanbul-2025 $(HOST) $(PORT)
 
 # The whole suite, on SQLite and on a throwaway PostgreSQL cluster started for this run.
 # The browser tests must run here: without Chromium they fail instead of skipping.

@@ -11,15 +11,19 @@ import base64
 import os
 import re
 import shutil
+import signal
 import stat
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import delete, func, select
 
+from tests.functional.support import free_port
 from tests.mechanism import SCENARIO_DIR, Mechanism
 from truce.ledger import merkle
 from truce.log import projections
@@ -150,6 +154,66 @@ def test_the_demo_is_witnessed_by_every_members_witness(tmp_path: Path) -> None:
     checked = truce("verify", bundle).ok()  # no --allow-unwitnessed: it is witnessed
     assert f"{size} entries" in checked.stdout
     assert "4 of 4 witnesses" in checked.stdout
+    _new_acts_are_witnessed_while_served(url, keys, size)
+
+
+def _cosigners(checkpoint: str) -> int:
+    """How many witness cosignatures a served checkpoint note carries (its signature lines
+    after the log's own)."""
+    return sum(line.startswith("\u2014 ") for line in checkpoint.splitlines()) - 1
+
+
+def _new_acts_are_witnessed_while_served(url: str, keys: Path, size: int) -> None:
+    """``make run``'s way of serving (``scripts/serve-with-witnesses``): every member's
+    witness runs beside the server, so an act posted now is cosigned by all four."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TRUCE_")}
+    env |= {
+        "TRUCE": TRUCE,
+        "WITNESS_INTERVAL": "1",
+        "TRUCE_DATABASE_URL": url,
+        "TRUCE_LOG_KEY_FILE": str(keys / "sec-log.key"),
+    }
+    served = subprocess.Popen(
+        [ROOT / "scripts" / "serve-with-witnesses", keys, SCENARIO_DIR, "127.0.0.1", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while "serving on" not in (served.stdout.readline() if served.stdout else ""):
+            assert served.poll() is None, "the server or a witness did not start"
+            assert time.monotonic() < deadline, "the server did not start in time"
+        truce(
+            "statement",
+            "publish",
+            "--server",
+            base,
+            "--key",
+            keys / "pk-officer.key",
+            "--title",
+            "Served",
+            "--text",
+            "Witnessed while served.",
+        ).ok()
+        cosigned = 0
+        while time.monotonic() < deadline:
+            checkpoint = httpx.get(f"{base}/log/v1/checkpoint", timeout=5).text
+            tree_size = int(checkpoint.splitlines()[1])
+            cosigned = _cosigners(checkpoint)
+            if tree_size > size and cosigned == 4:
+                break
+            time.sleep(0.5)
+        assert tree_size > size, checkpoint
+        assert cosigned == 4, checkpoint
+    finally:
+        os.killpg(served.pid, signal.SIGTERM)
+        served.wait(timeout=30)
 
 
 def test_commands_on_an_empty_database_fail_in_one_line(database_url: str) -> None:
