@@ -101,7 +101,19 @@ SURFACES: Mapping[str, Surface] = {
 CONFIRM_FIELD: Final = "understood"
 #: Act kinds, and for ``member.key`` the action, whose form asks for :data:`CONFIRM_FIELD`.
 IRREVERSIBLE: Final[frozenset[str]] = frozenset(
-    {"member.key:revoke", "joint.report", "compliance.review"}
+    {
+        "member.key:revoke",
+        "joint.report",
+        "compliance.review",
+        "case.respond",
+        "case.withdraw",
+        "case.appeal",
+        "case.waive_appeal",
+        "case.rule",
+        "case.refer",
+        "case.penalty",
+        "case.close",
+    }
 )
 
 

@@ -23,6 +23,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, se
 
 from truce.accounts import sessions
 from truce.accounts.service import Identity
+from truce.acts.surfaces import irreversible
 from truce.api.deps import Services, ServicesDep
 from truce.errors import CsrfError
 from truce.ledger.checkpoint import log_verifier
@@ -198,6 +199,7 @@ def environment() -> Environment:
     env.globals["LANGUAGE_OPTIONS"] = [(lang.code, lang.name) for lang in i18n.LANGUAGES.values()]
     env.globals["NAVIGATION"] = NAVIGATION
     env.globals["moment_of"] = i18n.parse_moment
+    env.globals["irreversible"] = irreversible
     return env
 
 

@@ -337,6 +337,7 @@ def test_the_accused_head_responds_or_counter_claims(
         "case": str(demo.fresh_case),
         "statement": "No such shelling.",
         "language": "ps",
+        "understood": "yes",
     }
     denied = _prepare(browser, page, {**base, "position": "deny"})
     assert denied.status_code == 200, denied.text
@@ -357,6 +358,20 @@ def test_the_accused_head_responds_or_counter_claims(
     assert claimed.json()["body"]["counter_case"]["accused"] == {"member": "PK"}
     mismatched = _prepare(browser, page, {**base, "position": "deny", **counter})
     assert mismatched.status_code == 422
+    # A member answers once: the form asks the head to confirm it, and the server too.
+    assert 'name="understood"' in page
+    unconfirmed = {key: value for key, value in base.items() if key != "understood"}
+    refused = browser.post(
+        "/web/acts/prepare",
+        data={
+            **unconfirmed,
+            "position": "deny",
+            "key_id": json.loads(data_block(page, "truce-config"))["keys"][0],
+        },
+        headers={"X-CSRF-Token": json.loads(data_block(page, "truce-config"))["csrf"]},
+    )
+    assert refused.status_code == 422
+    assert "cannot be undone" in refused.json()["errors"]["understood"]
 
 
 @pytest.mark.parametrize("who", sorted(DELEGATES))

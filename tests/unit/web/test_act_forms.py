@@ -237,6 +237,7 @@ def test_a_counter_claim_left_without_its_accused_marks_that_field(
     counter = {
         "kind": "case.respond",
         "case": str(case),
+        "understood": "yes",
         "position": "counter_claim",
         "statement": "They fired first.",
         "language": "en",

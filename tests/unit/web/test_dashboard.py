@@ -75,7 +75,7 @@ def test_the_mediators_see_a_case_to_investigate_once_answered(
     assert f'href="/cases/{case_id}"' not in mediator.page("/").text
     answer = browsers("af-root").act(
         {"kind": "case.respond", "case": str(case_id), "position": "deny",
-         "statement": "No unit of ours fired.", "language": "ps"}
+         "statement": "No unit of ours fired.", "language": "ps", "understood": "yes"}
     )  # fmt: skip
     assert answer.status_code == 200, answer.text
     html = mediator.page("/").text
