@@ -131,7 +131,7 @@ def test_the_page_and_feed_show_only_what_the_policy_names_in_every_language(
         assert f"<h1>{title}</h1>" in page.text
         penalty = page.text.split('data-kind="case.penalty"')[1].split("</li>")[0]
         assert censure in penalty
-        assert f'<dd dir="auto">{numbers["second"]}</dd>' in penalty
+        assert f'<dd><bdi dir="auto">{numbers["second"]}</bdi></dd>' in penalty
         assert confirmed in page.text
         assert _scenario_label(world, language, "Formal notice") not in penalty
 
