@@ -11,6 +11,7 @@ public audience at admission.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -33,10 +34,12 @@ from tests.functional.test_access_matrix import (
 from tests.functional.test_permission_table import BODIES
 from tests.functional.test_published_keys import cosign_all
 from tests.mechanism import Mechanism
+from truce.acts.text import content_hash
 from truce.app import create_app
 from truce.cases.rules import penalty_for
 from truce.config import Settings
 from truce.errors import RefusedActError
+from truce.ledger.keys import SigningKey
 from truce.verify.registry import GENESIS, PERMISSIONS
 from truce.web import i18n
 
@@ -249,3 +252,60 @@ def test_the_page_shows_the_newest_witnessed_checkpoint_and_its_keys(
     assert keys["log"]["vkey"] in page
     assert all(witness["vkey"] in page for witness in keys["witnesses"])
     assert "The ceasefire holds." in page
+
+
+#: The fields of the permission table's bodies that hold free text, which the walk marks.
+FREE_TEXT = {"title", "text", "narrative", "statement", "note", "reasons", "questions",
+             "description", "reason", "requested_action", "action_taken"}  # fmt: skip
+AUDIENCES: tuple[Any, ...] = ("all", "mediators", ["AF", "TR"], "public")
+SIGNERS = {"head": "pk-root", "officer": "pk-officer", "secretariat": "sec-clerk",
+           "clock": "sec-clock", "observer": "pk-observer"}  # fmt: skip
+
+
+def _mark(value: Any, marker: str, key: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: _mark(v, marker, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mark(v, marker, key) for v in value]
+    return f"{value} {marker}" if isinstance(value, str) and key in FREE_TEXT else value
+
+
+def test_every_kind_to_every_audience_leaves_nothing_outside_the_policy(world: World) -> None:
+    """Each kind of the permission table, signed by each role that may sign it, addressed
+    to each audience, with a marker in its free text; whatever admission accepts, the
+    page and the feed show the markers of statements addressed to the public only."""
+    second = (_leaf(world, world.cases["second"]),)
+    accepted: dict[str, tuple[str, Any]] = {}
+    for kind in sorted(set(PERMISSIONS) - {GENESIS}):
+        for role in sorted(PERMISSIONS[kind]):
+            for n, audience in enumerate(AUDIENCES):
+                marker = f"MARK-WALK-{kind.upper().replace('.', '-').replace('_', '-')}-{role}-{n}"
+                marker = marker.upper()
+                refs = second if kind.startswith("case.") and kind != "case.lodge" else ()
+                body = _mark(BODIES[kind], marker)
+                if kind == "media.item":
+                    body["content_hash"] = content_hash(body["text"])
+                if kind == "member.key":  # a key never registered, for each act
+                    seed = hashlib.sha256(marker.encode()).digest()
+                    body["public_key"] = SigningKey.from_seed(seed).public_key.text
+                act = world.mechanism.act(SIGNERS[role], kind, body, refs=refs, audience=audience)
+                answer = world.client.post(
+                    "/log/v1/acts", json=act.to_dict(), headers=world.headers(SIGNERS[role])
+                )
+                # refused (422), or the very act the world already holds (409)
+                assert answer.status_code in (201, 409, 422), answer.text
+                if answer.status_code == 201:
+                    accepted[marker] = (kind, audience)
+                elif audience == "public":
+                    assert kind != "statement.publish", answer.text
+    addressed = [a for k, a in accepted.values() if k == "statement.publish"]
+    assert all(audience in addressed for audience in AUDIENCES), addressed
+    assert len({k for k, _ in accepted.values()}) >= 5, accepted
+    public = {m for m, (k, a) in accepted.items() if a == "public"}
+    assert public
+    assert all(accepted[m][0] == "statement.publish" for m in public)
+    client = _anonymous(world.client)
+    for language in LANGUAGES:
+        for path in ("/public", "/public/feed.atom"):
+            text = client.get(path, params={"lang": language}).text
+            assert set(MARK.findall(text)) == public | {PUBLIC_MARK}, (path, language)
