@@ -36,9 +36,7 @@ def test_the_default_policy_publishes_statements_rulings_censures_and_reports() 
 
 def test_a_scenario_without_a_policy_publishes_nothing_and_keeps_its_genesis_body() -> None:
     text = DEFAULT.read_text(encoding="utf-8")
-    start = text.index("# -- publication")
-    end = text.index("# -- incident taxonomy")
-    scenario = parse_scenario(text[:start] + text[end:])
+    scenario = parse_scenario(text[: text.index("# -- publication")])
     assert scenario.publication is None
     assert "publication" not in scenario.model_dump(mode="json")
 
