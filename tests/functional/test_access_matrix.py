@@ -3,10 +3,12 @@
 The mechanism is filled with acts addressed to everyone, to the mediators, and to lists
 of members; each body carries a marker (``MARK-...``) that names it. Then each reader —
 the secretariat, a party's head, officer and observer, a mediator's head and officer —
-calls every route of ``/api/`` and ``/log/`` with realistic parameters, and every answer
-is searched for markers: a marker the reader's member may not see must never appear, in
-a single get, a list, a count, the inbox, a body, a file, a press report, a cluster of
-reports, a case draft or an export; every marker it may see must appear somewhere.
+calls every route of ``/api/``, ``/log/`` and ``/public`` with realistic parameters, and
+every answer is searched for markers: a marker the reader's member may not see must never
+appear, in a single get, a list, a count, the inbox, a body, a file, a press report, a
+cluster of reports, a case draft, an export or the public record; every marker it may see
+must appear somewhere. Without a token, only the public log and the public record answer,
+and the record shows the statement addressed to the public and no other marker.
 :data:`WALK` names every route; a route that is added without being added here fails
 :func:`test_every_api_and_log_route_is_walked`.
 
@@ -42,6 +44,8 @@ from truce.storage.models import MediaIncident
 
 PROBLEM = "application/problem+json"
 MARK = re.compile(r"MARK-[A-Z0-9-]+")
+#: The one marker anyone may read: a statement addressed to the public.
+PUBLIC_MARK = "MARK-STATEMENT-PUBLIC"
 #: The readers walked: the secretariat, a party's three roles, a mediator's two.
 READERS = ("sec-clerk", "af-root", "af-officer", "af-observer", "qa-root", "qa-officer")
 KINDS = {"AF": "party", "PK": "party", "QA": "mediator", "TR": "mediator", "SEC": "secretariat"}
@@ -251,6 +255,13 @@ def build(client: TestClient, mechanism: Mechanism, clock: Clock) -> World:
         statement("MARK-STATEMENT-SEC-TO-PK"),
         audience=["PK"],
         marker="MARK-STATEMENT-SEC-TO-PK",
+    )
+    w.post(  # the scenario's publication policy lets statements be addressed to the public
+        "pk-officer",
+        "statement.publish",
+        statement(PUBLIC_MARK),
+        audience="public",
+        marker=PUBLIC_MARK,
     )
 
     # A case for everyone, whose investigation is partly for the mediators only.
@@ -589,11 +600,20 @@ WALK: dict[tuple[str, str], Requests] = {
     ("PUT", "/api/v1/notifications/preferences"): lambda w, r: [
         ("PUT", "/api/v1/notifications/preferences", {"json": {"timing": "digest"}})
     ],
+    ("GET", "/public"): lambda w, r: [
+        ("GET", "/public", {"params": {"lang": lang}}) for lang in ("en", "ps")
+    ],
+    ("GET", "/public/feed.atom"): lambda w, r: [
+        ("GET", "/public/feed.atom", {"params": {"lang": lang}}) for lang in ("en", "ar")
+    ],
 }
 
 
-#: Routes that answer without a token: what the log publishes to anyone.
+#: Routes that answer without a token: what the log publishes to anyone, and the public
+#: record (which shows acts addressed to the public, and nothing else of any body).
 PUBLIC = {
+    ("GET", "/public"),
+    ("GET", "/public/feed.atom"),
     ("GET", "/api/v1/mechanism"),
     ("GET", "/api/v1/notifications/key"),
     ("GET", "/log/v1/"),
@@ -637,7 +657,7 @@ def client(mechanism: Mechanism, clock: Clock) -> Iterator[TestClient]:
 def test_every_api_and_log_route_is_walked(client: TestClient) -> None:
     app = client.app
     assert isinstance(app, FastAPI)
-    served = {r for r in routes(app) if r[1].startswith(("/api/", "/log/"))}
+    served = {r for r in routes(app) if r[1].startswith(("/api/", "/log/", "/public"))}
     assert served - set(WALK) == set(), "add these routes to WALK"
     assert set(WALK) - served == set(), "these routes of WALK are no longer served"
 
@@ -646,17 +666,21 @@ def test_without_a_token_only_the_public_log_answers(
     client: TestClient, mechanism: Mechanism, clock: Clock
 ) -> None:
     world = build(client, mechanism, clock)
+    seen: set[str] = set()
     for route, requests in WALK.items():
         for method, url, kwargs in requests(world, "af-officer"):
             answer = client.request(method, url, **kwargs)
             assert answer.status_code < 500, (url, answer.text)
             if route in PUBLIC:
                 assert answer.status_code != 401, url
-                assert not MARK.search(answer.text), url
+                found = set(MARK.findall(answer.text))
+                assert found <= {PUBLIC_MARK}, url
+                seen |= found
             else:
                 assert answer.status_code == 401, (method, url, answer.status_code)
                 assert answer.headers["content-type"] == PROBLEM
                 assert answer.json()["type"] == "/problems/unauthenticated"
+    assert seen == {PUBLIC_MARK}, "the public record is read without a token"
 
 
 def _expect_account_status(reader: str, url: str, kwargs: dict[str, Any], answer: Response) -> None:

@@ -74,5 +74,8 @@ def statements_page(request: Request, services: ServicesDep, viewer: ViewerDep) 
         {
             "allowed": may_sign(viewer.role, "statement.publish"),
             "audiences": [m for m in scenario.members if m.code != viewer.member],
+            # the scenario's publication policy may let a statement be addressed to the public
+            "public": scenario.publication is not None
+            and scenario.publication.may_address("statement.publish"),
         },
     )

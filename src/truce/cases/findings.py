@@ -189,6 +189,8 @@ def _addressed_to(scenario: Scenario, audience: Audience) -> str:
     """An audience in words, for a refusal."""
     if audience == "all":
         return "all members"
+    if audience == "public":
+        return "the public"
     if audience == "mediators":
         return "the mediators"
     names = []

@@ -38,7 +38,11 @@ ReceiptOption = Annotated[
 ]
 LanguageOption = Annotated[str, typer.Option(help="Language of your text (BCP 47 tag).")]
 AudienceOption = Annotated[
-    str, typer.Option(help='"all", "mediators", or member codes separated by commas.')
+    str,
+    typer.Option(
+        help='"all", "mediators", "public" (where the scenario lets the kind be public), '
+        "or member codes separated by commas."
+    ),
 ]
 
 
@@ -146,11 +150,13 @@ def case_path(case: str) -> str:
 
 
 def _audience(text: str) -> str | list[str]:
-    if text in ("all", "mediators"):
+    if text in ("all", "mediators", "public"):
         return text
     codes = [code.strip() for code in text.split(",") if code.strip()]
     if not codes:
-        raise InputError('audience is "all", "mediators" or member codes', field="audience")
+        raise InputError(
+            'audience is "all", "mediators", "public" or member codes', field="audience"
+        )
     return codes
 
 

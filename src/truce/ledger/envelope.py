@@ -5,7 +5,7 @@ An act is one statement signed by a delegate. Its envelope is a JSON object::
     {"v": 1, "kind": "case.lodge", "mechanism": "istanbul-2025",
      "author": {"member": "PK", "delegate": "pk-officer", "key": "<RFC 7638 thumbprint>"},
      "at": "2025-10-12T08:00:00Z", "refs": ["<hex leaf hash>", ...],
-     "audience": "all" | "mediators" | ["PK", "TR", "QA"],
+     "audience": "all" | "mediators" | "public" | ["PK", "TR", "QA"],
      "body_digest": "sha256:<hex of the RFC 8785 bytes of the body>",
      "sig": "<unpadded base64url Ed25519 signature>"}
 
@@ -36,7 +36,7 @@ ENVELOPE_KEYS = frozenset(
     {"v", "kind", "mechanism", "author", "at", "refs", "audience", "body_digest", "sig"}
 )
 AUTHOR_KEYS = frozenset({"member", "delegate", "key"})
-Audience = Literal["all", "mediators"] | tuple[str, ...]
+Audience = Literal["all", "mediators", "public"] | tuple[str, ...]
 
 _KIND = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
 _CODE = re.compile(r"^[A-Z]{2,4}$")
@@ -97,7 +97,7 @@ def format_time(moment: datetime) -> str:
 
 
 def _audience(value: object) -> Audience:
-    if value == "all" or value == "mediators":
+    if value == "all" or value == "mediators" or value == "public":
         return value
     if (
         isinstance(value, list)
@@ -107,7 +107,8 @@ def _audience(value: object) -> Audience:
     ):
         return tuple(value)
     raise MalformedActError(
-        'audience must be "all", "mediators" or a non-empty list of distinct member codes',
+        'audience must be "all", "mediators", "public" or a non-empty list of distinct '
+        "member codes",
         field="audience",
     )
 
@@ -275,9 +276,11 @@ def audience_includes(
     """Whether a reader of ``reader_member`` may see a body addressed to ``audience``.
 
     The author's own member always may; ``mediators`` adds every mediator; a list adds
-    the listed members; ``all`` is every member of the mechanism.
+    the listed members; ``all`` is every member of the mechanism, and so is ``public``,
+    which the public record also shows to anyone (where the scenario's publication
+    policy lets the act's kind be addressed to the public).
     """
-    if audience == "all" or reader_member == author_member:
+    if audience == "all" or audience == "public" or reader_member == author_member:
         return True
     if audience == "mediators":
         return reader_is_mediator
@@ -306,7 +309,7 @@ def sign_act(
     body: Any,
     at: datetime | str,
     refs: Sequence[str] = (),
-    audience: Literal["all", "mediators"] | Sequence[str] = "all",
+    audience: Literal["all", "mediators", "public"] | Sequence[str] = "all",
 ) -> SignedAct:
     """Build and sign an act; the body is canonicalised to compute its digest."""
     unsigned = {

@@ -11,6 +11,8 @@ and nothing written, when:
 - its key is not registered to its author, or was revoked (:class:`UnknownKeyError`);
 - its signature does not verify (:class:`SignatureError`);
 - its author's role may not sign this kind (:class:`RoleError`);
+- it is addressed to ``public`` but the scenario's publication policy does not let its
+  kind be (:class:`RefusedActError`);
 - it is a ``member.key`` act that breaks a rule of the key registry (:class:`RoleError`,
   :class:`RefusedActError`);
 - it was already logged (:class:`ReplayError`);
@@ -65,6 +67,7 @@ from truce.log.checkpoints import LogSigner
 from truce.log.registry import NOTHING_DECIDED, Decided, load_concepts, projected_before
 from truce.log.signatures import BatchKeys, Signatures
 from truce.log.store import LogStore
+from truce.scenario.publication import PUBLIC
 from truce.scenario.rules import Scenario
 from truce.storage.db import Database
 from truce.storage.models import Mechanism
@@ -444,6 +447,17 @@ class Admission:
 
     @staticmethod
     def _check_audience(mechanism: _Mechanism, envelope: Envelope) -> None:
+        if envelope.audience == PUBLIC:
+            policy = mechanism.scenario.publication
+            if policy is None or not policy.may_address(envelope.kind):
+                allowed = ", ".join(policy.addressable) if policy else ""
+                raise RefusedActError(
+                    f"the scenario's publication policy does not let a {envelope.kind} act "
+                    "be addressed to the public (publication.addressable: "
+                    f"{allowed or 'no kind'})",
+                    field="audience",
+                )
+            return
         if isinstance(envelope.audience, str):
             return
         codes = {member.code for member in mechanism.scenario.members}

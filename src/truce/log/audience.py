@@ -1,7 +1,7 @@
 """Who may see a case or an act: the audience rule, once, as SQL and as a check.
 
 An act's body, and a case (the body of its ``case.lodge``), is visible to a member if
-the member wrote it, or its audience is ``all``, or ``mediators`` and the member is a
+the member wrote it, or its audience is ``all`` or ``public``, or ``mediators`` and the member is a
 mediator, or a list naming the member (:func:`truce.ledger.envelope.audience_includes`).
 :func:`visible` writes that rule as a SQL condition on a stored audience, for every
 query of the read side; :meth:`Reader.sees` checks one stored row, and every row a
@@ -88,6 +88,7 @@ def visible(
     return or_(
         author == reader.member,
         text == json.dumps("all"),
+        text == json.dumps("public"),
         text == json.dumps("mediators") if reader.mediator else false(),
         text.contains(json.dumps(reader.member), autoescape=True),
     )

@@ -97,6 +97,21 @@ def recent_checkpoints(connection: Connection, limit: int) -> list[CheckpointRow
     ]
 
 
+def checkpoint_at(connection: Connection, size: int) -> CheckpointRow | None:
+    """The checkpoint of ``size`` with its cosigning members, if one was signed."""
+    row = connection.execute(
+        select(Checkpoint.size, Checkpoint.root, Checkpoint.signed_at).where(
+            Checkpoint.size == size
+        )
+    ).first()
+    if row is None:
+        return None
+    cosigners = connection.execute(
+        select(Cosignature.member).where(Cosignature.size == size).order_by(Cosignature.member)
+    ).scalars()
+    return CheckpointRow(row.size, row.root, row.signed_at, list(cosigners))
+
+
 def active_keys(connection: Connection, member: str, delegate: str) -> tuple[str, ...]:
     """The key ids registered to a delegate and not revoked, in order."""
     rows = connection.execute(

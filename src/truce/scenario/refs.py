@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from truce.scenario.publication import publication_problems
 from truce.scenario.toml_lines import Location
 
 
@@ -136,6 +137,7 @@ def cross_reference_problems(data: Mapping[str, Any]) -> list[tuple[Location, st
 
     found.extend(_place_problems(entries(data, "places"), parties))
     found.extend(_side_problems(entries(data, "places"), parties))
+    found.extend(publication_problems(data))
     return found
 
 

@@ -66,6 +66,7 @@ from truce.scenario.fields import (
     _matching,
     demo_root_key,
 )
+from truce.scenario.publication import Publication
 from truce.scenario.refs import cross_reference_problems, dotted, entries, table
 from truce.scenario.toml_lines import Location, TomlLineIndex
 
@@ -323,6 +324,9 @@ class Scenario(_Model):
     #: The casualty categories and harms allegations count (``truce.scenario.facts``);
     #: left out when absent, so a scenario logged before them keeps its genesis body.
     casualties: CasualtyLists | None = Field(default=None, exclude_if=lambda value: value is None)
+    #: What the parties agreed to publish (``truce.scenario.publication``); none: nothing.
+    #: Left out when absent, so a scenario logged before it keeps its genesis body.
+    publication: Publication | None = Field(default=None, exclude_if=lambda value: value is None)
     demo: Demo | None = None
 
     @model_validator(mode="after")

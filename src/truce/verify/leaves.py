@@ -67,7 +67,7 @@ _CODE = rb"[A-Z]{2,4}"
 _HEX = rb"[0-9a-f]{64}"
 _CANONICAL: Final = re.compile(
     rb'\{"at":"(' + _TIME + rb')",'
-    rb'"audience":("all"|"mediators"|\["' + _CODE + rb'"(?:,"' + _CODE + rb'")*\]),'
+    rb'"audience":("all"|"mediators"|"public"|\["' + _CODE + rb'"(?:,"' + _CODE + rb'")*\]),'
     rb'"author":\{"delegate":"(' + _NAME + rb')","key":"([A-Za-z0-9_-]{43})",'
     rb'"member":"(' + _CODE + rb')"\},'
     rb'"body_digest":"sha256:(' + _HEX + rb')",'

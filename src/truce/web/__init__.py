@@ -28,6 +28,7 @@ from truce.joint import pages as joint_pages
 from truce.log import pages as logpage
 from truce.media import pages as media_pages
 from truce.notify import pages as notify_pages
+from truce.public import pages as public_pages
 from truce.reports import pages as report_pages
 from truce.storage.db import UNAVAILABLE
 from truce.web import acts, auth, dashboard, keys, scenario_text
@@ -129,6 +130,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(keys.pages)
     app.include_router(dashboard.router)
     app.include_router(logpage.router)
+    app.include_router(public_pages.router)
     for concept in (
         case_pages,
         maps,

@@ -128,10 +128,10 @@ def _audience(services: Services, kind: str, values: dict[str, list[str]]) -> st
     chosen = split_list(values.get("audience", ()))
     if kind == "member.key" or not chosen or chosen == ["all"]:
         return "all"
-    if chosen == ["mediators"]:
-        return "mediators"
+    if chosen == ["mediators"] or chosen == ["public"]:
+        return chosen[0]  # admission asks the publication policy about "public"
     codes = {member.code for member in services.admission.mechanism().scenario.members}
-    if any(code not in codes for code in chosen) or {"all", "mediators"} & set(chosen):
+    if any(code not in codes for code in chosen) or {"all", "mediators", "public"} & set(chosen):
         raise FieldErrors({"audience": _("Choose who may read it from the list.")})
     return sorted(set(chosen))
 

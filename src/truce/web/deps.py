@@ -256,15 +256,17 @@ def render(
     *,
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
+    language: str | None = None,
 ) -> HTMLResponse:
-    """Render ``template`` in the viewer's language (or the visitor's) as a page.
+    """Render ``template`` in the viewer's language (or the visitor's, or ``language``
+    where the page is given one) as a page.
 
     The layout receives ``viewer`` (None before sign-in), ``lang``, ``dir``, ``csrf``,
     ``mechanism``, ``path`` (for the language switcher's return) and ``truce_config``.
     """
     services: Services = request.app.state.services
     shown: Viewer | None = getattr(request.state, "viewer", None)
-    language = shown.language if shown else request_language(request)
+    language = language or (shown.language if shown else request_language(request))
     scenario = scenario_text.scenario_in(services, language)
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     with i18n.speaking(language), scenario_text.labelling(services, language):

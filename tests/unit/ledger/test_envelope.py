@@ -123,6 +123,8 @@ def test_times_round_trip() -> None:
     ("audience", "author", "reader", "mediator", "expected"),
     [
         ("all", "PK", "AF", False, True),
+        ("public", "PK", "AF", False, True),
+        ("public", "PK", "QA", True, True),
         ("mediators", "PK", "TR", True, True),
         ("mediators", "PK", "AF", False, False),
         ("mediators", "PK", "PK", False, True),

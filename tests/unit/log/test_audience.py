@@ -12,6 +12,7 @@ from truce.log.audience import Reader, visible
 
 AUDIENCES: list[Any] = [
     "all",
+    "public",
     "mediators",
     ["AF"],
     ["AFG"],
@@ -58,4 +59,6 @@ def test_the_sql_condition_and_the_row_check_agree() -> None:
     assert Reader("TR", True).sees("mediators", "PK")
     assert not Reader("SEC", False).sees("mediators", "PK")
     assert Reader("PK", False).sees(["AF"], "PK")
+    # "public": every member, as "all" (the public record shows it to anyone else too).
+    assert all(reader.sees("public", "PK") for reader in READERS)
     assert not Reader("AF", False).sees(["AFG"], "PK")

@@ -59,6 +59,10 @@ NOT_LABELS = {
     ("procedure", "ruling_quorum"),
     ("procedure", "report_time_zone"),
     ("penalties", "steps", "*", "id"),
+    ("publication", "addressable", "*"),  # act kinds, facts and step ids: identifiers
+    ("publication", "facts", "*", "kind"),
+    ("publication", "facts", "*", "fields", "*"),
+    ("publication", "facts", "*", "steps", "*"),
     ("incident_types", "*", "id"),
     ("places", "*", "id"),
     ("places", "*", "aliases", "*"),

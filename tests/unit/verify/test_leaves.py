@@ -16,6 +16,7 @@ from truce.errors import TruceError
 from truce.ledger import jcs, merkle
 from truce.ledger.envelope import Envelope, sign_act
 from truce.ledger.keys import SigningKey
+from truce.verify import leaves
 from truce.verify.leaves import (
     BODY_ABSENT,
     BODY_MISMATCH,
@@ -190,3 +191,13 @@ def test_subtrees_make_the_root_of_an_aligned_batch(count: int) -> None:
         level for level in range(count.bit_length(), -1, -1) if count >> level & 1
     ]
     assert [node for _, node in made] == frontier.hashes
+
+
+def test_a_leaf_addressed_to_the_public_passes_the_fast_path() -> None:
+    leaf, body = act(audience="public")
+    assert leaves._CANONICAL.fullmatch(leaf) is not None  # no detour through the parser
+    assert reference(leaf) is not None  # which accepts it too
+    result = check([leaf], [body])
+    assert result.error is None
+    assert list(result.flags) == [SIG_OK + BODY_OK]
+    assert [result.signers[number][5] for number in result.ids] == [False]  # not "all"

@@ -196,6 +196,20 @@ def test_a_statement_is_published_from_its_page(browsers: Any, mechanism: Mechan
     assert OTHER_DELEGATE in observer
 
 
+def test_a_statement_is_addressed_to_the_public_from_its_page(
+    browsers: Any, mechanism: Mechanism
+) -> None:
+    """The scenario's publication policy lets a statement be public: the form offers it,
+    and the statement then appears on the public page."""
+    browser: Browser = browsers("pk-officer")
+    form = act_forms(browser.page("/statements").text)["statement-form"]
+    assert form["options"]["audience"][:3] == ["all", "mediators", "public"]
+    typed = {"title": "To everyone", "text": "Heard by all.", "audience": "public"}
+    answer = browser.act(fill(form, **typed))
+    assert answer.status_code == 200, answer.text
+    assert "Heard by all." in browser.client.get("/public", params={"lang": "en"}).text
+
+
 def test_a_head_registers_and_revokes_a_delegates_key(browsers: Any, mechanism: Mechanism) -> None:
     head: Browser = browsers("af-root")
     page = head.page("/keys").text

@@ -1,0 +1,1 @@
+"""The public record: what the scenario's publication policy lets out, to anyone."""
