@@ -36,6 +36,7 @@ from truce.notify import alarms
 from truce.notify import api as notify
 from truce.notify import service as notify_service
 from truce.reports import api as reports
+from truce.reports import api_published as reports_published
 from truce.scenario.rules import Scenario
 from truce.storage.db import Database
 from truce.web import security
@@ -196,6 +197,7 @@ def api_routers() -> tuple[APIRouter, ...]:
         exports.router,
         notify.log_router,
         reports.router,
+        reports_published.router,
     )
 
 
