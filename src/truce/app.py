@@ -196,8 +196,8 @@ def api_routers() -> tuple[APIRouter, ...]:
         notify.router,
         exports.router,
         notify.log_router,
+        reports_published.router,  # before /api/v1/reports/{period}: its paths are fixed
         reports.router,
-        reports_published.router,
     )
 
 

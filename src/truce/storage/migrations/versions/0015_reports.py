@@ -1,7 +1,7 @@
 """Reports as acts: each report put forward, its approvals and whether it counts
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 
 ``reports`` is the projection of ``report.publish``, ``report.approve`` and
 ``report.withdraw`` acts (:mod:`truce.reports.projection`).
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
