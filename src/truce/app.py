@@ -36,6 +36,7 @@ from truce.notify import alarms
 from truce.notify import api as notify
 from truce.notify import service as notify_service
 from truce.reports import api as reports
+from truce.reports import api_published as reports_published
 from truce.scenario.rules import Scenario
 from truce.storage.db import Database
 from truce.web import security
@@ -195,6 +196,7 @@ def api_routers() -> tuple[APIRouter, ...]:
         notify.router,
         exports.router,
         notify.log_router,
+        reports_published.router,  # before /api/v1/reports/{period}: its paths are fixed
         reports.router,
     )
 

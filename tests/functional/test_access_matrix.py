@@ -606,6 +606,14 @@ WALK: dict[tuple[str, str], Requests] = {
     ("GET", "/public/feed.atom"): lambda w, r: [
         ("GET", "/public/feed.atom", {"params": {"lang": lang}}) for lang in ("en", "ar")
     ],
+    ("GET", "/api/v1/reports/published"): lambda w, r: [("GET", "/api/v1/reports/published", {})],
+    ("GET", "/api/v1/reports/awaiting"): lambda w, r: [("GET", "/api/v1/reports/awaiting", {})],
+    ("GET", "/api/v1/reports/acts/{report_id}"): lambda w, r: [
+        ("GET", f"/api/v1/reports/acts/{index}", {}) for index in (*w.joint, 999999)
+    ],
+    ("GET", "/api/v1/reports/by-pdf/{sha256}"): lambda w, r: [
+        ("GET", f"/api/v1/reports/by-pdf/{'0' * 64}", {})
+    ],
 }
 
 

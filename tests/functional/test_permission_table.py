@@ -78,6 +78,11 @@ BODIES: dict[str, dict[str, Any]] = {
     "joint.extend": {"deadline_at": "2025-11-20T08:00:00Z", "reason": "x", "language": "en"},
     "media.item": {"content_hash": content_hash(ARTICLE), "text": ARTICLE},
     "media.corroborate": {"cluster": 1, "items": [{"item": "cd" * 32}]},
+    "report.publish": {"period": {"kind": "weekly", "from": "2025-11-03", "to": "2025-11-09"},
+                       "title": "x", "data_sha256": "ab" * 32,
+                       "pdfs": [{"language": "en", "sha256": "cd" * 32, "size": 1}]},
+    "report.approve": {},
+    "report.withdraw": {},
 }  # fmt: skip
 
 #: A delegate of each role (a party's, or the secretariat's for its own role).
@@ -113,6 +118,8 @@ _NEEDS_REF = {k for k in BODIES if k.startswith("case.") and k != "case.lodge"} 
     "joint.report",
     "joint.extend",
     "media.corroborate",
+    "report.approve",
+    "report.withdraw",
 }
 
 

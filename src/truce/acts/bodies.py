@@ -11,6 +11,7 @@ holds it to :class:`MemberKeyBody`.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -427,6 +428,65 @@ class CorroborateBody(_Body):
     language: LanguageTag | None = None
 
 
+#: The most language renderings one report may carry.
+MAX_REPORT_PDFS = 12
+
+
+class ReportPeriod(_Body):
+    """The period a report covers: its kind and its first and last day (inclusive)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    kind: Literal["daily", "weekly", "range"]
+    from_: IsoDate = Field(alias="from")
+    to: IsoDate
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ReportPeriod:
+        for day in (self.from_, self.to):
+            try:
+                date.fromisoformat(day)
+            except ValueError:
+                raise ValueError(f"{day} is not a day of the calendar") from None
+        if self.to < self.from_:
+            raise ValueError("the period ends before it begins")
+        return self
+
+
+class ReportPdf(_Body):
+    """One language's PDF of a report: its language, SHA-256 and size in bytes."""
+
+    language: LanguageTag
+    sha256: Sha256Hex
+    size: Annotated[int, Field(ge=1, le=MAX_FILE_SIZE)]
+
+
+class ReportPublishBody(_Body):
+    """``report.publish``: the secretariat puts a report forward for approval.
+
+    ``data_sha256`` is the SHA-256 of the data every PDF embeds
+    (:data:`truce.reports.embedded.ATTACHMENT`): one digest, since every language's PDF
+    of one report is drawn from the same data bytes. ``pdfs`` names each language's PDF
+    by its own SHA-256; the files are stored by the server, readable by the act's
+    audience.
+    """
+
+    period: ReportPeriod
+    title: Short
+    data_sha256: Sha256Hex
+    pdfs: list[ReportPdf] = Field(min_length=1, max_length=MAX_REPORT_PDFS)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> ReportPublishBody:
+        languages = [pdf.language for pdf in self.pdfs]
+        if len(set(languages)) != len(languages):
+            raise ValueError("each language has one PDF")
+        digests = [pdf.sha256 for pdf in self.pdfs]
+        if len(set(digests)) != len(digests):
+            raise ValueError("the same PDF is named twice")
+        return self
+
+
 BODY_MODELS: dict[str, type[_Body]] = {
     "member.key": MemberKeyBody,
     "statement.publish": StatementBody,
@@ -455,6 +515,9 @@ BODY_MODELS: dict[str, type[_Body]] = {
     "joint.extend": JointExtendBody,
     "media.item": MediaItemBody,
     "media.corroborate": CorroborateBody,
+    "report.publish": ReportPublishBody,
+    "report.approve": NoteBody,
+    "report.withdraw": NoteBody,
 }
 
 

@@ -95,6 +95,15 @@ SURFACES: Mapping[str, Surface] = {
     "media.corroborate": Surface(
         "/media/clusters/{cluster_id}", "media/media_cluster.html", ("media", "corroborate")
     ),
+    "report.publish": Surface(
+        "/reports/published", "reports/published.html", ("report", "publish")
+    ),
+    "report.approve": Surface(
+        "/reports/published", "reports/published.html", ("report", "approve")
+    ),
+    "report.withdraw": Surface(
+        "/reports/published", "reports/published.html", ("report", "withdraw")
+    ),
 }
 
 #: The field of an irreversible act's form: the box "I understand this cannot be undone".
@@ -113,6 +122,8 @@ IRREVERSIBLE: Final[frozenset[str]] = frozenset(
         "case.refer",
         "case.penalty",
         "case.close",
+        "report.approve",
+        "report.withdraw",
     }
 )
 

@@ -48,10 +48,10 @@ _COMMAND_MODULES = (
     "notify",
     "exports",
     "acts",
-    "report",
+    "report_act",
 )
 #: The offline commands, and the one module each needs.
-_OFFLINE = {"verify": "audit", "receipt": "trust"}
+_OFFLINE = {"verify": "audit", "receipt": "trust", "report": "report_act"}
 
 
 class _Commands(TyperGroup):

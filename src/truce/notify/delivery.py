@@ -107,6 +107,8 @@ def link(base_url: str, subject: str, subject_idx: int) -> str:
         return f"{base}/cases/{subject_idx}"
     if subject == "joint":
         return f"{base}/joint-actions#request-{subject_idx}"
+    if subject == "report":
+        return f"{base}/reports/published#report-{subject_idx}"
     return f"{base}/log"
 
 

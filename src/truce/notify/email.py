@@ -36,6 +36,8 @@ KINDS = {
     "joint.request": N_("Request for joint action"),
     "joint.extend": N_("Leave to report late"),
     "joint.report": N_("Report on joint action"),
+    "report.publish": N_("Report awaiting approval"),
+    "report.approve": N_("Report published"),
     "deadline.reminder": N_("A deadline is near"),
     "witness.lapse": N_("A member's witness has stopped cosigning the log"),
     "witness.report": N_("A witness reports a split view or an inconsistent log"),

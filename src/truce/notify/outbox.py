@@ -34,6 +34,7 @@ from truce.storage.models_notify import (
     NotifyEndpoint,
     NotifyPreference,
 )
+from truce.storage.models_reports import ReportRecord
 
 _NOTIFICATIONS = cast(Table, Notification.__table__)
 _DELIVERIES = cast(Table, NotifyDelivery.__table__)
@@ -41,13 +42,16 @@ _DELIVERIES = cast(Table, NotifyDelivery.__table__)
 
 @dataclass(frozen=True, slots=True)
 class Subject:
-    """The case or request an act is about: ``case`` or ``joint``, the log index of the
-    act that opened it, its number (cases only) and its two parties."""
+    """The case, request or report an act is about: ``case``, ``joint`` or ``report``,
+    the log index of the act that opened it, its number (cases only) and its two parties
+    (none for a report, which has its approvers instead, and whether it is published)."""
 
     kind: str
     idx: int
     number: int | None
-    parties: tuple[str, str]
+    parties: tuple[str, str] | None
+    approvers: tuple[str, ...] = ()
+    published_idx: int | None = None
 
 
 @on_admission
@@ -80,6 +84,8 @@ def write(context: ProjectionContext, acts: Sequence[LoggedAct]) -> None:
             to=body.get("to") if envelope.kind in ("case.request_info", "joint.request") else None,
             counter_claim=envelope.kind == "case.respond"
             and body.get("position") == "counter_claim",
+            approvers=subject.approvers,
+            published=subject.published_idx == act.index,
         )
         members_told = rules.told(event, members)
         told = rules.recipients(members_told, delegates, (envelope.member, envelope.delegate))
@@ -188,6 +194,17 @@ def _subjects(connection: Connection, acts: Sequence[LoggedAct]) -> dict[str, Su
     ):
         found[joint.leaf_hash] = Subject(
             "joint", joint.id, None, (joint.requested_by, joint.to_member)
+        )
+    for report in connection.execute(
+        select(
+            ReportRecord.leaf_hash,
+            ReportRecord.id,
+            ReportRecord.approvers,
+            ReportRecord.published_idx,
+        ).where(ReportRecord.leaf_hash.in_(wanted))
+    ):
+        found[report.leaf_hash] = Subject(
+            "report", report.id, None, None, tuple(report.approvers), report.published_idx
         )
     return found
 

@@ -4,7 +4,9 @@ An act notifies only the members its kind concerns (:func:`told`: an allegation 
 counter-claim, the accused member and the mediators; a request for information or for
 joint action, the member asked; a plain response, the lodging party and the mediators;
 a ruling, an appeal, a penalty, a referral, a deadline passed or extended, a report on
-joint action, both parties and the mediators), and of those only
+joint action, both parties and the mediators; a report put forward, each member whose
+approval it needs; a report's last approval, every member, since it is now published),
+and of those only
 the members its audience includes, by the one audience rule
 (:func:`truce.ledger.envelope.audience_includes`): a notification never reaches a
 member that may not read the act. Within a member, the roles told depend on why
@@ -48,9 +50,14 @@ OUTCOMES = frozenset(
         "joint.extend",
     }
 )
+#: The kinds of a report as an act: put forward (its approvers are to act), approved
+#: (by the last approval, every member is told it is published).
+REPORTS = frozenset({"report.publish", "report.approve"})
 #: Every kind that may notify anyone (``case.respond``: a plain response tells the
 #: lodging party and the mediators, a counter-claim is an allegation).
-NOTIFYING = OUTCOMES | {"case.lodge", "case.respond", "case.request_info", "joint.request"}
+NOTIFYING = (
+    OUTCOMES | REPORTS | {"case.lodge", "case.respond", "case.request_info", "joint.request"}
+)
 #: The recipient that stands for a member's own systems (its webhook endpoints).
 SYSTEMS = "*"
 
@@ -62,7 +69,9 @@ class Event:
     and the member its body addresses (``to``: a request for information's).
 
     A counter-claim (``counter_claim``: a ``case.respond`` that lodges a case of its
-    own) is an allegation: ``parties`` are then those of the case it lodges.
+    own) is an allegation: ``parties`` are then those of the case it lodges. For a
+    report, ``approvers`` are the members whose approval it awaits, and ``published``
+    says that this approval made it count.
     """
 
     kind: str
@@ -71,6 +80,8 @@ class Event:
     parties: tuple[str, str] | None
     to: str | None = None
     counter_claim: bool = False
+    approvers: tuple[str, ...] = ()
+    published: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +116,10 @@ def told(event: Event, members: Mapping[str, str]) -> list[Told]:
         reasons = {code: "outcome" for code in (event.parties[0], *mediators)}
     elif event.kind in OUTCOMES and event.parties is not None:
         reasons = {code: "outcome" for code in (*event.parties, *mediators)}
+    elif event.kind == "report.publish":
+        reasons = {code: "action" for code in event.approvers}
+    elif event.kind == "report.approve" and event.published:
+        reasons = {code: "outcome" for code in members}
     return [
         Told(code, reason)
         for code, reason in sorted(reasons.items())

@@ -116,6 +116,8 @@ def cross_reference_problems(data: Mapping[str, Any]) -> list[tuple[Location, st
         if members and type(value) is int and value > limit:
             found.append((("procedure", key), f"is {value} but there are only {limit} {who}"))
 
+    found.extend(_report_problems(table(data, "reports"), codes, kinds))
+
     steps = entries(table(data, "penalties"), "steps")
     _unique(found, "steps", steps, "id", "penalty step id", prefix=("penalties",))
     previous: int | None = None
@@ -138,6 +140,41 @@ def cross_reference_problems(data: Mapping[str, Any]) -> list[tuple[Location, st
     found.extend(_place_problems(entries(data, "places"), parties))
     found.extend(_side_problems(entries(data, "places"), parties))
     found.extend(publication_problems(data))
+    return found
+
+
+def _report_problems(
+    reports: Mapping[str, Any], codes: Mapping[str, Any], kinds: Mapping[str, Any]
+) -> list[tuple[Location, str]]:
+    """``[reports]``: publishers and approvers are known members, each named once; an
+    approver is a party or a mediator (the secretariat publishes, it does not approve its
+    own work), and nobody both publishes and approves."""
+    found: list[tuple[Location, str]] = []
+    named: dict[str, set[str]] = {}
+    for key in ("publishers", "approvers"):
+        values = reports.get(key)
+        seen: set[str] = set()
+        for j, code in enumerate(values if isinstance(values, list) else []):
+            if not isinstance(code, str) or not codes:
+                continue
+            loc: Location = ("reports", key, j)
+            if code not in codes:
+                found.append((loc, f"unknown member {code!r}"))
+            elif code in seen:
+                found.append((loc, f"{code!r} is named twice"))
+            elif key == "approvers" and kinds[code] not in ("party", "mediator"):
+                found.append(
+                    (loc, f"{code!r} is the {kinds[code]}: approvers are parties or mediators")
+                )
+            seen.add(code)
+        named[key] = seen
+    for code in sorted(named.get("publishers", set()) & named.get("approvers", set())):
+        found.append(
+            (
+                ("reports", "approvers"),
+                f"{code!r} both publishes and approves: a report is approved by others",
+            )
+        )
     return found
 
 

@@ -223,6 +223,19 @@ class Procedure(_Model):
     )
 
 
+class Reports(_Model):
+    """Who publishes the mechanism's periodic reports, and whose approval makes one count.
+
+    A ``report.publish`` act is signed by a member of ``publishers``; the report counts
+    as published once every member of ``approvers`` has signed a ``report.approve`` of
+    it (``docs/reports.md``). Absent, the secretariat publishes and every mediator
+    approves (:attr:`Scenario.report_publishers`, :attr:`Scenario.report_approvers`).
+    """
+
+    publishers: list[MemberCode] = Field(min_length=1)
+    approvers: list[MemberCode] = Field(min_length=1)
+
+
 class PenaltyStep(_Model):
     """What falls on a party at its ``count``-th confirmed violation within the window."""
 
@@ -327,6 +340,9 @@ class Scenario(_Model):
     #: What the parties agreed to publish (``truce.scenario.publication``); none: nothing.
     #: Left out when absent, so a scenario logged before it keeps its genesis body.
     publication: Publication | None = Field(default=None, exclude_if=lambda value: value is None)
+    #: Who publishes reports and who approves them; left out when absent, so a scenario
+    #: logged before them keeps its genesis body.
+    reports: Reports | None = Field(default=None, exclude_if=lambda value: value is None)
     demo: Demo | None = None
 
     @model_validator(mode="after")
@@ -425,6 +441,22 @@ class Scenario(_Model):
     def witness_threshold(self) -> int:
         """How many member cosignatures make a checkpoint witnessed (default: all)."""
         return self.procedure.witness_quorum or len(self.witnesses)
+
+    @property
+    def report_publishers(self) -> tuple[str, ...]:
+        """The members whose delegates may publish a report: ``[reports] publishers``, or
+        the secretariat."""
+        if self.reports is not None:
+            return tuple(self.reports.publishers)
+        return (self.secretariat.code,)
+
+    @property
+    def report_approvers(self) -> tuple[str, ...]:
+        """The members that must each approve a report before it counts as published:
+        ``[reports] approvers``, or every mediator."""
+        if self.reports is not None:
+            return tuple(self.reports.approvers)
+        return tuple(m.code for m in self.mediators)
 
     def penalty_step(self, count: int) -> PenaltyStep | None:
         """The step for a party's ``count``-th confirmed violation within the window.

@@ -590,6 +590,9 @@ LOG_TABLES: tuple[Table, ...] = tuple(
     for name in ("log_entries", "log_nodes", "log_head", "bodies", "checkpoints", "cosignatures")
 )
 
+# The reports' projection lives in its own module, imported before the list below.
+from truce.storage import models_reports as _models_reports  # noqa: E402, F401
+
 #: Every table that ``truce rebuild`` recreates from the log, in dependency order.
 PROJECTION_TABLES: tuple[Table, ...] = tuple(
     Base.metadata.tables[name]
@@ -610,6 +613,7 @@ PROJECTION_TABLES: tuple[Table, ...] = tuple(
         "media_incidents",
         "media_clusters",
         "media_corroborations",
+        "reports",
     )
 )
 

@@ -104,6 +104,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "joint.extend": frozenset({"head"}),
     "media.item": frozenset({"head", "officer", "secretariat"}),
     "media.corroborate": frozenset({"head", "officer"}),
+    "report.publish": frozenset({"head", "officer", "secretariat"}),
+    "report.approve": frozenset({"head"}),
+    "report.withdraw": frozenset({"head", "officer", "secretariat"}),
 }
 
 #: The ``member.key`` body's fields: those of :class:`truce.acts.bodies.MemberKeyBody`.

@@ -30,6 +30,7 @@ from truce.media import pages as media_pages
 from truce.notify import pages as notify_pages
 from truce.public import pages as public_pages
 from truce.reports import pages as report_pages
+from truce.reports import pages_published as report_act_pages
 from truce.storage.db import UNAVAILABLE
 from truce.web import acts, auth, dashboard, keys, scenario_text
 from truce.web.deps import SignInRequiredError, environment, render, request_language
@@ -141,6 +142,7 @@ def mount(app: FastAPI) -> None:
         account_pages,
         notify_pages,
         report_pages,
+        report_act_pages,
     ):
         app.include_router(concept.router)
     app.include_router(export_pages.router)

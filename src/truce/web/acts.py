@@ -32,6 +32,7 @@ from truce.log.admission import load_submission_bytes
 from truce.log.api import read_limited, writable
 from truce.log.queries import key_role
 from truce.media.forms import MEDIA_KINDS, media_body
+from truce.reports.forms import publish_form_body
 from truce.scenario.facts import zone_for
 from truce.scenario.rules import Scenario
 from truce.verify.registry import PERMISSIONS
@@ -195,7 +196,7 @@ def _prepared(
         )
     refs = _refs(services, values)
     audience = _audience(services, kind, values)
-    if uploads and "files" not in model.model_fields:
+    if uploads and "files" not in model.model_fields and kind != "report.publish":
         # A file the act cannot name would be stored but never recorded.
         raise FieldErrors(
             {"file": _("This act takes no files: attach them as evidence once it is recorded.")}
@@ -210,6 +211,8 @@ def _prepared(
     errors: dict[str, str] = {}
     if kind in MEDIA_KINDS:
         body = media_body(kind, services, viewer, values)
+    elif kind == "report.publish":
+        body = publish_form_body(values, uploads, names)
     else:
         scenario = services.admission.mechanism().scenario
         zone = form_zone(scenario, kind, values, viewer.member)
@@ -225,7 +228,7 @@ def _prepared(
         if "files" in exc.errors and not uploads:
             exc.errors["file"] = _("Choose a file.")
         raise
-    if kind not in MEDIA_KINDS:
+    if kind not in MEDIA_KINDS and kind != "report.publish":
         # A media body is signed as built, with the extraction's explicit nulls.
         body = validated
     for checked in uploads:
@@ -276,6 +279,7 @@ def _redirect(services: Services, kind: str, refs: tuple[str, ...], index: int) 
         "joint": "/joint-actions",
         "member": "/keys",
         "statement": "/statements",
+        "report": "/reports/published",
     }.get(kind.split(".")[0], "/")
 
 

@@ -27,8 +27,8 @@ SOURCE = Path(__file__).resolve().parents[3] / "src" / "truce"
 
 def _page_routes() -> set[str]:
     paths: set[str] = set()
-    for module_file in sorted(SOURCE.glob("*/pages.py")):
-        module = importlib.import_module(f"truce.{module_file.parent.name}.pages")
+    for module_file in sorted(SOURCE.glob("*/pages*.py")):
+        module = importlib.import_module(f"truce.{module_file.parent.name}.{module_file.stem}")
         paths |= {route.path for route in module.router.routes if isinstance(route, APIRoute)}
     return paths
 

@@ -23,10 +23,18 @@ def test_every_kind_a_delegate_signs_has_its_projection_handler() -> None:
 
 
 def test_the_workflow_kinds_are_checked_by_their_concepts_book() -> None:
-    assert sorted(registry.books()) == ["case.", "compliance.", "crossing.", "joint.", "media."]
+    assert sorted(registry.books()) == [
+        "case.",
+        "compliance.",
+        "crossing.",
+        "joint.",
+        "media.",
+        "report.",
+    ]
     assert is_checked("case.respond")
     assert is_checked("crossing.status")
     assert is_checked("media.item")
+    assert is_checked("report.approve")
     assert not is_checked("member.key")
     assert registry.projected_before("media.corroborate") >= {"media.item", "case.lodge"}
     assert registry.projected_before("case.respond") == frozenset()
@@ -64,7 +72,8 @@ def test_importing_admission_and_the_registry_loads_no_concept() -> None:
         "import sys\n"
         "import truce.log.admission, truce.log.books, truce.log.projections\n"
         "print(sorted(m for m in sys.modules if m.split('.')[1:2] in "
-        "(['cases'], ['compliance'], ['crossings'], ['joint'], ['media'], ['notify'])))\n"
+        "(['cases'], ['compliance'], ['crossings'], ['joint'], ['media'], ['notify'], "
+        "['reports'])))\n"
     )
     loaded = subprocess.run(
         [sys.executable, "-c", program], capture_output=True, text=True, check=True

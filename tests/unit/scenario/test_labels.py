@@ -58,6 +58,8 @@ NOT_LABELS = {
     ("clauses", "*", "readings", "*", "source"),
     ("procedure", "ruling_quorum"),
     ("procedure", "report_time_zone"),
+    ("reports", "publishers", "*"),
+    ("reports", "approvers", "*"),
     ("penalties", "steps", "*", "id"),
     ("publication", "addressable", "*"),  # act kinds, facts and step ids: identifiers
     ("publication", "facts", "*", "kind"),

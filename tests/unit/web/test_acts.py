@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from tests.mechanism import Mechanism
 from tests.unit.files.test_rules import photo
+from tests.unit.reports.pdfs import report_data, report_pdf
 from tests.unit.web_app import Browser, sign
 from truce.acts.bodies import BODY_MODELS
 from truce.ledger import jcs
@@ -254,6 +255,9 @@ FIELDS: dict[str, dict[str, str]] = {
                    "url": "https://border.example/torkham", "published": "2025-10-17",
                    "language": "en"},
     "media.corroborate": {"case": "", "cluster": "", "note": "Two outlets.", "language": "en"},
+    "report.publish": {"title": "Weekly report"},
+    "report.approve": {"note": "Agreed.", "understood": "yes"},
+    "report.withdraw": {"note": "Figures to be corrected.", "understood": "yes"},
 }  # fmt: skip
 
 
@@ -276,6 +280,8 @@ def test_every_kind_a_delegate_signs_can_be_prepared_from_a_form(
         files: Any = None
         if kind == "case.evidence":
             files = {"file": ("p.jpg", photo(), "image/jpeg")}
+        if kind == "report.publish":
+            files = {"file": ("en.pdf", report_pdf(report_data()), "application/pdf")}
         answer = head.prepare(
             {"kind": kind, "key_id": key.key_id, "refs": "cd" * 32, **fields}, files=files
         )
