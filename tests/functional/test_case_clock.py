@@ -179,7 +179,7 @@ def test_after_a_response_the_pages_and_the_api_no_longer_await_it(
     name = mechanism.scenario.member(accused)
     assert name is not None
     deny = {"kind": "case.respond", "case": str(case), "position": "deny",
-            "statement": "We deny it.", "language": "en"}  # fmt: skip
+            "statement": "We deny it.", "language": "en", "understood": "yes"}  # fmt: skip
     assert browsers(accused_head).act(deny).status_code == 200
     reader = browsers("qa-root")
     page = reader.client.get(f"/cases/{case}").text
