@@ -606,6 +606,10 @@ WALK: dict[tuple[str, str], Requests] = {
     ("GET", "/public/feed.atom"): lambda w, r: [
         ("GET", "/public/feed.atom", {"params": {"lang": lang}}) for lang in ("en", "ar")
     ],
+    # A stored evidence file is no published report's PDF: nobody gets it here.
+    ("GET", "/public/reports/{sha256}.pdf"): lambda w, r: [
+        ("GET", f"/public/reports/{w.file_sha256}.pdf", {})
+    ],
     ("GET", "/api/v1/reports/published"): lambda w, r: [("GET", "/api/v1/reports/published", {})],
     ("GET", "/api/v1/reports/awaiting"): lambda w, r: [("GET", "/api/v1/reports/awaiting", {})],
     ("GET", "/api/v1/reports/acts/{report_id}"): lambda w, r: [
@@ -622,6 +626,7 @@ WALK: dict[tuple[str, str], Requests] = {
 PUBLIC = {
     ("GET", "/public"),
     ("GET", "/public/feed.atom"),
+    ("GET", "/public/reports/{sha256}.pdf"),
     ("GET", "/api/v1/mechanism"),
     ("GET", "/api/v1/notifications/key"),
     ("GET", "/log/v1/"),

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from truce.api.deps import Services, ServicesDep
+from truce.errors import NotFoundError
 from truce.log.published import published_keys
 from truce.public import queries
 from truce.public.feed import MEDIA_TYPE, FeedEntry, atom, tag_uri
@@ -54,6 +55,8 @@ class Item:
     facts: list[tuple[str, str]] = field(default_factory=list)
     text: str | None = None
     language: str | None = None
+    #: Files to download: (the link's words, its path).
+    downloads: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _language(request: Request, lang: str | None) -> str:
@@ -127,9 +130,11 @@ def _report(scenario: Scenario, key: str, report: PublishedReport) -> Item:
         author=scenario.mechanism.name,
         index=report.index,
         leaf_hash=report.leaf_hash,
-        facts=[
-            (i18n.gettext("Reporting period"), period),
-            (i18n.gettext("Digest of the PDF"), report.digest),
+        facts=[(i18n.gettext("Reporting period"), period)]
+        + [(i18n.gettext("SHA-256 of the PDF") + f" ({code})", sha) for code, sha in report.pdfs],
+        downloads=[
+            (i18n.gettext("PDF") + f" ({code})", f"/public/reports/{sha}.pdf")
+            for code, sha in report.pdfs
         ],
     )
 
@@ -233,3 +238,19 @@ def public_feed(request: Request, services: ServicesDep, lang: str | None = None
         entries=entries,
     )
     return Response(document, media_type=f"{MEDIA_TYPE}; charset=utf-8")
+
+
+@router.get("/public/reports/{sha256}.pdf")
+def public_report_pdf(services: ServicesDep, sha256: str) -> Response:
+    """A published report's PDF, where the scenario's policy publishes reports: the same
+    bytes the approvers approved, whose SHA-256 the public page and the log show."""
+    scenario = services.admission.mechanism().scenario
+    with services.db.read() as connection:
+        content = queries.report_pdf(connection, scenario, sha256.lower())
+    if content is None:
+        raise NotFoundError(f"no published report has a PDF with SHA-256 {sha256}")
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="report-{sha256[:12]}.pdf"'},
+    )

@@ -18,6 +18,7 @@ from truce.ledger.envelope import stored_audience
 from truce.log import checkpoints
 from truce.log.queries import CheckpointRow, checkpoint_at
 from truce.public.rules import PublicEntry, published
+from truce.reports import queries_published as reports_published
 from truce.scenario.publication import ADDRESSABLE, PUBLIC
 from truce.scenario.rules import Scenario
 from truce.storage.models import Act, Body, CaseAct, CaseRecord
@@ -37,18 +38,44 @@ class PublishedReport:
     #: The log entry of the act that published it, and its leaf hash.
     index: int
     leaf_hash: str
-    #: The ``sha256:`` digest of the report's PDF, to check a copy against.
-    digest: str
+    #: Each language's PDF: its language code and SHA-256 (hex), to download it from
+    #: ``/public/reports/{sha256}.pdf`` and to check a copy against.
+    pdfs: tuple[tuple[str, str], ...]
 
 
 #: Where published reports come from: a function of a read connection that yields the
 #: reports published so far (every approval given), in any order.
 ReportSource = Callable[[Connection], Iterable[PublishedReport]]
 
+
 #: The one place published reports are listed from: the reports concept's query of its
 #: published reports goes here. The public record shows them only where the scenario's
 #: policy says ``reports = true``.
-REPORT_SOURCES: tuple[ReportSource, ...] = ()
+def _reports_concept(connection: Connection) -> Iterable[PublishedReport]:
+    """The reports concept's published reports (every approval given)."""
+    for report in reports_published.published_to_all(connection):
+        if report.published_at is None or report.published_idx is None:
+            continue
+        yield PublishedReport(
+            title=report.title,
+            period_start=date.fromisoformat(report.period_from[:10]),
+            period_end=date.fromisoformat(report.period_to[:10]),
+            published_at=report.published_at,
+            index=report.id,
+            leaf_hash=report.leaf_hash,
+            pdfs=tuple((pdf.language, pdf.sha256) for pdf in report.pdfs),
+        )
+
+
+REPORT_SOURCES: tuple[ReportSource, ...] = (_reports_concept,)
+
+
+def report_pdf(connection: Connection, scenario: Scenario, sha256: str) -> bytes | None:
+    """A published report's PDF, where the policy publishes reports; None otherwise."""
+    policy = scenario.publication
+    if policy is None or not policy.reports:
+        return None
+    return reports_published.published_pdf(connection, sha256)
 
 
 def published_reports(

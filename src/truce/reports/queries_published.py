@@ -19,6 +19,7 @@ from truce.accounts.service import Identity
 from truce.errors import NotFoundError
 from truce.log.audience import Reader, reader_of, visible
 from truce.reports import approval as reports
+from truce.storage.models import StoredFile
 from truce.storage.models_reports import ReportRecord
 
 
@@ -145,3 +146,30 @@ def report_of_pdf(connection: Connection, identity: Identity, sha256: str) -> Re
          if any(pdf.sha256 == sha256 for pdf in found.pdfs)),
         None,
     )  # fmt: skip
+
+
+def published_to_all(connection: Connection) -> list[ReportAct]:
+    """Every report that counts, newest period first, read as the common record holds it.
+
+    A ``report.publish`` act is always addressed to every member, so these are exactly
+    what a publication policy with ``reports = true`` lets out to the public record.
+    """
+    query = (
+        select(ReportRecord)
+        .where(ReportRecord.status == "published")
+        .order_by(ReportRecord.period_to.desc(), ReportRecord.id.desc())
+    )
+    return [_answer(row) for row in connection.execute(query)]
+
+
+def published_pdf(connection: Connection, sha256: str) -> bytes | None:
+    """The bytes of the PDF with this SHA-256 if it is one of a published report's PDFs;
+    None otherwise (a draft's, a withdrawn report's, or any other stored file)."""
+    if not any(
+        pdf.sha256 == sha256 for report in published_to_all(connection) for pdf in report.pdfs
+    ):
+        return None
+    content: bytes | None = connection.execute(
+        select(StoredFile.content).where(StoredFile.sha256 == sha256)
+    ).scalar_one_or_none()
+    return content

@@ -69,7 +69,20 @@ def test_a_report_counts_once_both_mediators_approved_it(
     twice = d.post("tr-root", "report.approve", {}, ref, expect=422)
     assert "TR has already approved this report" in twice["detail"]
     assert d.get("af-officer", f"/api/v1/reports/acts/{put['index']}")["missing"] == ["QA"]
+    # Until it counts, the public record neither lists it nor serves its PDFs.
+    pdf_paths = [f"/public/reports/{sha256_hex(pdf)}.pdf" for pdf in pdfs]
+    assert "Weekly report" not in client.get("/public?lang=en").text
+    assert [client.get(path).status_code for path in pdf_paths] == [404, 404]
     last = d.post("qa-root", "report.approve", {}, ref)
+    public = client.get("/public?lang=en").text
+    assert "Weekly report" in public
+    assert all(path in public for path in pdf_paths)
+    for path, pdf in zip(pdf_paths, pdfs, strict=True):
+        served = client.get(path)  # anonymous: the policy publishes reports
+        assert served.status_code == 200
+        assert served.headers["content-type"] == "application/pdf"
+        assert served.content == pdf
+    assert "Weekly report" in client.get("/public/feed.atom?lang=en").text
 
     [shown] = d.get("af-observer", "/api/v1/reports/published")["reports"]
     assert (shown["status"], shown["published_idx"]) == ("published", last["index"])
