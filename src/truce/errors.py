@@ -40,6 +40,7 @@ log format and the offline verifier raise it and import nothing of truce outside
     ├── ConflictError                 409  it already exists (an account)
     ├── PayloadTooLargeError          413  the upload exceeds the configured limit
     ├── ProofError *                  422  a Merkle proof or root that does not verify
+    │   ├── NotPublishedError              a PDF that is not a published report of the log
     │   └── LogMisbehaviourError *         a rollback, fork or split view, with evidence
     ├── MethodNotAllowedError         405  a method the path does not take
     ├── ReadOnlyError                 405  a write sent to a read-only mirror
@@ -93,6 +94,7 @@ __all__ = [
     "MethodNotAllowedError",
     "NotFoundError",
     "NotPermittedError",
+    "NotPublishedError",
     "PayloadTooLargeError",
     "ProofError",
     "ReadOnlyError",
@@ -116,6 +118,14 @@ class FetchError(InputError):
 
     slug = "fetch-failed"
     title = "Fetch failed"
+
+
+class NotPublishedError(ProofError):
+    """A PDF that is not a published report of the log an audit bundle holds (never put
+    forward, changed, withdrawn, or still awaiting its approvals)."""
+
+    slug = "not-published"
+    title = "Not a published report"
 
 
 class ReportFileError(InputError):

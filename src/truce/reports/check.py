@@ -23,22 +23,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from truce.errors import ReportFileError
+from truce.errors import NotPublishedError, ReportFileError
 from truce.ledger.envelope import parse_time
-from truce.ledger.errors import ProofError
 from truce.ledger.merkle import hash_leaf
 from truce.reports import approval as reports
 from truce.reports import embedded
 from truce.verify.audit import Report as Audit
 from truce.verify.audit import verify_bundle
 from truce.verify.bundle import BODY_NAME, ENTRY_NAME, iter_bodies, iter_leaves, read_members
-
-
-class NotPublishedError(ProofError):
-    """The PDF is not a published report of the log the bundle holds."""
-
-    slug = "not-published"
-    title = "Not a published report"
 
 
 @dataclass(frozen=True, slots=True)
