@@ -59,6 +59,7 @@ bench: system-deps $(STAMP)
 	scripts/with-postgres $(BIN)/python benchmarks/api.py
 	$(BIN)/python benchmarks/extraction.py
 	$(BIN)/python benchmarks/notify.py
+	$(BIN)/python benchmarks/reports.py
 
 clean:
 	rm -rf $(DATA) .pytest_cache .mypy_cache .ruff_cache test-output src/truce/web/static/vendor
