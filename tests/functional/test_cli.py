@@ -8,6 +8,7 @@ and a non-zero exit code.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import shutil
@@ -449,3 +450,20 @@ def test_scenario_list_gives_the_ids_commands_take() -> None:
     assert "police_levies" in casualties
     assert "--missing" in casualties
     truce("scenario", "list", "nope", "--scenario", SCENARIO_DIR).error(contains="list one of")
+
+
+def test_the_scenario_lists_are_commands_of_their_own_and_speak_json() -> None:
+    members = json.loads(truce("members", "--scenario", SCENARIO_DIR, "--json").ok().stdout)
+    assert {m["code"]: m["kind"] for m in members} == {
+        "PK": "party", "AF": "party", "TR": "mediator", "QA": "mediator", "SEC": "secretariat",
+    }  # fmt: skip
+    places = json.loads(truce("places", "--scenario", SCENARIO_DIR, "--json").ok().stdout)
+    assert {"id", "name", "kind", "province", "country"} == set(places[0])
+    assert "angoor-adda" in {place["id"] for place in places}
+    assert truce("places", "--scenario", SCENARIO_DIR).ok().stdout == (
+        truce("scenario", "list", "places", "--scenario", SCENARIO_DIR).ok().stdout
+    )
+    types = json.loads(truce("types", "--scenario", SCENARIO_DIR, "--json").ok().stdout)
+    assert "air_or_drone_strike" in {kind["id"] for kind in types}
+    clauses = json.loads(truce("clauses", "--scenario", SCENARIO_DIR, "--json").ok().stdout)
+    assert "C5" in {clause["id"] for clause in clauses}

@@ -90,6 +90,14 @@ def test_a_case_through_the_client(
     assert unknown.stderr.startswith("error: 'x9' names no case: give its number (9)")
     listed = do("tr-officer", "cases", "--status", "closed")
     assert "1 cases" in listed
+    # Every read command also answers in JSON, as the API gives it.
+    page = json.loads(do("tr-officer", "cases", "--status", "closed", "--json"))
+    assert [row["number"] for row in page["cases"]] == [int(case)]
+    read = json.loads(do("af-officer", "case", case, "--json"))
+    assert read["case"]["number"] == int(case)
+    assert "case.close" in [act["kind"] for act in read["thread"]]
+    waiting = json.loads(do("af-officer", "inbox", "--json"))
+    assert {"case_steps", "joint_reports_owed", "key_requests", "witness"} <= set(waiting)
 
     refused = as_delegate(server, mechanism, "pk-root", "respond", case, "--position", "deny",
                           "--statement", "Again.")  # fmt: skip

@@ -37,6 +37,18 @@ ReceiptOption = Annotated[
     Path | None, typer.Option("--receipt-out", help="Save the receipt (JSON) here.")
 ]
 LanguageOption = Annotated[str, typer.Option(help="Language of your text (BCP 47 tag).")]
+JsonOption = Annotated[
+    bool,
+    typer.Option("--json", help="Print the answer as JSON, as the API gives it (for scripts)."),
+]
+
+
+def print_json(value: Any) -> None:
+    """Write ``value`` to standard output as indented JSON, nothing else (no colours, no
+    wrapping), so a script reads it as it is."""
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
 AudienceOption = Annotated[
     str,
     typer.Option(

@@ -349,20 +349,15 @@ def _report_translations(scenario_dir: Path) -> int:
     return warnings
 
 
-LISTS = ("places", "types", "clauses", "casualties")
+LISTS = ("places", "types", "clauses", "casualties", "members")
+ScenarioOption = Annotated[Path, typer.Option(help="Scenario folder or mechanism.toml.")]
+ListJsonOption = Annotated[
+    bool, typer.Option("--json", help="Print the list as JSON (one object a row), for scripts.")
+]
 
 
-@scenario_app.command("list")
-def scenario_list(
-    what: Annotated[str, typer.Argument(help="places, types, clauses or casualties.")],
-    scenario: Annotated[Path, typer.Option(help="Scenario folder or mechanism.toml.")] = Path(
-        "scenarios/istanbul-2025"
-    ),
-) -> None:
-    """List the ids a command takes: gazetteer places, incident types, clauses, casualty
-    categories and harms, each with its name."""
-    from rich.table import Table
-
+def _scenario_rows(what: str, scenario: Path) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    """The columns and rows of one of the scenario's :data:`LISTS`."""
     from truce.log import setup
     from truce.scenario.facts import casualty_lists
     from truce.scenario.rules import load_scenario
@@ -371,26 +366,84 @@ def scenario_list(
         raise InputError(f"list one of {', '.join(LISTS)}, not {what!r}", field="what")
     found = load_scenario(setup.scenario_path(scenario).parent)
     if what == "places":
-        table = Table("id", "name", "kind", "province", "country")
-        for place in sorted(found.places, key=lambda p: p.id):
-            name = place.shown_name
-            table.add_row(place.id, name, place.kind, place.admin1 or "", place.country or "")
-    elif what == "types":
-        table = Table("id", "label")
-        for kind in found.incident_types:
-            table.add_row(kind.id, kind.label)
-    elif what == "clauses":
-        table = Table("id", "title", "binds")
-        for clause in found.clauses:
-            table.add_row(clause.id, clause.title, ", ".join(clause.binds))
-    else:
-        lists = casualty_lists(found)
-        table = Table("id", "label", "counts")
-        for category in lists.categories:
-            table.add_row(category.id, category.label, f"a category of {category.side}")
-        for harm in lists.harms:
-            table.add_row(harm.id, harm.label, f"a harm: truce lodge --{harm.id} CATEGORY=N")
+        return ("id", "name", "kind", "province", "country"), [
+            (p.id, p.shown_name, p.kind, p.admin1 or "", p.country or "")
+            for p in sorted(found.places, key=lambda p: p.id)
+        ]
+    if what == "types":
+        return ("id", "label"), [(kind.id, kind.label) for kind in found.incident_types]
+    if what == "clauses":
+        return ("id", "title", "binds"), [
+            (clause.id, clause.title, ", ".join(clause.binds)) for clause in found.clauses
+        ]
+    if what == "members":
+        return ("code", "name", "kind"), [(m.code, m.name, m.kind) for m in found.members]
+    lists = casualty_lists(found)
+    return ("id", "label", "counts"), [
+        *((c.id, c.label, f"a category of {c.side}") for c in lists.categories),
+        *((h.id, h.label, f"a harm: truce lodge --{h.id} CATEGORY=N") for h in lists.harms),
+    ]
+
+
+def _print_list(what: str, scenario: Path, as_json: bool) -> None:
+    from rich.table import Table
+
+    columns, rows = _scenario_rows(what, scenario)
+    if as_json:
+        from truce.cli.client import print_json
+
+        print_json([dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*row)
     out.print(table)
+
+
+DEFAULT_SCENARIO = Path("scenarios/istanbul-2025")
+
+
+@scenario_app.command("list")
+def scenario_list(
+    what: Annotated[str, typer.Argument(help="places, types, clauses, casualties or members.")],
+    scenario: ScenarioOption = DEFAULT_SCENARIO,
+    as_json: ListJsonOption = False,
+) -> None:
+    """List the ids a command takes: gazetteer places, incident types, clauses, casualty
+    categories and harms, members, each with its name."""
+    _print_list(what, scenario, as_json)
+
+
+@app.command("places")
+def places_list(
+    scenario: ScenarioOption = DEFAULT_SCENARIO, as_json: ListJsonOption = False
+) -> None:
+    """List the gazetteer's places: the ids --place takes."""
+    _print_list("places", scenario, as_json)
+
+
+@app.command("types")
+def types_list(
+    scenario: ScenarioOption = DEFAULT_SCENARIO, as_json: ListJsonOption = False
+) -> None:
+    """List the incident types: the ids --type takes."""
+    _print_list("types", scenario, as_json)
+
+
+@app.command("clauses")
+def clauses_list(
+    scenario: ScenarioOption = DEFAULT_SCENARIO, as_json: ListJsonOption = False
+) -> None:
+    """List the agreement's clauses: the ids --clause takes, and whom each binds."""
+    _print_list("clauses", scenario, as_json)
+
+
+@app.command("members")
+def members_list(
+    scenario: ScenarioOption = DEFAULT_SCENARIO, as_json: ListJsonOption = False
+) -> None:
+    """List the mechanism's members: parties, mediators and the secretariat, by code."""
+    _print_list("members", scenario, as_json)
 
 
 @scenario_app.command("messages")

@@ -17,7 +17,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from truce.cli.client import CaseArgument, KeyOption, ServerOption, Session, TokenOption, out
+from truce.cli.client import (
+    CaseArgument,
+    JsonOption,
+    KeyOption,
+    ServerOption,
+    Session,
+    TokenOption,
+    out,
+    print_json,
+)
 
 #: The body field that says in words what an act of each kind says.
 TEXT_FIELDS = ("narrative", "statement", "reasons", "questions", "description", "note", "reason")
@@ -109,6 +118,7 @@ def cases_list(
     status: Annotated[list[str] | None, typer.Option(help="Filter by status.")] = None,
     member: Annotated[str | None, typer.Option(help="Lodged by or accused.")] = None,
     token: TokenOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """List the cases your member may see."""
     params: dict[str, Any] = {"limit": 500}
@@ -117,6 +127,9 @@ def cases_list(
     if member:
         params["member"] = member
     page = Session(server, key, token).request("GET", "/api/v1/cases", params=params)
+    if as_json:
+        print_json(page)
+        return
     table = Table(
         "case", "log", "status", "situation", "type", "when", "where", "by", "against", "clauses",
         "killed (as the lodger claims)",
@@ -134,12 +147,23 @@ def cases_list(
     out.print(f"{page['total']} cases")
 
 
-def inbox(server: ServerOption, key: KeyOption, token: TokenOption = None) -> None:
+def inbox(
+    server: ServerOption, key: KeyOption, token: TokenOption = None, as_json: JsonOption = False
+) -> None:
     """What awaits your member, with deadlines: case steps, and reports owed on requests
     for joint action; keys awaiting your approval, and checkpoints your member's witness
     has not cosigned (for a role that acts on them)."""
     session = Session(server, key, token)
     items = session.request("GET", "/api/v1/inbox")
+    member = session.key_file.member
+    asked = session.request("GET", "/api/v1/joint-actions", params={"member": member})[
+        "joint_actions"
+    ]
+    owed = [item for item in asked if item["to"] == member and item["report"] is None]
+    upkeep = session.request("GET", "/api/v1/inbox/upkeep")
+    if as_json:
+        print_json({"case_steps": items, "joint_reports_owed": owed, **upkeep})
+        return
     table = Table("case", "log", "action", "who", "due", "overdue")
     for item in items:
         who = "you may" if item["allowed"] else "another delegate of your member"
@@ -148,11 +172,6 @@ def inbox(server: ServerOption, key: KeyOption, token: TokenOption = None) -> No
             "yes" if item["overdue"] else "",
         )  # fmt: skip
     out.print(table)
-    member = session.key_file.member
-    asked = session.request("GET", "/api/v1/joint-actions", params={"member": member})[
-        "joint_actions"
-    ]
-    owed = [item for item in asked if item["to"] == member and item["report"] is None]
     if owed:
         joint = Table("joint action", "asked by", "action asked", "due", "overdue")
         for item in owed:
@@ -162,7 +181,6 @@ def inbox(server: ServerOption, key: KeyOption, token: TokenOption = None) -> No
             )  # fmt: skip
         out.print(joint)
     out.print(f"{len(items)} case steps and {len(owed)} joint-action reports await {member}")
-    upkeep = session.request("GET", "/api/v1/inbox/upkeep")
     if upkeep["key_requests"]:
         keys = Table("key request", "delegate", "role", "fingerprint", "waiting since")
         for pending in upkeep["key_requests"]:
@@ -189,9 +207,16 @@ def register(app: Any) -> None:
 
 
 def show_case(
-    case: CaseArgument, server: ServerOption, key: KeyOption, token: TokenOption = None
+    case: CaseArgument,
+    server: ServerOption,
+    key: KeyOption,
+    token: TokenOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Show a case's whole thread: every act in log order, as far as your member may read."""
     thread = Session(server, key, token).case(case)
+    if as_json:
+        print_json(thread)
+        return
     for line in render_thread(thread):
         out.print(escape(line))

@@ -34,6 +34,10 @@ TokenOption = Annotated[
 ReceiptOption = Annotated[
     Path | None, typer.Option("--receipt-out", help="Save the receipt (JSON) here.")
 ]
+JsonOption = Annotated[
+    bool,
+    typer.Option("--json", help="Print the answer as JSON, as the API gives it (for scripts)."),
+]
 
 
 def _read(path: Path) -> bytes:
@@ -128,13 +132,22 @@ def withdraw(
     session.post("report.withdraw", body, refs=(found["leaf_hash"],), receipt_out=receipt_out)
 
 
-def list_reports(server: ServerOption, key: KeyOption, token: TokenOption = None) -> None:
+def list_reports(
+    server: ServerOption, key: KeyOption, token: TokenOption = None, as_json: JsonOption = False
+) -> None:
     """Reports awaiting approval, then published reports."""
-    from truce.cli.client import Session
+    from truce.cli.client import Session, print_json
 
     session = Session(server, key, token)
-    for heading, path in (("awaiting approval", "awaiting"), ("published", "published")):
-        found = session.request("GET", f"/api/v1/reports/{path}")["reports"]
+    sections = (("awaiting approval", "awaiting"), ("published", "published"))
+    answers = {
+        path: session.request("GET", f"/api/v1/reports/{path}")["reports"] for _, path in sections
+    }
+    if as_json:
+        print_json(answers)
+        return
+    for heading, path in sections:
+        found = answers[path]
         out.print(f"{heading}: {len(found)}", markup=False)
         for item in found:
             languages = ",".join(pdf["language"] for pdf in item["pdfs"])
@@ -180,8 +193,7 @@ def check(
 
 def _check_on_server(content: bytes, server: str, key: Path | None) -> None:
     from truce.cli.client import Session
-    from truce.errors import RemoteRefusalError
-    from truce.reports.check import NotPublishedError
+    from truce.errors import NotPublishedError, RemoteRefusalError
     from truce.reports.embedded import sha256_hex
 
     if key is None:

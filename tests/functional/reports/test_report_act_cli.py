@@ -5,6 +5,7 @@ changed, one never published, and one published but not yet approved."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -75,6 +76,9 @@ def test_publish_approve_and_check_a_report(
 
     assert f"report {report} is published" in run("qa-root", "report", "approve", report)
     assert "published: 1" in run("pk-officer", "report", "list")
+    answered = json.loads(run("pk-officer", "report", "list", "--json"))
+    assert answered["awaiting"] == []
+    assert [item["id"] for item in answered["published"]] == [int(report)]
     bundle = bundle_of(mechanism, tmp_path / "af.bundle")
     for pdf, language in ((english, "en"), (urdu, "ur")):
         outside, checked = outside_the_verifier("report", "check", pdf, "--bundle", bundle)
