@@ -106,6 +106,9 @@ def test_ingest_cluster_draft_and_corroborate(
         reader = MediaReader(connection, mechanism.scenario, "TR")
         (cluster,) = reader.clusters(Filters(since=dt.date(2025, 11, 5)))["clusters"]
     cluster_id = str(cluster["id"])
+    answered = json.loads(ok(as_delegate(server, mechanism, "tr-officer", "media", "clusters",
+                                         "--since", "2025-11-05", "--json")))  # fmt: skip
+    assert [found["id"] for found in answered["clusters"]] == [cluster["id"]]
     drafted = json.loads(ok(as_delegate(server, mechanism, "af-officer", "media", "draft",
                                         cluster_id)))  # fmt: skip
     assert drafted["body"]["incident"]["occurred_at"] == "2025-11-06T00:00:00Z"

@@ -27,12 +27,14 @@ from rich.table import Table
 
 from truce.cli.client import (
     AudienceOption,
+    JsonOption,
     KeyOption,
     LanguageOption,
     ServerOption,
     Session,
     TokenOption,
     _audience,
+    print_json,
 )
 from truce.errors import InputError, NotFoundError, RemoteRefusalError
 from truce.ledger.envelope import sign_act
@@ -296,6 +298,7 @@ def clusters(
     place: Annotated[str | None, typer.Option(help="Place id or province.")] = None,
     incident_type: Annotated[str | None, typer.Option("--type", help="Incident type.")] = None,
     outlet: Annotated[str | None, typer.Option(help="Outlet.")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """List clusters of press reports about the same event, with their conflicts."""
     params = {
@@ -310,6 +313,9 @@ def clusters(
         if value is not None
     }
     page = Session(server, key, token).request("GET", "/api/v1/media/clusters", params=params)
+    if as_json:
+        print_json(page)
+        return
     out.print(f"{page['total']} clusters")
     for cluster in page["clusters"]:
         dates = cluster["first_date"] or "?"
