@@ -111,3 +111,25 @@ def test_a_joint_request_awaiting_a_report_links_to_its_report_form(browsers: An
     assert re.search(rf'" selected>#{index} · Pakistan: A camp.</option>', target.text)
     observer = browsers("af-observer").page("/").text
     assert f'href="/joint-actions#joint-{index}"' in observer
+
+
+def test_the_party_ruled_against_is_told_of_its_appeal_window(
+    browsers: Any,
+) -> None:
+    case_id = str(browsers("pk-officer").act(LODGE).json()["index"])
+    finding = {"outcome": "violation_confirmed", "violator": "AF", "clauses": ["C4"],
+               "reasons": "Craters and witnesses agree.", "language": "en", "case": case_id}  # fmt: skip
+    steps = (
+        ("af-root", {"kind": "case.respond", "case": case_id, "position": "deny",
+                     "statement": "No unit of ours fired.", "language": "en"}),
+        ("tr-root", {"kind": "case.investigate", "case": case_id, "note": "Opened."}),
+        ("tr-root", {"kind": "case.finding", **finding}),
+        ("qa-root", {"kind": "case.finding", **finding}),
+        ("tr-root", {"kind": "case.rule", **finding}),
+    )  # fmt: skip
+    for name, form in steps:
+        done = browsers(name).act(form)
+        assert done.status_code == 200, (form["kind"], done.text)
+    # The party the ruling went against is told of its window; the other is not.
+    assert f'href="/cases/{case_id}">Appeal the ruling' in browsers("af-root").page("/").text
+    assert f'href="/cases/{case_id}">Appeal the ruling' not in browsers("pk-root").page("/").text
