@@ -285,9 +285,9 @@ def inbox(
 def _task_queries(reader: Reader, scenario: Scenario, now: datetime) -> list[Any]:
     """Queries of the cases that can hold a step for the member, each in lodging order.
 
-    Each is narrow enough for an index: a party responds to allegations against it and
-    answers requests, and may appeal a ruling in a case it is party to; the mediators investigate once a response came or its deadline
-    passed, then find, rule and close.
+    Each is narrow enough for an index: a party responds to allegations against it,
+    answers requests, and may appeal a ruling in a case it is party to; the mediators
+    investigate once a response came or its deadline passed, then find, rule and close.
     """
     columns = select(
         CaseRecord.id,
