@@ -19,7 +19,7 @@ import pytest
 from tests.functional.web.browser import Browsing
 from tests.functional.web.conftest import Demo
 from tests.functional.web.delegations import photo_with_exif, register_head, register_officer
-from tests.functional.web.workday import Day, Elsewhere, act_meta, case_id
+from tests.functional.web.workday import Day, Elsewhere, act_meta, case_id, enrolled_head
 
 
 @pytest.fixture(scope="module")
@@ -186,8 +186,7 @@ def _head_day(
     alleged = elsewhere.lodge(f"{other.lower()}-officer", member,
                               f"Snipers of {member} shot at a market.")  # fmt: skip
     ruled = elsewhere.ruled(other, member, f"Drones of {member} struck a house.")
-    day = Day(register_head(browsing, demo, member), "head")
-    day.shot("dashboard")
+    day = enrolled_head(browsing, demo, member, "head")
     page = day.page
     assert day.has_task("Respond to the allegation", elsewhere.named(alleged)), day.tasks()
     assert day.has_task("Appeal the ruling", elsewhere.named(ruled)), day.tasks()
@@ -215,6 +214,7 @@ def test_a_pakistani_heads_day(browsing: Browsing, demo: Demo, elsewhere: Elsewh
     day.choose("#field-counter_case-incident-place-place_id", "Chaman")
     page.select_option("#field-counter_case-clauses", "C4")
     page.fill("#field-counter_case-narrative", "Fire from across the line at the market.")
+    day.confirm()
     page.click("#act-form button[type=submit]")
     slot = page.locator("[data-error-for='counter_case.accused.member']")
     slot.wait_for(state="visible")
@@ -234,6 +234,7 @@ def test_a_pakistani_heads_day(browsing: Browsing, demo: Demo, elsewhere: Elsewh
     day.task("Appeal the ruling", elsewhere.named(ruled), "case-ruled")
     day.take("Appeal the ruling", "appeal-form")
     page.fill("#field-statement", "The drone was not ours: the debris says so.")
+    day.confirm()
     day.sign("#act-form", "appealed")
     assert act_meta(page, "case.appeal")[0].startswith("Pakistan · root")
 
@@ -244,6 +245,7 @@ def test_an_afghan_heads_day(browsing: Browsing, demo: Demo, elsewhere: Elsewher
     day.task("Respond to the allegation", elsewhere.named(alleged), "case-alleged")
     day.choose("#field-position", "Denies")
     page.fill("#field-statement", "No sniper of ours was near the market.")
+    day.confirm()
     day.sign("#act-form", "responded")
     assert act_meta(page, "case.respond")[0].startswith("Afghanistan · root")
     assert "Under investigation" not in day.text(".case-status")
@@ -251,6 +253,7 @@ def test_an_afghan_heads_day(browsing: Browsing, demo: Demo, elsewhere: Elsewher
     day.task("Appeal the ruling", elsewhere.named(ruled), "case-ruled")
     day.take("Waive the appeal", "waive-form")
     page.fill("#field-note", "We accept the ruling.")
+    day.confirm()
     day.sign("#act-form", "appeal-waived")
     assert act_meta(page, "case.waive_appeal")[0].startswith("Afghanistan · root")
     day.nav("Dashboard", "dashboard-evening")
@@ -266,8 +269,7 @@ def test_a_turkish_mediators_day(browsing: Browsing, demo: Demo, elsewhere: Else
         "language": "en", "description": "A training camp near Khost.",
         "requested_action": "Search and close it.",
     })  # fmt: skip
-    day = Day(register_head(browsing, demo, "TR"), "mediator")
-    day.shot("dashboard")
+    day = enrolled_head(browsing, demo, "TR", "mediator")
     page = day.page
     subject = elsewhere.named(case)
     day.task("Open the investigation", subject, "case-denied")
@@ -321,8 +323,7 @@ def test_a_qatari_mediators_day(browsing: Browsing, demo: Demo, elsewhere: Elsew
         "clause": "C4", "statement": attested, "language": "en",
         "taken_at": (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
     })  # fmt: skip
-    day = Day(register_head(browsing, demo, "QA"), "mediator")
-    day.shot("dashboard")
+    day = enrolled_head(browsing, demo, "QA", "mediator")
     page = day.page
     day.task("Record a finding", elsewhere.named(case), "case-under-investigation")
     findings = act_meta(page, "case.finding")
@@ -339,6 +340,7 @@ def test_a_qatari_mediators_day(browsing: Browsing, demo: Demo, elsewhere: Elsew
         page.locator("#field-outcome option:checked").text_content()
     )
     page.fill("#field-reasons", "Two concurring findings: radar tracks and debris.")
+    day.confirm()
     day.sign("#act-form", "ruled")
     assert act_meta(page, "case.rule")[0].startswith("Qatar · root")
     assert "Ruled" in day.text(".case-status")

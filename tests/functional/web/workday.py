@@ -20,7 +20,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.functional.web.browser import Browsing, ready, screenshot
 from tests.functional.web.conftest import Demo
-from tests.functional.web.delegations import Delegate, register_head, signed_in
+from tests.functional.web.delegations import Delegate, signed_in
 from truce.cli.client import Session, lodge_body
 
 
@@ -74,6 +74,10 @@ class Day:
         ready(self.page)
         self.shot(name)
 
+    def confirm(self) -> None:
+        """Tick "I understand that this cannot be undone." (an act that cannot be undone)."""
+        self.page.get_by_label("I understand that this cannot be undone.").check()
+
     def has_task(self, action: str, subject: str) -> bool:
         """Whether the inbox asks ``action`` about ``subject`` (``Case 12``)."""
         pattern = re.compile(rf"{re.escape(action)}.* · {re.escape(subject)}\b")
@@ -123,8 +127,29 @@ def day_of(browsing: Browsing, demo: Demo, member: str, name: str, role: str) ->
 
 
 def enrolled_head(browsing: Browsing, demo: Demo, member: str, role: str) -> Day:
-    """A head on a brand-new browser, enrolled with the member's root key file."""
-    return Day(register_head(browsing, demo, member), role)
+    """A head signs in on a brand-new browser, whose key awaits approval, and enrols it
+    through the pages: from the dashboard to the enrolment page, where it chooses the
+    member's root key file (read and used only in the page) and approves the key."""
+    day = Day(signed_in(browsing, demo, member, "root"), role)
+    page = day.page
+    page.wait_for_selector("html[data-device-key]", state="attached")
+    assert day.delegate.key_state() == "requested"
+    day.shot("dashboard-key-awaits")
+    day.link("Approve this browser with the root key file", "enrolment",
+             within=page.locator("[data-key-status]"))  # fmt: skip
+    fingerprint = day.text("[data-enrol-fingerprint]").strip()
+    assert fingerprint
+    page.get_by_label("root key file", exact=False).set_input_files(
+        str(demo.keys_dir / f"{demo.stem(member, 'root')}.key")
+    )
+    page.get_by_role("button", name="Approve this browser", exact=True).click()
+    page.wait_for_url("**/keys/enrol?enrolled=1")
+    ready(page)
+    assert day.text("[data-enrol-fingerprint]").strip() == fingerprint
+    day.shot("enrolled")
+    day.nav("Dashboard", "dashboard")
+    assert day.delegate.key_state() == "ready", day.text("[data-key-status]")
+    return day
 
 
 def act_meta(page: Page, kind: str) -> list[str]:
