@@ -211,9 +211,12 @@ def test_a_pakistani_heads_day(browsing: Browsing, demo: Demo, elsewhere: Elsewh
     day.choose("#field-counter_case-incident-type", "Armed clash")
     occurred = datetime.now(UTC) - timedelta(hours=30)
     page.fill("#field-counter_case-incident-occurred_at", occurred.strftime("%Y-%m-%dT%H:%M"))
+    day.choose("#field-counter_case-incident-time_precision", "to the hour")
     day.choose("#field-counter_case-incident-place-place_id", "Chaman")
+    day.choose("#field-counter_case-incident-place-precision", "approximate")
     page.select_option("#field-counter_case-clauses", "C4")
     page.fill("#field-counter_case-narrative", "Fire from across the line at the market.")
+    day.choose("#field-counter_case-language", "English")
     day.confirm()
     page.click("#act-form button[type=submit]")
     slot = page.locator("[data-error-for='counter_case.accused.member']")
@@ -226,7 +229,8 @@ def test_a_pakistani_heads_day(browsing: Browsing, demo: Demo, elsewhere: Elsewh
     assert act_meta(page, "case.respond")[0].startswith("Pakistan · root")
     assert "Counter-claim" in day.text("dl.facts")
     day.link("Case", "counter-claim", within=page.locator("dl.facts"))
-    assert "Fire from across the line at the market." in day.text("li.act-case-lodge")
+    assert "Counter-claim to" in day.text("dl.facts")
+    assert act_meta(page, "case.respond")[0].startswith("Pakistan · root")
 
     # The ruling against Pakistan, appealed within the window.
     day.nav("Dashboard", "dashboard-after-response")

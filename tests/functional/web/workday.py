@@ -65,6 +65,7 @@ class Day:
             with self.page.expect_navigation(timeout=30_000):
                 self.page.locator(form).locator("button[type=submit]").first.click()
         except PlaywrightTimeoutError as exc:
+            self.shot("refused")
             shown = self.page.locator(
                 f"{form} [data-error-for]:not([hidden]), {form} [data-form-error]"
             )
