@@ -200,7 +200,7 @@ def _head_day(
 
 
 def test_a_pakistani_heads_day(browsing: Browsing, demo: Demo, elsewhere: Elsewhere) -> None:
-    day, alleged, ruled, officer = _head_day(browsing, demo, elsewhere, "PK", "AF")
+    day, alleged, ruled, _officer = _head_day(browsing, demo, elsewhere, "PK", "AF")
     page = day.page
 
     # The allegation answered with a counter-claim; the accused left out is refused.

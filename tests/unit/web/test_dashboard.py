@@ -118,14 +118,15 @@ def test_the_party_ruled_against_is_told_of_its_appeal_window(
 ) -> None:
     case_id = str(browsers("pk-officer").act(LODGE).json()["index"])
     finding = {"outcome": "violation_confirmed", "violator": "AF", "clauses": ["C4"],
-               "reasons": "Craters and witnesses agree.", "language": "en", "case": case_id}  # fmt: skip
+               "reasons": "Craters agree.", "language": "en", "case": case_id}  # fmt: skip
     steps = (
         ("af-root", {"kind": "case.respond", "case": case_id, "position": "deny",
-                     "statement": "No unit of ours fired.", "language": "en"}),
+                     "statement": "No unit of ours fired.", "language": "en",
+                     "understood": "yes"}),
         ("tr-root", {"kind": "case.investigate", "case": case_id, "note": "Opened."}),
         ("tr-root", {"kind": "case.finding", **finding}),
         ("qa-root", {"kind": "case.finding", **finding}),
-        ("tr-root", {"kind": "case.rule", **finding}),
+        ("tr-root", {"kind": "case.rule", **finding, "understood": "yes"}),
     )  # fmt: skip
     for name, form in steps:
         done = browsers(name).act(form)
