@@ -65,13 +65,20 @@ def keys_page(
 
 
 @router.get("/statements", response_class=HTMLResponse)
-def statements_page(request: Request, services: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
-    """The form that places a statement of the viewer's member on the record."""
+def statements_page(
+    request: Request,
+    services: ServicesDep,
+    viewer: ViewerDep,
+    published: Annotated[int | None, Query(ge=0)] = None,
+) -> HTMLResponse:
+    """The form that places a statement of the viewer's member on the record;
+    ``published``: the log entry of the statement just signed, which the page confirms."""
     scenario = scenario_of(services, viewer.language)
     return render(
         request,
         "accounts/statements.html",
         {
+            "published": published,
             "allowed": may_sign(viewer.role, "statement.publish"),
             "audiences": [m for m in scenario.members if m.code != viewer.member],
             # the scenario's publication policy may let a statement be addressed to the public

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, or_, select
 
 from truce.cases import rules as cases
 from truce.cases import stored
@@ -285,9 +285,9 @@ def inbox(
 def _task_queries(reader: Reader, scenario: Scenario, now: datetime) -> list[Any]:
     """Queries of the cases that can hold a step for the member, each in lodging order.
 
-    Each is narrow enough for an index: a party responds to allegations against it and
-    answers requests; the mediators investigate once a response came or its deadline
-    passed, then find, rule and close.
+    Each is narrow enough for an index: a party responds to allegations against it,
+    answers requests, and may appeal a ruling in a case it is party to; the mediators
+    investigate once a response came or its deadline passed, then find, rule and close.
     """
     columns = select(
         CaseRecord.id,
@@ -314,6 +314,11 @@ def _task_queries(reader: Reader, scenario: Scenario, now: datetime) -> list[Any
             # the accused asked the lodging member for more information
             and_(waiting, CaseRecord.lodged_by == reader.member, with_act("case.respond")),
             and_(CaseRecord.status == "under_investigation", with_act("case.request_info")),
+            # either party may appeal a ruling, or waive its appeal, within the window
+            and_(
+                CaseRecord.status == "ruled",
+                or_(CaseRecord.accused == reader.member, CaseRecord.lodged_by == reader.member),
+            ),
         ]
     seen = visible(reader)
     return [

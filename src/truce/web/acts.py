@@ -273,12 +273,13 @@ def _redirect(services: Services, kind: str, refs: tuple[str, ...], index: int) 
         return f"/cases/{case_id}" if case_id is not None else "/cases"
     if kind.startswith("case."):
         return "/cases"
+    if kind == "statement.publish":
+        return f"/statements?published={index}"
     return {
         "compliance": "/compliance",
         "crossing": "/crossings",
         "joint": "/joint-actions",
         "member": "/keys",
-        "statement": "/statements",
         "report": "/reports/published",
     }.get(kind.split(".")[0], "/")
 

@@ -108,6 +108,18 @@ def _case_tasks(services: Services, reader: Reader) -> tuple[list[Task], bool]:
     return tasks, more
 
 
+#: How much of a request's description the inbox repeats, so that a task says what it is.
+SUBJECT_CHARS = 80
+
+
+def _shortened(text: str) -> str:
+    """``text`` on one line, cut at a word before :data:`SUBJECT_CHARS` with an ellipsis."""
+    line = " ".join(text.split())
+    if len(line) <= SUBJECT_CHARS:
+        return line
+    return line[:SUBJECT_CHARS].rsplit(" ", 1)[0] + "…"
+
+
 def _tasks(services: Services, viewer: Viewer, reader: Reader) -> tuple[list[Task], bool]:
     """What awaits the member: case steps and reports on joint requests, soonest due first."""
     tasks, more = _case_tasks(services, reader)
@@ -115,14 +127,17 @@ def _tasks(services: Services, viewer: Viewer, reader: Reader) -> tuple[list[Tas
         requests = joint_action_page(
             connection, viewer.identity, services.admission.clock(), member=viewer.member
         )
+    may_report = viewer.role in PERMISSIONS["joint.report"]
     tasks.extend(
         Task(
             "joint_report",
-            f"/joint-actions#joint-{item.id}",
-            f"#{item.id}",
+            f"/joint-actions?report={item.id}#report-form"
+            if may_report
+            else f"/joint-actions#joint-{item.id}",
+            f"#{item.id} {_shortened(item.description)}",
             item.deadline,
             item.status == "overdue",
-            viewer.role in PERMISSIONS["joint.report"],
+            may_report,
         )
         for item in requests.joint_actions
         if item.to == viewer.member and item.report is None

@@ -130,6 +130,7 @@ def _counter_claim_error(demo: Demo, pk_head: Delegate) -> None:
     page.select_option("#field-counter_case-incident-place-precision", "approximate")
     page.select_option("#field-counter_case-clauses", "C4")
     page.fill("#field-counter_case-narrative", "Fire from across the line.")
+    page.check("#field-understood")  # a response cannot be undone: the box is required
     page.click("#act-form button[type=submit]")
     slot = page.locator("[data-error-for='counter_case.accused.member']")
     slot.wait_for(state="visible")

@@ -190,7 +190,12 @@ def test_a_statement_is_published_from_its_page(browsers: Any, mechanism: Mechan
         assert form["values"]["audience"] == "all"
         answer = browser.act(fill(form, title="On the truce", text="The ceasefire holds."))
         assert answer.status_code == 200, answer.text
-        assert answer.json()["redirect"] == "/statements"
+        redirect = answer.json()["redirect"]
+        assert redirect == f"/statements?published={answer.json()['index']}"
+        confirmed = browser.page(redirect).text
+        assert f"The statement is signed and recorded as log entry {answer.json()['index']}." in (
+            confirmed
+        )
     observer = browsers("pk-observer").page("/statements").text
     assert 'id="statement-form"' not in observer
     assert OTHER_DELEGATE in observer

@@ -64,7 +64,7 @@ def test_a_statement_is_prepared_signed_and_recorded(browsers: Any, mechanism: M
     answer = officer.submit({"envelope": sign(key, envelope), "body": body})
     assert answer.status_code == 200, answer.text
     result = answer.json()
-    assert result["redirect"] == "/statements"
+    assert result["redirect"] == f"/statements?published={result['index']}"
     assert result["receipt"]["index"] == result["index"]
     logged = officer.client.get(f"/log/v1/receipts/{result['index']}").json()
     assert logged["leaf_hash"] == result["receipt"]["leaf_hash"]

@@ -90,7 +90,9 @@ def test_the_dashboard_names_penalties_by_the_schedule(demo: Demo) -> None:
     assert not any(f"<td>{step.id}</td>" in page for step in steps)
 
 
-def test_a_joint_request_awaiting_a_report_links_to_its_row(browsers: Any) -> None:
+def test_a_joint_request_awaiting_a_report_links_to_its_report_form(browsers: Any) -> None:
+    """The inbox names the request by its description and opens the report form with
+    the request chosen; a delegate who may not report is led to the request's row."""
     asked = browsers("pk-officer").act(
         {"kind": "joint.request", "to": "AF", "place.place_id": "khost",
          "place.precision": "district", "description": "A camp.",
@@ -100,8 +102,35 @@ def test_a_joint_request_awaiting_a_report_links_to_its_row(browsers: Any) -> No
     index = asked.json()["index"]
     af: Browser = browsers("af-officer")
     html = af.page("/").text
-    link = f"/joint-actions#joint-{index}"
-    assert f'href="{link}"' in html
+    link = f"/joint-actions?report={index}#report-form"
+    assert f'href="{escape(link)}"' in html
+    assert f"#{index} A camp." in html
     target = af.page(link.split("#")[0])
     assert target.status_code == 200
     assert f'id="joint-{index}"' in target.text
+    assert re.search(rf'" selected>#{index} · Pakistan: A camp.</option>', target.text)
+    observer = browsers("af-observer").page("/").text
+    assert f'href="/joint-actions#joint-{index}"' in observer
+
+
+def test_the_party_ruled_against_is_told_of_its_appeal_window(
+    browsers: Any,
+) -> None:
+    case_id = str(browsers("pk-officer").act(LODGE).json()["index"])
+    finding = {"outcome": "violation_confirmed", "violator": "AF", "clauses": ["C4"],
+               "reasons": "Craters agree.", "language": "en", "case": case_id}  # fmt: skip
+    steps = (
+        ("af-root", {"kind": "case.respond", "case": case_id, "position": "deny",
+                     "statement": "No unit of ours fired.", "language": "en",
+                     "understood": "yes"}),
+        ("tr-root", {"kind": "case.investigate", "case": case_id, "note": "Opened."}),
+        ("tr-root", {"kind": "case.finding", **finding}),
+        ("qa-root", {"kind": "case.finding", **finding}),
+        ("tr-root", {"kind": "case.rule", **finding, "understood": "yes"}),
+    )  # fmt: skip
+    for name, form in steps:
+        done = browsers(name).act(form)
+        assert done.status_code == 200, (form["kind"], done.text)
+    # The party the ruling went against is told of its window; the other is not.
+    assert f'href="/cases/{case_id}">Appeal the ruling' in browsers("af-root").page("/").text
+    assert f'href="/cases/{case_id}">Appeal the ruling' not in browsers("pk-root").page("/").text
