@@ -190,6 +190,11 @@ def _new_acts_are_witnessed_while_served(url: str, keys: Path, size: int) -> Non
         while "serving on" not in (served.stdout.readline() if served.stdout else ""):
             assert served.poll() is None, "the server or a witness did not start"
             assert time.monotonic() < deadline, "the server did not start in time"
+        # The demo ingested the project's two seed press reports: the press page has clusters.
+        press = truce(
+            "media", "clusters", "--server", base, "--key", keys / "pk-officer.key", "--json"
+        ).ok()
+        assert json.loads(press.stdout)["total"] >= 1
         truce(
             "statement",
             "publish",
