@@ -315,6 +315,9 @@ def test_an_act_is_signed_with_the_keyboard_alone(team: Team) -> None:
 
     tab_to("form#act-form textarea[name=note]")
     page.keyboard.type("Withdrawn: the incident was on our side of the line.")
+    tab_to("form#act-form input[name=understood]")  # a withdrawal cannot be undone
+    page.keyboard.press("Space")
+    assert page.locator("form#act-form input[name=understood]").is_checked()
     tab_to("form#act-form button[type=submit]")
     outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"
