@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import importlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -414,36 +415,24 @@ def scenario_list(
     _print_list(what, scenario, as_json)
 
 
-@app.command("places")
-def places_list(
-    scenario: ScenarioOption = DEFAULT_SCENARIO, as_json: ListJsonOption = False
-) -> None:
-    """List the gazetteer's places: the ids --place takes."""
-    _print_list("places", scenario, as_json)
+def _list_command(what: str) -> Callable[[Path, bool], None]:
+    """``truce WHAT``: the scenario's list ``what``, as ``truce scenario list WHAT``."""
+
+    def command(
+        scenario: ScenarioOption = DEFAULT_SCENARIO, as_json: ListJsonOption = False
+    ) -> None:
+        _print_list(what, scenario, as_json)
+
+    return command
 
 
-@app.command("types")
-def types_list(
-    scenario: ScenarioOption = DEFAULT_SCENARIO, as_json: ListJsonOption = False
-) -> None:
-    """List the incident types: the ids --type takes."""
-    _print_list("types", scenario, as_json)
-
-
-@app.command("clauses")
-def clauses_list(
-    scenario: ScenarioOption = DEFAULT_SCENARIO, as_json: ListJsonOption = False
-) -> None:
-    """List the agreement's clauses: the ids --clause takes, and whom each binds."""
-    _print_list("clauses", scenario, as_json)
-
-
-@app.command("members")
-def members_list(
-    scenario: ScenarioOption = DEFAULT_SCENARIO, as_json: ListJsonOption = False
-) -> None:
-    """List the mechanism's members: parties, mediators and the secretariat, by code."""
-    _print_list("members", scenario, as_json)
+for _what, _help in (
+    ("places", "List the gazetteer's places: the ids --place takes."),
+    ("types", "List the incident types: the ids --type takes."),
+    ("clauses", "List the agreement's clauses: the ids --clause takes, and whom each binds."),
+    ("members", "List the mechanism's members: parties, mediators and the secretariat."),
+):
+    app.command(_what, help=_help)(_list_command(_what))
 
 
 @scenario_app.command("messages")
