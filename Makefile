@@ -41,10 +41,14 @@ run: system-deps assets $(STAMP) $(DATA)/truce.db
 	TRUCE_DATABASE_URL=sqlite:///$(DATA)/truce.db TRUCE_CLOCK_KEY_FILE=$(DATA)/keys/sec-clock.key \
 	  TRUCE=$(BIN)/truce scripts/serve-with-witnesses $(DATA)/keys scenarios/istanbul-2025 $(HOST) $(PORT)
 
-# The whole suite, on SQLite and on a throwaway PostgreSQL cluster started for this run.
-# The browser tests must run here: without Chromium they fail instead of skipping.
+# The whole suite, on SQLite and on a throwaway PostgreSQL cluster started for this run,
+# in one worker process per core (at most four), each taking whole test modules, so that a
+# module's served demo or browser is started once. The browser tests must run here:
+# without Chromium they fail instead of skipping.
+TEST_WORKERS ?= auto
 test: system-deps assets $(STAMP)
-	TRUCE_TEST_REQUIRE_BROWSER=1 scripts/with-postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
+	TRUCE_TEST_REQUIRE_BROWSER=1 scripts/with-postgres $(BIN)/python -m pytest \
+	  -n $(TEST_WORKERS) --maxprocesses=4 --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -29,6 +29,18 @@ TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=2048, parallelism=1)
 PRODUCTION_HASHER = accounts_service._hasher
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser modules first, then the other end-to-end modules, then the rest: the
+    longest modules start first, so that no worker is left running one alone at the end
+    (``make test`` hands whole modules to its worker processes)."""
+
+    def group(item: pytest.Item) -> int:
+        path = item.path.as_posix()
+        return 0 if "/tests/functional/web/" in path else 1 if "/tests/functional/" in path else 2
+
+    items.sort(key=group)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def cheap_password_hashing() -> Iterator[None]:
     """Passwords hashed at :data:`TEST_HASHER`'s cost in this process: a full-strength
