@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib
 import json
 import os
 import re
@@ -20,6 +21,7 @@ import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
@@ -33,11 +35,11 @@ from cryptography.hazmat.primitives.serialization import (
 from nacl.bindings import crypto_sign_open as _sodium_open_checked
 from nacl.exceptions import BadSignatureError
 
-try:  # libsodium itself, as PyNaCl loads it: its wrapper costs ~5 % of a verification
-    from nacl._sodium import ffi as _ffi
-    from nacl._sodium import lib as _lib
+try:  # libsodium itself, as PyNaCl loads it: PyNaCl's wrapper costs ~5 % of a verification
+    _sodium: Any = importlib.import_module("nacl._sodium")
+    _ffi, _lib = _sodium.ffi, _sodium.lib
 except ImportError:  # pragma: no cover - a PyNaCl without its cffi module
-    _lib = None
+    _ffi = _lib = None
 
 from truce.ledger.errors import ConfigurationError, InputError
 
@@ -145,7 +147,8 @@ def verify_signed(public_key: bytes, signed: bytes) -> bool:
     if len(public_key) != _KEY_SIZE or len(signed) < _SIGNATURE_SIZE:
         return False
     if _lib is not None:
-        return bool(_lib.crypto_sign_open(_ffi.NULL, _ffi.NULL, signed, len(signed), public_key) == 0)
+        null = _ffi.NULL
+        return bool(_lib.crypto_sign_open(null, null, signed, len(signed), public_key) == 0)
     try:  # pragma: no cover - see the import of nacl._sodium
         _sodium_open_checked(signed, public_key)
     except (BadSignatureError, ValueError, TypeError):
@@ -163,13 +166,15 @@ def verify_all(public_keys: Sequence[bytes], signed: Sequence[bytes]) -> list[bo
     if len(public_keys) != len(signed):
         raise ValueError("as many keys as signed messages are needed")
     if _lib is None:  # pragma: no cover - see the import of nacl._sodium
-        return [verify_signed(key, message) for key, message in zip(public_keys, signed)]
+        return [
+            verify_signed(key, message) for key, message in zip(public_keys, signed, strict=True)
+        ]
     sodium_open, null = _lib.crypto_sign_open, _ffi.NULL
     return [
         len(key) == _KEY_SIZE
         and len(message) >= _SIGNATURE_SIZE
         and sodium_open(null, null, message, len(message), key) == 0
-        for key, message in zip(public_keys, signed)
+        for key, message in zip(public_keys, signed, strict=True)
     ]
 
 

@@ -73,7 +73,7 @@ __all__ = [
     "verify_bundle",
 ]
 
-BATCH: Final = 2048
+BATCH: Final = 8192
 """Entries per task handed to a worker: a power of two that divides
 :data:`~truce.verify.bundle.ENTRIES_PER_FILE`, so that each batch is a subtree of the log."""
 
@@ -389,7 +389,7 @@ def _verify(
     progress: Progress | None,
     started: float,
 ) -> Report:
-    fd = stream.fileno()
+    fd, seekable = stream.fileno(), stream.seekable()
     head, pairs = _read(stream)
     manifest = _manifest(head)
     size: int = manifest["size"]
@@ -448,9 +448,13 @@ def _verify(
                 entries = _span(pair.entries_at, entry_offsets, batch)
                 bodies = _span(pair.bodies_at, body_offsets, batch)
                 boundary = trusted is not None and first < trusted.size <= first + BATCH
-                pending.append(
-                    pool.submit(check_file_batch, fd, first, entries, bodies, keys, boundary)
-                )
+                if seekable:
+                    task = pool.submit(check_file_batch, fd, first, entries, bodies, keys, boundary)
+                else:  # a pipe: the batch itself goes to the worker
+                    entry_bytes = pair.entries[entry_offsets[batch] : entry_offsets[batch + 1]]
+                    body_bytes = pair.bodies[body_offsets[batch] : body_offsets[batch + 1]]
+                    task = pool.submit(check_batch, first, entry_bytes, body_bytes, keys, boundary)
+                pending.append(task)
                 if len(pending) >= 3 * count:
                     _drain(replay, pending.popleft(), size, progress)
             del pair

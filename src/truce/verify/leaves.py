@@ -182,8 +182,10 @@ def subtrees(hashes: Sequence[bytes]) -> list[tuple[int, bytes]]:
             continue
         nodes = list(hashes[start : start + (1 << level)])
         while len(nodes) > 1:
-            pairs = iter(nodes)
-            nodes = [sha256(b"\x01" + left + right).digest() for left, right in zip(pairs, pairs)]
+            nodes = [
+                sha256(b"\x01" + left + right).digest()
+                for left, right in zip(nodes[::2], nodes[1::2], strict=True)
+            ]
         found.append((level, nodes[0]))
         start += 1 << level
     return found
@@ -246,7 +248,7 @@ def check_batch(
     if len(records) != len(leaves):
         error = (0, f"the batch has {len(leaves)} entries but {len(records)} body records")
         leaves = []
-    for offset, (leaf, body) in enumerate(zip(leaves, records)):
+    for offset, (leaf, body) in enumerate(zip(leaves, records, strict=True)):
         found = match(leaf)
         number: int | None = None
         if found is not None:
@@ -294,7 +296,7 @@ def check_batch(
             digests[offset] = "sha256:" + digest_hex.decode()
         flags.append(state)
         hashes.append(sha256(b"\x00" + leaf).digest())
-    for offset, good in zip(verify_at, verify_all(verify_keys, verify_signed_bytes)):
+    for offset, good in zip(verify_at, verify_all(verify_keys, verify_signed_bytes), strict=True):
         if not good:
             flags[offset] += SIG_BAD - SIG_OK
     return BatchResult(
@@ -314,7 +316,7 @@ class _Batch:
     """The distinct signers of one batch, each with its public key (None if unknown) and
     whether the bodies of its kind are kept for the parent."""
 
-    __slots__ = ("keys", "known", "by_signer", "signers", "public_keys", "keeps")
+    __slots__ = ("by_signer", "keeps", "keys", "known", "public_keys", "signers")
 
     def __init__(self, keys: dict[str, bytes]) -> None:
         self.keys = keys
@@ -334,7 +336,8 @@ class _Batch:
             part.decode("ascii") for part in found.group(4, 5, 6, 9, 10)
         )
         number = self._add((kind, member, delegate, key_id, mechanism, audience == b'"all"'))
-        self.known[found.group(2, 8)] = number
+        who, what = found.group(2, 8)
+        self.known[(who, what)] = number
         return number
 
     def add_parsed(self, envelope: Envelope) -> int:

@@ -110,7 +110,7 @@ def test_verify_all_keeps_the_order_and_refuses_misshapen_input() -> None:
         False,
         False,
     ]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="as many keys"):
         verify_all([public_key], [])
 
 
