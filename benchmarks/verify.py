@@ -9,9 +9,9 @@ What is measured, each figure beside a baseline measured in the same run:
 
 1. **Raw Ed25519 verify rate** of each library on the machine, one core
    (pyca/cryptography with a fresh key object per call as threads need; PyNaCl's
-   libsodium ``crypto_sign_open``; and truce's ``verify_raw``, which is the latter),
-   ~400-byte messages. The fastest library's rate times the number of cores is the
-   ceiling of any verifier on this machine.
+   libsodium ``crypto_sign_open``; the same libsodium function called directly, as truce
+   calls it; and truce's ``verify_raw``), ~400-byte messages. The fastest library's
+   rate times the number of cores is the ceiling of any verifier on this machine.
 2. **``truce verify``** of a real bundle of ``--acts`` signed acts (the istanbul-2025
    demo scenario as genesis, a few dozen registered delegate keys, statements signed by
    them, a checkpoint signed by the demo log key and cosigned by all four witnesses),
@@ -57,6 +57,7 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from nacl import _sodium as sodium
 from nacl.bindings import crypto_sign_open
 from nacl.exceptions import BadSignatureError
 from rich.console import Console
@@ -253,6 +254,8 @@ def build_bundle(path: Path, acts: int, workers: int) -> tuple[int, bytes]:
 
 RAW_CPU: list[float] = []
 """CPU seconds per raw verification with truce's verifier, one entry per measurement."""
+RAW_MEAN: list[dict[str, float]] = []
+"""Each library's mean rate over the rounds of one measurement, one entry per measurement."""
 
 
 def _pyca_verify(public_key: bytes, signature: bytes, message: bytes) -> bool:
@@ -271,11 +274,23 @@ def _pynacl_verify(public_key: bytes, signature: bytes, message: bytes) -> bool:
     return True
 
 
+_SODIUM_OPEN, _NULL = sodium.lib.crypto_sign_open, sodium.ffi.NULL
+
+
+def _libsodium_verify(public_key: bytes, signature: bytes, message: bytes) -> bool:
+    signed = signature + message
+    return bool(_SODIUM_OPEN(_NULL, _NULL, signed, len(signed), public_key) == 0)
+
+
 #: Each Ed25519 verifier on the machine, called as a verifier calls it (a fresh key
 #: object per call for pyca/cryptography, as threads need), then truce's own rule.
+#: libsodium is called both through PyNaCl's binding and directly through the cffi
+#: module PyNaCl loads it with (no output buffer, no wrapper), as truce calls it: the
+#: faster of the two is libsodium's rate.
 LIBRARIES = {
     "pyca/cryptography (OpenSSL)": _pyca_verify,
     "PyNaCl (libsodium)": _pynacl_verify,
+    "libsodium, called directly": _libsodium_verify,
 }
 
 
@@ -283,21 +298,26 @@ def raw_rates(count: int = 4000, rounds: int = 3) -> dict[str, float]:
     """Verifications per second on one core of each library and of ``verify_raw``
     (truce's rule): the best of ``rounds`` rounds, the libraries interleaved in each, so
     that a busy moment of a shared machine does not favour one. The CPU time per call of
-    ``verify_raw`` goes to RAW_CPU."""
+    ``verify_raw`` goes to RAW_CPU, and each library's mean rate over all its rounds (a
+    rate sustained rather than the best moment) to RAW_MEAN."""
     key = SigningKey.generate()
     messages = [os.urandom(400) for _ in range(count)]
     jobs = [(key.public_key.raw, key.sign(m), m) for m in messages]
     rates: dict[str, float] = {}
+    spent: dict[str, float] = {}
     cpu_per_call: list[float] = []
     for _ in range(rounds):
         for name, verify in [*LIBRARIES.items(), ("truce verify_raw", verify_raw)]:
             started, cpu = time.perf_counter(), time.process_time()
             for job in jobs:
                 assert verify(*job)
-            rates[name] = max(rates.get(name, 0.0), count / (time.perf_counter() - started))
+            elapsed = time.perf_counter() - started
+            rates[name] = max(rates.get(name, 0.0), count / elapsed)
+            spent[name] = spent.get(name, 0.0) + elapsed
             if verify is verify_raw:
                 cpu_per_call.append((time.process_time() - cpu) / count)
     RAW_CPU.append(min(cpu_per_call))
+    RAW_MEAN.append({name: count * rounds / seconds for name, seconds in spent.items()})
     return rates
 
 
@@ -541,8 +561,15 @@ def main() -> None:
         table.add_row(
             "truce verify throughput",
             f"{throughput:,.0f} acts/s ({run.elapsed:.1f} s)",
-            f"{ceiling:,.0f} verifies/s ({best}, raw x {cores})",
+            f"{ceiling:,.0f} verifies/s ({best}, raw x {cores}, best rounds)",
             f"{throughput / ceiling:.0%} (target ≥ 85%)",
+        )
+        sustained = (RAW_MEAN[-2][best] + RAW_MEAN[-1][best]) / 2 * cores
+        table.add_row(
+            "the same, against the mean raw rate",
+            f"{throughput:,.0f} acts/s",
+            f"{sustained:,.0f} verifies/s ({best}, raw x {cores}, mean of the rounds)",
+            f"{throughput / sustained:.0%}",
         )
         raw_cpu = sum(RAW_CPU[-2:]) / 2
         table.add_row(

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib
 import json
 import os
 import re
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
@@ -29,8 +32,14 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
     PublicFormat,
 )
-from nacl.bindings import crypto_sign_open as _sodium_open
+from nacl.bindings import crypto_sign_open as _sodium_open_checked
 from nacl.exceptions import BadSignatureError
+
+try:  # libsodium itself, as PyNaCl loads it: PyNaCl's wrapper costs ~5 % of a verification
+    _sodium: Any = importlib.import_module("nacl._sodium")
+    _ffi, _lib = _sodium.ffi, _sodium.lib
+except ImportError:  # pragma: no cover - a PyNaCl without its cffi module
+    _ffi = _lib = None
 
 from truce.ledger.errors import ConfigurationError, InputError
 
@@ -122,13 +131,51 @@ def verify_raw(public_key: bytes, signature: bytes, message: bytes) -> bool:
     only; ``tests/unit/ledger/test_ed25519_speccheck.py``). pyca/cryptography alone would
     also accept vectors 0, 1, 2 and 11 (small-order keys and ``R``, a non-canonical key).
     """
-    if len(public_key) != _KEY_SIZE or len(signature) != _SIGNATURE_SIZE:
+    if len(signature) != _SIGNATURE_SIZE:
         return False
-    try:
-        _sodium_open(signature + message, public_key)
+    return verify_signed(public_key, signature + message)
+
+
+def verify_signed(public_key: bytes, signed: bytes) -> bool:
+    """:func:`verify_raw` of a signature already followed by its message
+    (``signature || message``, RFC 8032 §5.1.6's ``R || S`` then ``M``), the form
+    libsodium takes: the offline verifier builds it in one step.
+
+    libsodium's ``crypto_sign_open`` is called directly, with no output buffer (it then
+    only verifies), and releases the GIL while it runs.
+    """
+    if len(public_key) != _KEY_SIZE or len(signed) < _SIGNATURE_SIZE:
+        return False
+    if _lib is not None:
+        null = _ffi.NULL
+        return bool(_lib.crypto_sign_open(null, null, signed, len(signed), public_key) == 0)
+    try:  # pragma: no cover - see the import of nacl._sodium
+        _sodium_open_checked(signed, public_key)
     except (BadSignatureError, ValueError, TypeError):
         return False
     return True
+
+
+def verify_all(public_keys: Sequence[bytes], signed: Sequence[bytes]) -> list[bool]:
+    """:func:`verify_signed` of each pair of a key and a signed message, in order.
+
+    One tight loop, so that libsodium's code and tables stay in the processor's caches
+    between verifications: a batch verified this way costs measurably less than the same
+    verifications interleaved with other work.
+    """
+    if len(public_keys) != len(signed):
+        raise ValueError("as many keys as signed messages are needed")
+    if _lib is None:  # pragma: no cover - see the import of nacl._sodium
+        return [
+            verify_signed(key, message) for key, message in zip(public_keys, signed, strict=True)
+        ]
+    sodium_open, null = _lib.crypto_sign_open, _ffi.NULL
+    return [
+        len(key) == _KEY_SIZE
+        and len(message) >= _SIGNATURE_SIZE
+        and sodium_open(null, null, message, len(message), key) == 0
+        for key, message in zip(public_keys, signed, strict=True)
+    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,7 +57,13 @@ from truce.verify.bundle import (
     record_offsets,
 )
 from truce.verify.genesis import Genesis, read_genesis
-from truce.verify.leaves import BODY_MISMATCH, BODY_OK, BatchResult, check_batch
+from truce.verify.leaves import (
+    BODY_MISMATCH,
+    BODY_OK,
+    BatchResult,
+    check_batch,
+    check_file_batch,
+)
 from truce.verify.replay import GENESIS, AuditError, Replay, b64, cosignatures
 
 __all__ = [
@@ -67,7 +73,7 @@ __all__ = [
     "verify_bundle",
 ]
 
-BATCH: Final = 2048
+BATCH: Final = 8192
 """Entries per task handed to a worker: a power of two that divides
 :data:`~truce.verify.bundle.ENTRIES_PER_FILE`, so that each batch is a subtree of the log."""
 
@@ -151,6 +157,8 @@ class _Pair:
     number: int
     entries: bytes
     bodies: bytes
+    entries_at: int
+    bodies_at: int
     entry_offsets: list[int]
     body_offsets: list[int]
     count: int
@@ -196,7 +204,16 @@ def _pairs(members: Iterator[bundle_format.Member]) -> Iterator[_Pair]:
         )
         if body_count != count:
             raise _fail(f"{bodies.name} holds {body_count} records for the {count} entries")
-        yield _Pair(number, member.data, bodies.data, entry_offsets, body_offsets, count)
+        yield _Pair(
+            number,
+            member.data,
+            bodies.data,
+            member.offset,
+            bodies.offset,
+            entry_offsets,
+            body_offsets,
+            count,
+        )
         del member, bodies  # hold no pair while the next is read
 
 
@@ -341,6 +358,11 @@ def verify_bundle(
         except OSError:
             large = False
         executor = "processes" if large else "threads"
+    try:
+        stream = path.open("rb")
+    except OSError as exc:
+        raise _fail(f"cannot read {path}: {exc.strerror}") from exc
+    # Workers read their batches from this open file: forked ones inherit it.
     pool: Executor
     if executor == "processes":
         pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))
@@ -348,14 +370,14 @@ def verify_bundle(
     else:
         pool = ThreadPoolExecutor(count)
     try:
-        with path.open("rb") as stream:
-            return _verify(stream, pool, count, trusted_checkpoint, log_key, progress, started)
+        return _verify(stream, pool, count, trusted_checkpoint, log_key, progress, started)
     except OSError as exc:
         raise _fail(f"cannot read {path}: {exc.strerror}") from exc
     except BundleError as exc:
         raise _fail(exc.message) from exc
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        stream.close()
 
 
 def _verify(
@@ -367,6 +389,7 @@ def _verify(
     progress: Progress | None,
     started: float,
 ) -> Report:
+    fd, seekable = stream.fileno(), stream.seekable()
     head, pairs = _read(stream)
     manifest = _manifest(head)
     size: int = manifest["size"]
@@ -419,12 +442,19 @@ def _verify(
                 )
             keys = _named_keys(pair.bodies, keys)
             base = pair.number * ENTRIES_PER_FILE
-            for batch in range(len(pair.entry_offsets) - 1):
+            entry_offsets, body_offsets = pair.entry_offsets, pair.body_offsets
+            for batch in range(len(entry_offsets) - 1):
                 first = base + batch * BATCH
-                entries = pair.entries[pair.entry_offsets[batch] : pair.entry_offsets[batch + 1]]
-                bodies = pair.bodies[pair.body_offsets[batch] : pair.body_offsets[batch + 1]]
+                entries = _span(pair.entries_at, entry_offsets, batch)
+                bodies = _span(pair.bodies_at, body_offsets, batch)
                 boundary = trusted is not None and first < trusted.size <= first + BATCH
-                pending.append(pool.submit(check_batch, first, entries, bodies, keys, boundary))
+                if seekable:
+                    task = pool.submit(check_file_batch, fd, first, entries, bodies, keys, boundary)
+                else:  # a pipe: the batch itself goes to the worker
+                    entry_bytes = pair.entries[entry_offsets[batch] : entry_offsets[batch + 1]]
+                    body_bytes = pair.bodies[body_offsets[batch] : body_offsets[batch + 1]]
+                    task = pool.submit(check_batch, first, entry_bytes, body_bytes, keys, boundary)
+                pending.append(task)
                 if len(pending) >= 3 * count:
                     _drain(replay, pending.popleft(), size, progress)
             del pair
@@ -464,6 +494,11 @@ def _verify(
         ignored_signatures=ignored,
         elapsed=time.perf_counter() - started,
     )
+
+
+def _span(at: int, offsets: list[int], batch: int) -> tuple[int, int]:
+    """The ``(offset, length)`` in the bundle file of batch ``batch`` of a member at ``at``."""
+    return at + offsets[batch], offsets[batch + 1] - offsets[batch]
 
 
 def _chain(first: list[_Pair], rest: Iterator[_Pair]) -> Iterator[_Pair]:

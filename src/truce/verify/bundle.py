@@ -65,6 +65,7 @@ __all__ = [
     "readme_text",
     "record_offsets",
     "sha256_hex",
+    "split_bodies",
     "split_leaves",
 ]
 
@@ -290,6 +291,8 @@ class Member:
     name: str
     size: int
     data: bytes | None
+    offset: int = 0
+    """Where its data starts, in bytes from the start of the stream."""
 
 
 def _parse_header(block: bytes, offset: int) -> tuple[str, int]:
@@ -350,14 +353,14 @@ def read_members(
             else:
                 _read_exactly(stream, padded, name)
             offset += padded
-            yield Member(name, size, None)
+            yield Member(name, size, None, offset - padded)
         else:
             data = _read_exactly(stream, size, name)
             padding = _read_exactly(stream, padded - size, name)
             if padding.strip(b"\x00"):
                 raise BundleError(f"the padding after {name} is not zero")
             offset += padded
-            yield Member(name, size, data)
+            yield Member(name, size, data, offset - padded)
         if stop_after is not None and name == stop_after:
             return
 
@@ -384,8 +387,37 @@ def iter_leaves(data: bytes, name: str = "entry file") -> Iterator[bytes]:
 
 
 def split_leaves(data: bytes, name: str = "entry file") -> list[bytes]:
-    """:func:`iter_leaves` as a list."""
-    return list(iter_leaves(data, name))
+    """:func:`iter_leaves` as a list, cut in one tight loop (the generator costs twice as
+    much per record, which counts in the verifier's inner loop)."""
+    return _split(data, 1, MAX_LEAF_BYTES) or list(iter_leaves(data, name))
+
+
+def split_bodies(data: bytes, name: str = "body file") -> list[bytes | None]:
+    """:func:`iter_bodies` as a list, cut the same way as :func:`split_leaves`."""
+    found = _split(data, 0, len(data))
+    if found is None:
+        return list(iter_bodies(data, name))
+    return [body or None for body in found]
+
+
+def _split(data: bytes, low: int, high: int) -> list[bytes] | None:
+    """The records of ``data``, each ``low`` to ``high`` bytes long; None when the data
+    are not such records (the generators then say what is wrong)."""
+    records: list[bytes] = []
+    append = records.append
+    unpack = _UNPACK_LENGTH
+    position, end = 0, len(data)
+    try:
+        while position < end:
+            (length,) = unpack(data, position)
+            position += _LENGTH
+            if length < low or length > high:
+                return None
+            append(data[position : position + length])
+            position += length
+    except struct.error:
+        return None
+    return records if position == end else None
 
 
 def iter_bodies(data: bytes, name: str = "body file") -> Iterator[bytes | None]:

@@ -19,18 +19,19 @@ is wrong with it or accepts it: the expression only ever saves time, it never de
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
+import os
 import re
+from binascii import a2b_base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from truce.ledger.envelope import Envelope, parse_time
 from truce.ledger.errors import TruceError
-from truce.ledger.keys import verify_raw
-from truce.verify.bundle import iter_bodies, iter_leaves
+from truce.ledger.keys import verify_all
+from truce.verify.bundle import split_bodies, split_leaves
 
 __all__ = [
     "BODY_ABSENT",
@@ -43,6 +44,7 @@ __all__ = [
     "Signer",
     "canonical",
     "check_batch",
+    "check_file_batch",
     "subtrees",
 ]
 
@@ -65,23 +67,36 @@ _TIME = rb"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z"
 _NAME = rb"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
 _CODE = rb"[A-Z]{2,4}"
 _HEX = rb"[0-9a-f]{64}"
-_CANONICAL: Final = re.compile(
-    rb'\{"at":"(' + _TIME + rb')",'
+_WHO = (
     rb'"audience":("all"|"mediators"|"public"|\["' + _CODE + rb'"(?:,"' + _CODE + rb'")*\]),'
     rb'"author":\{"delegate":"(' + _NAME + rb')","key":"([A-Za-z0-9_-]{43})",'
-    rb'"member":"(' + _CODE + rb')"\},'
+    rb'"member":"(' + _CODE + rb')"\}'
+)
+_WHAT = rb'"kind":"([a-z][a-z_]*(?:\.[a-z][a-z_]*)+)","mechanism":"(' + _NAME + rb')"'
+_CANONICAL: Final = re.compile(
+    rb'\{"at":"(' + _TIME + rb')",'
+    rb"((?:" + _WHO + rb")),"
     rb'"body_digest":"sha256:(' + _HEX + rb')",'
-    rb'"kind":"([a-z][a-z_]*(?:\.[a-z][a-z_]*)+)",'
-    rb'"mechanism":"(' + _NAME + rb')",'
+    rb"((?:" + _WHAT + rb")),"
     rb'"refs":\[(?:"' + _HEX + rb'"(?:,"' + _HEX + rb'"){0,63})?\],'
     # The last character of an unpadded 64-byte signature carries 2 bits and 4 zero
     # bits: only A, Q, g and w spell it canonically (what Envelope.from_dict demands).
-    rb'("sig":"([A-Za-z0-9_-]{85}[AQgw])",)"v":1\}'
+    rb'"sig":"([A-Za-z0-9_-]{85}[AQgw])","v":1\}'
 )
 """The RFC 8785 form of every envelope that ``Envelope.from_dict`` accepts, and nothing
 else except a list audience that repeats a member and an impossible date (both checked
-after a match). Groups: at, audience, delegate, key, member, digest, kind, mechanism,
-the ``"sig":"…",`` member, and the signature."""
+after a match). Groups: at, who (the audience and author members), audience, delegate,
+key, member, digest, what (the kind and mechanism members), kind, mechanism, and the
+signature. Leaves of one signer share ``who`` and ``what``, so the pair of them is what
+a batch looks its signer up by."""
+
+_TAIL: Final = b'"v":1}'
+"""What follows the ``"sig"`` member of a canonical envelope."""
+_SIG_AT: Final = -(len(b'"sig":"",') + 86 + len(_TAIL))
+"""Where the ``"sig"`` member of a leaf matched by :data:`_CANONICAL` starts."""
+
+_URLSAFE: Final = bytes.maketrans(b"-_", b"+/")
+"""base64url's two letters (RFC 4648 §5) turned into base64's, for ``a2b_base64``."""
 
 _TIMES_KEPT: Final = 4096
 
@@ -157,17 +172,45 @@ def subtrees(hashes: Sequence[bytes]) -> list[tuple[int, bytes]]:
 
     The leaves must start at a multiple of the largest power of two not above their
     number (a batch of :data:`~truce.verify.audit.BATCH` at a multiple of it does), so
-    that every subtree is one of the tree's own.
+    that every subtree is one of the tree's own. Each subtree is hashed a level at a time.
     """
-    stack: list[tuple[int, bytes]] = []
+    found: list[tuple[int, bytes]] = []
     sha256 = hashlib.sha256
-    for number, node in enumerate(hashes):
-        level = 0
-        while (number >> level) & 1:
-            node = sha256(b"\x01" + stack.pop()[1] + node).digest()
-            level += 1
-        stack.append((level, node))
-    return stack
+    start = 0
+    for level in reversed(range(len(hashes).bit_length())):
+        if not (len(hashes) >> level) & 1:
+            continue
+        nodes = list(hashes[start : start + (1 << level)])
+        while len(nodes) > 1:
+            nodes = [
+                sha256(b"\x01" + left + right).digest()
+                for left, right in zip(nodes[::2], nodes[1::2], strict=True)
+            ]
+        found.append((level, nodes[0]))
+        start += 1 << level
+    return found
+
+
+def check_file_batch(
+    fd: int,
+    first: int,
+    entries: tuple[int, int],
+    bodies: tuple[int, int],
+    keys: dict[str, bytes],
+    want_leaf_hashes: bool = False,
+) -> BatchResult:
+    """:func:`check_batch` of the ``(offset, length)`` spans of the open bundle ``fd``.
+
+    A worker reads its batch itself (``os.pread``, which moves no shared file position),
+    so that the process handing out batches sends it two numbers instead of a megabyte.
+    The descriptor is the one the verifier opened before starting its workers, so every
+    worker reads the same file even if its path is replaced meanwhile.
+    """
+    entry_bytes = os.pread(fd, entries[1], entries[0])
+    body_bytes = os.pread(fd, bodies[1], bodies[0])
+    if len(entry_bytes) != entries[1] or len(body_bytes) != bodies[1]:
+        return BatchResult(first, [], [], b"", {}, {}, [], b"", (0, "the bundle is truncated"))
+    return check_batch(first, entry_bytes, body_bytes, keys, want_leaf_hashes)
 
 
 def check_batch(
@@ -183,99 +226,78 @@ def check_batch(
     ``keys`` maps key ids to raw public keys: every key the bundle names so far. Whether
     a key was *valid* for its author at that point is for the registry replay.
     """
-    signers: list[Signer] = []
-    known: dict[tuple[bytes, ...], int] = {}
-    ids: list[int] = []
-    flags = bytearray()
-    digests: dict[int, str] = {}
-    kept: dict[int, bytes] = {}
-    hashes: list[bytes] = []
-    times: set[bytes] = set()
-    public_keys: dict[str, bytes | None] = {}
+    batch = _Batch(keys)
     error: tuple[int, str] | None = None
-    sha256 = hashlib.sha256
-    match = _CANONICAL.fullmatch
-    decode = base64.urlsafe_b64decode
-    body_records = iter_bodies(bodies)
-    for offset, leaf in enumerate(iter_leaves(entries)):
-        body = next(body_records, None)
-        found = match(leaf)
+    leaves = split_leaves(entries)
+    records = split_bodies(bodies)
+    if len(records) != len(leaves):
+        error = (0, f"the batch has {len(leaves)} entries but {len(records)} body records")
+        leaves, records = [], []
+    # Each step over the whole batch at once, as far as possible in comprehensions and
+    # C functions: the interpreter's work per entry is what the verifier adds to the
+    # signature checks themselves.
+    ids: list[int] = []
+    wanted: list[bytes] = []
+    times: set[bytes] = set()
+    known = batch.known
+    for offset, found in enumerate(map(_CANONICAL.fullmatch, leaves)):
+        number: int | None = None
         if found is not None:
-            at, audience, delegate, key_id, member, digest, kind, mechanism, _, sig = found.groups()
-            real = at in times or _real_time(at, times)
-            if not real or (audience[0] == 0x5B and not _distinct(audience)):  # a list: "["
-                found = None
-        if found is None:
-            envelope = _slow_parse(leaf)
+            at, who, what, digest_hex = found.group(1, 2, 8, 7)
+            number = known.get((who, what))
+            if number is None:
+                number = batch.add_matched(found)
+            if number is not None and at not in times and not _real_time(at, times):
+                number = None
+        if number is None:
+            envelope = _slow_parse(leaves[offset])
             if isinstance(envelope, str):
                 error = (offset, envelope)
+                leaves, records = leaves[:offset], records[:offset]
                 break
-            sig_text = envelope.sig
-            signature_at = leaf.index(b'"sig":"')
-            span = (signature_at, signature_at + len(sig_text) + 9)
-            signer_key: tuple[bytes, ...] = (
-                envelope.kind.encode(),
-                envelope.member.encode(),
-                envelope.delegate.encode(),
-                envelope.key_id.encode(),
-                envelope.mechanism.encode(),
-                b"1" if envelope.audience == "all" else b"0",
-            )
+            number = batch.add_parsed(envelope)
             digest_hex = envelope.body_digest[7:].encode()
-            sig = sig_text.encode()
-        else:
-            span = found.span(9)
-            signer_key = (
-                kind,
-                member,
-                delegate,
-                key_id,
-                mechanism,
-                b"1" if audience == b'"all"' else b"0",
-            )
-            digest_hex = digest
-        number = known.get(signer_key)
-        if number is None:
-            number = known[signer_key] = len(signers)
-            kind_text, member_text, delegate_text, key_text, mechanism_text, to_all = (
-                part.decode("ascii") for part in signer_key
-            )
-            signers.append(
-                (kind_text, member_text, delegate_text, key_text, mechanism_text, to_all == "1")
-            )
         ids.append(number)
-        signer = signers[number]
-        if signer[3] in public_keys:
-            public_key = public_keys[signer[3]]
-        else:
-            raw = keys.get(signer[3])
-            public_key = public_keys[signer[3]] = None if raw is None else _load(raw)
-        if public_key is None:
-            state = SIG_UNKNOWN_KEY
-        else:
-            # The leaf is the canonical envelope, whose last two members are "sig" and
-            # "v": without "sig" it is exactly the signed bytes.
-            try:
-                signature = decode(sig + b"==")
-            except ValueError:
-                state = SIG_BAD
-            else:
-                signed = leaf[: span[0]] + leaf[span[1] :]
-                state = SIG_OK if verify_raw(public_key, signature, signed) else SIG_BAD
-        if body is None:
-            state += BODY_ABSENT
-        elif sha256(body).hexdigest().encode() == digest_hex:
-            state += BODY_OK
-            if signer[0] in KEEP_BODIES_OF:
-                kept[offset] = body
-        else:
-            state += BODY_MISMATCH
-            digests[offset] = "sha256:" + digest_hex.decode()
-        flags.append(state)
-        hashes.append(sha256(b"\x00" + leaf).digest())
+        wanted.append(digest_hex)
+    sha256 = hashlib.sha256
+    hashes = [sha256(b"\x00" + leaf).digest() for leaf in leaves]
+    # A canonical envelope ends with "sig":"<86 letters>","v":1} and without its "sig"
+    # member it is exactly the signed bytes.
+    translate = _URLSAFE
+    signed = [
+        a2b_base64(leaf[_SIG_AT + 7 : -8].translate(translate) + b"==")
+        + leaf[: len(leaf) + _SIG_AT]
+        + _TAIL
+        for leaf in leaves
+    ]
+    public_keys = [batch.public_keys[number] for number in ids]
+    verdicts = verify_all([key or b"" for key in public_keys], signed)
+    found_digests = [
+        None if body is None else sha256(body).hexdigest().encode() for body in records
+    ]
+    flags = bytes(
+        [
+            (SIG_UNKNOWN_KEY if key is None else SIG_OK if good else SIG_BAD)
+            + (BODY_ABSENT if digest is None else BODY_OK if digest == want else BODY_MISMATCH)
+            for key, good, digest, want in zip(
+                public_keys, verdicts, found_digests, wanted, strict=True
+            )
+        ]
+    )
+    keeps = batch.keeps
+    kept = {
+        offset: body
+        for offset, (number, body) in enumerate(zip(ids, records, strict=True))
+        if keeps[number] and flags[offset] & 3 == BODY_OK and body is not None
+    }
+    digests = {
+        offset: "sha256:" + want.decode()
+        for offset, want in enumerate(wanted)
+        if flags[offset] & 3 == BODY_MISMATCH
+    }
     return BatchResult(
         first=first,
-        signers=signers,
+        signers=batch.signers,
         ids=ids,
         flags=bytes(flags),
         digests=digests,
@@ -286,9 +308,61 @@ def check_batch(
     )
 
 
-def _load(raw: bytes) -> bytes | None:
-    """A registered key's raw bytes, or None when they cannot be an Ed25519 key."""
-    return raw if len(raw) == 32 else None
+class _Batch:
+    """The distinct signers of one batch, each with its public key (None if unknown) and
+    whether the bodies of its kind are kept for the parent."""
+
+    __slots__ = ("by_signer", "keeps", "keys", "known", "public_keys", "signers")
+
+    def __init__(self, keys: dict[str, bytes]) -> None:
+        self.keys = keys
+        self.known: dict[tuple[bytes, bytes], int] = {}
+        self.by_signer: dict[Signer, int] = {}
+        self.signers: list[Signer] = []
+        self.public_keys: list[bytes | None] = []
+        self.keeps: list[bool] = []
+
+    def add_matched(self, found: re.Match[bytes]) -> int | None:
+        """The signer of a leaf :data:`_CANONICAL` matched, remembered by its ``who`` and
+        ``what``; None when its list audience names a member twice (not canonical)."""
+        audience = found.group(3)
+        if audience[0] == 0x5B and not _distinct(audience):  # a list: "["
+            return None
+        delegate, key_id, member, kind, mechanism = (
+            part.decode("ascii") for part in found.group(4, 5, 6, 9, 10)
+        )
+        number = self._add((kind, member, delegate, key_id, mechanism, audience == b'"all"'))
+        who, what = found.group(2, 8)
+        self.known[(who, what)] = number
+        return number
+
+    def add_parsed(self, envelope: Envelope) -> int:
+        """The signer of a leaf parsed the general way."""
+        return self._add(
+            (
+                envelope.kind,
+                envelope.member,
+                envelope.delegate,
+                envelope.key_id,
+                envelope.mechanism,
+                envelope.audience == "all",
+            )
+        )
+
+    def _add(self, signer: Signer) -> int:
+        number = self.by_signer.get(signer)
+        if number is None:
+            number = self.by_signer[signer] = len(self.signers)
+            self.signers.append(signer)
+            self.public_keys.append(_load(self.keys.get(signer[3])))
+            self.keeps.append(signer[0] in KEEP_BODIES_OF)
+        return number
+
+
+def _load(raw: bytes | None) -> bytes | None:
+    """A registered key's raw bytes, or None when there is none or they cannot be an
+    Ed25519 key."""
+    return raw if raw is not None and len(raw) == 32 else None
 
 
 def _real_time(at: bytes, times: set[bytes]) -> bool:

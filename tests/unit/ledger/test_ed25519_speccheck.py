@@ -21,7 +21,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from truce.errors import InputError
 from truce.ledger import keys
-from truce.ledger.keys import PublicKey, check_public_key, verify_raw
+from truce.ledger.keys import (
+    PublicKey,
+    check_public_key,
+    verify_all,
+    verify_raw,
+    verify_signed,
+)
 from truce.ledger.note import SIGNATURE_TYPE_ED25519, Verifier
 from truce.log.signatures import PARALLEL_FROM, Signatures
 from truce.verify import leaves
@@ -61,7 +67,9 @@ def test_every_verifier_path_gives_the_same_verdict(index: int) -> None:
     expected = index in ACCEPTED
     note_verifier = Verifier("speccheck", PublicKey(public_key), SIGNATURE_TYPE_ED25519)
     verdicts = {
-        "verify_raw (admission, truce verify)": verify_raw(public_key, signature, message),
+        "verify_raw (admission)": verify_raw(public_key, signature, message),
+        "verify_signed": verify_signed(public_key, signature + message),
+        "verify_all (truce verify)": verify_all([public_key], [signature + message])[0],
         "PublicKey.verify (envelopes, witness)": PublicKey(public_key).verify(signature, message),
         "signed note, type 0x01 (checkpoints)": note_verifier.verify(message, signature),
         "admission batch": next(iter(Signatures.verify_jobs([(public_key, signature, message)]))),
@@ -76,7 +84,34 @@ def test_admission_threads_agree_with_the_rule() -> None:
 
 
 def test_truce_verify_uses_the_same_function() -> None:
-    assert leaves.verify_raw is keys.verify_raw
+    assert leaves.verify_all is keys.verify_all
+
+
+@pytest.mark.parametrize("index", range(12))
+def test_pynacls_public_binding_gives_the_same_verdict(
+    index: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without PyNaCl's cffi module, the rule falls back to its public binding: the same
+    libsodium function, so the same verdicts."""
+    public_key, signature, message = vectors()[index]
+    monkeypatch.setattr(keys, "_lib", None)
+    expected = index in ACCEPTED
+    assert verify_raw(public_key, signature, message) is expected
+    assert verify_all([public_key], [signature + message]) == [expected]
+
+
+def test_verify_all_keeps_the_order_and_refuses_misshapen_input() -> None:
+    found = vectors()
+    jobs = [found[i % 12] for i in range(40)]
+    verdicts = verify_all([job[0] for job in jobs], [job[1] + job[2] for job in jobs])
+    assert verdicts == [i % 12 in ACCEPTED for i in range(40)]
+    public_key, signature, message = found[3]
+    assert verify_all([public_key[:31], public_key], [signature + message, signature[:63]]) == [
+        False,
+        False,
+    ]
+    with pytest.raises(ValueError, match="as many keys"):
+        verify_all([public_key], [])
 
 
 def test_keys_that_the_rule_refuses_cannot_be_registered() -> None:

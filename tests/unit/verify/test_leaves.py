@@ -201,3 +201,19 @@ def test_a_leaf_addressed_to_the_public_passes_the_fast_path() -> None:
     assert result.error is None
     assert list(result.flags) == [SIG_OK + BODY_OK]
     assert [result.signers[number][5] for number in result.ids] == [False]  # not "all"
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 8, 13, 64, 100, 2047, 2048])
+def test_subtrees_are_the_trees_own(size: int) -> None:
+    """Each complete subtree is the range hash of the RFC 6962 tree over those leaves,
+    largest first, and together they fold into the tree's root."""
+    hashes = [merkle.hash_leaf(number.to_bytes(4, "big")) for number in range(size)]
+    tree = merkle.MerkleTree(hashes)
+    found = subtrees(hashes)
+    start = 0
+    for level, node in found:
+        assert node == tree.range_hash(start, start + (1 << level))
+        start += 1 << level
+    assert start == size
+    assert [level for level, _ in found] == sorted((level for level, _ in found), reverse=True)
+    assert merkle.Frontier(size, [node for _, node in found]).root() == tree.root()
