@@ -9,8 +9,8 @@ entry and body files at a time, so its memory stays flat whatever the size of th
    members' root keys and the checkpoint key. ``scenario.json`` and ``README.txt`` must
    be those of the genesis entry and the manifest.
 2. **Entries.** Each pair of files is cut into batches of :data:`BATCH` entries, which
-   worker processes (or threads) check on their own
-   (:func:`truce.verify.leaves.check_batch`): RFC 8785 form, the Ed25519
+   worker processes (or threads) read from the open bundle and check on their own
+   (:func:`truce.verify.leaves.check_file_batch`): RFC 8785 form, the Ed25519
    signature under the key ``author.key`` names, the body against its digest, and the
    batch's RFC 6962 subtree. The keys handed to them are the root keys and every key
    that a body read so far registers (a key is registered before it signs, so its body
