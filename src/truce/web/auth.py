@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 import secrets
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
@@ -135,13 +137,48 @@ def signin(
     language = request_language(request)
     member, delegate = member.strip().upper()[:8], delegate.strip()[:64]
     again = {"member": member, "delegate": delegate, "next_path": next}
+    started = _start_attempt(request, services, language, csrf, again)
+    if isinstance(started, Response):
+        return started
+    try:
+        identity = verify_password(services.db, member, delegate, password)
+    except AuthenticationError:
+        throttle.failed(services.db, started.attempt, started.now)
+        message = i18n_text(language, i18n.N_("The delegate or the password is not valid."))
+        return _signin_page(request, services, status_code=401, error=message, **again)
+    return _signed_in(
+        request, services, started.attempt, identity, started.device_cookie, safe_next(next)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Started:
+    """A sign-in attempt that passed the form and throttle checks, to be judged."""
+
+    attempt: throttle.Attempt
+    device_cookie: str | None
+    now: datetime
+
+
+def _start_attempt(
+    request: Request,
+    services: ServicesDep,
+    language: str,
+    csrf: str,
+    again: dict[str, str],
+) -> _Started | Response:
+    """What every way of signing in checks first: the form's CSRF token, then the
+    throttle (:mod:`truce.accounts.throttle`) of ``again``'s member and delegate. Gives the
+    refusal page, or the attempt; no secret is checked while the limit holds."""
     if not sessions.tokens_equal(csrf, request.cookies.get(CSRF_COOKIE) or "\0"):
         message = i18n_text(language, i18n.N_("The form has expired: please sign in again."))
         return _signin_page(request, services, status_code=403, error=message, **again)
     now = now_of(services)
     address = request.client.host if request.client else "unknown"
     device_cookie = request.cookies.get(throttle.DEVICE_COOKIE)
-    attempt = throttle.attempt(services.db, member, delegate, address, device_cookie)
+    attempt = throttle.attempt(
+        services.db, again["member"], again["delegate"], address, device_cookie
+    )
     until = throttle.retry_at(services.db, attempt, now)
     if until is not None:
         with i18n.speaking(language):
@@ -149,16 +186,9 @@ def signin(
                 "time": i18n.format_clock(until)
             }
         refused = _signin_page(request, services, status_code=429, error=message, **again)
-        wait = max(1, math.ceil((until - now).total_seconds()))
-        refused.headers["Retry-After"] = str(wait)
-        return refused  # no password is checked while the limit holds
-    try:
-        identity = verify_password(services.db, member, delegate, password)
-    except AuthenticationError:
-        throttle.failed(services.db, attempt, now)
-        message = i18n_text(language, i18n.N_("The delegate or the password is not valid."))
-        return _signin_page(request, services, status_code=401, error=message, **again)
-    return _signed_in(request, services, attempt, identity, device_cookie, safe_next(next))
+        refused.headers["Retry-After"] = str(max(1, math.ceil((until - now).total_seconds())))
+        return refused
+    return _Started(attempt, device_cookie, now)
 
 
 def _signed_in(
@@ -212,30 +242,17 @@ def signin_with_code(
     member, delegate = member.strip().upper()[:8], delegate.strip()[:64]
     again = {"member": member, "delegate": delegate}
     request.state.code_form = True
-    if not sessions.tokens_equal(csrf, request.cookies.get(CSRF_COOKIE) or "\0"):
-        message = i18n_text(language, i18n.N_("The form has expired: please sign in again."))
-        return _signin_page(request, services, status_code=403, error=message, **again)
-    now = now_of(services)
-    address = request.client.host if request.client else "unknown"
-    device_cookie = request.cookies.get(throttle.DEVICE_COOKIE)
-    attempt = throttle.attempt(services.db, member, delegate, address, device_cookie)
-    until = throttle.retry_at(services.db, attempt, now)
-    if until is not None:
-        with i18n.speaking(language):
-            message = i18n.gettext("Too many failed attempts. Try again at %(time)s.") % {
-                "time": i18n.format_clock(until)
-            }
-        refused = _signin_page(request, services, status_code=429, error=message, **again)
-        refused.headers["Retry-After"] = str(max(1, math.ceil((until - now).total_seconds())))
-        return refused
+    started = _start_attempt(request, services, language, csrf, again)
+    if isinstance(started, Response):
+        return started
     try:
-        identity = redeem_code(services.db, member, delegate, code, now)
+        identity = redeem_code(services.db, member, delegate, code, started.now)
     except CodeRefusedError as exc:
-        throttle.failed(services.db, attempt, now)
+        throttle.failed(services.db, started.attempt, started.now)
         message = i18n_text(language, CODE_REFUSALS[exc.reason])
         return _signin_page(request, services, status_code=401, error=message, **again)
     target = "/keys/enrol" if identity.role in ("head", "secretariat") else "/"
-    return _signed_in(request, services, attempt, identity, device_cookie, target)
+    return _signed_in(request, services, started.attempt, identity, started.device_cookie, target)
 
 
 @router.post("/signout")
