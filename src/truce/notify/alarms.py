@@ -32,18 +32,15 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select
+from sqlalchemy import Connection, func, select
 
 from truce.notify import outbox, rules
 from truce.storage.db import Database
 from truce.storage.models import Checkpoint, Cosignature, Member
-from truce.storage.models_notify import Notification, NotifyDelivery
 
 log = logging.getLogger(__name__)
-_NOTIFICATIONS = cast(Table, Notification.__table__)
-_DELIVERIES = cast(Table, NotifyDelivery.__table__)
 
 LAPSE = "witness.lapse"
 REPORT = "witness.report"
@@ -146,18 +143,7 @@ def write(connection: Connection, alarms: Sequence[Alarm], at: datetime) -> int:
                 }
                 for channel, target in channels
             ]
-    known = set(
-        connection.execute(
-            select(Notification.id).where(Notification.id.in_([r["id"] for r in rows]))
-        ).scalars()
-    )
-    rows = [row for row in rows if row["id"] not in known]
-    deliveries = [d for d in deliveries if d["notification_id"] not in known]
-    if rows:
-        connection.execute(insert(_NOTIFICATIONS), rows)
-    if deliveries:
-        connection.execute(insert(_DELIVERIES), deliveries)
-    return len(rows)
+    return outbox.insert_new(connection, rows, deliveries)
 
 
 def report(

@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, insert, select
 
 from truce.log.projections import LoggedAct, ProjectionContext, on_admission
 from truce.notify import rules
@@ -273,3 +273,30 @@ def digesters(connection: Connection) -> set[tuple[str, str]]:
         for row in accounts
         if chosen(choices, row.member, row.delegate)[0] == "digest"
     }
+
+
+def insert_new(
+    connection: Connection, rows: list[dict[str, Any]], deliveries: list[dict[str, Any]]
+) -> int:
+    """Write the notification ``rows`` not recorded yet, with their ``deliveries``; return
+    how many were new.
+
+    The notifications that no act causes (reminders, witness alarms) get ids derived from
+    what they are about, so that a worker running twice over the same moment tells each
+    recipient once.
+    """
+    if not rows:
+        return 0
+    notifications = cast(Table, Notification.__table__)
+    known = set(
+        connection.execute(
+            select(notifications.c.id).where(notifications.c.id.in_([r["id"] for r in rows]))
+        ).scalars()
+    )
+    rows = [row for row in rows if row["id"] not in known]
+    deliveries = [d for d in deliveries if d["notification_id"] not in known]
+    if rows:
+        connection.execute(insert(notifications), rows)
+    if deliveries:
+        connection.execute(insert(cast(Table, NotifyDelivery.__table__)), deliveries)
+    return len(rows)

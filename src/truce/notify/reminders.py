@@ -21,9 +21,9 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import select
 
 from truce.cases import deadlines
 from truce.cases.queries import live_cases
@@ -33,11 +33,8 @@ from truce.notify.digest import next_run
 from truce.scenario.rules import Scenario
 from truce.storage.db import Database
 from truce.storage.models import CaseRecord, Member
-from truce.storage.models_notify import Notification, NotifyDelivery
 
 log = logging.getLogger(__name__)
-_NOTIFICATIONS = cast(Table, Notification.__table__)
-_DELIVERIES = cast(Table, NotifyDelivery.__table__)
 
 
 class Reminders:
@@ -158,18 +155,8 @@ class Reminders:
                         }
                         for channel, target in channels
                     ]
-            known = set(
-                connection.execute(
-                    select(Notification.id).where(Notification.id.in_([r["id"] for r in rows]))
-                ).scalars()
-            )
-            rows = [row for row in rows if row["id"] not in known]
-            deliveries = [d for d in deliveries if d["notification_id"] not in known]
-            if rows:
-                connection.execute(insert(_NOTIFICATIONS), rows)
-            if deliveries:
-                connection.execute(insert(_DELIVERIES), deliveries)
-        return len(rows)
+            written = outbox.insert_new(connection, rows, deliveries)
+        return written
 
     def _window(
         self, choices: dict[tuple[str, str], tuple[str, int | None]], member: str, delegate: str
