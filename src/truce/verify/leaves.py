@@ -93,7 +93,8 @@ a batch looks its signer up by."""
 _TAIL: Final = b'"v":1}'
 """What follows the ``"sig"`` member of a canonical envelope."""
 _SIG_AT: Final = -(len(b'"sig":"",') + 86 + len(_TAIL))
-"""Where the ``"sig"`` member of a leaf matched by :data:`_CANONICAL` starts."""
+"""Where the ``"sig"`` member of a canonical leaf starts, counted from its end: its
+signature is always 86 letters, so the offset is the same for every leaf."""
 
 _URLSAFE: Final = bytes.maketrans(b"-_", b"+/")
 """base64url's two letters (RFC 4648 §5) turned into base64's, for ``a2b_base64``."""
@@ -299,7 +300,7 @@ def check_batch(
         first=first,
         signers=batch.signers,
         ids=ids,
-        flags=bytes(flags),
+        flags=flags,
         digests=digests,
         bodies=kept,
         subtrees=subtrees(hashes),
